@@ -1,0 +1,28 @@
+// The `hashwatch` command line: a thin front over the libraries. Exit codes:
+// 0 success, 1 an input failed, 2 usage error.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cli/hash_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hashwatch 0.1.0");
+
+  hashwatch::cli::HashCommandOptions hash_options;
+  CLI::App* hash = hashwatch::cli::AddHashCommand(app, hash_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "hashwatch: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  if (hash->parsed()) {
+    return hashwatch::cli::RunHashCommand(hash_options, std::cout, std::cerr);
+  }
+  return 2;
+}

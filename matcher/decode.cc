@@ -1,0 +1,39 @@
+#include "matcher/decode.h"
+
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "matcher/internal/jpeg_luma.h"
+#include "matcher/internal/vips_luma.h"
+
+namespace hashwatch::matcher {
+
+absl::Status ValidateDecodeOptions(const DecodeOptions& options) {
+  if (options.max_pixels <= 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "decode: max_pixels is %d, want > 0", options.max_pixels));
+  }
+  if (options.max_bytes <= 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "decode: max_bytes is %d, want > 0", options.max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Decoder::DecodeLuma(absl::string_view bytes,
+                                 const DecodeOptions& options, LumaImage* out) {
+  HW_RETURN_IF_ERROR(ValidateDecodeOptions(options));
+  if (bytes.empty()) return absl::InvalidArgumentError("decode: input is empty");
+  if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "decode: input is %d bytes, over the limit of %d bytes", bytes.size(),
+        options.max_bytes));
+  }
+  if (internal::LooksLikeJpeg(bytes)) {
+    absl::Status s = internal::DecodeJpegLuma(bytes, options, &row_, out);
+    // CMYK JPEGs need colour management, which libvips has.
+    if (!absl::IsUnimplemented(s)) return s;
+  }
+  return internal::DecodeVipsLuma(bytes, options, out);
+}
+
+}  // namespace hashwatch::matcher

@@ -1,0 +1,29 @@
+// libjpeg-turbo decoding of JPEG to luminance (private to matcher/).
+//
+// libvips adds a pipeline around libjpeg that costs more than the decode of
+// a 1/8-scaled 12 MP JPEG itself, so both modes decode JPEG here directly.
+#ifndef HASHWATCH_MATCHER_INTERNAL_JPEG_LUMA_H_
+#define HASHWATCH_MATCHER_INTERNAL_JPEG_LUMA_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "matcher/decode.h"
+
+namespace hashwatch::matcher::internal {
+
+// True when `bytes` starts with the JPEG SOI marker.
+bool LooksLikeJpeg(absl::string_view bytes);
+
+// Decodes a JPEG into `out`. Returns Unimplemented when the JPEG's colour
+// space (CMYK, YCCK) needs colour management, so the caller should use
+// libvips instead; other errors as Decoder::DecodeLuma. `row` is scratch.
+absl::Status DecodeJpegLuma(absl::string_view bytes,
+                            const DecodeOptions& options,
+                            std::vector<uint8_t>* row, LumaImage* out);
+
+}  // namespace hashwatch::matcher::internal
+
+#endif  // HASHWATCH_MATCHER_INTERNAL_JPEG_LUMA_H_

@@ -1,0 +1,18 @@
+// libvips decoding to luminance for every format but plain JPEG (private to
+// matcher/).
+#ifndef HASHWATCH_MATCHER_INTERNAL_VIPS_LUMA_H_
+#define HASHWATCH_MATCHER_INTERNAL_VIPS_LUMA_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "matcher/decode.h"
+
+namespace hashwatch::matcher::internal {
+
+// Decodes with libvips; errors as Decoder::DecodeLuma. Thread-safe.
+absl::Status DecodeVipsLuma(absl::string_view bytes,
+                            const DecodeOptions& options, LumaImage* out);
+
+}  // namespace hashwatch::matcher::internal
+
+#endif  // HASHWATCH_MATCHER_INTERNAL_VIPS_LUMA_H_
