@@ -29,9 +29,7 @@ absl::Status Decoder::DecodeLuma(absl::string_view bytes,
         options.max_bytes));
   }
   if (internal::LooksLikeJpeg(bytes)) {
-    absl::Status s = internal::DecodeJpegLuma(bytes, options, &row_, out);
-    // CMYK JPEGs need colour management, which libvips has.
-    if (!absl::IsUnimplemented(s)) return s;
+    return internal::DecodeJpegLuma(bytes, options, &row_, out);
   }
   return internal::DecodeVipsLuma(bytes, options, out);
 }

@@ -72,7 +72,7 @@ void OnProgress(j_common_ptr cinfo) {
 Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
                   absl::string_view bytes, const DecodeOptions& options,
                   std::vector<uint8_t>* row, LumaImage* out,
-                  std::vector<int>* columns, bool* needs_colour_management) {
+                  std::vector<int>* columns) {
   if (setjmp(state->jump) != 0) return state->failure;
   jpeg_mem_src(cinfo, reinterpret_cast<const unsigned char*>(bytes.data()),
                static_cast<unsigned long>(bytes.size()));
@@ -84,13 +84,14 @@ Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
     state->failure = Failure::kTooLarge;
     return state->failure;
   }
-  if (cinfo->jpeg_color_space == JCS_CMYK ||
-      cinfo->jpeg_color_space == JCS_YCCK) {
-    *needs_colour_management = true;
-    return Failure::kNone;
-  }
   const bool grey_source = cinfo->num_components == 1;
-  cinfo->out_color_space = grey_source ? JCS_GRAYSCALE : JCS_RGB;
+  const bool cmyk_source = cinfo->jpeg_color_space == JCS_CMYK ||
+                           cinfo->jpeg_color_space == JCS_YCCK;
+  if (cmyk_source) {
+    cinfo->out_color_space = JCS_CMYK;  // libjpeg turns YCCK into CMYK
+  } else {
+    cinfo->out_color_space = grey_source ? JCS_GRAYSCALE : JCS_RGB;
+  }
   cinfo->dct_method = JDCT_ISLOW;
   const bool resize = cinfo->image_width > kCompatSide ||
                       cinfo->image_height > kCompatSide;
@@ -174,9 +175,8 @@ absl::Status DecodeJpegLuma(absl::string_view bytes,
   cinfo.mem->max_memory_to_use = static_cast<long>(
       std::min<int64_t>(options.max_pixels * 8, 1LL << 34));
   std::vector<int> columns;
-  bool needs_colour_management = false;
   const Failure failure = RunDecode(&cinfo, &state, bytes, options, row, out,
-                                    &columns, &needs_colour_management);
+                                    &columns);
   jpeg_destroy_decompress(&cinfo);
   switch (failure) {
     case Failure::kNone:
@@ -196,9 +196,6 @@ absl::Status DecodeJpegLuma(absl::string_view bytes,
     case Failure::kCorrupt:
       return absl::InvalidArgumentError(
           absl::StrCat("decode: corrupt jpeg: ", state.message));
-  }
-  if (needs_colour_management) {
-    return absl::UnimplementedError("decode: cmyk jpeg needs libvips");
   }
   return absl::OkStatus();
 }

@@ -17,9 +17,8 @@ namespace hashwatch::matcher::internal {
 // True when `bytes` starts with the JPEG SOI marker.
 bool LooksLikeJpeg(absl::string_view bytes);
 
-// Decodes a JPEG into `out`. Returns Unimplemented when the JPEG's colour
-// space (CMYK, YCCK) needs colour management, so the caller should use
-// libvips instead; other errors as Decoder::DecodeLuma. `row` is scratch.
+// Decodes a JPEG (grey, YCbCr, RGB, CMYK or YCCK) into `out`; errors as
+// Decoder::DecodeLuma. `row` is scratch.
 absl::Status DecodeJpegLuma(absl::string_view bytes,
                             const DecodeOptions& options,
                             std::vector<uint8_t>* row, LumaImage* out);

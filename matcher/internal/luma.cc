@@ -8,7 +8,13 @@ void RowToLuma(const uint8_t* src, int bands, int width,
   for (int x = 0; x < width; ++x) {
     const int sx = sampled ? columns[x] : x;
     const uint8_t* p = src + static_cast<size_t>(sx) * bands;
-    dst[x] = bands == 1 ? static_cast<float>(p[0]) : LumaFromRgb(p[0], p[1], p[2]);
+    if (bands == 1) {
+      dst[x] = static_cast<float>(p[0]);
+    } else if (bands == 3) {
+      dst[x] = LumaFromRgb(p[0], p[1], p[2]);
+    } else {
+      dst[x] = LumaFromInvertedCmyk(p[0], p[1], p[2], p[3]);
+    }
   }
 }
 

@@ -16,9 +16,10 @@ namespace {
 // Loaders we accept from untrusted bytes. libvips can also load SVG, PDF,
 // FITS, ImageMagick formats and more; those widen the attack surface for
 // no benefit to an upload scanner, so they are refused as unsupported.
-constexpr std::array<const char*, 6> kAllowedLoaders = {
+constexpr std::array<const char*, 7> kAllowedLoaders = {
     "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadWebp",
-    "VipsForeignLoadGif",  "VipsForeignLoadTiff", "VipsForeignLoadHeif"};
+    "VipsForeignLoadGif",  "VipsForeignLoadTiff", "VipsForeignLoadHeif",
+    "VipsForeignLoadNsgif"};
 
 void DropVipsWarning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
 

@@ -1,0 +1,192 @@
+// `hashwatch hash` run as a process: output format, exit codes, stderr lines.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "matcher/hashes.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/paths.h"
+#include "tests/testing/subprocess.h"
+
+namespace hashwatch {
+namespace {
+
+using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::ProcessResult;
+using ::hashwatch::testing::RunProcess;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+std::string Vector(const std::string& name) {
+  return testing::SharedDir() + "/testdata/pdq/images/" + name;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  return lines;
+}
+
+ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input = "") {
+  args.insert(args.begin(), BinaryPath("hashwatch"));
+  return RunProcess(args, input);
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/hashwatch-cli-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string Write(const std::string& name, const std::string& bytes) const {
+    const std::string p = path_ + "/" + name;
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+
+ private:
+  std::string path_;
+};
+
+TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
+  const std::vector<std::string> files = {Vector("q0746.jpg"), Vector("c.png"),
+                                          Vector("wee.jpg")};
+  ProcessResult r = Hashwatch({"hash", files[0], files[1], files[2]});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_THAT(lines, SizeIs(3));
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::vector<std::string> f = absl::StrSplit(lines[i], '\t');
+    ASSERT_THAT(f, SizeIs(6));
+    absl::StatusOr<matcher::ImageHashes> want =
+        matcher::HashImage(testing::ReadFileOrDie(files[i]), {});
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(f[0], want->pdq.hash.ToHex());
+    EXPECT_EQ(f[1], std::to_string(want->pdq.quality));
+    EXPECT_EQ(f[2], want->md5);
+    EXPECT_EQ(f[3], want->sha1);
+    EXPECT_EQ(f[4], want->sha256);
+    EXPECT_EQ(f[5], files[i]);
+  }
+}
+
+TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
+  ProcessResult r = Hashwatch({"hash", "--compat", "--dihedral",
+                               Vector("dih-bridge-1-original.jpg")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> f = absl::StrSplit(Lines(r.out).at(0), '\t');
+  ASSERT_THAT(f, SizeIs(14));
+  // The reference's eight variants, in the same order (PDQ.md's table).
+  const std::string csv = testing::ReadFileOrDie(
+      testing::SharedDir() + "/testdata/pdq/reference_dihedral.csv");
+  std::vector<std::string> want;
+  for (const std::string& line : Lines(csv)) {
+    if (line.rfind("dih-bridge-1-original.jpg,", 0) == 0) {
+      want = absl::StrSplit(line, ',');
+    }
+  }
+  ASSERT_THAT(want, SizeIs(10));
+  EXPECT_EQ(f[0], want[1]);
+  for (int v = 0; v < 8; ++v) EXPECT_EQ(f[5 + v], want[1 + v]) << v;
+  EXPECT_EQ(f[13], Vector("dih-bridge-1-original.jpg"));
+}
+
+TEST(HashCliTest, JsonPrintsOneObjectPerLine) {
+  ProcessResult r =
+      Hashwatch({"hash", "--json", "--dihedral", Vector("q0746.jpg"), Vector("c.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_THAT(lines, SizeIs(2));
+  const nlohmann::json j = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(j.at("path"), Vector("c.png"));
+  EXPECT_EQ(j.at("pdq").get<std::string>().size(), 64u);
+  EXPECT_EQ(j.at("quality"), 100);
+  EXPECT_EQ(j.at("md5").get<std::string>().size(), 32u);
+  EXPECT_EQ(j.at("dihedral").at("original"), j.at("pdq"));
+  EXPECT_EQ(j.at("dihedral").size(), 8u);
+}
+
+TEST(HashCliTest, ReadsStandardInput) {
+  const std::string bytes = testing::ReadFileOrDie(Vector("q0746.jpg"));
+  ProcessResult from_stdin = Hashwatch({"hash", "-"}, bytes);
+  ProcessResult from_file = Hashwatch({"hash", Vector("q0746.jpg")});
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  const std::vector<std::string> a = absl::StrSplit(from_stdin.out, '\t');
+  const std::vector<std::string> b = absl::StrSplit(from_file.out, '\t');
+  EXPECT_EQ(a[0], b[0]);
+  EXPECT_EQ(a[4], b[4]);
+  EXPECT_EQ(a[5], "-\n");
+}
+
+TEST(HashCliTest, FailedFilesExitOneWithOneStderrLineEachAndOthersStillHash) {
+  TempDir dir;
+  const std::string text = dir.Write("notes.txt", "not an image\n");
+  const std::string empty = dir.Write("empty.jpg", "");
+  const std::string missing = "/nonexistent/hashwatch/none.jpg";
+  ProcessResult r = Hashwatch({"hash", "--threads", "2", text, Vector("q0746.jpg"),
+                               missing, empty, Vector("c.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::vector<std::string> out = Lines(r.out);
+  ASSERT_THAT(out, SizeIs(2));
+  EXPECT_THAT(out[0], HasSubstr("q0746.jpg"));  // input order kept
+  EXPECT_THAT(out[1], HasSubstr("c.png"));
+  const std::vector<std::string> err = Lines(r.err);
+  ASSERT_THAT(err, SizeIs(3));
+  EXPECT_THAT(err[0], HasSubstr(text));
+  EXPECT_THAT(err[0], HasSubstr("not an image"));
+  EXPECT_THAT(err[1], HasSubstr(missing));
+  EXPECT_THAT(err[1], HasSubstr("No such file"));
+  EXPECT_THAT(err[2], HasSubstr(empty));
+  EXPECT_THAT(err[2], HasSubstr("empty"));
+}
+
+TEST(HashCliTest, OverThePixelLimitFails) {
+  ProcessResult r = Hashwatch({"hash", "--max-pixels", "1000", Vector("q0746.jpg")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("over the limit of 1000 pixels"));
+}
+
+TEST(HashCliTest, ThreadsKeepInputOrder) {
+  std::vector<std::string> args = {"hash", "--threads", "2"};
+  std::vector<std::string> files;
+  for (const char* name : {"q0003.jpg", "q0004.jpg", "q0122.jpg", "q0291.jpg",
+                           "q0746.jpg", "q1050.jpg", "q2821.jpg", "c.png"}) {
+    files.push_back(Vector(name));
+    args.push_back(files.back());
+  }
+  ProcessResult two = Hashwatch(args);
+  args[2] = "1";
+  ProcessResult one = Hashwatch(args);
+  ASSERT_EQ(two.exit_code, 0);
+  EXPECT_EQ(two.out, one.out);
+  const std::vector<std::string> lines = Lines(two.out);
+  ASSERT_THAT(lines, SizeIs(files.size()));
+  for (size_t i = 0; i < files.size(); ++i) EXPECT_THAT(lines[i], HasSubstr(files[i]));
+}
+
+TEST(HashCliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Hashwatch({}).exit_code, 2);
+  EXPECT_EQ(Hashwatch({"hash"}).exit_code, 2);
+  ProcessResult bad_flag = Hashwatch({"hash", "--no-such-flag", Vector("c.png")});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_THAT(Lines(bad_flag.err), SizeIs(1));
+  EXPECT_EQ(Hashwatch({"hash", "--threads", "-3", Vector("c.png")}).exit_code, 2);
+  EXPECT_EQ(Hashwatch({"frobnicate"}).exit_code, 2);
+}
+
+TEST(HashCliTest, HelpExitsZero) {
+  ProcessResult r = Hashwatch({"hash", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("--compat"));
+}
+
+}  // namespace
+}  // namespace hashwatch

@@ -1,0 +1,32 @@
+// Synthetic benign test images, generated in memory with libvips.
+#ifndef HASHWATCH_TESTS_TESTING_IMAGES_H_
+#define HASHWATCH_TESTS_TESTING_IMAGES_H_
+
+#include <string>
+
+namespace hashwatch::testing {
+
+// A smooth, structured test pattern (gradients and rings), `bands` 1 or 3,
+// 8-bit, encoded by libvips' saver for `format` ("png", "jpeg", "webp",
+// "tiff", "gif", "heif"), e.g. ".png" options via `save_options` such as
+// "[Q=90]". Returns an empty string when the saver is not available.
+std::string MakePattern(int width, int height, int bands,
+                        const std::string& suffix);
+
+// Re-encodes `image` after a libvips transform given by name: "rot90",
+// "rot180", "rot270", "fliph", "flipv", "transpose", "antitranspose";
+// lossless PNG output.
+std::string TransformImage(const std::string& image, const std::string& op);
+
+// `png` (8-bit) re-saved as 16-bit PNG with each value v stored as v*257.
+std::string To16BitPng(const std::string& png);
+
+// `png` with an alpha band of varying opacity added, saved as PNG.
+std::string WithAlphaPng(const std::string& png);
+
+// `image` re-encoded as JPEG (quality 95) with the EXIF orientation tag set.
+std::string JpegWithOrientation(const std::string& image, int orientation);
+
+}  // namespace hashwatch::testing
+
+#endif  // HASHWATCH_TESTS_TESTING_IMAGES_H_
