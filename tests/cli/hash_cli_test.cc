@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
 
 namespace hashwatch {
 namespace {
@@ -38,22 +39,7 @@ ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input 
   return RunProcess(args, input);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/hashwatch-cli-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& bytes) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using ::hashwatch::testing::TempDir;
 
 TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
   const std::vector<std::string> files = {Vector("q0746.jpg"), Vector("c.png"),

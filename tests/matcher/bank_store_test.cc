@@ -1,0 +1,356 @@
+#include "matcher/bank_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hashwatch::matcher {
+namespace {
+
+using ::hashwatch::testing::StatusIs;
+using ::hashwatch::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+PdqHash RandomHash(std::mt19937& rng) {
+  PdqHash h;
+  for (uint16_t& w : h.words) w = static_cast<uint16_t>(rng());
+  return h;
+}
+
+PdqHash FlipBits(PdqHash h, int n, std::mt19937& rng) {
+  std::vector<int> bits(256);
+  for (int i = 0; i < 256; ++i) bits[i] = i;
+  std::shuffle(bits.begin(), bits.end(), rng);
+  for (int i = 0; i < n; ++i) h.words[bits[i] / 16] ^= static_cast<uint16_t>(1u << (bits[i] % 16));
+  return h;
+}
+
+NewEntry Pdq(const PdqHash& h, std::string category = "") {
+  NewEntry e;
+  e.signal = SignalType::kPdq;
+  e.value = h.ToHex();
+  e.category = std::move(category);
+  return e;
+}
+
+NewEntry Md5(std::string hex, std::string category = "") {
+  NewEntry e;
+  e.signal = SignalType::kMd5;
+  e.value = std::move(hex);
+  e.category = std::move(category);
+  return e;
+}
+
+class BankStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<BankStore> OpenStore() {
+    BankStoreOptions options;
+    options.path = dir_.Sub("banks");
+    options.sync_writes = false;  // durability is the queue's crash test's job
+    absl::StatusOr<std::unique_ptr<BankStore>> s = BankStore::Open(options, &clock_);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *std::move(s) : nullptr;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::mt19937 rng_{42};
+};
+
+TEST_F(BankStoreTest, CreatesListsAndRejectsBadBanks) {
+  auto store = OpenStore();
+  ASSERT_OK_AND_ASSIGN(Bank iwf, store->CreateBank("iwf", BankKind::kMatch, {}));
+  ASSERT_OK(store->CreateBank("allow-list", BankKind::kAllow, {}).status());
+  EXPECT_EQ(iwf.name, "iwf");
+  EXPECT_GT(iwf.id, 0u);
+  EXPECT_THAT(store->CreateBank("iwf", BankKind::kMatch, {}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("iwf")));
+  EXPECT_THAT(store->CreateBank("Bad Name", BankKind::kMatch, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  BankPolicy bad;
+  bad.review_distance = 65;
+  EXPECT_THAT(store->CreateBank("x", BankKind::kMatch, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("review_distance")));
+  bad = {};
+  bad.auto_report_distance = 40;
+  EXPECT_THAT(store->CreateBank("x", BankKind::kMatch, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto_report_distance")));
+  EXPECT_THAT(store->GetBank("nope"), StatusIs(absl::StatusCode::kNotFound));
+  std::vector<Bank> banks = store->ListBanks();
+  ASSERT_THAT(banks, SizeIs(2));
+  EXPECT_EQ(banks[0].name, "allow-list");
+  EXPECT_EQ(banks[1].kind, BankKind::kMatch);
+}
+
+TEST_F(BankStoreTest, MatchesPdqWithinRadiusAndExactHashes) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("iwf", BankKind::kMatch, {}).status());
+  const PdqHash stored = RandomHash(rng_);
+  const std::string md5 = "0123456789abcdef0123456789abcdef";
+  ASSERT_OK_AND_ASSIGN(WriteResult r,
+                       store->AddEntries("iwf", {Pdq(stored, "A"), Md5(md5, "B")}));
+  EXPECT_EQ(r.added, 2u);
+
+  const PdqHash near = FlipBits(stored, 12, rng_);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({near}, 31));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].bank, "iwf");
+  EXPECT_EQ(m[0].distance, 12);
+  EXPECT_EQ(m[0].entry.category, "A");
+  EXPECT_EQ(m[0].entry.value, stored.ToHex());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchPdq({near}, 11));
+  EXPECT_THAT(m, SizeIs(0));
+
+  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, "0123456789ABCDEF0123456789ABCDEF"));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.category, "B");
+  EXPECT_EQ(m[0].distance, 0);
+  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kSha1, std::string(40, 'a')));
+  EXPECT_THAT(m, SizeIs(0));
+
+  EXPECT_THAT(store->MatchPdq({near}, 65), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->MatchPdq({near}, -1), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->MatchExact(SignalType::kMd5, "abc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want 32")));
+}
+
+TEST_F(BankStoreTest, DihedralQueriesReportTheVariant) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const PdqHash a = RandomHash(rng_), b = RandomHash(rng_);
+  ASSERT_OK(store->AddEntries("b", {Pdq(b)}).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m,
+                       store->MatchPdq({a, RandomHash(rng_), FlipBits(b, 3, rng_)}, 31));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].variant, 2);
+  EXPECT_EQ(m[0].distance, 3);
+}
+
+TEST_F(BankStoreTest, ReimportIsIdempotentAndUpdatesFields) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  std::vector<NewEntry> list = {Pdq(RandomHash(rng_), "A"), Md5(std::string(32, 'f'), "B")};
+  ASSERT_OK_AND_ASSIGN(WriteResult first, store->AddEntries("b", list));
+  EXPECT_EQ(first.added, 2u);
+  ASSERT_OK_AND_ASSIGN(WriteResult again, store->AddEntries("b", list));
+  EXPECT_EQ(again.added, 0u);
+  EXPECT_EQ(again.unchanged, 2u);
+  list[0].category = "C";
+  ASSERT_OK_AND_ASSIGN(WriteResult changed, store->AddEntries("b", list));
+  EXPECT_EQ(changed.updated, 1u);
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.entries, 2);
+  EXPECT_EQ(stats.by_signal["pdq"], 1);
+  EXPECT_EQ(stats.by_signal["md5"], 1);
+  EXPECT_EQ(stats.by_category.count("A"), 0u);
+  EXPECT_EQ(stats.by_category["C"], 1);
+  EXPECT_EQ(stats.by_category["B"], 1);
+  EXPECT_EQ(store->IndexedPdqEntries(), 1u);
+  // A list naming one value twice stores it once.
+  ASSERT_OK_AND_ASSIGN(WriteResult dup,
+                       store->AddEntries("b", {Md5(std::string(32, 'e')), Md5(std::string(32, 'E'))}));
+  EXPECT_EQ(dup.added, 1u);
+}
+
+TEST_F(BankStoreTest, AnAddWithOneBadEntryWritesNothing) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  NewEntry bad = Md5("xyz");
+  EXPECT_THAT(store->AddEntries("b", {Pdq(RandomHash(rng_)), bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entry 2")));
+  NewEntry bad_meta = Md5(std::string(32, 'a'));
+  bad_meta.metadata_json = "[1,2]";
+  EXPECT_THAT(store->AddEntries("b", {bad_meta}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON object")));
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.entries, 0);
+  EXPECT_EQ(store->IndexedPdqEntries(), 0u);
+  EXPECT_THAT(store->AddEntries("nope", {Md5(std::string(32, 'a'))}),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(BankStoreTest, RemovedEntriesStopMatching) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const PdqHash h = RandomHash(rng_);
+  ASSERT_OK(store->AddEntries("b", {Pdq(h, "A"), Md5(std::string(32, 'a'))}).status());
+  ASSERT_OK_AND_ASSIGN(
+      WriteResult r,
+      store->RemoveEntries("b", {{SignalType::kPdq, h.ToHex()},
+                                 {SignalType::kSha1, std::string(40, 'b')}}));
+  EXPECT_EQ(r.removed, 1u);
+  EXPECT_EQ(r.not_found, 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({h}, 31));
+  EXPECT_THAT(m, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.entries, 1);
+  EXPECT_EQ(stats.by_category.count("A"), 0u);
+  // Re-adding a removed value gives it a new id.
+  ASSERT_OK(store->AddEntries("b", {Pdq(h)}).status());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchPdq({h}, 0));
+  ASSERT_THAT(m, SizeIs(1));
+}
+
+TEST_F(BankStoreTest, DisabledEntriesNeverMatchUntilTheirTime) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const PdqHash h = RandomHash(rng_);
+  const std::string md5(32, 'c');
+  ASSERT_OK(store->AddEntries("b", {Pdq(h), Md5(md5)}).status());
+  const absl::Time until = clock_.Now() + absl::Hours(2);
+  ASSERT_OK(store->DisableEntry("b", SignalType::kPdq, h.ToHex(), until).status());
+  ASSERT_OK(store->DisableEntry("b", SignalType::kMd5, md5, absl::InfiniteFuture()).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({h}, 31));
+  EXPECT_THAT(m, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, md5));
+  EXPECT_THAT(m, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.disabled, 2);
+  clock_.Advance(absl::Hours(3));
+  ASSERT_OK_AND_ASSIGN(m, store->MatchPdq({h}, 31));
+  EXPECT_THAT(m, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(stats, store->Stats("b"));
+  EXPECT_EQ(stats.disabled, 1);
+  // Re-enabling survives a restart.
+  ASSERT_OK(store->DisableEntry("b", SignalType::kMd5, md5, absl::InfinitePast()).status());
+  store.reset();
+  store = OpenStore();
+  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, md5));
+  EXPECT_THAT(m, SizeIs(1));
+  EXPECT_THAT(store->DisableEntry("b", SignalType::kMd5, std::string(32, 'd'), until),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(BankStoreTest, EverythingSurvivesARestart) {
+  const PdqHash kept = RandomHash(rng_), off = RandomHash(rng_);
+  uint64_t kept_id = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_OK(store->CreateBank("iwf", BankKind::kMatch, {}).status());
+    BankPolicy policy;
+    policy.review_distance = 40;
+    policy.default_category = "B";
+    ASSERT_OK(store->CreateBank("fp", BankKind::kAllow, policy).status());
+    ASSERT_OK(store->AddEntries("iwf", {Pdq(kept, "A"), Pdq(off)}).status());
+    ASSERT_OK(store->DisableEntry("iwf", SignalType::kPdq, off.ToHex(),
+                                  absl::InfiniteFuture()).status());
+    ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({kept}, 0));
+    kept_id = m.at(0).entry.id;
+  }
+  auto store = OpenStore();
+  ASSERT_THAT(store->ListBanks(), SizeIs(2));
+  ASSERT_OK_AND_ASSIGN(Bank fp, store->GetBank("fp"));
+  EXPECT_EQ(fp.kind, BankKind::kAllow);
+  EXPECT_EQ(fp.policy.review_distance, 40);
+  EXPECT_EQ(store->IndexedPdqEntries(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({kept}, 31));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.id, kept_id);
+  EXPECT_EQ(m[0].entry.category, "A");
+  ASSERT_OK_AND_ASSIGN(m, store->MatchPdq({off}, 31));
+  EXPECT_THAT(m, SizeIs(0));
+  // Ids keep increasing after a restart.
+  ASSERT_OK(store->AddEntries("iwf", {Md5(std::string(32, '1'))}).status());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, std::string(32, '1')));
+  EXPECT_GT(m.at(0).entry.id, kept_id);
+}
+
+TEST_F(BankStoreTest, DeletingABankRemovesItsEntries) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("a", BankKind::kMatch, {}).status());
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const PdqHash h = RandomHash(rng_);
+  ASSERT_OK(store->AddEntries("a", {Pdq(h)}).status());
+  ASSERT_OK(store->AddEntries("b", {Pdq(h)}).status());
+  ASSERT_OK(store->DeleteBank("a"));
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({h}, 0));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].bank, "b");
+  EXPECT_THAT(store->DeleteBank("a"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(store->CreateBank("a", BankKind::kMatch, {}).status());
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("a"));
+  EXPECT_EQ(stats.entries, 0);
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(store->IndexedPdqEntries(), 1u);
+}
+
+TEST_F(BankStoreTest, ListsEntriesInInsertionOrder) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  std::vector<NewEntry> list;
+  for (int i = 0; i < 50; ++i) list.push_back(Pdq(RandomHash(rng_), i % 2 ? "A" : "B"));
+  ASSERT_OK(store->AddEntries("b", list).status());
+  std::vector<std::string> seen;
+  ASSERT_OK(store->ForEachEntry("b", [&](const BankEntry& e) {
+    seen.push_back(e.value);
+    EXPECT_EQ(e.bank, "b");
+    return absl::OkStatus();
+  }));
+  ASSERT_THAT(seen, SizeIs(50));
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(seen[i], list[i].value);
+  EXPECT_THAT(store->ForEachEntry("b", [](const BankEntry&) {
+    return absl::CancelledError("stop");
+  }),
+              StatusIs(absl::StatusCode::kCancelled));
+}
+
+TEST_F(BankStoreTest, WriteSizeLimitIsEnforced) {
+  BankStoreOptions options;
+  options.path = dir_.Sub("limited");
+  options.max_entries_per_write = 2;
+  ASSERT_OK_AND_ASSIGN(auto store, BankStore::Open(options, &clock_));
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  EXPECT_THAT(store->AddEntries("b", {Md5(std::string(32, '1')), Md5(std::string(32, '2')),
+                                      Md5(std::string(32, '3'))}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("split")));
+}
+
+TEST_F(BankStoreTest, LockedAndCorruptDatabasesAreClearErrors) {
+  auto store = OpenStore();
+  BankStoreOptions options;
+  options.path = dir_.Sub("banks");
+  EXPECT_THAT(BankStore::Open(options, &clock_),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+  store.reset();
+  // Damage the manifest pointer: the store must refuse to open, not guess.
+  std::ofstream(dir_.Sub("banks/CURRENT"), std::ios::trunc) << "garbage";
+  EXPECT_THAT(BankStore::Open(options, &clock_), StatusIs(absl::StatusCode::kDataLoss));
+  options.path = "";
+  EXPECT_THAT(BankStore::Open(options, &clock_), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(BankStoreTest, WritesAreVisibleToConcurrentMatches) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  std::vector<PdqHash> hashes;
+  for (int i = 0; i < 200; ++i) hashes.push_back(RandomHash(rng_));
+  std::atomic<int> written{0};
+  std::atomic<bool> failed{false};
+  std::thread reader([&] {
+    // Every hash acknowledged before the query starts must be found.
+    while (written.load() < 200) {
+      const int n = written.load();
+      if (n == 0) continue;
+      absl::StatusOr<std::vector<Match>> m = store->MatchPdq({hashes[n - 1]}, 0);
+      if (!m.ok() || m->empty()) failed = true;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_OK(store->AddEntries("b", {Pdq(hashes[i])}).status());
+    written.store(i + 1);
+  }
+  reader.join();
+  EXPECT_FALSE(failed.load());
+}
+
+}  // namespace
+}  // namespace hashwatch::matcher
