@@ -1,9 +1,11 @@
 // The `hashwatch` command line: a thin front over the libraries. Exit codes:
-// 0 success, 1 an input failed, 2 usage error.
+// 0 success, 1 an input or operation failed, 2 usage error.
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cli/bank_command.h"
 #include "cli/hash_command.h"
+#include "cli/match_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
@@ -12,6 +14,10 @@ int main(int argc, char** argv) {
 
   hashwatch::cli::HashCommandOptions hash_options;
   CLI::App* hash = hashwatch::cli::AddHashCommand(app, hash_options);
+  hashwatch::cli::BankCommandOptions bank_options;
+  CLI::App* bank = hashwatch::cli::AddBankCommand(app, bank_options);
+  hashwatch::cli::MatchCommandOptions match_options;
+  CLI::App* match = hashwatch::cli::AddMatchCommand(app, match_options);
 
   try {
     app.parse(argc, argv);
@@ -23,6 +29,12 @@ int main(int argc, char** argv) {
   }
   if (hash->parsed()) {
     return hashwatch::cli::RunHashCommand(hash_options, std::cout, std::cerr);
+  }
+  if (bank->parsed()) {
+    return hashwatch::cli::RunBankCommand(bank_options, std::cout, std::cerr);
+  }
+  if (match->parsed()) {
+    return hashwatch::cli::RunMatchCommand(match_options, std::cout, std::cerr);
   }
   return 2;
 }

@@ -169,11 +169,21 @@ ParsedList ParseHashList(absl::string_view content,
         entry.category = field("category");
         entry.source = field("source");
         entry.note = field("note");
+        // A `metadata` column holds the metadata object itself (what
+        // `hashwatch bank export` writes); other columns join it by name.
         nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+        const std::string metadata = field("metadata");
+        if (!metadata.empty()) {
+          extra = nlohmann::ordered_json::parse(metadata, nullptr, false);
+          if (extra.is_discarded() || !extra.is_object()) {
+            fail("metadata column is not a JSON object");
+            continue;
+          }
+        }
         for (const auto& [name, index] : columns) {
           if (name == "hash" || name == "signal_type" || name == "category" ||
-              name == "source" || name == "note" || index >= fields->size() ||
-              (*fields)[index].empty()) {
+              name == "source" || name == "note" || name == "metadata" ||
+              index >= fields->size() || (*fields)[index].empty()) {
             continue;
           }
           extra[name] = (*fields)[index];

@@ -5,8 +5,9 @@
 //  - plain: one hash per line. Blank lines and lines starting with '#' are
 //    skipped; surrounding whitespace is trimmed.
 //  - CSV with a header: the first line names the columns, at least `hash`;
-//    optional `signal_type`, `category`, `source`, `note` (case-insensitive;
-//    other columns are kept in the entry's metadata JSON). Fields may be
+//    optional `signal_type`, `category`, `source`, `note` and `metadata` (a
+//    JSON object); column names are case-insensitive, and other columns are
+//    kept in the entry's metadata JSON under their names. Fields may be
 //    quoted as RFC 4180 ("a,b" and "" for a quote).
 //  - ThreatExchange-style PDQ export: headerless `hash,quality` or
 //    `hash,...` lines; the first field is the hash, a numeric second field is

@@ -1,0 +1,41 @@
+// `hashwatch bank ...`: create, list, inspect, import, export, remove and
+// disable hash banks in the local database.
+#ifndef HASHWATCH_CLI_BANK_COMMAND_H_
+#define HASHWATCH_CLI_BANK_COMMAND_H_
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "matcher/bank.h"
+
+namespace hashwatch::cli {
+
+struct BankCommandOptions {
+  std::string db;
+  bool json = false;
+  std::string name;
+  std::string file;
+  std::string hash;
+  std::string kind = "match";
+  matcher::BankPolicy policy;
+  bool no_auto_report = false;
+  std::string signal;  // empty = infer
+  bool skip_invalid = false;
+  std::string until;   // empty = forever
+  // Which subcommand ran (set by AddBankCommand's callbacks).
+  std::string action;
+};
+
+// Registers `bank` and its subcommands on `app`, bound to `options`.
+CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& options);
+
+// Runs the parsed subcommand. Exit code: 0 success, 1 failure (one line on
+// `err` per problem).
+int RunBankCommand(const BankCommandOptions& options, std::ostream& out,
+                   std::ostream& err);
+
+}  // namespace hashwatch::cli
+
+#endif  // HASHWATCH_CLI_BANK_COMMAND_H_
