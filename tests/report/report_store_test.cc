@@ -1,0 +1,149 @@
+#include "report/report_store.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hashwatch::report {
+namespace {
+
+using ::hashwatch::testing::StatusIs;
+using ::hashwatch::testing::TempDir;
+using ::testing::SizeIs;
+
+Report Draft(const std::string& content_id, const std::string& bank = "iwf") {
+  Report r;
+  r.content_id = content_id;
+  r.md5 = std::string(32, 'a');
+  r.sha256 = std::string(64, 'b');
+  r.pdq = std::string(64, 'c');
+  r.pdq_quality = 100;
+  r.category = "A";
+  r.evidence.push_back({bank, 42, "pdq", std::string(64, 'c'), "list-1", "A", 3});
+  r.uploader_account = "user-9";
+  r.uploader_ip = "198.51.100.7";
+  r.upload_time = absl::FromUnixSeconds(1'700'000'000);
+  return r;
+}
+
+class ReportStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<ReportStore> Open() {
+    ReportStoreOptions o;
+    o.path = dir_.Sub("reports");
+    o.platform = "example-platform";
+    absl::StatusOr<std::unique_ptr<ReportStore>> s = ReportStore::Open(o, &clock_);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *std::move(s) : nullptr;
+  }
+  TempDir dir_;
+  FakeClock clock_;
+};
+
+TEST_F(ReportStoreTest, CreateAssignsIdsAndDeadlinesAndIsIdempotent) {
+  auto store = Open();
+  ASSERT_OK_AND_ASSIGN(Report a, store->Create(Draft("c1")));
+  EXPECT_EQ(a.sequence, 1u);
+  EXPECT_EQ(a.id, "r-0000000000000001");
+  EXPECT_EQ(a.platform, "example-platform");
+  EXPECT_EQ(a.incident_type, "child_sexual_abuse_material");
+  EXPECT_EQ(a.preservation_deadline, clock_.Now() + absl::Hours(24 * 365));
+  EXPECT_FALSE(a.viewed_by_platform);
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(Report again, store->Create(Draft("c1")));
+  EXPECT_EQ(again.id, a.id);
+  EXPECT_EQ(again.created, a.created);
+  EXPECT_EQ(store->LastSequence(), 1u);
+  // A moderator's confirm of the same content is a separate report.
+  Report confirm = Draft("c1");
+  confirm.origin = ReportOrigin::kModeratorConfirm;
+  confirm.viewed_by_platform = true;
+  confirm.viewed_by = "mod-3";
+  confirm.viewed_at = clock_.Now();
+  ASSERT_OK_AND_ASSIGN(Report b, store->Create(confirm));
+  EXPECT_EQ(b.sequence, 2u);
+  EXPECT_TRUE(b.viewed_by_platform);
+}
+
+TEST_F(ReportStoreTest, RejectsReportsWithoutContentOrHashes) {
+  auto store = Open();
+  EXPECT_THAT(store->Create(Draft("")), StatusIs(absl::StatusCode::kInvalidArgument));
+  Report empty;
+  empty.content_id = "c";
+  EXPECT_THAT(store->Create(empty), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->Get("r-0000000000000009"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ReportStoreTest, EverythingSurvivesARestartAndRoundTrips) {
+  std::string id;
+  {
+    auto store = Open();
+    ASSERT_OK_AND_ASSIGN(Report r, store->Create(Draft("c1")));
+    id = r.id;
+  }
+  auto store = Open();
+  ASSERT_OK_AND_ASSIGN(Report r, store->Get(id));
+  EXPECT_EQ(r.content_id, "c1");
+  EXPECT_EQ(r.uploader_ip, "198.51.100.7");
+  EXPECT_EQ(r.upload_time, absl::FromUnixSeconds(1'700'000'000));
+  ASSERT_THAT(r.evidence, SizeIs(1));
+  EXPECT_EQ(r.evidence[0].entry_id, 42u);
+  EXPECT_EQ(r.evidence[0].distance, 3);
+  ASSERT_OK_AND_ASSIGN(Report next, store->Create(Draft("c2")));
+  EXPECT_EQ(next.sequence, 2u);  // sequences continue after a restart
+  const nlohmann::json j = nlohmann::json::parse(ReportStore::ToJson(r));
+  EXPECT_EQ(j.at("id"), id);
+  EXPECT_EQ(j.at("viewed_by_platform"), false);
+  EXPECT_EQ(j.at("evidence")[0].at("bank"), "iwf");
+}
+
+TEST_F(ReportStoreTest, ListFiltersByCursorTimeStateAndBank) {
+  auto store = Open();
+  ASSERT_OK(store->Create(Draft("c1", "iwf")).status());
+  clock_.Advance(absl::Hours(1));
+  const absl::Time mid = clock_.Now();
+  ASSERT_OK_AND_ASSIGN(Report second, store->Create(Draft("c2", "ncmec")));
+  ASSERT_OK(store->Create(Draft("c3", "iwf")).status());
+  ASSERT_OK(store->MarkSubmitted(second.id, "CT-123").status());
+
+  ReportFilter f;
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> all, store->List(f));
+  EXPECT_THAT(all, SizeIs(3));
+  f.after_sequence = 1;
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> after, store->List(f));
+  EXPECT_THAT(after, SizeIs(2));
+  f = {};
+  f.from = mid;
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> recent, store->List(f));
+  EXPECT_THAT(recent, SizeIs(2));
+  f = {};
+  f.state = ReportState::kSubmitted;
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> submitted, store->List(f));
+  ASSERT_THAT(submitted, SizeIs(1));
+  EXPECT_EQ(submitted[0].submission_ref, "CT-123");
+  f = {};
+  f.bank = "iwf";
+  f.limit = 1;
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> iwf, store->List(f));
+  ASSERT_THAT(iwf, SizeIs(1));
+  EXPECT_EQ(iwf[0].content_id, "c1");
+}
+
+TEST_F(ReportStoreTest, WaitForReportsWakesOnCreate) {
+  auto store = Open();
+  std::thread creator([&] { ASSERT_OK(store->Create(Draft("c1")).status()); });
+  // Waits until the create lands (the deadline is only a safety net).
+  const uint64_t seq = store->WaitForReports(0, absl::Now() + absl::Seconds(30));
+  creator.join();
+  EXPECT_EQ(seq, 1u);
+  // Already past the cursor: returns at once.
+  EXPECT_EQ(store->WaitForReports(0, absl::InfinitePast()), 1u);
+  EXPECT_EQ(store->WaitForReports(1, absl::Now()), 1u);
+}
+
+}  // namespace
+}  // namespace hashwatch::report
