@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "matcher/internal/luma.h"
 
 namespace hashwatch::matcher::internal {
@@ -114,9 +115,17 @@ bool ToEightBit(ImageRef* image) {
 
 }  // namespace
 
-absl::Status DecodeVipsLuma(absl::string_view bytes,
-                            const DecodeOptions& options, LumaImage* out) {
+namespace {
+
+// The header alone gives the declared size; nothing is decoded yet.
+absl::Status CheckHeader(absl::string_view bytes, const DecodeOptions& options,
+                         ImageRef* header, LumaImage* out) {
   InitVips();
+  if (bytes.empty()) return absl::InvalidArgumentError("decode: input is empty");
+  if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "decode: input is %d bytes, over the limit of %d bytes", bytes.size(), options.max_bytes));
+  }
   const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
   if (loader == nullptr) {
     vips_error_clear();
@@ -132,14 +141,12 @@ absl::Status DecodeVipsLuma(absl::string_view bytes,
     return absl::InvalidArgumentError(
         absl::StrFormat("decode: unsupported format (%s)", loader));
   }
-
-  // The header alone gives the declared size; nothing is decoded yet.
-  ImageRef header(vips_image_new_from_buffer(
+  *header->out() = vips_image_new_from_buffer(
       bytes.data(), bytes.size(), "", "access", VIPS_ACCESS_SEQUENTIAL,
-      "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr));
-  if (header.get() == nullptr) return VipsError("cannot read image header");
-  out->source_width = vips_image_get_width(header.get());
-  out->source_height = vips_image_get_height(header.get());
+      "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (header->get() == nullptr) return VipsError("cannot read image header");
+  out->source_width = vips_image_get_width(header->get());
+  out->source_height = vips_image_get_height(header->get());
   const int64_t pixels =
       static_cast<int64_t>(out->source_width) * out->source_height;
   if (pixels > options.max_pixels) {
@@ -147,6 +154,21 @@ absl::Status DecodeVipsLuma(absl::string_view bytes,
         "decode: image is %dx%d (%d pixels), over the limit of %d pixels",
         out->source_width, out->source_height, pixels, options.max_pixels));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckVipsInput(absl::string_view bytes, const DecodeOptions& options) {
+  ImageRef header;
+  LumaImage sizes;
+  return CheckHeader(bytes, options, &header, &sizes);
+}
+
+absl::Status DecodeVipsLuma(absl::string_view bytes,
+                            const DecodeOptions& options, LumaImage* out) {
+  ImageRef header;
+  HW_RETURN_IF_ERROR(CheckHeader(bytes, options, &header, out));
 
   // No shrink-on-load here: PNG, GIF and TIFF have none, and the
   // nearest-neighbour resize must see full-resolution pixels to match the
