@@ -96,10 +96,10 @@ struct PriorityMatch {
   int review_distance = 0;
 };
 struct PriorityInput {
-  absl::string_view category;
+  absl::string_view category = {};
   bool novel = false;
-  absl::Span<const PriorityMatch> matches;
-  absl::Span<const std::string> signals;  // duplicates count once
+  absl::Span<const PriorityMatch> matches = {};
+  absl::Span<const std::string> signals = {};  // duplicates count once
   double classifier_score = -1;           // negative: none
   double priority_boost = 0;
 };

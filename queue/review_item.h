@@ -103,9 +103,9 @@ struct LeaseRef {
 
 struct DecisionRequest {
   DecisionKind kind = DecisionKind::kSkip;
-  std::string category;            // kConfirm: required, the confirmed category
+  std::string category = {};       // kConfirm: required, the confirmed category
   bool add_to_allow_list = false;  // kReject: ask the service to allow-list
-  std::string note;                // free text for the record
+  std::string note = {};           // free text for the record
 };
 
 // A recorded decision, returned to the caller so the service can act

@@ -56,7 +56,7 @@ namespace hashwatch::queue {
 
 struct LaneOptions {
   // 1..64 characters of [a-z0-9_-].
-  std::string name;
+  std::string name = {};
   // Share among the weighted lanes, > 0 (e.g. 80 and 20). Ignored for
   // served_first lanes.
   int weight = 1;
