@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -181,6 +182,7 @@ class ReviewQueue::Impl {
     for (rocksdb::ColumnFamilyHandle* h : cf_) {
       if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
+    db_->FlushWAL(true).PermitUncheckedError();  // acknowledged writes already were
     db_->Close().PermitUncheckedError();
   }
 
@@ -231,12 +233,14 @@ class ReviewQueue::Impl {
 
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cf_[c]; }
 
+  // Writes RocksDB's WAL buffer to the file, and fsyncs it unless
+  // sync_writes is off.
   absl::Status SyncWal() {
-    return FromRocksDb(db_->SyncWAL(), "queue", "sync WAL");
+    return FromRocksDb(db_->FlushWAL(options_.sync_writes), "queue", "write WAL");
   }
 
   absl::Status Durable(uint64_t ticket) {
-    if (ticket == 0 || !options_.sync_writes) return absl::OkStatus();
+    if (ticket == 0) return absl::OkStatus();
     return gate_.WaitDurable(ticket);
   }
 
@@ -275,8 +279,8 @@ class ReviewQueue::Impl {
 
   int64_t WaitingInLane(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t Counter(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = counters_.find(name);
-    return it == counters_.end() ? 0 : it->second;
+    auto it = state_.counters.find(name);
+    return it == state_.counters.end() ? 0 : it->second;
   }
 
   ItemState WaitingStateFor(absl::string_view lane) const {
@@ -293,11 +297,7 @@ class ReviewQueue::Impl {
 
   mutable absl::Mutex mu_;
   internal::LaneScheduler scheduler_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_item_id_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t next_lease_id_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t audit_count_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string audit_hash_ ABSL_GUARDED_BY(mu_) = std::string(32, '\0');
-  absl::flat_hash_map<std::string, int64_t> counters_ ABSL_GUARDED_BY(mu_);
+  internal::QueueState state_ ABSL_GUARDED_BY(mu_);
   // Seek hints: a key at or below the first live key of each lane's `ready`
   // range, each (lane, class) `due` range, and the `leases` family. A queue
   // on an LSM tree deletes at the head of its ranges, and a seek from the
@@ -320,6 +320,9 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   db_options.max_background_jobs = 2;
   db_options.db_write_buffer_size = options_.write_buffer_bytes;
   db_options.keep_log_file_num = 4;
+  // Writes (under mu_) only append to RocksDB's WAL buffer; gate_ writes
+  // the buffer out and fsyncs it outside mu_, for many commits at once.
+  db_options.manual_wal_flush = true;
 
   rocksdb::BlockBasedTableOptions table;
   if (options_.block_cache_bytes > 0) {
@@ -358,36 +361,19 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   for (int c = 0; c < internal::kCfCount; ++c) cf_[c] = handles[c];
 
   absl::MutexLock lock(&mu_);
-  HW_ASSIGN_OR_RETURN(auto next_item, Get(internal::kMetaCf, internal::kNextItemIdKey));
-  if (next_item) {
-    HW_ASSIGN_OR_RETURN(next_item_id_, internal::DecodeVarint(*next_item));
-  }
-  HW_ASSIGN_OR_RETURN(auto next_lease, Get(internal::kMetaCf, internal::kNextLeaseIdKey));
-  if (next_lease) {
-    HW_ASSIGN_OR_RETURN(next_lease_id_, internal::DecodeVarint(*next_lease));
-  }
-  HW_ASSIGN_OR_RETURN(auto head, Get(internal::kMetaCf, internal::kAuditHeadKey));
-  if (head) {
-    HW_RETURN_IF_ERROR(internal::DecodeAuditHead(*head, &audit_count_, &audit_hash_));
+  HW_ASSIGN_OR_RETURN(auto state, Get(internal::kMetaCf, internal::kStateKey));
+  if (state) {
+    HW_RETURN_IF_ERROR(internal::DecodeQueueState(*state, &state_));
   } else {
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), cf(internal::kAuditCf)));
+        db_->NewIterator(rocksdb::ReadOptions(), cf(internal::kItemsCf)));
     it->SeekToFirst();
     if (it->Valid()) {
-      return absl::DataLossError("queue: audit entries exist but the audit head is missing");
+      return absl::DataLossError("queue: items exist but the queue state record is missing");
     }
-    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read audit"));
+    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read items"));
   }
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), cf(internal::kMetaCf)));
-  for (it->Seek(Sl(internal::kCounterPrefix)); it->Valid(); it->Next()) {
-    const absl::string_view key = View(it->key());
-    if (!absl::StartsWith(key, internal::kCounterPrefix)) break;
-    HW_ASSIGN_OR_RETURN(int64_t v, internal::DecodeSigned(View(it->value())));
-    counters_[std::string(key.substr(internal::kCounterPrefix.size()))] = v;
-  }
-  HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read counters"));
-  for (const auto& [name, value] : counters_) {
+  for (const auto& [name, value] : state_.counters) {
     if (!absl::StartsWith(name, "waiting/") || value == 0) continue;
     const absl::string_view rest = absl::string_view(name).substr(8);
     const absl::string_view lane = rest.substr(0, rest.rfind('/'));
@@ -501,44 +487,28 @@ void ReviewQueue::Impl::AddAudit(Txn& txn, absl::Time now, absl::string_view act
 }
 
 absl::StatusOr<uint64_t> ReviewQueue::Impl::Commit(Txn& txn) {
-  uint64_t count = audit_count_;
-  std::string hash = audit_hash_;
+  internal::QueueState next = state_;
   for (AuditEntry& e : txn.audit) {
-    e.index = count;
-    e.prev_hash = hash;
+    e.index = next.audit_entries;
+    e.prev_hash = next.audit_hash;
     const std::string value = internal::EncodeAuditEntry(e);
-    txn.batch.Put(cf(internal::kAuditCf), internal::U64Key(count), value);
-    hash = internal::Sha256(value);
-    ++count;
+    txn.batch.Put(cf(internal::kAuditCf), internal::U64Key(e.index), value);
+    next.audit_hash = internal::Sha256(value);
+    ++next.audit_entries;
   }
-  if (!txn.audit.empty()) {
-    txn.batch.Put(cf(internal::kMetaCf), Sl(internal::kAuditHeadKey),
-                  internal::EncodeAuditHead(count, hash));
-  }
-  std::vector<std::pair<std::string, int64_t>> counters;
   for (const auto& [name, delta] : txn.counter_deltas) {
-    if (delta == 0) continue;
-    const int64_t v = Counter(name) + delta;
-    counters.emplace_back(name, v);
-    txn.batch.Put(cf(internal::kMetaCf), absl::StrCat(internal::kCounterPrefix, name),
-                  internal::EncodeSigned(v));
+    if (delta != 0) next.counters[name] += delta;
   }
-  if (txn.next_item_id != 0) {
-    txn.batch.Put(cf(internal::kMetaCf), Sl(internal::kNextItemIdKey),
-                  internal::EncodeVarint(txn.next_item_id));
-  }
-  if (txn.next_lease_id != 0) {
-    txn.batch.Put(cf(internal::kMetaCf), Sl(internal::kNextLeaseIdKey),
-                  internal::EncodeVarint(txn.next_lease_id));
-  }
+  if (txn.next_item_id != 0) next.next_item_id = txn.next_item_id;
+  if (txn.next_lease_id != 0) next.next_lease_id = txn.next_lease_id;
+  txn.batch.Put(cf(internal::kMetaCf), Sl(internal::kStateKey),
+                internal::EncodeQueueState(next));
   rocksdb::WriteOptions wo;
-  wo.sync = false;  // made durable by gate_ (see sync_gate.h)
+  // No WAL syscall here: with manual_wal_flush the record goes to RocksDB's
+  // WAL buffer in commit order; gate_ writes and syncs it (sync_gate.h).
+  wo.sync = false;
   HW_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &txn.batch), "queue", "write"));
-  audit_count_ = count;
-  audit_hash_ = std::move(hash);
-  for (auto& [name, v] : counters) counters_[name] = v;
-  if (txn.next_item_id != 0) next_item_id_ = txn.next_item_id;
-  if (txn.next_lease_id != 0) next_lease_id_ = txn.next_lease_id;
+  state_ = std::move(next);
   for (auto& [lane, key] : txn.ready_inserted) {
     if (key < ready_hint_[lane]) ready_hint_[lane] = std::move(key);
   }
@@ -633,7 +603,7 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     Txn txn;
-    uint64_t next_id = next_item_id_;
+    uint64_t next_id = state_.next_item_id;
     absl::flat_hash_map<absl::string_view, uint64_t> in_batch;
     for (size_t i = 0; i < requests.size(); ++i) {
       const EnqueueRequest& r = requests[i];
@@ -699,7 +669,7 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
       txn.counter_deltas[internal::kItemsCounter] += 1;
       AddAudit(txn, now, kSystemActor, AuditEvent::kEnqueue, id, details);
     }
-    if (next_id == next_item_id_) return results;  // all existed: nothing to write
+    if (next_id == state_.next_item_id) return results;  // all existed: nothing to write
     txn.next_item_id = next_id;
     HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
   }
@@ -731,6 +701,10 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindEligible(
   for (int c = 0; c < kPriorityClassCount; ++c) {
     const auto pc = static_cast<PriorityClass>(c);
     if (Counter(internal::WaitingCounter(name, pc)) == 0) continue;
+    // The hint is at or below the class's first key, so a hint deadline
+    // after `now` means nothing in the class is overdue: no seek needed.
+    const std::string& hint = due_hint_[lane][c];
+    if (hint.size() == name.size() + 2 + 16 && internal::KeyTailTime(hint) > now) continue;
     const std::string end = internal::PrefixEnd(internal::DuePrefix(name, pc));
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions ro;
@@ -904,8 +878,10 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
       }
       if (!picks.empty()) {
         Txn txn;
-        uint64_t lease_id = next_lease_id_;
+        uint64_t lease_id = state_.next_lease_id;
         const absl::Time expires = now + options_.lease_duration;
+        const bool track_exposure = options_.welfare.max_items_per_hour > 0 ||
+                                    options_.welfare.max_items_per_shift > 0;
         for (const auto& [c, lane] : picks) {
           HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(c.item_id));
           if (!IsWaiting(s.item.state) || s.item.lane != options_.lanes[lane].name) {
@@ -931,8 +907,10 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
           txn.batch.Put(cf(internal::kLeasesCf), lease_key, internal::U64Key(it.lease_id));
           txn.leases_inserted.push_back(std::move(lease_key));
           txn.counter_deltas[internal::kLeasedCounter] += 1;
-          txn.batch.Put(cf(internal::kExposureCf),
-                        internal::ModeratorEventKey(moderator, now, it.id), "");
+          if (track_exposure) {
+            txn.batch.Put(cf(internal::kExposureCf),
+                          internal::ModeratorEventKey(moderator, now, it.id), "");
+          }
           AddAudit(txn, now, moderator, AuditEvent::kLease, it.id, details);
           LeasedItem leased;
           leased.lease = {it.id, it.lease_id};
@@ -1168,12 +1146,12 @@ absl::StatusOr<std::string> ReviewQueue::Impl::GetPreview(uint64_t item_id) cons
 
 absl::StatusOr<QueueStats> ReviewQueue::Impl::Stats() const {
   QueueStats stats;
-  absl::flat_hash_map<std::string, int64_t> counters;
+  std::map<std::string, int64_t, std::less<>> counters;
   std::vector<std::array<std::string, kPriorityClassCount>> due_hint;
   const rocksdb::Snapshot* snapshot = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    counters = counters_;
+    counters = state_.counters;
     due_hint = due_hint_;
     snapshot = db_->GetSnapshot();
     stats.at = clock_->Now();
@@ -1290,10 +1268,11 @@ absl::StatusOr<AuditHead> ReviewQueue::Impl::VerifyAudit() const {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   auto verify = [&]() -> absl::StatusOr<AuditHead> {
-    uint64_t head_count = 0;
-    std::string head_hash(32, '\0');
-    HW_ASSIGN_OR_RETURN(auto head, Get(internal::kMetaCf, internal::kAuditHeadKey, snapshot));
-    if (head) HW_RETURN_IF_ERROR(internal::DecodeAuditHead(*head, &head_count, &head_hash));
+    internal::QueueState state;
+    HW_ASSIGN_OR_RETURN(auto bytes, Get(internal::kMetaCf, internal::kStateKey, snapshot));
+    if (bytes) HW_RETURN_IF_ERROR(internal::DecodeQueueState(*bytes, &state));
+    const uint64_t head_count = state.audit_entries;
+    const std::string& head_hash = state.audit_hash;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kAuditCf)));
     uint64_t index = 0;
     std::string prev(32, '\0');

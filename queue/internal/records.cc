@@ -12,6 +12,7 @@ namespace {
 constexpr uint64_t kItemVersion = 1;
 constexpr uint64_t kAuditVersion = 1;
 constexpr uint64_t kModeratorVersion = 1;
+constexpr uint64_t kStateVersion = 1;
 
 absl::Status Malformed(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("queue: malformed ", what, " record"));
@@ -249,19 +250,37 @@ absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* entry) {
   return absl::OkStatus();
 }
 
-std::string EncodeAuditHead(uint64_t entries, absl::string_view last_hash) {
+std::string EncodeQueueState(const QueueState& state) {
   Encoder e;
-  e.Varint(entries);
-  e.Bytes(last_hash);
+  e.Varint(kStateVersion);
+  e.Varint(state.audit_entries);
+  e.Bytes(state.audit_hash);
+  e.Varint(state.next_item_id);
+  e.Varint(state.next_lease_id);
+  e.Varint(state.counters.size());
+  for (const auto& [name, value] : state.counters) {
+    e.Bytes(name);
+    e.Signed(value);
+  }
   return e.Release();
 }
 
-absl::Status DecodeAuditHead(absl::string_view bytes, uint64_t* entries,
-                             std::string* last_hash) {
-  constexpr absl::string_view what = "audit head";
+absl::Status DecodeQueueState(absl::string_view bytes, QueueState* state) {
+  constexpr absl::string_view what = "queue state";
+  *state = QueueState();
   Decoder d(bytes);
-  HW_READ(d.Varint(entries) && d.Bytes(last_hash) && d.done());
-  HW_READ(last_hash->size() == 32);
+  uint64_t version = 0, n = 0;
+  HW_READ(d.Varint(&version) && version == kStateVersion);
+  HW_READ(d.Varint(&state->audit_entries) && d.Bytes(&state->audit_hash) &&
+          state->audit_hash.size() == 32 && d.Varint(&state->next_item_id) &&
+          d.Varint(&state->next_lease_id) && d.Varint(&n));
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string name;
+    int64_t value = 0;
+    HW_READ(d.Bytes(&name) && d.Signed(&value));
+    state->counters[std::move(name)] = value;
+  }
+  HW_READ(d.done());
   return absl::OkStatus();
 }
 
@@ -283,34 +302,6 @@ absl::Status DecodeModeratorState(absl::string_view bytes,
   HW_READ(d.Signed(&state->consecutive) && d.Time(&state->last_activity) &&
           d.Time(&state->last_prune) && d.done());
   return absl::OkStatus();
-}
-
-std::string EncodeVarint(uint64_t v) {
-  Encoder e;
-  e.Varint(v);
-  return e.Release();
-}
-
-absl::StatusOr<uint64_t> DecodeVarint(absl::string_view bytes) {
-  constexpr absl::string_view what = "counter";
-  Decoder d(bytes);
-  uint64_t v = 0;
-  HW_READ(d.Varint(&v) && d.done());
-  return v;
-}
-
-std::string EncodeSigned(int64_t v) {
-  Encoder e;
-  e.Signed(v);
-  return e.Release();
-}
-
-absl::StatusOr<int64_t> DecodeSigned(absl::string_view bytes) {
-  constexpr absl::string_view what = "counter";
-  Decoder d(bytes);
-  int64_t v = 0;
-  HW_READ(d.Signed(&v) && d.done());
-  return v;
 }
 
 std::string Sha256(absl::string_view bytes) {

@@ -4,6 +4,8 @@
 #define HASHWATCH_QUEUE_INTERNAL_RECORDS_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,10 +48,18 @@ bool Excludes(absl::string_view encoded, absl::string_view moderator,
 std::string EncodeAuditEntry(const AuditEntry& entry);
 absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* entry);
 
-// The audit head in the meta family: count, then the last entry's hash.
-std::string EncodeAuditHead(uint64_t entries, absl::string_view last_hash);
-absl::Status DecodeAuditHead(absl::string_view bytes, uint64_t* entries,
-                             std::string* last_hash);
+// The queue's small global state, one value in the meta family, rewritten
+// by every commit (one key instead of several per batch): the audit head,
+// the id counters, and the depth counters.
+struct QueueState {
+  uint64_t audit_entries = 0;
+  std::string audit_hash = std::string(32, '\0');  // SHA-256 of the last entry
+  uint64_t next_item_id = 1;
+  uint64_t next_lease_id = 1;
+  std::map<std::string, int64_t, std::less<>> counters;  // see schema.h
+};
+std::string EncodeQueueState(const QueueState& state);
+absl::Status DecodeQueueState(absl::string_view bytes, QueueState* state);
 
 // Per-moderator welfare state, in the `moderators` family.
 struct ModeratorState {
@@ -59,11 +69,6 @@ struct ModeratorState {
 };
 std::string EncodeModeratorState(const ModeratorState& state);
 absl::Status DecodeModeratorState(absl::string_view bytes, ModeratorState* state);
-
-std::string EncodeVarint(uint64_t v);
-absl::StatusOr<uint64_t> DecodeVarint(absl::string_view bytes);
-std::string EncodeSigned(int64_t v);
-absl::StatusOr<int64_t> DecodeSigned(absl::string_view bytes);
 
 // SHA-256 of `bytes`, 32 raw bytes (OpenSSL EVP).
 std::string Sha256(absl::string_view bytes);

@@ -6,9 +6,7 @@
 //
 //  family      key                                        value
 //  ----------  -----------------------------------------  -------------------
-//  default     "next_item_id" | "next_lease_id"            varint
-//              "audit_head"                                varint count, 32-byte hash
-//              "counter/<name>"                            zigzag varint
+//  default     "state"                                     QueueState (records.h)
 //  items       u64 item_id                                 StoredItem (records.h)
 //  content     content_id                                  u64 item_id
 //  previews    u64 item_id                                 preview bytes
@@ -26,8 +24,9 @@
 // the same items per lane and class by SLA deadline: its first key per
 // (lane, class) is that class's oldest item and tells whether anything is
 // overdue. `leases` holds every leased item by expiry, so expired leases are
-// a prefix. Counters (waiting per lane and class, leased, decided, items)
-// are updated in the same batch as the keys they count.
+// a prefix. The `state` value holds the audit head, the next ids and the
+// counters (waiting per lane and class, leased, decided, items); every
+// batch rewrites it with the keys it counts.
 #ifndef HASHWATCH_QUEUE_INTERNAL_SCHEMA_H_
 #define HASHWATCH_QUEUE_INTERNAL_SCHEMA_H_
 
@@ -60,10 +59,7 @@ inline constexpr std::array<const char*, kCfCount> kCfNames = {
     "default", "items",     "content",   "previews",   "ready", "due",
     "leases",  "exposure",  "decisions", "moderators", "audit"};
 
-inline constexpr absl::string_view kNextItemIdKey = "next_item_id";
-inline constexpr absl::string_view kNextLeaseIdKey = "next_lease_id";
-inline constexpr absl::string_view kAuditHeadKey = "audit_head";
-inline constexpr absl::string_view kCounterPrefix = "counter/";
+inline constexpr absl::string_view kStateKey = "state";
 
 std::string U64Key(uint64_t v);  // items, previews, audit
 uint64_t ParseU64Key(absl::string_view key);

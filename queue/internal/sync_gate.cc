@@ -17,8 +17,7 @@ absl::Status SyncGate::WaitDurable(uint64_t ticket) {
     if (!error_.ok()) return error_;
     if (syncing_) {
       // Another caller is syncing; it may or may not cover us: wait, recheck.
-      mu_.Await(absl::Condition(
-          +[](bool* syncing) { return !*syncing; }, &syncing_));
+      done_.Wait(&mu_);
       continue;
     }
     syncing_ = true;
@@ -27,6 +26,9 @@ absl::Status SyncGate::WaitDurable(uint64_t ticket) {
     const absl::Status s = sync_();
     mu_.Lock();
     syncing_ = false;
+    // Wake every waiter: those this sync covered return at once (rather
+    // than wait for the next sync), one of the others starts the next.
+    done_.SignalAll();
     if (!s.ok()) {
       error_ = absl::UnavailableError(absl::StrCat(
           "queue: WAL sync failed; reopen the queue: ", s.message()));

@@ -44,6 +44,7 @@ class SyncGate {
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
   bool syncing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar done_;  // signalled when a sync ends
   absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
