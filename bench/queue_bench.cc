@@ -12,6 +12,7 @@
 //
 //   build/bin/queue_bench [--items 1000000] [--threads 32] [--pairs 20000]
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,14 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU seconds (user + system) this process has used, all threads.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec +
+         u.ru_stime.tv_usec / 1e6;
 }
 
 // Resident memory (VmRSS) of this process, MB.
@@ -102,6 +111,7 @@ EnqueueRequest MakeRequest(uint64_t n, std::mt19937& rng) {
 
 struct PairResult {
   double pairs_per_s = 0;
+  double cpu_us_per_pair = 0;  // process CPU, background compaction included
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
 };
 
@@ -111,6 +121,7 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   std::atomic<int> left{pairs};
   std::mutex mu;
   std::vector<double> latencies;
+  const double cpu_start = CpuSeconds();
   const auto start = Clock::now();
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
@@ -141,6 +152,7 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   for (auto& th : pool) th.join();
   PairResult r;
   r.pairs_per_s = pairs / Seconds(start, Clock::now());
+  r.cpu_us_per_pair = (CpuSeconds() - cpu_start) * 1e6 / pairs;
   std::sort(latencies.begin(), latencies.end());
   r.p50_ms = latencies[latencies.size() / 2];
   r.p99_ms = latencies[latencies.size() * 99 / 100];
@@ -166,6 +178,10 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-sync", sync, "Skip WAL fsyncs (CPU cost only; not durable)");
   CLI11_PARSE(app, argc, argv);
 
+  if (items < 2LL * pairs + 1000 || items < 100 || threads < 1 || pairs < 1) {
+    std::fprintf(stderr, "queue_bench: need --items >= 2 * --pairs + 1000 and positive counts\n");
+    return 1;
+  }
   const fs::path dir = fs::path("/tmp") / absl::StrCat("hw_queue_bench_", getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -202,6 +218,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(items), sync ? "on" : "OFF", threads, pairs);
   std::fflush(stdout);
   std::vector<std::pair<int64_t, double>> rss_during;
+  const double fill_cpu_start = CpuSeconds();
   const auto fill_start = Clock::now();
   while (static_cast<int64_t>(next) < items) {
     enqueue_batch();
@@ -210,6 +227,7 @@ int main(int argc, char** argv) {
     }
   }
   const double fill_s = Seconds(fill_start, Clock::now());
+  const double fill_cpu_us = (CpuSeconds() - fill_cpu_start) * 1e6 / items;
   const double rss_full = RssMb();
 
   const auto enq_start = Clock::now();
@@ -217,6 +235,7 @@ int main(int argc, char** argv) {
   const double enq_per_s = enqueue_batches * 100 / Seconds(enq_start, Clock::now());
 
   const PairResult one = LeaseDecide(q, 1, pairs);
+  const double rss_one = RssMb();
   const PairResult many = LeaseDecide(q, threads, pairs);
   const double rss_end = RssMb();
   auto stats = q.Stats();
@@ -224,19 +243,20 @@ int main(int argc, char** argv) {
 
   std::printf("| measurement | result |\n|---|---|\n");
   std::printf("| raw fdatasync of a 200 B append (this disk) | %.3f ms |\n", fsync_us / 1000);
-  std::printf("| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s (%.1f s) |\n",
-              static_cast<long long>(items), items / fill_s, fill_s);
+  std::printf("| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s (%.1f s; CPU %.0f us/item) |\n",
+              static_cast<long long>(items), items / fill_s, fill_s, fill_cpu_us);
   std::printf("| durable enqueue, batches of 100, at depth %lld | %.0f items/s |\n",
               static_cast<long long>(items), enq_per_s);
-  std::printf("| lease+decide, 1 moderator | %.0f pairs/s |\n", one.pairs_per_s);
+  std::printf("| lease+decide, 1 moderator | %.0f pairs/s (CPU %.0f us/pair) |\n", one.pairs_per_s,
+              one.cpu_us_per_pair);
   std::printf("| lease latency, 1 moderator: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
               one.p50_ms, one.p99_ms, one.max_ms);
-  std::printf("| lease+decide, %d concurrent moderators | %.0f pairs/s |\n", threads,
-              many.pairs_per_s);
+  std::printf("| lease+decide, %d concurrent moderators | %.0f pairs/s (CPU %.0f us/pair) |\n",
+              threads, many.pairs_per_s, many.cpu_us_per_pair);
   std::printf("| lease latency, %d moderators: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
               threads, many.p50_ms, many.p99_ms, many.max_ms);
-  std::printf("| RSS: before open / opened empty / after filling / at end | %.0f / %.0f / %.0f / %.0f MB |\n",
-              rss_before_open, rss_empty, rss_full, rss_end);
+  std::printf("| RSS: before open / opened empty / after filling / after 1-moderator run / at end | %.0f / %.0f / %.0f / %.0f / %.0f MB |\n",
+              rss_before_open, rss_empty, rss_full, rss_one, rss_end);
   std::printf("| database on disk at end | %.0f MB |\n", disk / 1048576.0);
   if (stats.ok()) {
     std::printf("| queue at end: waiting / decided / oldest age | %lld / %lld / %.0f s |\n",

@@ -323,10 +323,15 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   // Writes (under mu_) only append to RocksDB's WAL buffer; gate_ writes
   // the buffer out and fsyncs it outside mu_, for many commits at once.
   db_options.manual_wal_flush = true;
+  db_options.bytes_per_sync = 1 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   if (options_.block_cache_bytes > 0) {
     table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+    // Index and filter blocks count against the cache too, so memory stays
+    // bounded however large the database grows.
+    table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
   } else {
     table.no_block_cache = true;
   }
