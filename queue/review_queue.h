@@ -72,7 +72,7 @@ struct LaneOptions {
 // Per-moderator exposure limits. Exposure counts items leased (an item is
 // seen when it is handed out). 0 disables a limit.
 struct WelfareOptions {
-  int max_items_per_hour = 60;   // in any sliding 60 minutes
+  int max_items_per_hour = 60;    // in any sliding 60 minutes
   int max_items_per_shift = 300;  // in any sliding shift_length
   absl::Duration shift_length = absl::Hours(8);
   // After this many items with no pause of at least break_length between
@@ -103,8 +103,8 @@ struct QueueOptions {
   absl::Duration lease_duration = absl::Minutes(10);  // > 0; ExtendLease renews
   // A skipped item is not offered to the same moderator again for this long.
   absl::Duration skip_exclusion = absl::Hours(2);
-  int max_lease_items = 50;     // cap on Lease's max_items (1..10000)
-  int max_enqueue_batch = 1000;  // cap on EnqueueBatch's size
+  int max_lease_items = 50;            // cap on Lease's max_items (1..10000)
+  int max_enqueue_batch = 1000;        // cap on EnqueueBatch's size
   size_t max_preview_bytes = 1 << 20;  // larger previews: ResourceExhausted
   // Expired leases returned per Lease call (the rest at the next calls or
   // ExpireLeases); bounds Lease latency after an outage.
@@ -117,8 +117,8 @@ struct QueueOptions {
 
 struct LaneClassStats {
   PriorityClass priority_class = PriorityClass::kLow;
-  int64_t waiting = 0;                       // queued or escalated
-  int64_t overdue = 0;                       // waiting past the SLA deadline
+  int64_t waiting = 0;  // queued or escalated
+  int64_t overdue = 0;  // waiting past the SLA deadline
   absl::Duration oldest_age = absl::ZeroDuration();  // longest in lane
 };
 
@@ -141,9 +141,10 @@ struct QueueStats {
   int64_t waiting = 0;
   int64_t overdue = 0;
   absl::Duration oldest_age = absl::ZeroDuration();
-  int64_t leases_outstanding = 0;  // items leased (expired not yet returned included)
-  int64_t decided = 0;             // items confirmed or rejected, ever
-  int64_t items = 0;               // items ever enqueued
+  // Items leased, including expired leases not yet returned to the queue.
+  int64_t leases_outstanding = 0;
+  int64_t decided = 0;  // items confirmed or rejected, ever
+  int64_t items = 0;    // items ever enqueued
   std::vector<ModeratorStats> moderators;  // with a decision in the last hour
 };
 
