@@ -177,10 +177,7 @@ struct Candidate {
 class ReviewQueue::Impl {
  public:
   Impl(const QueueOptions& options, Clock* clock)
-      : options_(options),
-        clock_(clock),
-        gate_([this] { return SyncWal(); }),
-        scheduler_(SchedulerLanes(options)) {
+      : options_(options), clock_(clock), scheduler_(SchedulerLanes(options)) {
     for (int i = 0; i < static_cast<int>(options_.lanes.size()); ++i) {
       lane_index_[options_.lanes[i].name] = i;
       ready_hint_.push_back(internal::LanePrefix(options_.lanes[i].name));
@@ -196,6 +193,7 @@ class ReviewQueue::Impl {
 
   ~Impl() {
     if (db_ == nullptr) return;
+    gate_.reset();  // syncs what is left; must not outlive db_
     for (rocksdb::ColumnFamilyHandle* h : cf_) {
       if (h != nullptr)
         db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -265,7 +263,7 @@ class ReviewQueue::Impl {
 
   absl::Status Durable(uint64_t ticket) {
     if (ticket == 0) return absl::OkStatus();
-    return gate_.WaitDurable(ticket);
+    return gate_->WaitDurable(ticket);
   }
 
   absl::StatusOr<uint64_t> Commit(Txn& txn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -320,7 +318,7 @@ class ReviewQueue::Impl {
   Clock* const clock_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, internal::kCfCount> cf_{};
-  internal::SyncGate gate_;
+  std::unique_ptr<internal::SyncGate> gate_;  // set once db_ is open
   absl::flat_hash_map<std::string, int> lane_index_;
   int escalation_index_ = 0;
 
@@ -396,6 +394,7 @@ absl::Status ReviewQueue::Impl::OpenDb() {
     return FromRocksDb(s, "queue", absl::StrCat("open ", options_.path));
   db_.reset(raw);
   for (int c = 0; c < internal::kCfCount; ++c) cf_[c] = handles[c];
+  gate_ = std::make_unique<internal::SyncGate>([this] { return SyncWal(); });
 
   absl::MutexLock lock(&mu_);
   HW_ASSIGN_OR_RETURN(auto state, Get(internal::kMetaCf, internal::kStateKey));
@@ -566,7 +565,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::Commit(Txn& txn) {
   for (std::string& key : txn.leases_inserted) {
     if (key < lease_hint_) lease_hint_ = std::move(key);
   }
-  return gate_.Written();
+  return gate_->Written();
 }
 
 absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
