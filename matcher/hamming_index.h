@@ -131,12 +131,15 @@ struct MihIndexOptions {
   // 1M..100M hashes at radius 31.
   int num_tables = 11;
 
-  // Bits of each substring that address the bucket directory directly; the
-  // rest are kept beside each entry and filtered during the bucket scan. 0
-  // picks it from the number of hashes at each rebuild (log2(N) - 4, within
-  // 8..the substring width, and wide enough for the slot numbers to fit in
-  // 32-bit entries). The directory costs 4 * 2^bits bytes per table.
-  int directory_bits = 0;
+  // Bits of each substring that select its bucket (one 64-byte line of up
+  // to 15 entries); the rest of the substring is kept in each entry and
+  // filtered while reading the line. 0 picks it at each rebuild from the
+  // number of hashes N: floor(log2(N / 8.4)), so buckets hold 8.4..16.8
+  // entries on average and 11 tables take 42..84 bytes per hash. More bits:
+  // fewer entries per bucket (fewer full lines that continue elsewhere),
+  // more memory (64 * 2^bits bytes per table). Raised where needed so that
+  // slot numbers fit in the entries (N < 2^(32 - substring bits + bits)).
+  int bucket_bits = 0;
 
   // Writes go to an unindexed delta that every search scans; when it holds
   // this many entries (or this many base entries are dead) the base is

@@ -74,8 +74,8 @@ class MihIndex final : public HammingIndex {
     HW_CHECK(options.num_tables >= internal::kMinTables &&
                  options.num_tables <= internal::kMaxTables,
              "MihIndexOptions.num_tables must be 8..16");
-    HW_CHECK(options.directory_bits >= 0 && options.directory_bits <= 30,
-             "MihIndexOptions.directory_bits must be 0..30");
+    HW_CHECK(options.bucket_bits >= 0 && options.bucket_bits <= 24,
+             "MihIndexOptions.bucket_bits must be 0..24");
     HW_CHECK(options.build_threads >= 1, "MihIndexOptions.build_threads must be >= 1");
     options_.merge_threshold = std::max<size_t>(options_.merge_threshold, 1);
     auto state = std::make_shared<State>();

@@ -18,6 +18,12 @@
 
 namespace hashwatch::matcher::internal {
 
+// Half a hash: words 0..1 (bits 0..127) or 2..3 (bits 128..255) of the
+// four little-endian 64-bit words.
+struct HalfHash {
+  uint64_t w[2];
+};
+
 // The most queries one ScanMany call compares at once.
 inline constexpr int kMaxScanQueries = 8;
 
@@ -43,12 +49,26 @@ struct HammingKernels {
                    const PdqHash& q, int radius, uint32_t* out_slots,
                    uint16_t* out_dist);
 
+  // verify over hashes stored as two half arrays: for i in [0, n), s =
+  // slots[i], d = dist(lo[s] ++ hi[s], q). The low halves are compared
+  // first (a random candidate differs there by ~64 bits, so hi is read only
+  // for real matches), which halves the memory the random reads touch.
+  size_t (*verify_split)(const HalfHash* lo, const HalfHash* hi, const uint32_t* slots,
+                         size_t n, const PdqHash& q, int radius, uint32_t* out_slots,
+                         uint16_t* out_dist);
+
   // Bucket filter. Each entry is (slot << low_bits) | low. For i in [0, n)
   // with popcount((entries[i] ^ q_low) & ((1 << low_bits) - 1)) <= budget:
   // appends entries[i] >> low_bits to out. Returns the number appended.
-  // Requires 0 <= low_bits < 32.
+  // Requires 0 <= low_bits < 32; out has room for n + 16.
   size_t (*filter)(const uint32_t* entries, size_t n, uint32_t q_low,
                    int low_bits, int budget, uint32_t* out);
+
+  // filter over the inline entries of one 64-byte-aligned bucket line:
+  // lanes 0..14 are entries, lane 15 the header, whose low five bits give
+  // the count (16 or more: the line is full, 15 entries).
+  size_t (*filter_line)(const uint32_t* line, uint32_t q_low, int low_bits, int budget,
+                        uint32_t* out);
 };
 
 const HammingKernels& PortableKernels();

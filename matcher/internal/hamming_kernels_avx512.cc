@@ -162,6 +162,65 @@ HW_AVX512_TARGET size_t Verify(const PdqHash* base, const uint32_t* slots,
   return out;
 }
 
+HW_AVX512_TARGET inline __m512i Load4(const HalfHash* a, const HalfHash* b,
+                                      const HalfHash* c, const HalfHash* d) {
+  __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)));
+  v = _mm512_inserti64x2(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+  v = _mm512_inserti64x2(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(c)), 2);
+  return _mm512_inserti64x2(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(d)), 3);
+}
+
+HW_AVX512_TARGET size_t VerifySplit(const HalfHash* lo, const HalfHash* hi,
+                                    const uint32_t* slots, size_t n, const PdqHash& q,
+                                    int radius, uint32_t* out_slots, uint16_t* out_dist) {
+  uint64_t qw[4];
+  LoadWords(q, qw);
+  const __m512i q_lo = _mm512_broadcast_i64x2(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qw)));
+  const __m512i r = _mm512_set1_epi64(radius);
+  alignas(64) uint64_t sums[8];
+  size_t out = 0, i = 0;
+  // Eight candidates per step: two registers of four low halves; after the
+  // popcount, adding the two 64-bit counts of each half (unpacklo + unpackhi)
+  // leaves the low-half distances in the order 0 4 1 5 2 6 3 7.
+  // Candidate k's lane, to report survivors in input order.
+  static constexpr int kLaneOf[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+  for (; i + 8 <= n; i += 8) {
+    const uint32_t* s8 = slots + i;
+    const __m512i a = PopXor(Load4(lo + s8[0], lo + s8[1], lo + s8[2], lo + s8[3]), q_lo);
+    const __m512i b = PopXor(Load4(lo + s8[4], lo + s8[5], lo + s8[6], lo + s8[7]), q_lo);
+    const __m512i s = _mm512_add_epi64(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+    unsigned m = _mm512_cmple_epu64_mask(s, r);
+    if (m == 0) continue;
+    _mm512_store_si512(reinterpret_cast<__m512i*>(sums), s);
+    for (int k = 0; k < 8; ++k) {
+      const int lane = kLaneOf[k];
+      if (((m >> lane) & 1) == 0) continue;
+      const uint32_t slot = s8[k];
+      const HalfHash& h = hi[slot];
+      const uint64_t d = sums[lane] + static_cast<uint64_t>(__builtin_popcountll(h.w[0] ^ qw[2]) +
+                                                             __builtin_popcountll(h.w[1] ^ qw[3]));
+      if (d <= static_cast<uint64_t>(radius)) {
+        out_slots[out] = slot;
+        out_dist[out] = static_cast<uint16_t>(d);
+        ++out;
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    const HalfHash& a = lo[slots[i]];
+    const int d_lo = __builtin_popcountll(a.w[0] ^ qw[0]) + __builtin_popcountll(a.w[1] ^ qw[1]);
+    if (d_lo > radius) continue;
+    const HalfHash& b = hi[slots[i]];
+    const int d = d_lo + __builtin_popcountll(b.w[0] ^ qw[2]) + __builtin_popcountll(b.w[1] ^ qw[3]);
+    if (d <= radius) {
+      out_slots[out] = slots[i];
+      out_dist[out] = static_cast<uint16_t>(d);
+      ++out;
+    }
+  }
+  return out;
+}
+
 HW_AVX512_TARGET size_t Filter(const uint32_t* entries, size_t n, uint32_t q_low,
                                int low_bits, int budget, uint32_t* out) {
   const __m512i ql = _mm512_set1_epi32(static_cast<int>(q_low));
@@ -189,8 +248,23 @@ HW_AVX512_TARGET size_t Filter(const uint32_t* entries, size_t n, uint32_t q_low
   return k;
 }
 
+HW_AVX512_TARGET size_t FilterLine(const uint32_t* line, uint32_t q_low, int low_bits,
+                                   int budget, uint32_t* out) {
+  const __m512i e = _mm512_load_si512(line);
+  const uint32_t count = line[15] & 31;
+  const __mmask16 valid = static_cast<__mmask16>((1u << (count < 15 ? count : 15)) - 1);
+  const __m512i pc = _mm512_popcnt_epi32(_mm512_and_si512(
+      _mm512_xor_si512(e, _mm512_set1_epi32(static_cast<int>(q_low))),
+      _mm512_set1_epi32(static_cast<int>((uint32_t{1} << low_bits) - 1))));
+  const __mmask16 m = _mm512_mask_cmple_epu32_mask(valid, pc, _mm512_set1_epi32(budget));
+  _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(
+                               m, _mm512_srl_epi32(e, _mm_cvtsi32_si128(low_bits))));
+  return static_cast<size_t>(__builtin_popcount(m));
+}
+
 constexpr HammingKernels kAvx512 = {
-    PopcountKernel::kAvx512, "avx512-vpopcntdq", Scan, ScanMany, Verify, Filter,
+    PopcountKernel::kAvx512, "avx512-vpopcntdq", Scan, ScanMany, Verify, VerifySplit, Filter,
+    FilterLine,
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "matcher/internal/mih_generation.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <thread>
 
@@ -9,8 +10,16 @@
 namespace hashwatch::matcher::internal {
 namespace {
 
-// A bucket to read: directory index, table, and how many of the entry's low
-// bits may still differ.
+constexpr int kLineEntries = 15;      // lanes 0..14
+constexpr uint32_t kOverflow = 16;    // header flag: the bucket continues in spill
+constexpr int kSpillShift = 5;        // header bits above the count hold the offset
+// Memory budget of one table built with automatic bucket bits: 11 tables
+// then take at most 84 bytes per hash.
+constexpr double kTableBytesPerHash = 7.6;
+constexpr int kMinBucketBits = 4;
+
+// A bucket to read: line index, table, and how many of the entry's low bits
+// may still differ.
 struct Probe {
   uint32_t bucket;
   uint8_t table;
@@ -21,10 +30,11 @@ struct Probe {
 // nothing after warm-up.
 struct Scratch {
   std::vector<Probe> probes;
-  std::vector<uint32_t> begin, end;
   std::vector<uint32_t> cands;
   std::vector<uint32_t> hit_slots;
   std::vector<uint16_t> hit_dist;
+  std::vector<uint32_t> overflowed;  // probes whose bucket continues in spill
+  std::vector<PdqHash> block;        // SearchScan
 };
 
 Scratch& LocalScratch() {
@@ -45,13 +55,11 @@ void AddMasks(uint32_t prefix, uint32_t mask, int weight, int from, int p,
   }
 }
 
-// Probes are processed in chunks: prefetch every directory line of the
-// chunk, then read the bucket bounds and prefetch the buckets, then filter
-// them (prefetching each candidate's hash), so the random reads of a chunk
-// overlap instead of running one after another.
-constexpr size_t kChunk = 256;
-// Candidates are verified in batches of about this many.
-constexpr size_t kVerifyBatch = 1024;
+// Pipeline distances (see Search), in probes; candidates are verified in
+// batches once kCandidateLag newer ones have been prefetched.
+constexpr size_t kLag = 16;
+constexpr size_t kCandidateLag = 64;
+constexpr size_t kVerifyBatch = 64;
 // Linear scans go block by block.
 constexpr size_t kScanBlock = 4096;
 
@@ -63,26 +71,36 @@ std::unique_ptr<MihGeneration> MihGeneration::Build(HugeArray<uint64_t> ids,
   HW_CHECK(n <= ids.size() && n <= hashes.size(), "generation arrays too small");
   std::unique_ptr<MihGeneration> g(new MihGeneration());
   g->kernels_ = &KernelsFor(options.kernel);
-  const int bits = options.directory_bits > 0 ? options.directory_bits
-                                              : AutoDirectoryBits(n, options.num_tables);
+  int bits = options.bucket_bits > 0 ? options.bucket_bits
+                                     : AutoBucketBits(n, options.num_tables);
+  // Slot numbers must fit beside the low bits in a 32-bit entry.
+  while (MihLayout::Make(options.num_tables, bits).SlotCapacity() <= n) ++bits;
   g->layout_ = MihLayout::Make(options.num_tables, bits);
-  HW_CHECK(n < g->layout_.SlotCapacity(), "too many hashes for directory_bits");
   g->n_ = n;
   g->ids_ = std::move(ids);
-  g->hashes_ = std::move(hashes);
+  g->lo_ = HugeArray<HalfHash>(n);
+  g->hi_ = HugeArray<HalfHash>(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t w[4];
+    LoadWords(hashes[i], w);
+    g->lo_[i] = {{w[0], w[1]}};
+    g->hi_[i] = {{w[2], w[3]}};
+  }
+  hashes = HugeArray<PdqHash>();
   g->dead_words_ = (n + 63) / 64 + 1;
   g->dead_ = std::make_unique<std::atomic<uint64_t>[]>(g->dead_words_);
   for (size_t i = 0; i < g->dead_words_; ++i) g->dead_[i].store(0, std::memory_order_relaxed);
 
   const int m = g->layout_.num_tables;
   const int threads = std::clamp(options.build_threads, 1, m);
+  const bool adapt = options.bucket_bits == 0;
   if (threads == 1) {
-    for (int t = 0; t < m; ++t) g->BuildTable(t);
+    for (int t = 0; t < m; ++t) g->BuildTable(t, adapt);
   } else {
     std::vector<std::thread> pool;
     for (int w = 0; w < threads; ++w) {
-      pool.emplace_back([&g, w, m, threads] {
-        for (int t = w; t < m; t += threads) g->BuildTable(t);
+      pool.emplace_back([&g, w, m, threads, adapt] {
+        for (int t = w; t < m; t += threads) g->BuildTable(t, adapt);
       });
     }
     for (std::thread& th : pool) th.join();
@@ -93,35 +111,81 @@ std::unique_ptr<MihGeneration> MihGeneration::Build(HugeArray<uint64_t> ids,
   return g;
 }
 
-void MihGeneration::BuildTable(int table) {
-  const int p = layout_.dir_bits[table], lb = layout_.low_bits[table];
+PdqHash MihGeneration::hash(uint32_t slot) const {
+  const uint64_t w[4] = {lo_[slot].w[0], lo_[slot].w[1], hi_[slot].w[0], hi_[slot].w[1]};
+  PdqHash h;
+  std::memcpy(h.words.data(), w, sizeof(w));
+  return h;
+}
+
+void MihGeneration::BuildTable(int table, bool adapt) {
+  int p = layout_.bucket_bits[table];
+  auto key_of = [&](size_t s) {
+    const uint64_t w[4] = {lo_[s].w[0], lo_[s].w[1], hi_[s].w[0], hi_[s].w[1]};
+    return layout_.Key(w, table);
+  };
+  // Count per bucket.
+  HugeArray<uint32_t> fill(size_t{1} << p, /*zero=*/true);
+  {
+    const int shift = layout_.low_bits[table];
+    for (size_t s = 0; s < n_; ++s) ++fill[key_of(s) >> shift];
+  }
+  auto spill_size = [&](size_t buckets) {
+    size_t size = 0;
+    for (size_t b = 0; b < buckets; ++b) {
+      if (fill[b] > kLineEntries) size += 1 + fill[b] - kLineEntries;
+    }
+    return size;
+  };
+  // Skewed data (hashes crowding around a few values) fills few buckets and
+  // overflows them: lines stay empty while the spill grows. Halve the
+  // buckets, merging counts pairwise, until lines + spill fit the memory
+  // budget, as long as the slot numbers still fit beside the low bits.
+  const size_t budget = std::max<size_t>(static_cast<size_t>(kTableBytesPerHash * n_),
+                                         64 * (size_t{1} << kMinBucketBits));
+  const int min_bits = std::max(kMinBucketBits,
+                                layout_.width[table] - (32 - static_cast<int>(std::bit_width(n_))));
+  while (adapt && p > min_bits &&
+         64 * (size_t{1} << p) + 4 * spill_size(size_t{1} << p) > budget) {
+    --p;
+    for (size_t b = 0; b < (size_t{1} << p); ++b) fill[b] = fill[2 * b] + fill[2 * b + 1];
+  }
+  layout_.bucket_bits[table] = p;
+  layout_.low_bits[table] = layout_.width[table] - p;
+  const int lb = layout_.low_bits[table];
   const uint32_t low_mask = (uint32_t{1} << lb) - 1;
   const size_t buckets = size_t{1} << p;
+  // Place the spill runs of the full buckets, then fill.
+  const size_t spill = spill_size(buckets);
+  HW_CHECK(spill < (size_t{1} << (32 - kSpillShift)), "mih spill too large");
   Table& t = tables_[table];
-  t.dir = HugeArray<uint32_t>(buckets + 1, /*zero=*/true);
-  t.entries = HugeArray<uint32_t>(n_);
-  uint32_t* dir = t.dir.data();
-  // Counting sort by the directory bits: count, exclusive prefix sum,
-  // scatter (which leaves dir[b] at the end of bucket b), shift by one.
-  for (size_t s = 0; s < n_; ++s) {
-    uint64_t w[4];
-    LoadWords(hashes_[s], w);
-    ++dir[layout_.Key(w, table) >> lb];
-  }
-  uint32_t sum = 0;
+  t.lines = HugeArray<uint32_t>(buckets * 16);
+  t.spill = HugeArray<uint32_t>(spill);
+  size_t cursor = 0;
   for (size_t b = 0; b < buckets; ++b) {
-    const uint32_t c = dir[b];
-    dir[b] = sum;
-    sum += c;
+    uint32_t* line = t.lines.data() + b * 16;
+    std::memset(line, 0, 64);
+    if (fill[b] <= kLineEntries) {
+      line[15] = fill[b];
+    } else {
+      line[15] = kOverflow | static_cast<uint32_t>(cursor << kSpillShift);
+      t.spill[cursor] = fill[b] - kLineEntries;
+      cursor += 1 + fill[b] - kLineEntries;
+    }
+    fill[b] = 0;
   }
   for (size_t s = 0; s < n_; ++s) {
-    uint64_t w[4];
-    LoadWords(hashes_[s], w);
-    const uint32_t key = layout_.Key(w, table);
-    t.entries[dir[key >> lb]++] = (static_cast<uint32_t>(s) << lb) | (key & low_mask);
+    const uint32_t key = key_of(s);
+    const size_t b = key >> lb;
+    const uint32_t entry = (static_cast<uint32_t>(s) << lb) | (key & low_mask);
+    const uint32_t k = fill[b]++;
+    uint32_t* line = t.lines.data() + b * 16;
+    if (k < kLineEntries) {
+      line[k] = entry;
+    } else {
+      t.spill[(line[15] >> kSpillShift) + 1 + (k - kLineEntries)] = entry;
+    }
   }
-  std::memmove(dir + 1, dir, buckets * sizeof(uint32_t));
-  dir[0] = 0;
 }
 
 int64_t MihGeneration::Find(uint64_t id) const {
@@ -158,59 +222,92 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
     const uint32_t key = layout_.Key(qw, i);
     const int lb = layout_.low_bits[i];
     q_low[i] = key & ((uint32_t{1} << lb) - 1);
-    const int p = layout_.dir_bits[i];
+    const int p = layout_.bucket_bits[i];
     // A budget of lb or more passes every entry of the bucket.
     AddMasks(key >> lb, 0, 0, 0, p, std::min(t, p), t, i, &s.probes);
   }
 
-  s.begin.resize(kChunk);
-  s.end.resize(kChunk);
-  if (s.cands.size() < kVerifyBatch + 16) s.cands.resize(kVerifyBatch + 16);
-  size_t num_cands = 0;
-  auto verify = [&] {
-    if (s.hit_slots.size() < num_cands) {
-      s.hit_slots.resize(num_cands);
-      s.hit_dist.resize(num_cands);
+  size_t num_cands = 0, verified = 0;
+  // Room for one line's candidates, or a spill run's.
+  auto reserve = [&](size_t more) {
+    if (num_cands + more + 16 > s.cands.size()) {
+      s.cands.resize(std::max(2 * s.cands.size(), num_cands + more + 16));
     }
-    const size_t k = kernels_->verify(hashes_.data(), s.cands.data(), num_cands, query,
-                                      radius, s.hit_slots.data(), s.hit_dist.data());
+  };
+  auto prefetch_new = [&](size_t from) {
+    for (size_t x = from; x < num_cands; ++x) __builtin_prefetch(lo_.data() + s.cands[x]);
+  };
+  // Verifies candidates [verified, upto).
+  auto verify = [&](size_t upto) {
+    const size_t len = upto - verified;
+    if (len == 0) return;
+    if (s.hit_slots.size() < len) {
+      s.hit_slots.resize(len);
+      s.hit_dist.resize(len);
+    }
+    const size_t k =
+        kernels_->verify_split(lo_.data(), hi_.data(), s.cands.data() + verified, len, query,
+                               radius, s.hit_slots.data(), s.hit_dist.data());
     for (size_t j = 0; j < k; ++j) {
       const uint32_t slot = s.hit_slots[j];
       if (!IsDead(slot)) out->push_back({ids_[slot], s.hit_dist[j], variant});
     }
-    num_cands = 0;
+    verified = upto;
+  };
+  // The entries of probe k's bucket past its line.
+  auto filter_spill = [&](size_t k) {
+    const Probe& pr = s.probes[k];
+    const Table& t = tables_[pr.table];
+    const uint32_t offset = t.lines[size_t{pr.bucket} * 16 + 15] >> kSpillShift;
+    const uint32_t len = t.spill[offset];
+    reserve(len);
+    const size_t from = num_cands;
+    num_cands += kernels_->filter(t.spill.data() + offset + 1, len, q_low[pr.table],
+                                  layout_.low_bits[pr.table], pr.budget,
+                                  s.cands.data() + num_cands);
+    prefetch_new(from);
   };
 
+  // One software pipeline over the probes: at step j, prefetch the bucket
+  // line of probe j, filter the line of probe j - kLag (prefetching the
+  // candidates' low halves, and the spill of a full bucket, whose entries are
+  // filtered kLag steps later); candidates are verified kCandidateLag behind.
+  // Every stage works on data requested a few hundred nanoseconds earlier,
+  // and the memory system always has independent misses to serve.
   const size_t num_probes = s.probes.size();
-  for (size_t c0 = 0; c0 < num_probes; c0 += kChunk) {
-    const size_t c1 = std::min(num_probes, c0 + kChunk);
-    for (size_t j = c0; j < c1; ++j) {
-      __builtin_prefetch(tables_[s.probes[j].table].dir.data() + s.probes[j].bucket);
-    }
-    for (size_t j = c0; j < c1; ++j) {
-      const Table& t = tables_[s.probes[j].table];
-      const uint32_t b = t.dir[s.probes[j].bucket], e = t.dir[s.probes[j].bucket + 1];
-      s.begin[j - c0] = b;
-      s.end[j - c0] = e;
-      if (e > b) __builtin_prefetch(t.entries.data() + b);
-    }
-    for (size_t j = c0; j < c1; ++j) {
-      const uint32_t b = s.begin[j - c0], e = s.end[j - c0];
-      if (e == b) continue;
+  s.overflowed.clear();
+  size_t next_overflow = 0;
+  for (size_t j = 0; j < num_probes + 2 * kLag; ++j) {
+    if (j < num_probes) {
       const Probe& pr = s.probes[j];
-      const size_t len = e - b;
-      if (num_cands + len + 16 > s.cands.size()) s.cands.resize(num_cands + len + 16);
-      const size_t k = kernels_->filter(tables_[pr.table].entries.data() + b, len,
-                                        q_low[pr.table], layout_.low_bits[pr.table],
-                                        pr.budget, s.cands.data() + num_cands);
-      for (size_t x = num_cands; x < num_cands + k; ++x) {
-        __builtin_prefetch(hashes_.data() + s.cands[x]);
+      __builtin_prefetch(tables_[pr.table].lines.data() + size_t{pr.bucket} * 16);
+    }
+    if (j >= kLag && j - kLag < num_probes) {
+      const size_t k = j - kLag;
+      const Probe& pr = s.probes[k];
+      const Table& t = tables_[pr.table];
+      const uint32_t* line = t.lines.data() + size_t{pr.bucket} * 16;
+      reserve(16);
+      const size_t from = num_cands;
+      num_cands += kernels_->filter_line(line, q_low[pr.table], layout_.low_bits[pr.table],
+                                         pr.budget, s.cands.data() + num_cands);
+      prefetch_new(from);
+      if (line[15] & kOverflow) {
+        __builtin_prefetch(t.spill.data() + (line[15] >> kSpillShift));
+        s.overflowed.push_back(static_cast<uint32_t>(k));
       }
-      num_cands += k;
-      if (num_cands >= kVerifyBatch) verify();
+    }
+    // Spill runs queued at least kLag steps ago.
+    while (next_overflow < s.overflowed.size() &&
+           s.overflowed[next_overflow] + 2 * kLag <= j) {
+      filter_spill(s.overflowed[next_overflow++]);
+    }
+    if (num_cands - verified >= kVerifyBatch + kCandidateLag) {
+      verify(num_cands - kCandidateLag);
     }
   }
-  verify();
+  while (next_overflow < s.overflowed.size()) filter_spill(s.overflowed[next_overflow++]);
+  verify(num_cands);
 }
 
 void MihGeneration::SearchScan(const PdqHash& query, int radius, int variant,
@@ -219,11 +316,13 @@ void MihGeneration::SearchScan(const PdqHash& query, int radius, int variant,
   if (s.hit_slots.size() < kScanBlock) {
     s.hit_slots.resize(kScanBlock);
     s.hit_dist.resize(kScanBlock);
+    s.block.resize(kScanBlock);
   }
   for (size_t begin = 0; begin < n_; begin += kScanBlock) {
     const size_t len = std::min(kScanBlock, n_ - begin);
-    const size_t k = kernels_->scan(hashes_.data() + begin, len, query, radius,
-                                    s.hit_slots.data(), s.hit_dist.data());
+    for (size_t i = 0; i < len; ++i) s.block[i] = hash(static_cast<uint32_t>(begin + i));
+    const size_t k = kernels_->scan(s.block.data(), len, query, radius, s.hit_slots.data(),
+                                    s.hit_dist.data());
     for (size_t j = 0; j < k; ++j) {
       const uint32_t slot = static_cast<uint32_t>(begin + s.hit_slots[j]);
       if (!IsDead(slot)) out->push_back({ids_[slot], s.hit_dist[j], variant});
@@ -232,9 +331,9 @@ void MihGeneration::SearchScan(const PdqHash& query, int radius, int variant,
 }
 
 size_t MihGeneration::MemoryBytes() const {
-  size_t bytes = ids_.bytes() + hashes_.bytes() + dead_words_ * sizeof(uint64_t);
+  size_t bytes = ids_.bytes() + lo_.bytes() + hi_.bytes() + dead_words_ * sizeof(uint64_t);
   for (int i = 0; i < layout_.num_tables; ++i) {
-    bytes += tables_[i].dir.bytes() + tables_[i].entries.bytes();
+    bytes += tables_[i].lines.bytes() + tables_[i].spill.bytes();
   }
   return bytes;
 }

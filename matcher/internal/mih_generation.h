@@ -1,9 +1,25 @@
 // One immutable multi-index-hashing base: the hashes sorted by id, and one
-// bucketed table per substring. Only the dead bits change after the build
-// (removals and replacements, until the next generation drops them).
+// table per substring. Only the dead bits change after the build (removals
+// and replacements, until the next generation drops them).
 //
-// Memory per hash: 32 (hash) + 8 (id) + 4 per table + 1/8 (dead bit), plus
-// 4 * 2^dir_bits per table for the directories.
+// Table layout. A table has 2^bucket_bits buckets, one 64-byte line each:
+// lanes 0..14 hold up to 15 entries, lane 15 a header. An entry is
+// (slot << low_bits) | low, where low is the part of the substring below
+// the bucket bits; the header is the bucket's entry count, or, for a bucket
+// with more than 15 entries, kOverflow | (offset << 5) where spill[offset]
+// is the number of entries past the first 15 and the entries follow it. With
+// about 8..16 entries per bucket a probe reads one line (plus a spill line
+// for the few full buckets), where a directory plus bucket array (CSR)
+// reads two or three.
+//
+// Hashes are stored as two half arrays (bits 0..127 and 128..255): a
+// candidate is first compared on its low half, and a random candidate is
+// rejected there, so the random reads touch 16 bytes of a 160 MB array
+// (at 10M hashes) rather than 32 of 320 MB.
+//
+// Memory per hash: 32 (hash) + 8 (id) + 1/8 (dead bit) + 64 * 2^bucket_bits
+// / N per table (44..88 bytes for 11 tables with the automatic choice) +
+// spill.
 //
 // Thread-safety: Search, Find, IsDead and the accessors may run concurrently
 // with each other and with Kill; Kill calls must be serialised by the owner.
@@ -36,7 +52,7 @@ class MihGeneration {
   size_t size() const { return n_; }  // including dead entries
   size_t dead_count() const { return dead_count_.load(std::memory_order_relaxed); }
   uint64_t id(uint32_t slot) const { return ids_[slot]; }
-  const PdqHash& hash(uint32_t slot) const { return hashes_[slot]; }
+  PdqHash hash(uint32_t slot) const;
   const MihLayout& layout() const { return layout_; }
   const ProbePlan& plan(int radius) const { return plans_[radius]; }
 
@@ -57,12 +73,14 @@ class MihGeneration {
 
  private:
   struct Table {
-    HugeArray<uint32_t> dir;      // 2^dir_bits + 1 bucket starts
-    HugeArray<uint32_t> entries;  // (slot << low_bits) | low, grouped by bucket
+    HugeArray<uint32_t> lines;  // 16 lanes per bucket, see the file comment
+    HugeArray<uint32_t> spill;
   };
 
   MihGeneration() = default;
-  void BuildTable(int table);
+  // Builds table `table`; with `adapt`, first lowers its bucket bits while
+  // its lines and spill exceed the memory budget (skewed data).
+  void BuildTable(int table, bool adapt);
   void SearchScan(const PdqHash& query, int radius, int variant,
                   std::vector<IndexHit>* out) const;
 
@@ -70,7 +88,7 @@ class MihGeneration {
   MihLayout layout_;
   size_t n_ = 0;
   HugeArray<uint64_t> ids_;
-  HugeArray<PdqHash> hashes_;
+  HugeArray<HalfHash> lo_, hi_;
   std::unique_ptr<std::atomic<uint64_t>[]> dead_;
   size_t dead_words_ = 0;
   std::atomic<size_t> dead_count_{0};

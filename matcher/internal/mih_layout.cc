@@ -10,19 +10,19 @@ namespace hashwatch::matcher::internal {
 namespace {
 
 // Cost model, nanoseconds on one core of the benchmark machine (AMD EPYC,
-// DDR5), fitted with bench/index_bench: a probe is two dependent random
-// reads (directory, bucket) overlapped with others; a bucket entry is
-// filtered 16 at a time; a candidate is one random 32-byte read; a linear
-// scan streams 32 bytes per hash.
-constexpr double kProbeNs = 12.0;
+// DDR5), fitted with bench/index_bench: a probe is one random line
+// overlapped with others; a bucket entry is filtered 16 at a time (only
+// matters when a bucket overflows); a candidate is one random 16-byte read;
+// a linear scan streams 32 bytes per hash.
+constexpr double kProbeNs = 20.0;
 constexpr double kEntryNs = 0.15;
-constexpr double kCandidateNs = 6.0;
+constexpr double kCandidateNs = 15.0;
 constexpr double kScanNs = 1.6;
 
 double TableCost(const MihLayout& l, int i, size_t n, int t) {
   if (t < 0) return 0;
-  const double probes = BallVolume(l.dir_bits[i], std::min(t, l.dir_bits[i]));
-  const double entries = probes * static_cast<double>(n) / std::ldexp(1.0, l.dir_bits[i]);
+  const double probes = BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
+  const double entries = probes * static_cast<double>(n) / std::ldexp(1.0, l.bucket_bits[i]);
   const double cands = static_cast<double>(n) * BallVolume(l.width[i], t) / std::ldexp(1.0, l.width[i]);
   return kProbeNs * probes + kEntryNs * entries + kCandidateNs * cands;
 }
@@ -38,7 +38,7 @@ double BallVolume(int bits, int t) {
   return sum;
 }
 
-MihLayout MihLayout::Make(int num_tables, int directory_bits) {
+MihLayout MihLayout::Make(int num_tables, int bucket_bits) {
   HW_CHECK(num_tables >= kMinTables && num_tables <= kMaxTables, "num_tables out of range");
   MihLayout l;
   l.num_tables = num_tables;
@@ -47,8 +47,8 @@ MihLayout MihLayout::Make(int num_tables, int directory_bits) {
     l.width[i] = 256 / num_tables + (i < 256 % num_tables ? 1 : 0);
     l.offset[i] = off;
     off += l.width[i];
-    l.dir_bits[i] = std::clamp(directory_bits, 1, l.width[i]);
-    l.low_bits[i] = l.width[i] - l.dir_bits[i];
+    l.bucket_bits[i] = std::clamp(bucket_bits, 1, l.width[i]);
+    l.low_bits[i] = l.width[i] - l.bucket_bits[i];
   }
   return l;
 }
@@ -59,9 +59,10 @@ uint64_t MihLayout::SlotCapacity() const {
   return uint64_t{1} << (32 - low);
 }
 
-int AutoDirectoryBits(size_t n, int num_tables) {
-  const int log_n = std::bit_width(std::max<size_t>(n, 1)) - 1;  // floor(log2 n)
-  int bits = std::clamp(log_n - 4, 8, 24);
+int AutoBucketBits(size_t n, int num_tables) {
+  // floor(log2(n / 8.4)): 8.4..16.8 entries per bucket on average.
+  const int bits_for_8 = std::bit_width(std::max<size_t>(n * 5 / 42, 1)) - 1;
+  int bits = std::clamp(bits_for_8, 4, 24);
   while (MihLayout::Make(num_tables, bits).SlotCapacity() < n) ++bits;
   return bits;
 }
@@ -98,7 +99,7 @@ std::vector<ProbePlan> MakeProbePlans(const MihLayout& l, size_t n, int max_radi
       const int t = plan.threshold[i];
       if (t < 0) continue;
       total += cost[i][t + 1];
-      plan.est_probes += BallVolume(l.dir_bits[i], std::min(t, l.dir_bits[i]));
+      plan.est_probes += BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
       plan.est_candidates +=
           static_cast<double>(n) * BallVolume(l.width[i], t) / std::ldexp(1.0, l.width[i]);
     }

@@ -23,17 +23,17 @@ inline constexpr int kMinTables = 8;   // substrings of at most 32 bits
 inline constexpr int kMaxTables = 16;  // substrings of at least 16 bits
 
 // Substring i is bits [offset[i], offset[i] + width[i]) of the hash (bit k
-// as in PdqHash::Bit). Its table directory is addressed by the high
-// dir_bits[i] bits of the substring value; the low low_bits[i] bits are
+// as in PdqHash::Bit). Its table's bucket is addressed by the high
+// bucket_bits[i] bits of the substring value; the low low_bits[i] bits are
 // stored in each entry beside the slot number, so an entry is the 32-bit
 // value (slot << low_bits[i]) | low.
 struct MihLayout {
   int num_tables = 0;
-  std::array<int, kMaxTables> offset{}, width{}, dir_bits{}, low_bits{};
+  std::array<int, kMaxTables> offset{}, width{}, bucket_bits{}, low_bits{};
 
-  // Even split (the first 256 % m substrings one bit wider). directory_bits
+  // Even split (the first 256 % m substrings one bit wider). bucket_bits
   // is clamped to each width. Requires kMinTables <= m <= kMaxTables.
-  static MihLayout Make(int num_tables, int directory_bits);
+  static MihLayout Make(int num_tables, int bucket_bits);
 
   // The largest slot number plus one that fits in an entry.
   uint64_t SlotCapacity() const;
@@ -47,9 +47,11 @@ struct MihLayout {
   }
 };
 
-// Directory bits for n stored hashes when the options leave it to us:
-// log2(n) - 4 within [8, 24], raised until slot numbers below n fit.
-int AutoDirectoryBits(size_t n, int num_tables);
+// Bucket bits for n stored hashes when the options leave it to us: the
+// most that keeps 8.4 or more entries per bucket on average (floor(log2(n /
+// 8.4)), at least 4), so 11 tables of 64-byte lines take at most 84 bytes
+// per hash; raised if needed until slot numbers below n fit.
+int AutoBucketBits(size_t n, int num_tables);
 
 // How one radius is searched in one generation.
 struct ProbePlan {

@@ -155,7 +155,7 @@ TEST_F(KernelTest, Avx512ScansAgreeWithPortable) {
   }
 }
 
-TEST_F(KernelTest, Avx512VerifyAndFilterAgreeWithPortable) {
+TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
   std::mt19937_64 rng(2);
   std::vector<PdqHash> base;
   const PdqHash q = RandomHash(rng);
@@ -172,8 +172,41 @@ TEST_F(KernelTest, Avx512VerifyAndFilterAgreeWithPortable) {
     EXPECT_EQ(sa, sb);
     EXPECT_EQ(da, db);
   }
+  std::vector<internal::HalfHash> lo, hi;
+  for (const PdqHash& h : base) {
+    uint64_t w[4];
+    internal::LoadWords(h, w);
+    lo.push_back({{w[0], w[1]}});
+    hi.push_back({{w[2], w[3]}});
+  }
+  for (int radius : {0, 31, 64}) {
+    std::vector<uint32_t> sa(slots.size()), sb(slots.size()), sc(slots.size());
+    std::vector<uint16_t> da(slots.size()), db(slots.size()), dc(slots.size());
+    const size_t ka = avx_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(), q,
+                                        radius, sa.data(), da.data());
+    const size_t kb = portable_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(),
+                                             q, radius, sb.data(), db.data());
+    const size_t kc = portable_.verify(base.data(), slots.data(), slots.size(), q, radius,
+                                       sc.data(), dc.data());
+    ASSERT_EQ(ka, kc);
+    ASSERT_EQ(kb, kc);
+    sa.resize(ka), sb.resize(kb), sc.resize(kc), da.resize(ka), db.resize(kb), dc.resize(kc);
+    EXPECT_EQ(sa, sc);
+    EXPECT_EQ(sb, sc);
+    EXPECT_EQ(da, dc);
+    EXPECT_EQ(db, dc);
+  }
   std::vector<uint32_t> entries;
   for (int i = 0; i < 77; ++i) entries.push_back(static_cast<uint32_t>(rng()));
+  // Bucket lines: 15 entries and a header (count, or a full line's flag).
+  alignas(64) uint32_t lines[4][16];
+  for (int l = 0; l < 4; ++l) {
+    for (int k = 0; k < 15; ++k) lines[l][k] = static_cast<uint32_t>(rng());
+  }
+  lines[0][15] = 0;
+  lines[1][15] = 7;
+  lines[2][15] = 15;
+  lines[3][15] = 16 | (1234u << 5);  // full, continues elsewhere: 15 inline
   for (int low_bits = 0; low_bits < 12; ++low_bits) {
     for (int budget = 0; budget <= 12; ++budget) {
       for (size_t n : {size_t{0}, size_t{3}, size_t{16}, size_t{77}}) {
@@ -182,6 +215,16 @@ TEST_F(KernelTest, Avx512VerifyAndFilterAgreeWithPortable) {
         const size_t ka = avx_.filter(entries.data(), n, q_low, low_bits, budget, oa.data());
         const size_t kb = portable_.filter(entries.data(), n, q_low, low_bits, budget, ob.data());
         ASSERT_EQ(ka, kb) << low_bits << " " << budget << " " << n;
+        oa.resize(ka), ob.resize(kb);
+        EXPECT_EQ(oa, ob);
+      }
+      for (const auto& line : lines) {
+        std::vector<uint32_t> oa(16), ob(16);
+        const uint32_t q_low = static_cast<uint32_t>(rng()) & ((1u << low_bits) - 1);
+        const size_t ka = avx_.filter_line(line, q_low, low_bits, budget, oa.data());
+        const size_t kb = portable_.filter_line(line, q_low, low_bits, budget, ob.data());
+        ASSERT_EQ(ka, kb) << low_bits << " " << budget << " header " << line[15];
+        ASSERT_LE(ka, 15u);
         oa.resize(ka), ob.resize(kb);
         EXPECT_EQ(oa, ob);
       }
@@ -225,6 +268,7 @@ struct Variant {
   PopcountKernel kernel;
   bool allow_scan;
   int num_tables;
+  int bucket_bits = 0;
 
   friend void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
 };
@@ -236,6 +280,7 @@ class MihAgreementTest : public ::testing::TestWithParam<Variant> {
     o.kernel = GetParam().kernel;
     o.allow_scan = GetParam().allow_scan;
     o.num_tables = GetParam().num_tables;
+    o.bucket_bits = GetParam().bucket_bits;
     o.background_merge = false;
     return o;
   }
@@ -315,7 +360,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"Portable", PopcountKernel::kPortable, false, 11},
                       Variant{"AutoScanAllowed", PopcountKernel::kAuto, true, 11},
                       Variant{"SixteenTables", PopcountKernel::kAuto, false, 16},
-                      Variant{"EightTables", PopcountKernel::kAuto, false, 8}),
+                      Variant{"EightTables", PopcountKernel::kAuto, false, 8},
+                      // Few buckets: nearly every line is full and continues
+                      // in the spill area.
+                      Variant{"FullBuckets", PopcountKernel::kAuto, false, 11, 6},
+                      Variant{"FullBucketsPortable", PopcountKernel::kPortable, false, 11, 6}),
     [](const auto& info) { return info.param.name; });
 
 TEST(BruteForceIndexTest, PortableAndAvx512Agree) {
