@@ -15,7 +15,8 @@ class Peer final : public FaissMultiHash {
     omp_set_num_threads(1);  // one core, like the index under test
   }
 
-  void Add(const std::vector<std::pair<uint64_t, matcher::PdqHash>>& entries) override {
+  void Add(const std::vector<std::pair<uint64_t, matcher::PdqHash>>& entries)
+      override {
     std::vector<uint8_t> codes(entries.size() * 32);
     for (size_t i = 0; i < entries.size(); ++i) {
       std::memcpy(&codes[i * 32], entries[i].second.words.data(), 32);
@@ -32,8 +33,8 @@ class Peer final : public FaissMultiHash {
     }
   }
 
-  std::vector<std::pair<int64_t, int>> RangeSearch(const matcher::PdqHash& query,
-                                                   int radius) override {
+  std::vector<std::pair<int64_t, int>> RangeSearch(
+      const matcher::PdqHash& query, int radius) override {
     uint8_t code[32];
     std::memcpy(code, query.words.data(), 32);
     index_.nflip = radius / (256 / index_.nhash);  // pigeonhole: exact

@@ -17,11 +17,12 @@ class FaissMultiHash {
  public:
   virtual ~FaissMultiHash() = default;
   // Labels are positions in the order added.
-  virtual void Add(const std::vector<std::pair<uint64_t, matcher::PdqHash>>& entries) = 0;
+  virtual void Add(
+      const std::vector<std::pair<uint64_t, matcher::PdqHash>>& entries) = 0;
   // Exact: every label within `radius` (inclusive) with its distance. Uses
   // enough bit flips per table for the pigeonhole bound.
-  virtual std::vector<std::pair<int64_t, int>> RangeSearch(const matcher::PdqHash& query,
-                                                           int radius) = 0;
+  virtual std::vector<std::pair<int64_t, int>> RangeSearch(
+      const matcher::PdqHash& query, int radius) = 0;
 };
 
 // `tables` hash tables of `bits` bits each; single-threaded (OpenMP off).

@@ -17,7 +17,8 @@
 // removes at --live-rate writes/s.
 //
 //   build/bin/index_bench --n 1000000,10000000
-//   build/bin/index_bench --n 100000 --queries 2000 --recall-queries 100   # quick
+//   build/bin/index_bench --n 100000 --queries 2000 --recall-queries 100   #
+//   quick
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -66,7 +67,9 @@ struct Rng {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
-  int Below(int n) { return static_cast<int>((*this)() % static_cast<uint64_t>(n)); }
+  int Below(int n) {
+    return static_cast<int>((*this)() % static_cast<uint64_t>(n));
+  }
 };
 
 int Popcount(const PdqHash& h) {
@@ -84,7 +87,8 @@ PdqHash PdqLike(Rng& rng) {
   PdqHash h;
   for (int i = 0; i < 16; i += 4) {
     const uint64_t x = rng();
-    for (int k = 0; k < 4; ++k) h.words[i + k] = static_cast<uint16_t>(x >> (16 * k));
+    for (int k = 0; k < 4; ++k)
+      h.words[i + k] = static_cast<uint16_t>(x >> (16 * k));
   }
   for (int ones = Popcount(h); ones != 128;) {
     const int bit = rng.Below(256);
@@ -199,6 +203,28 @@ long InvoluntarySwitches() {
   return u.ru_nivcsw;
 }
 
+// The machine's own hiccups: the longest a fixed ~50 us of arithmetic took,
+// over `seconds`, on a thread that was not preempted meanwhile (the
+// hypervisor and interrupts still show). Search latencies during the live
+// run are comparable with this, not with zero.
+double NoiseFloorUs(double seconds) {
+  double worst = 0;
+  volatile uint64_t sink = 0;
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  while (Clock::now() < end) {
+    const long switches = InvoluntarySwitches();
+    const auto t0 = Clock::now();
+    uint64_t x = sink;
+    for (int i = 0; i < 40000; ++i)
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+    sink = x;
+    const double us = Seconds(t0, Clock::now()) * 1e6;
+    if (InvoluntarySwitches() == switches) worst = std::max(worst, us);
+  }
+  return worst;
+}
+
 // Peak resident memory of this process (VmHWM), MB.
 double PeakRssMb() {
   std::ifstream status("/proc/self/status");
@@ -210,7 +236,8 @@ double PeakRssMb() {
 }
 
 void Die(const std::string& what, const rocksdb::Status& s) {
-  std::fprintf(stderr, "index_bench: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::fprintf(stderr, "index_bench: %s: %s\n", what.c_str(),
+               s.ToString().c_str());
   std::exit(1);
 }
 
@@ -242,9 +269,12 @@ StartUp LoadThroughRocksDb(const Entries& entries, HammingIndex& index) {
     rocksdb::WriteBatch batch;
     for (size_t i = 0; i < entries.size(); ++i) {
       char key[8];
-      for (int b = 0; b < 8; ++b) key[b] = static_cast<char>(entries[i].first >> (56 - 8 * b));
+      for (int b = 0; b < 8; ++b)
+        key[b] = static_cast<char>(entries[i].first >> (56 - 8 * b));
       batch.Put(rocksdb::Slice(key, 8),
-                rocksdb::Slice(reinterpret_cast<const char*>(entries[i].second.words.data()), 32));
+                rocksdb::Slice(reinterpret_cast<const char*>(
+                                   entries[i].second.words.data()),
+                               32));
       if (batch.Count() == 100000 || i + 1 == entries.size()) {
         s = db->Write(wo, &batch);
         if (!s.ok()) Die("write", s);
@@ -266,6 +296,9 @@ StartUp LoadThroughRocksDb(const Entries& entries, HammingIndex& index) {
     rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
     if (!s.ok()) Die("open", s);
     std::unique_ptr<rocksdb::DB> db(raw);
+    uint64_t estimate = 0;
+    if (db->GetIntProperty("rocksdb.estimate-num-keys", &estimate))
+      loaded.reserve(estimate);
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     ro.readahead_size = 4 << 20;
@@ -291,7 +324,8 @@ StartUp LoadThroughRocksDb(const Entries& entries, HammingIndex& index) {
   out.build_s = Seconds(t1, t2);
   std::filesystem::remove_all(dir);
   if (loaded.size() != entries.size()) {
-    std::fprintf(stderr, "index_bench: read back %zu of %zu\n", loaded.size(), entries.size());
+    std::fprintf(stderr, "index_bench: read back %zu of %zu\n", loaded.size(),
+                 entries.size());
     std::exit(1);
   }
   return out;
@@ -316,9 +350,10 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes = {1000000, 10000000};
   std::vector<std::string> datasets = {"random", "clustered"};
   std::vector<int> radii = {16, 31, 40};
-  int queries = 20000, recall_queries = 500, faiss_queries = 100, brute_queries = 64;
+  int queries = 20000, recall_queries = 500, faiss_queries = 100,
+      brute_queries = 64;
   int centres = 4096;
-  double live_seconds = 3, live_rate = 2000;
+  double live_seconds = 5, live_rate = 1000;
   bool startup = true, use_faiss = true;
   std::string kernel = "auto";
   hashwatch::matcher::MihIndexOptions mih_options;
@@ -326,17 +361,24 @@ int main(int argc, char** argv) {
   app.add_option("--datasets", datasets, "random, clustered")->delimiter(',');
   app.add_option("--radii", radii, "Search radii (<= 64)")->delimiter(',');
   app.add_option("--queries", queries, "Timed MIH queries per cell");
-  app.add_option("--recall-queries", recall_queries,
-                 "Queries per cell checked against brute force (and given to FAISS)");
-  app.add_option("--faiss-queries", faiss_queries, "Timed FAISS queries per cell");
-  app.add_option("--brute-queries", brute_queries, "Timed brute-force queries per N");
+  app.add_option(
+      "--recall-queries", recall_queries,
+      "Queries per cell checked against brute force (and given to FAISS)");
+  app.add_option("--faiss-queries", faiss_queries,
+                 "Timed FAISS queries per cell");
+  app.add_option("--brute-queries", brute_queries,
+                 "Timed brute-force queries per N");
   app.add_option("--centres", centres, "Centres of the clustered set");
-  app.add_option("--live-seconds", live_seconds, "Duration of the live-update run (0: skip)");
-  app.add_option("--live-rate", live_rate, "Writes per second in the live-update run");
+  app.add_option("--live-seconds", live_seconds,
+                 "Duration of the live-update run (0: skip)");
+  app.add_option("--live-rate", live_rate,
+                 "Writes per second in the live-update run");
   app.add_option("--startup", startup, "Load the random set through RocksDB");
-  app.add_option("--faiss", use_faiss, "Compare with FAISS (when built with it)");
+  app.add_option("--faiss", use_faiss,
+                 "Compare with FAISS (when built with it)");
   app.add_option("--kernel", kernel, "auto or portable");
-  app.add_option("--num-tables", mih_options.num_tables, "MihIndexOptions.num_tables");
+  app.add_option("--num-tables", mih_options.num_tables,
+                 "MihIndexOptions.num_tables");
   app.add_option("--merge-threshold", mih_options.merge_threshold,
                  "MihIndexOptions.merge_threshold");
   app.add_option("--bucket-bits", mih_options.bucket_bits,
@@ -348,19 +390,21 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const auto isa = kernel == "portable" ? hashwatch::matcher::PopcountKernel::kPortable
-                                        : hashwatch::matcher::PopcountKernel::kAuto;
+  const auto isa = kernel == "portable"
+                       ? hashwatch::matcher::PopcountKernel::kPortable
+                       : hashwatch::matcher::PopcountKernel::kAuto;
   mih_options.kernel = isa;
   recall_queries = std::min(recall_queries, queries);
   faiss_queries = std::min(faiss_queries, recall_queries);
   const int max_radius = *std::max_element(radii.begin(), radii.end());
 
-  std::printf("index_bench: one core per measurement; kernel %s; MIH %d tables\n\n",
-              hashwatch::matcher::ResolvePopcountKernel(isa) ==
-                      hashwatch::matcher::PopcountKernel::kAvx512
-                  ? "avx512-vpopcntdq"
-                  : "portable",
-              mih_options.num_tables);
+  std::printf(
+      "index_bench: one core per measurement; kernel %s; MIH %d tables\n\n",
+      hashwatch::matcher::ResolvePopcountKernel(isa) ==
+              hashwatch::matcher::PopcountKernel::kAvx512
+          ? "avx512-vpopcntdq"
+          : "portable",
+      mih_options.num_tables);
 
   struct Row {
     std::string n, data, queries;
@@ -379,6 +423,7 @@ int main(int argc, char** argv) {
     Timing live;
     double live_writes, live_write_p99_us, live_write_max_us;
     double live_max_unpreempted_us;
+    double noise_max_us;
   };
   std::vector<Row> rows;
   std::vector<Summary> summaries;
@@ -386,9 +431,11 @@ int main(int argc, char** argv) {
   for (size_t n : sizes) {
     for (const std::string& data : datasets) {
       const uint64_t seed = n * 31 + (data == "random" ? 1 : 2);
-      std::fprintf(stderr, "index_bench: %s %s: generating\n", Human(n).c_str(), data.c_str());
-      const Entries entries = data == "random" ? RandomSet(n, seed) : ClusteredSet(n, centres, seed);
-      Summary sum{Human(n), data, 0, 0, 0, {}, false, 0, {}, 0, 0, 0, 0};
+      std::fprintf(stderr, "index_bench: %s %s: generating\n", Human(n).c_str(),
+                   data.c_str());
+      const Entries entries = data == "random" ? RandomSet(n, seed)
+                                               : ClusteredSet(n, centres, seed);
+      Summary sum{Human(n), data, 0, 0, 0, {}, false, 0, {}, 0, 0, 0, 0, 0};
 
       auto mih = hashwatch::matcher::NewMihIndex(mih_options);
       if (data == "random" && startup) {
@@ -415,13 +462,16 @@ int main(int argc, char** argv) {
       });
       const int passes = std::max(1, brute_queries / 8);
       const Timing brute8 = TimeQueries(passes, [&](int i) {
-        return brute->SearchMany(absl::MakeConstSpan(fresh).subspan(8 * i, 8), 31).size();
+        return brute
+            ->SearchMany(absl::MakeConstSpan(fresh).subspan(8 * i, 8), 31)
+            .size();
       });
 
 #if HW_HAVE_FAISS
       std::unique_ptr<hashwatch::bench::FaissMultiHash> faiss;
       if (use_faiss) {
-        std::fprintf(stderr, "index_bench: building FAISS IndexBinaryMultiHash\n");
+        std::fprintf(stderr,
+                     "index_bench: building FAISS IndexBinaryMultiHash\n");
         const auto f0 = Clock::now();
         faiss = hashwatch::bench::NewFaissMultiHash(16, 16);
         faiss->Add(entries);
@@ -429,16 +479,22 @@ int main(int argc, char** argv) {
       }
 #endif
 
-      for (const std::string& kind : {std::string("fresh"), std::string("near 0-40")}) {
+      for (const std::string& kind :
+           {std::string("fresh"), std::string("near 0-40")}) {
         const std::vector<PdqHash> qs =
             kind == "fresh" ? fresh : NearQueries(entries, queries, seed + 200);
         // Ground truth at the largest radius, filtered per radius below.
-        std::fprintf(stderr, "index_bench: %s queries: brute-force ground truth\n", kind.c_str());
+        std::fprintf(stderr,
+                     "index_bench: %s queries: brute-force ground truth\n",
+                     kind.c_str());
         std::vector<std::vector<IndexHit>> truth(recall_queries);
-        for (int i = 0; i < recall_queries; ++i) truth[i] = brute->Search(qs[i], max_radius);
+        for (int i = 0; i < recall_queries; ++i)
+          truth[i] = brute->Search(qs[i], max_radius);
         for (int r : radii) {
-          Row row{Human(n), data, kind, r, {}, 0, 0, brute1.qps, brute8.qps * 8, 0, 0};
-          row.mih = TimeQueries(queries, [&](int i) { return mih->Search(qs[i], r).size(); });
+          Row row{Human(n), data,       kind,           r, {}, 0,
+                  0,        brute1.qps, brute8.qps * 8, 0, 0};
+          row.mih = TimeQueries(
+              queries, [&](int i) { return mih->Search(qs[i], r).size(); });
           size_t want_hits = 0, got_hits = 0;
           for (int i = 0; i < recall_queries; ++i) {
             std::vector<IndexHit> want;
@@ -452,30 +508,81 @@ int main(int argc, char** argv) {
             }
             if (got != want) ++row.mismatched;
           }
-          row.recall = want_hits == 0 ? 1.0 : static_cast<double>(got_hits) / want_hits;
+          row.recall =
+              want_hits == 0 ? 1.0 : static_cast<double>(got_hits) / want_hits;
 #if HW_HAVE_FAISS
           size_t faiss_found = 0, faiss_want = 0;
           if (faiss != nullptr) {
-          const Timing ft = TimeQueries(faiss_queries, [&](int i) {
-            return faiss->RangeSearch(qs[i], r).size();
-          });
-          for (int i = 0; i < faiss_queries; ++i) {
-            const auto got = faiss->RangeSearch(qs[i], r);
-            for (const IndexHit& h : truth[i]) {
-              if (h.distance > r) continue;
-              ++faiss_want;
-              const int64_t label = static_cast<int64_t>(h.id & ((uint64_t{1} << 56) - 1));
-              faiss_found += std::count(got.begin(), got.end(), std::make_pair(label, h.distance));
+            std::vector<std::vector<std::pair<int64_t, int>>> faiss_got(
+                faiss_queries);
+            const Timing ft = TimeQueries(faiss_queries, [&](int i) {
+              faiss_got[i] = faiss->RangeSearch(qs[i], r);
+              return faiss_got[i].size();
+            });
+            for (int i = 0; i < faiss_queries; ++i) {
+              const auto& got = faiss_got[i];
+              for (const IndexHit& h : truth[i]) {
+                if (h.distance > r) continue;
+                ++faiss_want;
+                const int64_t label =
+                    static_cast<int64_t>(h.id & ((uint64_t{1} << 56) - 1));
+                faiss_found += std::count(got.begin(), got.end(),
+                                          std::make_pair(label, h.distance));
+              }
             }
-          }
-          row.faiss_qps = ft.qps;
-          row.faiss_recall = faiss_want == 0 ? 1.0 : static_cast<double>(faiss_found) / faiss_want;
+            row.faiss_qps = ft.qps;
+            row.faiss_recall =
+                faiss_want == 0 ? 1.0
+                                : static_cast<double>(faiss_found) / faiss_want;
           }
 #endif
           rows.push_back(row);
-          std::fprintf(stderr, "index_bench: %s %s %s r=%d: %.0f q/s, recall %.4f\n",
-                       row.n.c_str(), data.c_str(), kind.c_str(), r, row.mih.qps, row.recall);
+          std::fprintf(stderr,
+                       "index_bench: %s %s %s r=%d: %.0f q/s, recall %.4f\n",
+                       row.n.c_str(), data.c_str(), kind.c_str(), r,
+                       row.mih.qps, row.recall);
         }
+      }
+      // The eight dihedral variants in one call (SearchMany), radius 31,
+      // fresh queries: against the scan that compares each stored hash with
+      // all eight in one pass, and FAISS answering the eight one by one.
+      {
+        const int r = 31, groups = std::max(1, queries / 8);
+        Row row{Human(n), data,       "fresh x8 (SearchMany)",
+                r,        {},         0,
+                0,        brute8.qps, brute8.qps,
+                0,        0};
+        auto group = [&](int i) {
+          return absl::MakeConstSpan(fresh).subspan(8 * i, 8);
+        };
+        row.mih = TimeQueries(
+            groups, [&](int i) { return mih->SearchMany(group(i), r).size(); });
+        const int checked = std::max(1, std::min(groups, recall_queries / 8));
+        size_t want_hits = 0, got_hits = 0;
+        for (int i = 0; i < checked; ++i) {
+          const std::vector<IndexHit> want = brute->SearchMany(group(i), r);
+          const std::vector<IndexHit> got = mih->SearchMany(group(i), r);
+          want_hits += want.size();
+          for (const IndexHit& h : want)
+            got_hits += std::count(got.begin(), got.end(), h);
+          if (got != want) ++row.mismatched;
+        }
+        row.recall =
+            want_hits == 0 ? 1.0 : static_cast<double>(got_hits) / want_hits;
+#if HW_HAVE_FAISS
+        if (faiss != nullptr) {
+          const Timing ft =
+              TimeQueries(std::max(1, faiss_queries / 8), [&](int i) {
+                size_t hits = 0;
+                for (const PdqHash& q : group(i))
+                  hits += faiss->RangeSearch(q, r).size();
+                return hits;
+              });
+          row.faiss_qps = ft.qps;
+          row.faiss_recall = 1;  // checked per query above
+        }
+#endif
+        rows.push_back(row);
       }
 #if HW_HAVE_FAISS
       faiss.reset();
@@ -485,14 +592,16 @@ int main(int argc, char** argv) {
       // Live updates: a writer thread upserts new ids and removes old ones at
       // live_rate writes/s while this thread searches (radius 31, fresh).
       if (live_seconds > 0) {
+        sum.noise_max_us = NoiseFloorUs(std::min(live_seconds, 2.0));
         std::atomic<bool> stop{false};
         std::vector<double> write_lat;
         std::thread writer([&] {
           Rng rng{seed + 300};
           const auto start = Clock::now();
           for (size_t i = 0; !stop.load(); ++i) {
-            const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(i / live_rate));
+            const auto due =
+                start + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(i / live_rate));
             std::this_thread::sleep_until(due);
             const auto t0 = Clock::now();
             if (i % 4 == 3) {
@@ -528,47 +637,67 @@ int main(int argc, char** argv) {
         sum.live.max_us = *std::max_element(lat.begin(), lat.end());
         sum.live_writes = write_lat.size() / elapsed;
         sum.live_write_p99_us = Percentile(write_lat, 0.99);
-        sum.live_write_max_us = *std::max_element(write_lat.begin(), write_lat.end());
+        sum.live_write_max_us =
+            *std::max_element(write_lat.begin(), write_lat.end());
       }
       sum.rss_mb = PeakRssMb();
       summaries.push_back(sum);
     }
   }
 
-  std::printf("| N | data | queries | r | MIH q/s | p50 us | p99 us | hits/q | recall | brute q/s (8/pass) | FAISS q/s | MIH/brute | MIH/FAISS |\n");
+  std::printf(
+      "| N | data | queries | r | MIH q/s | p50 us | p99 us | hits/q | recall "
+      "| brute q/s (8/pass) | FAISS q/s | MIH/brute | MIH/FAISS |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& r : rows) {
     const std::string recall =
-        Fmt("%.2f%%", 100 * r.recall) + (r.mismatched ? " (" + std::to_string(r.mismatched) + " differ)" : "");
+        Fmt("%.2f%%", 100 * r.recall) +
+        (r.mismatched ? " (" + std::to_string(r.mismatched) + " differ)" : "");
     std::string faiss = "n/a", faiss_ratio = "n/a";
     if (r.faiss_qps > 0) {
-      faiss = Fmt("%.0f", r.faiss_qps) + (r.faiss_recall < 1 ? Fmt(" (recall %.1f%%)", 100 * r.faiss_recall) : "");
+      faiss =
+          Fmt("%.0f", r.faiss_qps) +
+          (r.faiss_recall < 1 ? Fmt(" (recall %.1f%%)", 100 * r.faiss_recall)
+                              : "");
       faiss_ratio = Fmt("%.0fx", r.mih.qps / r.faiss_qps);
     }
-    std::printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.2f | %s | %.0f (%.0f) | %s | %.0fx | %s |\n",
-                r.n.c_str(), r.data.c_str(), r.queries.c_str(), r.radius, r.mih.qps, r.mih.p50_us,
-                r.mih.p99_us, r.mih.mean_hits, recall.c_str(), r.brute_qps, r.brute8_qps,
-                faiss.c_str(), r.mih.qps / r.brute_qps, faiss_ratio.c_str());
+    std::printf(
+        "| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.2f | %s | %.0f (%.0f) | "
+        "%s | %.0fx | %s |\n",
+        r.n.c_str(), r.data.c_str(), r.queries.c_str(), r.radius, r.mih.qps,
+        r.mih.p50_us, r.mih.p99_us, r.mih.mean_hits, recall.c_str(),
+        r.brute_qps, r.brute8_qps, faiss.c_str(), r.mih.qps / r.brute_qps,
+        faiss_ratio.c_str());
   }
-  std::printf("\n| N | data | MIH bytes/hash | brute bytes/hash | start-up: RocksDB open+scan / BulkLoad / total s | FAISS add s | live: writes/s, search q/s, p50/p99/max us, write p99/max us | peak RSS MB |\n");
+  std::printf(
+      "\n| N | data | MIH bytes/hash | brute bytes/hash | start-up: RocksDB "
+      "open+scan / BulkLoad / total s | FAISS add s | live: writes/s, search "
+      "q/s, p50/p99/max us, write p99/max us | peak RSS MB |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const Summary& s : summaries) {
     const std::string start =
-        s.have_startup ? Fmt("%.2f", s.startup.read_s) + " / " + Fmt("%.2f", s.startup.build_s) +
-                             " / " + Fmt("%.2f", s.startup.read_s + s.startup.build_s) +
+        s.have_startup ? Fmt("%.2f", s.startup.read_s) + " / " +
+                             Fmt("%.2f", s.startup.build_s) + " / " +
+                             Fmt("%.2f", s.startup.read_s + s.startup.build_s) +
                              Fmt(" (writing the DB: %.0f s)", s.startup.write_s)
                        : "BulkLoad " + Fmt("%.2f", s.startup.build_s);
-    const std::string live =
-        live_seconds > 0
-            ? Fmt("%.0f", s.live_writes) + ", " + Fmt("%.0f", s.live.qps) + ", " +
-                  Fmt("%.0f", s.live.p50_us) + "/" + Fmt("%.0f", s.live.p99_us) + "/" +
-                  Fmt("%.0f", s.live.max_us) + Fmt(" (%.0f not preempted)", s.live_max_unpreempted_us) +
-                  ", " + Fmt("%.0f", s.live_write_p99_us) + "/" + Fmt("%.0f", s.live_write_max_us)
-            : "skipped";
-    std::printf("| %s | %s | %.1f | %.1f | %s | %s | %s | %.0f |\n", s.n.c_str(), s.data.c_str(),
-                s.mih_bytes, s.brute_bytes, start.c_str(),
-                s.faiss_build_s > 0 ? Fmt("%.1f", s.faiss_build_s).c_str() : "n/a", live.c_str(),
-                s.rss_mb);
+    const std::string live = live_seconds > 0
+                                 ? Fmt("%.0f", s.live_writes) + ", " +
+                                       Fmt("%.0f", s.live.qps) + ", " +
+                                       Fmt("%.0f", s.live.p50_us) + "/" +
+                                       Fmt("%.0f", s.live.p99_us) + "/" +
+                                       Fmt("%.0f", s.live.max_us) +
+                                       Fmt(" (%.0f not preempted; noise floor ",
+                                           s.live_max_unpreempted_us) +
+                                       Fmt("%.0f)", s.noise_max_us) + ", " +
+                                       Fmt("%.0f", s.live_write_p99_us) + "/" +
+                                       Fmt("%.0f", s.live_write_max_us)
+                                 : "skipped";
+    std::printf(
+        "| %s | %s | %.1f | %.1f | %s | %s | %s | %.0f |\n", s.n.c_str(),
+        s.data.c_str(), s.mih_bytes, s.brute_bytes, start.c_str(),
+        s.faiss_build_s > 0 ? Fmt("%.1f", s.faiss_build_s).c_str() : "n/a",
+        live.c_str(), s.rss_mb);
   }
   return 0;
 }

@@ -44,7 +44,8 @@ class BruteForceIndex final : public HammingIndex {
     return true;
   }
 
-  std::vector<IndexHit> Search(const PdqHash& query, int radius) const override {
+  std::vector<IndexHit> Search(const PdqHash& query,
+                               int radius) const override {
     HW_CHECK(radius >= 0 && radius <= kMaxIndexRadius, "radius out of range");
     std::vector<IndexHit> hits;
     uint32_t idx[kBlock];
@@ -52,7 +53,8 @@ class BruteForceIndex final : public HammingIndex {
     absl::ReaderMutexLock lock(&mu_);
     for (size_t begin = 0; begin < hashes_.size(); begin += kBlock) {
       const size_t n = std::min(kBlock, hashes_.size() - begin);
-      const size_t k = kernels_.scan(hashes_.data() + begin, n, query, radius, idx, dist);
+      const size_t k =
+          kernels_.scan(hashes_.data() + begin, n, query, radius, idx, dist);
       for (size_t j = 0; j < k; ++j) {
         hits.push_back({ids_[begin + idx[j]], dist[j], 0});
       }
@@ -72,13 +74,16 @@ class BruteForceIndex final : public HammingIndex {
     absl::ReaderMutexLock lock(&mu_);
     for (size_t begin = 0; begin < hashes_.size(); begin += kBlock) {
       const size_t n = std::min(kBlock, hashes_.size() - begin);
-      for (size_t q0 = 0; q0 < queries.size(); q0 += internal::kMaxScanQueries) {
+      for (size_t q0 = 0; q0 < queries.size();
+           q0 += internal::kMaxScanQueries) {
         const int nq = static_cast<int>(
             std::min<size_t>(internal::kMaxScanQueries, queries.size() - q0));
-        const size_t k = kernels_.scan_many(hashes_.data() + begin, n, &queries[q0],
-                                            nq, radius, idx, dist, var);
+        const size_t k =
+            kernels_.scan_many(hashes_.data() + begin, n, &queries[q0], nq,
+                               radius, idx, dist, var);
         for (size_t j = 0; j < k; ++j) {
-          hits.push_back({ids_[begin + idx[j]], dist[j], static_cast<int>(q0) + var[j]});
+          hits.push_back(
+              {ids_[begin + idx[j]], dist[j], static_cast<int>(q0) + var[j]});
         }
       }
     }
@@ -93,11 +98,13 @@ class BruteForceIndex final : public HammingIndex {
 
   size_t MemoryBytes() const override {
     absl::ReaderMutexLock lock(&mu_);
-    return hashes_.capacity() * sizeof(PdqHash) + ids_.capacity() * sizeof(uint64_t) +
+    return hashes_.capacity() * sizeof(PdqHash) +
+           ids_.capacity() * sizeof(uint64_t) +
            pos_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
   }
 
-  void BulkLoad(absl::Span<const std::pair<uint64_t, PdqHash>> entries) override {
+  void BulkLoad(
+      absl::Span<const std::pair<uint64_t, PdqHash>> entries) override {
     absl::MutexLock lock(&mu_);
     hashes_.reserve(hashes_.size() + entries.size());
     ids_.reserve(ids_.size() + entries.size());
@@ -106,8 +113,10 @@ class BruteForceIndex final : public HammingIndex {
   }
 
  private:
-  void UpsertLocked(uint64_t id, const PdqHash& hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto [it, inserted] = pos_.try_emplace(id, static_cast<uint32_t>(ids_.size()));
+  void UpsertLocked(uint64_t id, const PdqHash& hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto [it, inserted] =
+        pos_.try_emplace(id, static_cast<uint32_t>(ids_.size()));
     if (!inserted) {
       hashes_[it->second] = hash;
       return;
@@ -125,7 +134,8 @@ class BruteForceIndex final : public HammingIndex {
 
 }  // namespace
 
-std::unique_ptr<HammingIndex> NewBruteForceIndex(const BruteForceIndexOptions& options) {
+std::unique_ptr<HammingIndex> NewBruteForceIndex(
+    const BruteForceIndexOptions& options) {
   return std::make_unique<BruteForceIndex>(options);
 }
 

@@ -20,23 +20,38 @@
 // and following frozen deltas to their successors) after every dead bit it
 // checked, so a search that saw the old hash dead also sees the new one.
 //
-// Why this layout (numbers: bench/index_bench, 10M random 128-of-256-bit
-// hashes, radius 31, one core; see the table in the commit that added it).
-// The cost of a radius search is random memory reads: bucket lookups and
-// candidate verifications. With m substrings of b = 256/m bits and the
-// generalised pigeonhole thresholds (mih_layout.h), m = 11 (b = 23..24)
-// balances them for 1M..100M hashes: about 2,300 bucket probes and 3,000
-// candidates per query at radius 31. Narrower substrings (m = 16, b = 16, the
-// FAISS layout) verify ~40,000 candidates; wider ones (m = 8, b = 32) probe
-// ~44,000 buckets. Each table directly addresses only the high
-// directory_bits (about log2(N) - 4) of its substring, 4 MiB per table at 10M,
-// and keeps the remaining 3..7 bits inside each 32-bit entry beside the slot
-// number, filtered 16 entries at a time with AVX-512 while scanning the
-// bucket. That gives the probe count of a 20-bit table with the candidate
-// count of a 24-bit one, at 4 bytes per hash per table. Probes run in chunks
-// of 256 with software prefetch (directory lines, then buckets, then
-// candidate hashes) so the random reads overlap; the big arrays sit on
-// transparent huge pages.
+// Why this layout. Numbers: bench/index_bench on this 2-core AMD EPYC VM,
+// 10M random 128-of-256-bit hashes, fresh queries, radius 31, one core.
+// A radius search costs random memory reads (about 20 ns each here once the
+// index spans ~1 GB), so the layout minimises them per query:
+//  - 11 substrings of 23..24 bits. With the generalised pigeonhole
+//    thresholds (mih_layout.h) a query reads ~2,100 buckets and verifies
+//    ~2,900 candidates. 10 substrings: 4,400 buckets + 1,500 candidates;
+//    12: 1,800 + 7,300; 16 (FAISS's 16 x 16 bits): 270 + 41,500. Measured in
+//    one session: 11 tables 4,800 q/s, 10: 4,000, 12: 3,700, 16: 1,700.
+//  - A bucket is one 64-byte line holding up to 15 entries of (slot, low
+//    substring bits), filtered in one AVX-512 step; ~4% of lines overflow
+//    into a spill run at ~10 entries per bucket. The first version used a
+//    directory of offsets plus an entry array (CSR), which costs a
+//    directory line and one to three entry lines per probe: 3,600 q/s, or
+//    4,300 q/s with the pipeline below. Bucket lines: 8,200 q/s. They cost
+//    more memory (64 bytes per bucket, 42..84 bytes per hash for the 11
+//    tables), within the 128-byte budget; for skewed data a table halves
+//    its buckets until lines plus spill fit 7.6 bytes per hash.
+//  - Hashes are stored as low and high 16-byte halves; a random candidate
+//    is rejected on the low half (distance ~64 > 31), so verification reads
+//    one 160 MB array instead of a 320 MB one (~8% faster).
+//  - One software pipeline per query: prefetch the bucket line of probe j,
+//    filter probe j - 16, prefetch each candidate's low half as it is found,
+//    verify 64 candidates behind; the big arrays are on transparent huge
+//    pages (a TLB miss per random read otherwise).
+//  - Rebuilds renumber slots in id order, so Remove and Upsert find an id by
+//    binary search over the generation's ids (no id map: 8 bytes per hash
+//    instead of ~30), and dead entries vanish without a separate
+//    compaction. The price is a full background rebuild per merge (about
+//    4.5 s of one core and a second copy of the generation at 10M hashes);
+//    searches never wait for it. Merging table by table would need stable
+//    slots, hence an id map and slot reuse, for the same O(N) work per merge.
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -57,14 +72,15 @@
 namespace hashwatch::matcher {
 namespace {
 
-using internal::HugeArray;
+using internal::MihColumns;
 using internal::MihDelta;
 using internal::MihGeneration;
 
 struct State {
   std::shared_ptr<MihGeneration> gen;  // never null
-  std::shared_ptr<MihDelta> frozen;    // being merged into the next generation, or null
-  std::shared_ptr<MihDelta> active;    // receives writes; never null
+  std::shared_ptr<MihDelta>
+      frozen;  // being merged into the next generation, or null
+  std::shared_ptr<MihDelta> active;  // receives writes; never null
 };
 
 class MihIndex final : public HammingIndex {
@@ -76,10 +92,14 @@ class MihIndex final : public HammingIndex {
              "MihIndexOptions.num_tables must be 8..16");
     HW_CHECK(options.bucket_bits >= 0 && options.bucket_bits <= 24,
              "MihIndexOptions.bucket_bits must be 0..24");
-    HW_CHECK(options.build_threads >= 1, "MihIndexOptions.build_threads must be >= 1");
+    HW_CHECK(options.build_threads >= 1,
+             "MihIndexOptions.build_threads must be >= 1");
+    HW_CHECK(options.bulk_load_threads >= 0,
+             "MihIndexOptions.bulk_load_threads must be >= 0");
     options_.merge_threshold = std::max<size_t>(options_.merge_threshold, 1);
     auto state = std::make_shared<State>();
-    state->gen = Own(MihGeneration::Build({}, {}, 0, options_));
+    state->gen =
+        Own(MihGeneration::Build(internal::MihColumns(0), options_, 1));
     state->active = std::make_shared<MihDelta>();
     absl::MutexLock lock(&write_mu_);
     Publish(std::move(state));
@@ -128,7 +148,8 @@ class MihIndex final : public HammingIndex {
     return true;
   }
 
-  std::vector<IndexHit> Search(const PdqHash& query, int radius) const override {
+  std::vector<IndexHit> Search(const PdqHash& query,
+                               int radius) const override {
     return SearchMany(absl::MakeConstSpan(&query, 1), radius);
   }
 
@@ -158,7 +179,8 @@ class MihIndex final : public HammingIndex {
         if (next != nullptr) {
           // Frozen: its count is final now; take what came before the freeze.
           const size_t final_count = d->count();
-          if (final_count > done) ScanDelta(*d, queries, radius, done, final_count, &hits);
+          if (final_count > done)
+            ScanDelta(*d, queries, radius, done, final_count, &hits);
         }
         d = next;
         break;
@@ -177,11 +199,13 @@ class MihIndex final : public HammingIndex {
     return bytes;
   }
 
-  void BulkLoad(absl::Span<const std::pair<uint64_t, PdqHash>> entries) override {
+  void BulkLoad(
+      absl::Span<const std::pair<uint64_t, PdqHash>> entries) override {
     absl::MutexLock lock(&write_mu_);
     write_mu_.Await(absl::Condition(this, &MihIndex::NotBuilding));
     const MihGeneration& gen = *cur_->gen;
-    std::vector<std::pair<uint64_t, PdqHash>> delta = cur_->active->LiveEntries();
+    std::vector<std::pair<uint64_t, PdqHash>> delta =
+        cur_->active->LiveEntries();
     const bool existing = gen.size() > gen.dead_count() || !delta.empty();
 
     // The new entries in id order, the last of equal ids kept.
@@ -192,13 +216,15 @@ class MihIndex final : public HammingIndex {
     }
     if (!sorted) {
       order.resize(entries.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+      for (size_t i = 0; i < order.size(); ++i)
+        order[i] = static_cast<uint32_t>(i);
       std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
         return entries[a].first < entries[b].first;
       });
       size_t w = 0;
       for (size_t i = 0; i < order.size(); ++i) {
-        if (i + 1 < order.size() && entries[order[i + 1]].first == entries[order[i]].first) {
+        if (i + 1 < order.size() &&
+            entries[order[i + 1]].first == entries[order[i]].first) {
           continue;
         }
         order[w++] = order[i];
@@ -210,33 +236,28 @@ class MihIndex final : public HammingIndex {
       return sorted ? entries[i] : entries[order[i]];
     };
 
-    const size_t cap = num_new + (existing ? gen.size() + delta.size() : 0);
-    HugeArray<uint64_t> ids(cap);
-    HugeArray<PdqHash> hashes(cap);
-    size_t n = 0;
-    if (!existing) {
-      for (size_t i = 0; i < num_new; ++i) {
-        ids[i] = new_at(i).first;
-        hashes[i] = new_at(i).second;
-      }
-      n = num_new;
-    } else {
+    MihColumns columns(num_new + (existing ? gen.size() + delta.size() : 0));
+    size_t j = 0;
+    if (existing) {
       // Three sorted sources; an id is live in at most one of the old two,
       // and a new entry replaces it.
-      std::vector<std::pair<uint64_t, PdqHash>> old = MergeLive(gen, delta);
-      size_t i = 0, j = 0;
-      while (i < old.size() || j < num_new) {
-        if (j == num_new || (i < old.size() && old[i].first < new_at(j).first)) {
-          ids[n] = old[i].first;
-          hashes[n++] = old[i++].second;
-        } else {
-          if (i < old.size() && old[i].first == new_at(j).first) ++i;
-          ids[n] = new_at(j).first;
-          hashes[n++] = new_at(j++).second;
-        }
-      }
+      ForEachLive(gen, delta,
+                  [&](uint64_t id, int64_t slot, const PdqHash* hash) {
+                    for (; j < num_new && new_at(j).first < id; ++j) {
+                      columns.Append(new_at(j).first, new_at(j).second);
+                    }
+                    if (j < num_new && new_at(j).first == id) return;
+                    if (slot >= 0) {
+                      gen.AppendTo(static_cast<uint32_t>(slot), &columns);
+                    } else {
+                      columns.Append(id, *hash);
+                    }
+                  });
     }
-    auto new_gen = Own(MihGeneration::Build(std::move(ids), std::move(hashes), n, options_));
+    for (; j < num_new; ++j) columns.Append(new_at(j).first, new_at(j).second);
+    const size_t n = columns.n;
+    auto new_gen = Own(
+        MihGeneration::Build(std::move(columns), options_, BulkLoadThreads()));
     auto next = std::make_shared<MihDelta>();
     cur_->active->SetNext(next);
     auto state = std::make_shared<State>();
@@ -260,7 +281,8 @@ class MihIndex final : public HammingIndex {
 
   // Makes `s` the state searches start from. The replaced state is
   // destroyed after state_mu_ is released.
-  void Publish(std::shared_ptr<const State> s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  void Publish(std::shared_ptr<const State> s)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::shared_ptr<const State> old = cur_;
     cur_ = s;
     {
@@ -272,30 +294,34 @@ class MihIndex final : public HammingIndex {
   // Wraps a generation so that the last reference, wherever it is dropped
   // (often by a search), hands it to the merger thread to free.
   std::shared_ptr<MihGeneration> Own(std::unique_ptr<MihGeneration> g) {
-    return std::shared_ptr<MihGeneration>(g.release(), [this](MihGeneration* p) {
-      {
-        absl::MutexLock lock(&merger_mu_);
-        if (reclaim_async_) {
-          retired_.push_back(p);
-          return;
-        }
-      }
-      delete p;
-    });
+    return std::shared_ptr<MihGeneration>(g.release(),
+                                          [this](MihGeneration* p) {
+                                            {
+                                              absl::MutexLock lock(&merger_mu_);
+                                              if (reclaim_async_) {
+                                                retired_.push_back(p);
+                                                return;
+                                              }
+                                            }
+                                            delete p;
+                                          });
   }
 
-  Location FindLive(uint64_t id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  Location FindLive(uint64_t id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     int64_t i = cur_->active->FindLive(id);
     if (i >= 0) return {Location::kActive, i};
     if (cur_->frozen != nullptr && (i = cur_->frozen->FindLive(id)) >= 0) {
       return {Location::kFrozen, i};
     }
     i = cur_->gen->Find(id);
-    if (i >= 0 && !cur_->gen->IsDead(static_cast<uint32_t>(i))) return {Location::kGen, i};
+    if (i >= 0 && !cur_->gen->IsDead(static_cast<uint32_t>(i)))
+      return {Location::kGen, i};
     return {};
   }
 
-  void Kill(const Location& loc, uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  void Kill(const Location& loc, uint64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     switch (loc.kind) {
       case Location::kActive:
         cur_->active->Kill(static_cast<uint32_t>(loc.index));
@@ -313,13 +339,22 @@ class MihIndex final : public HammingIndex {
     }
   }
 
-  bool NotBuilding() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) { return !building_; }
+  bool NotBuilding() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    return !building_;
+  }
+
+  int BulkLoadThreads() const {
+    if (options_.bulk_load_threads > 0) return options_.bulk_load_threads;
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
 
   void MaybeStartMerge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     if (building_) return;
     const MihGeneration& gen = *cur_->gen;
-    const size_t dead_limit = std::max(options_.merge_threshold, gen.size() / 16);
-    if (cur_->active->count() < options_.merge_threshold && gen.dead_count() < dead_limit) {
+    const size_t dead_limit =
+        std::max(options_.merge_threshold, gen.size() / 16);
+    if (cur_->active->count() < options_.merge_threshold &&
+        gen.dead_count() < dead_limit) {
       return;
     }
     auto next = std::make_shared<MihDelta>();
@@ -341,36 +376,44 @@ class MihIndex final : public HammingIndex {
 
   // The new generation: live entries of `gen` and `frozen`. Runs without
   // write_mu_ in background mode; dead bits set meanwhile are in replay_.
-  std::unique_ptr<MihGeneration> BuildFrom(const MihGeneration& gen, const MihDelta& frozen) const {
-    std::vector<std::pair<uint64_t, PdqHash>> live = MergeLive(gen, frozen.LiveEntries());
-    HugeArray<uint64_t> ids(live.size());
-    HugeArray<PdqHash> hashes(live.size());
-    for (size_t i = 0; i < live.size(); ++i) {
-      ids[i] = live[i].first;
-      hashes[i] = live[i].second;
-    }
-    return MihGeneration::Build(std::move(ids), std::move(hashes), live.size(), options_);
+  std::unique_ptr<MihGeneration> BuildFrom(const MihGeneration& gen,
+                                           const MihDelta& frozen) const {
+    const std::vector<std::pair<uint64_t, PdqHash>> delta =
+        frozen.LiveEntries();
+    MihColumns columns(gen.size() + delta.size());
+    ForEachLive(gen, delta,
+                [&](uint64_t id, int64_t slot, const PdqHash* hash) {
+                  if (slot >= 0) {
+                    gen.AppendTo(static_cast<uint32_t>(slot), &columns);
+                  } else {
+                    columns.Append(id, *hash);
+                  }
+                });
+    return MihGeneration::Build(std::move(columns), options_,
+                                options_.build_threads);
   }
 
-  // Live entries of a generation merged with sorted delta entries (which win
-  // on equal ids), in id order.
-  static std::vector<std::pair<uint64_t, PdqHash>> MergeLive(
-      const MihGeneration& gen, const std::vector<std::pair<uint64_t, PdqHash>>& delta) {
-    std::vector<std::pair<uint64_t, PdqHash>> out;
-    out.reserve(gen.size() - std::min(gen.size(), gen.dead_count()) + delta.size());
+  // Calls fn(id, slot, hash) for the live entries of a generation (slot >=
+  // 0, hash null) and of delta entries sorted by id (slot -1), in id order;
+  // a delta entry wins over a generation entry with the same id.
+  template <typename Fn>
+  static void ForEachLive(
+      const MihGeneration& gen,
+      const std::vector<std::pair<uint64_t, PdqHash>>& delta, Fn&& fn) {
     size_t j = 0;
     for (uint32_t s = 0; s < gen.size(); ++s) {
       if (gen.IsDead(s)) continue;
       const uint64_t id = gen.id(s);
-      while (j < delta.size() && delta[j].first < id) out.push_back(delta[j++]);
+      for (; j < delta.size() && delta[j].first < id; ++j)
+        fn(delta[j].first, -1, &delta[j].second);
       if (j < delta.size() && delta[j].first == id) continue;
-      out.emplace_back(id, gen.hash(s));
+      fn(id, s, nullptr);
     }
-    while (j < delta.size()) out.push_back(delta[j++]);
-    return out;
+    for (; j < delta.size(); ++j) fn(delta[j].first, -1, &delta[j].second);
   }
 
-  void FinishMerge(std::unique_ptr<MihGeneration> built) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  void FinishMerge(std::unique_ptr<MihGeneration> built)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     for (uint64_t id : replay_) {
       const int64_t slot = built->Find(id);
       if (slot >= 0) built->Kill(static_cast<uint32_t>(slot));
@@ -419,12 +462,14 @@ class MihIndex final : public HammingIndex {
     }
   }
 
-  void ScanDelta(const MihDelta& d, absl::Span<const PdqHash> queries, int radius,
-                 size_t begin, size_t end, std::vector<IndexHit>* hits) const {
+  void ScanDelta(const MihDelta& d, absl::Span<const PdqHash> queries,
+                 int radius, size_t begin, size_t end,
+                 std::vector<IndexHit>* hits) const {
     for (size_t q0 = 0; q0 < queries.size(); q0 += internal::kMaxScanQueries) {
-      const size_t nq = std::min<size_t>(internal::kMaxScanQueries, queries.size() - q0);
-      d.Search(queries.subspan(q0, nq), radius, static_cast<int>(q0), begin, end, kernels_,
-               hits);
+      const size_t nq =
+          std::min<size_t>(internal::kMaxScanQueries, queries.size() - q0);
+      d.Search(queries.subspan(q0, nq), radius, static_cast<int>(q0), begin,
+               end, kernels_, hits);
     }
   }
 
@@ -437,13 +482,15 @@ class MihIndex final : public HammingIndex {
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(merger_mu_);
   std::shared_ptr<const State> cur_ ABSL_GUARDED_BY(write_mu_);  // == state_
   bool building_ ABSL_GUARDED_BY(write_mu_) = false;
-  std::vector<uint64_t> replay_ ABSL_GUARDED_BY(write_mu_);  // ids killed while building
+  std::vector<uint64_t> replay_
+      ABSL_GUARDED_BY(write_mu_);  // ids killed while building
   std::atomic<size_t> size_{0};
 
   absl::Mutex merger_mu_;
   bool merge_requested_ ABSL_GUARDED_BY(merger_mu_) = false;
   bool stop_ ABSL_GUARDED_BY(merger_mu_) = false;
-  bool reclaim_async_ ABSL_GUARDED_BY(merger_mu_) = false;  // the merger frees generations
+  bool reclaim_async_ ABSL_GUARDED_BY(merger_mu_) =
+      false;  // the merger frees generations
   std::vector<MihGeneration*> retired_ ABSL_GUARDED_BY(merger_mu_);
   std::thread merger_;
 };

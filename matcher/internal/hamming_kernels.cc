@@ -4,7 +4,8 @@ namespace hashwatch::matcher {
 
 PopcountKernel ResolvePopcountKernel(PopcountKernel requested) {
   if (requested == PopcountKernel::kPortable) return PopcountKernel::kPortable;
-  if (internal::Avx512Kernels() != nullptr && internal::CpuHasAvx512Popcount()) {
+  if (internal::Avx512Kernels() != nullptr &&
+      internal::CpuHasAvx512Popcount()) {
     return PopcountKernel::kAvx512;
   }
   return PopcountKernel::kPortable;

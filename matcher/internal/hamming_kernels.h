@@ -53,9 +53,9 @@ struct HammingKernels {
   // slots[i], d = dist(lo[s] ++ hi[s], q). The low halves are compared
   // first (a random candidate differs there by ~64 bits, so hi is read only
   // for real matches), which halves the memory the random reads touch.
-  size_t (*verify_split)(const HalfHash* lo, const HalfHash* hi, const uint32_t* slots,
-                         size_t n, const PdqHash& q, int radius, uint32_t* out_slots,
-                         uint16_t* out_dist);
+  size_t (*verify_split)(const HalfHash* lo, const HalfHash* hi,
+                         const uint32_t* slots, size_t n, const PdqHash& q,
+                         int radius, uint32_t* out_slots, uint16_t* out_dist);
 
   // Bucket filter. Each entry is (slot << low_bits) | low. For i in [0, n)
   // with popcount((entries[i] ^ q_low) & ((1 << low_bits) - 1)) <= budget:
@@ -67,8 +67,8 @@ struct HammingKernels {
   // filter over the inline entries of one 64-byte-aligned bucket line:
   // lanes 0..14 are entries, lane 15 the header, whose low five bits give
   // the count (16 or more: the line is full, 15 entries).
-  size_t (*filter_line)(const uint32_t* line, uint32_t q_low, int low_bits, int budget,
-                        uint32_t* out);
+  size_t (*filter_line)(const uint32_t* line, uint32_t q_low, int low_bits,
+                        int budget, uint32_t* out);
 };
 
 const HammingKernels& PortableKernels();

@@ -77,18 +77,20 @@ size_t Verify(const PdqHash* base, const uint32_t* slots, size_t n,
   return out;
 }
 
-size_t VerifySplit(const HalfHash* lo, const HalfHash* hi, const uint32_t* slots,
-                   size_t n, const PdqHash& q, int radius, uint32_t* out_slots,
-                   uint16_t* out_dist) {
+size_t VerifySplit(const HalfHash* lo, const HalfHash* hi,
+                   const uint32_t* slots, size_t n, const PdqHash& q,
+                   int radius, uint32_t* out_slots, uint16_t* out_dist) {
   uint64_t qw[4];
   LoadWords(q, qw);
   size_t out = 0;
   for (size_t i = 0; i < n; ++i) {
     const HalfHash& a = lo[slots[i]];
-    const int d_lo = std::popcount(a.w[0] ^ qw[0]) + std::popcount(a.w[1] ^ qw[1]);
+    const int d_lo =
+        std::popcount(a.w[0] ^ qw[0]) + std::popcount(a.w[1] ^ qw[1]);
     if (d_lo > radius) continue;
     const HalfHash& b = hi[slots[i]];
-    const int d = d_lo + std::popcount(b.w[0] ^ qw[2]) + std::popcount(b.w[1] ^ qw[3]);
+    const int d =
+        d_lo + std::popcount(b.w[0] ^ qw[2]) + std::popcount(b.w[1] ^ qw[3]);
     if (d <= radius) {
       out_slots[out] = slots[i];
       out_dist[out] = static_cast<uint16_t>(d);
@@ -112,14 +114,20 @@ size_t Filter(const uint32_t* entries, size_t n, uint32_t q_low, int low_bits,
   return k;
 }
 
-size_t FilterLine(const uint32_t* line, uint32_t q_low, int low_bits, int budget,
-                  uint32_t* out) {
+size_t FilterLine(const uint32_t* line, uint32_t q_low, int low_bits,
+                  int budget, uint32_t* out) {
   const size_t n = std::min<uint32_t>(line[15] & 31, 15);
   return Filter(line, n, q_low, low_bits, budget, out);
 }
 
 constexpr HammingKernels kPortable = {
-    PopcountKernel::kPortable, "portable", Scan, ScanMany, Verify, VerifySplit, Filter,
+    PopcountKernel::kPortable,
+    "portable",
+    Scan,
+    ScanMany,
+    Verify,
+    VerifySplit,
+    Filter,
     FilterLine,
 };
 

@@ -16,10 +16,13 @@ namespace hashwatch::matcher::internal {
 // replace) under both its old and new hash.
 inline void NormalizeHits(std::vector<IndexHit>& hits) {
   std::sort(hits.begin(), hits.end(), [](const IndexHit& a, const IndexHit& b) {
-    return std::tie(a.id, a.distance, a.variant) < std::tie(b.id, b.distance, b.variant);
+    return std::tie(a.id, a.distance, a.variant) <
+           std::tie(b.id, b.distance, b.variant);
   });
   hits.erase(std::unique(hits.begin(), hits.end(),
-                         [](const IndexHit& a, const IndexHit& b) { return a.id == b.id; }),
+                         [](const IndexHit& a, const IndexHit& b) {
+                           return a.id == b.id;
+                         }),
              hits.end());
   std::sort(hits.begin(), hits.end(), [](const IndexHit& a, const IndexHit& b) {
     return std::tie(a.distance, a.id) < std::tie(b.distance, b.id);

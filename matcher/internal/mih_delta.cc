@@ -33,8 +33,9 @@ uint32_t MihDelta::Append(uint64_t id, const PdqHash& hash) {
   chunk->hashes[off] = hash;
   chunk->ids[off] = id;
   live_index_[id] = static_cast<uint32_t>(index);
-  map_bytes_.store(live_index_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1),
-                   std::memory_order_relaxed);
+  map_bytes_.store(
+      live_index_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1),
+      std::memory_order_relaxed);
   live_.fetch_add(1, std::memory_order_relaxed);
   count_.store(index + 1, std::memory_order_release);
   return static_cast<uint32_t>(index);
@@ -60,8 +61,9 @@ void MihDelta::SetNext(std::shared_ptr<MihDelta> next) {
   next_.store(next_owner_.get(), std::memory_order_release);
 }
 
-void MihDelta::Search(absl::Span<const PdqHash> queries, int radius, int variant_base,
-                      size_t begin, size_t end, const HammingKernels& kernels,
+void MihDelta::Search(absl::Span<const PdqHash> queries, int radius,
+                      int variant_base, size_t begin, size_t end,
+                      const HammingKernels& kernels,
                       std::vector<IndexHit>* out) const {
   constexpr size_t kBlock = 1024;
   uint32_t idx[kBlock];
@@ -71,15 +73,18 @@ void MihDelta::Search(absl::Span<const PdqHash> queries, int radius, int variant
   while (begin < end) {
     const auto [c, off] = Locate(begin);
     const Chunk* chunk = chunks_[c].load(std::memory_order_acquire);
-    const size_t len = std::min({end - begin, (kFirstChunk << c) - off, kBlock});
+    const size_t len =
+        std::min({end - begin, (kFirstChunk << c) - off, kBlock});
     const PdqHash* h = chunk->hashes.data() + off;
-    const size_t k =
-        nq == 1 ? kernels.scan(h, len, queries[0], radius, idx, dist)
-                : kernels.scan_many(h, len, queries.data(), nq, radius, idx, dist, var);
+    const size_t k = nq == 1
+                         ? kernels.scan(h, len, queries[0], radius, idx, dist)
+                         : kernels.scan_many(h, len, queries.data(), nq, radius,
+                                             idx, dist, var);
     for (size_t j = 0; j < k; ++j) {
       const size_t e = off + idx[j];
       if (chunk->dead[e].load(std::memory_order_acquire) != 0) continue;
-      out->push_back({chunk->ids[e], dist[j], variant_base + (nq == 1 ? 0 : var[j])});
+      out->push_back(
+          {chunk->ids[e], dist[j], variant_base + (nq == 1 ? 0 : var[j])});
     }
     begin += len;
   }
@@ -105,7 +110,8 @@ size_t MihDelta::MemoryBytes() const {
   for (const auto& c : chunks_) {
     const Chunk* chunk = c.load(std::memory_order_acquire);
     if (chunk != nullptr) {
-      bytes += chunk->hashes.bytes() + chunk->ids.bytes() + chunk->hashes.size();
+      bytes +=
+          chunk->hashes.bytes() + chunk->ids.bytes() + chunk->hashes.size();
     }
   }
   return bytes;

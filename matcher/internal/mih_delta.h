@@ -36,7 +36,7 @@ class MihDelta {
   // Writer side.
   uint32_t Append(uint64_t id, const PdqHash& hash);  // returns the index
   void Kill(uint32_t index);                          // marks the entry dead
-  int64_t FindLive(uint64_t id) const;                // index of the live entry, or -1
+  int64_t FindLive(uint64_t id) const;  // index of the live entry, or -1
   // The delta that receives writes after this one is frozen. Set once.
   void SetNext(std::shared_ptr<MihDelta> next);
 
@@ -67,14 +67,16 @@ class MihDelta {
   };
   // Chunk number and offset of an index.
   static std::pair<int, size_t> Locate(size_t index);
-  static size_t ChunkStart(int c) { return kFirstChunk * ((size_t{1} << c) - 1); }
+  static size_t ChunkStart(int c) {
+    return kFirstChunk * ((size_t{1} << c) - 1);
+  }
 
   std::array<std::atomic<Chunk*>, kMaxChunks> chunks_{};
   std::atomic<size_t> count_{0};
   std::atomic<size_t> live_{0};
   std::atomic<size_t> map_bytes_{0};  // live_index_'s allocation, for readers
   std::atomic<MihDelta*> next_{nullptr};
-  std::shared_ptr<MihDelta> next_owner_;                 // writer-set before next_
+  std::shared_ptr<MihDelta> next_owner_;  // writer-set before next_
   absl::flat_hash_map<uint64_t, uint32_t> live_index_;  // writer only
 };
 

@@ -10,9 +10,10 @@
 namespace hashwatch::matcher::internal {
 namespace {
 
-constexpr int kLineEntries = 15;      // lanes 0..14
-constexpr uint32_t kOverflow = 16;    // header flag: the bucket continues in spill
-constexpr int kSpillShift = 5;        // header bits above the count hold the offset
+constexpr int kLineEntries = 15;  // lanes 0..14
+constexpr uint32_t kOverflow =
+    16;                         // header flag: the bucket continues in spill
+constexpr int kSpillShift = 5;  // header bits above the count hold the offset
 // Memory budget of one table built with automatic bucket bits: 11 tables
 // then take at most 84 bytes per hash.
 constexpr double kTableBytesPerHash = 7.6;
@@ -47,11 +48,12 @@ Scratch& LocalScratch() {
 // bit still free.
 void AddMasks(uint32_t prefix, uint32_t mask, int weight, int from, int p,
               int max_weight, int t, int table, std::vector<Probe>* out) {
-  out->push_back({prefix ^ mask, static_cast<uint8_t>(table), static_cast<uint8_t>(t - weight)});
+  out->push_back({prefix ^ mask, static_cast<uint8_t>(table),
+                  static_cast<uint8_t>(t - weight)});
   if (weight == max_weight) return;
   for (int b = from; b < p; ++b) {
-    AddMasks(prefix, mask | (uint32_t{1} << b), weight + 1, b + 1, p, max_weight, t,
-             table, out);
+    AddMasks(prefix, mask | (uint32_t{1} << b), weight + 1, b + 1, p,
+             max_weight, t, table, out);
   }
 }
 
@@ -65,11 +67,10 @@ constexpr size_t kScanBlock = 4096;
 
 }  // namespace
 
-std::unique_ptr<MihGeneration> MihGeneration::Build(HugeArray<uint64_t> ids,
-                                                    HugeArray<PdqHash> hashes, size_t n,
-                                                    const MihIndexOptions& options) {
-  HW_CHECK(n <= ids.size() && n <= hashes.size(), "generation arrays too small");
+std::unique_ptr<MihGeneration> MihGeneration::Build(
+    MihColumns columns, const MihIndexOptions& options, int build_threads) {
   std::unique_ptr<MihGeneration> g(new MihGeneration());
+  const size_t n = columns.n;
   g->kernels_ = &KernelsFor(options.kernel);
   int bits = options.bucket_bits > 0 ? options.bucket_bits
                                      : AutoBucketBits(n, options.num_tables);
@@ -77,22 +78,16 @@ std::unique_ptr<MihGeneration> MihGeneration::Build(HugeArray<uint64_t> ids,
   while (MihLayout::Make(options.num_tables, bits).SlotCapacity() <= n) ++bits;
   g->layout_ = MihLayout::Make(options.num_tables, bits);
   g->n_ = n;
-  g->ids_ = std::move(ids);
-  g->lo_ = HugeArray<HalfHash>(n);
-  g->hi_ = HugeArray<HalfHash>(n);
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t w[4];
-    LoadWords(hashes[i], w);
-    g->lo_[i] = {{w[0], w[1]}};
-    g->hi_[i] = {{w[2], w[3]}};
-  }
-  hashes = HugeArray<PdqHash>();
+  g->ids_ = std::move(columns.ids);
+  g->lo_ = std::move(columns.lo);
+  g->hi_ = std::move(columns.hi);
   g->dead_words_ = (n + 63) / 64 + 1;
   g->dead_ = std::make_unique<std::atomic<uint64_t>[]>(g->dead_words_);
-  for (size_t i = 0; i < g->dead_words_; ++i) g->dead_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < g->dead_words_; ++i)
+    g->dead_[i].store(0, std::memory_order_relaxed);
 
   const int m = g->layout_.num_tables;
-  const int threads = std::clamp(options.build_threads, 1, m);
+  const int threads = std::clamp(build_threads, 1, m);
   const bool adapt = options.bucket_bits == 0;
   if (threads == 1) {
     for (int t = 0; t < m; ++t) g->BuildTable(t, adapt);
@@ -112,7 +107,8 @@ std::unique_ptr<MihGeneration> MihGeneration::Build(HugeArray<uint64_t> ids,
 }
 
 PdqHash MihGeneration::hash(uint32_t slot) const {
-  const uint64_t w[4] = {lo_[slot].w[0], lo_[slot].w[1], hi_[slot].w[0], hi_[slot].w[1]};
+  const uint64_t w[4] = {lo_[slot].w[0], lo_[slot].w[1], hi_[slot].w[0],
+                         hi_[slot].w[1]};
   PdqHash h;
   std::memcpy(h.words.data(), w, sizeof(w));
   return h;
@@ -120,9 +116,18 @@ PdqHash MihGeneration::hash(uint32_t slot) const {
 
 void MihGeneration::BuildTable(int table, bool adapt) {
   int p = layout_.bucket_bits[table];
+  // The substring's bits, reading only the one or two words that hold them.
+  const int off = layout_.offset[table], width = layout_.width[table];
+  const int first = off >> 6, shift = off & 63;
+  const bool straddles = shift + width > 64;
+  const uint64_t key_mask = (uint64_t{1} << width) - 1;
+  auto word = [&](size_t s, int k) {
+    return k < 2 ? lo_[s].w[k] : hi_[s].w[k - 2];
+  };
   auto key_of = [&](size_t s) {
-    const uint64_t w[4] = {lo_[s].w[0], lo_[s].w[1], hi_[s].w[0], hi_[s].w[1]};
-    return layout_.Key(w, table);
+    uint64_t v = word(s, first) >> shift;
+    if (straddles) v |= word(s, first + 1) << (64 - shift);
+    return static_cast<uint32_t>(v & key_mask);
   };
   // Count per bucket.
   HugeArray<uint32_t> fill(size_t{1} << p, /*zero=*/true);
@@ -141,14 +146,17 @@ void MihGeneration::BuildTable(int table, bool adapt) {
   // overflows them: lines stay empty while the spill grows. Halve the
   // buckets, merging counts pairwise, until lines + spill fit the memory
   // budget, as long as the slot numbers still fit beside the low bits.
-  const size_t budget = std::max<size_t>(static_cast<size_t>(kTableBytesPerHash * n_),
-                                         64 * (size_t{1} << kMinBucketBits));
-  const int min_bits = std::max(kMinBucketBits,
-                                layout_.width[table] - (32 - static_cast<int>(std::bit_width(n_))));
+  const size_t budget =
+      std::max<size_t>(static_cast<size_t>(kTableBytesPerHash * n_),
+                       64 * (size_t{1} << kMinBucketBits));
+  const int min_bits =
+      std::max(kMinBucketBits, layout_.width[table] -
+                                   (32 - static_cast<int>(std::bit_width(n_))));
   while (adapt && p > min_bits &&
          64 * (size_t{1} << p) + 4 * spill_size(size_t{1} << p) > budget) {
     --p;
-    for (size_t b = 0; b < (size_t{1} << p); ++b) fill[b] = fill[2 * b] + fill[2 * b + 1];
+    for (size_t b = 0; b < (size_t{1} << p); ++b)
+      fill[b] = fill[2 * b] + fill[2 * b + 1];
   }
   layout_.bucket_bits[table] = p;
   layout_.low_bits[table] = layout_.width[table] - p;
@@ -197,7 +205,8 @@ int64_t MihGeneration::Find(uint64_t id) const {
 
 bool MihGeneration::Kill(uint32_t slot) {
   const uint64_t bit = uint64_t{1} << (slot & 63);
-  const uint64_t old = dead_[slot >> 6].fetch_or(bit, std::memory_order_acq_rel);
+  const uint64_t old =
+      dead_[slot >> 6].fetch_or(bit, std::memory_order_acq_rel);
   if (old & bit) return false;
   dead_count_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -235,7 +244,8 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
     }
   };
   auto prefetch_new = [&](size_t from) {
-    for (size_t x = from; x < num_cands; ++x) __builtin_prefetch(lo_.data() + s.cands[x]);
+    for (size_t x = from; x < num_cands; ++x)
+      __builtin_prefetch(lo_.data() + s.cands[x]);
   };
   // Verifies candidates [verified, upto).
   auto verify = [&](size_t upto) {
@@ -245,9 +255,9 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
       s.hit_slots.resize(len);
       s.hit_dist.resize(len);
     }
-    const size_t k =
-        kernels_->verify_split(lo_.data(), hi_.data(), s.cands.data() + verified, len, query,
-                               radius, s.hit_slots.data(), s.hit_dist.data());
+    const size_t k = kernels_->verify_split(
+        lo_.data(), hi_.data(), s.cands.data() + verified, len, query, radius,
+        s.hit_slots.data(), s.hit_dist.data());
     for (size_t j = 0; j < k; ++j) {
       const uint32_t slot = s.hit_slots[j];
       if (!IsDead(slot)) out->push_back({ids_[slot], s.hit_dist[j], variant});
@@ -262,9 +272,9 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
     const uint32_t len = t.spill[offset];
     reserve(len);
     const size_t from = num_cands;
-    num_cands += kernels_->filter(t.spill.data() + offset + 1, len, q_low[pr.table],
-                                  layout_.low_bits[pr.table], pr.budget,
-                                  s.cands.data() + num_cands);
+    num_cands += kernels_->filter(t.spill.data() + offset + 1, len,
+                                  q_low[pr.table], layout_.low_bits[pr.table],
+                                  pr.budget, s.cands.data() + num_cands);
     prefetch_new(from);
   };
 
@@ -280,7 +290,8 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
   for (size_t j = 0; j < num_probes + 2 * kLag; ++j) {
     if (j < num_probes) {
       const Probe& pr = s.probes[j];
-      __builtin_prefetch(tables_[pr.table].lines.data() + size_t{pr.bucket} * 16);
+      __builtin_prefetch(tables_[pr.table].lines.data() +
+                         size_t{pr.bucket} * 16);
     }
     if (j >= kLag && j - kLag < num_probes) {
       const size_t k = j - kLag;
@@ -289,8 +300,9 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
       const uint32_t* line = t.lines.data() + size_t{pr.bucket} * 16;
       reserve(16);
       const size_t from = num_cands;
-      num_cands += kernels_->filter_line(line, q_low[pr.table], layout_.low_bits[pr.table],
-                                         pr.budget, s.cands.data() + num_cands);
+      num_cands += kernels_->filter_line(line, q_low[pr.table],
+                                         layout_.low_bits[pr.table], pr.budget,
+                                         s.cands.data() + num_cands);
       prefetch_new(from);
       if (line[15] & kOverflow) {
         __builtin_prefetch(t.spill.data() + (line[15] >> kSpillShift));
@@ -306,7 +318,8 @@ void MihGeneration::Search(const PdqHash& query, int radius, int variant,
       verify(num_cands - kCandidateLag);
     }
   }
-  while (next_overflow < s.overflowed.size()) filter_spill(s.overflowed[next_overflow++]);
+  while (next_overflow < s.overflowed.size())
+    filter_spill(s.overflowed[next_overflow++]);
   verify(num_cands);
 }
 
@@ -320,9 +333,10 @@ void MihGeneration::SearchScan(const PdqHash& query, int radius, int variant,
   }
   for (size_t begin = 0; begin < n_; begin += kScanBlock) {
     const size_t len = std::min(kScanBlock, n_ - begin);
-    for (size_t i = 0; i < len; ++i) s.block[i] = hash(static_cast<uint32_t>(begin + i));
-    const size_t k = kernels_->scan(s.block.data(), len, query, radius, s.hit_slots.data(),
-                                    s.hit_dist.data());
+    for (size_t i = 0; i < len; ++i)
+      s.block[i] = hash(static_cast<uint32_t>(begin + i));
+    const size_t k = kernels_->scan(s.block.data(), len, query, radius,
+                                    s.hit_slots.data(), s.hit_dist.data());
     for (size_t j = 0; j < k; ++j) {
       const uint32_t slot = static_cast<uint32_t>(begin + s.hit_slots[j]);
       if (!IsDead(slot)) out->push_back({ids_[slot], s.hit_dist[j], variant});
@@ -331,7 +345,8 @@ void MihGeneration::SearchScan(const PdqHash& query, int radius, int variant,
 }
 
 size_t MihGeneration::MemoryBytes() const {
-  size_t bytes = ids_.bytes() + lo_.bytes() + hi_.bytes() + dead_words_ * sizeof(uint64_t);
+  size_t bytes =
+      ids_.bytes() + lo_.bytes() + hi_.bytes() + dead_words_ * sizeof(uint64_t);
   for (int i = 0; i < layout_.num_tables; ++i) {
     bytes += tables_[i].lines.bytes() + tables_[i].spill.bytes();
   }

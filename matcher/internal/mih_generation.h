@@ -17,9 +17,9 @@
 // rejected there, so the random reads touch 16 bytes of a 160 MB array
 // (at 10M hashes) rather than 32 of 320 MB.
 //
-// Memory per hash: 32 (hash) + 8 (id) + 1/8 (dead bit) + 64 * 2^bucket_bits
-// / N per table (44..88 bytes for 11 tables with the automatic choice) +
-// spill.
+// Memory per hash: 32 (hash) + 8 (id) + 1/8 (dead bit), plus per table
+// 64 * 2^bucket_bits / N for the lines and 4 per spilled entry (42..84
+// bytes for 11 tables with the automatic choice).
 //
 // Thread-safety: Search, Find, IsDead and the accessors may run concurrently
 // with each other and with Kill; Kill calls must be serialised by the owner.
@@ -41,25 +41,52 @@
 
 namespace hashwatch::matcher::internal {
 
+// The entries of a generation under construction, appended in id order.
+struct MihColumns {
+  explicit MihColumns(size_t capacity)
+      : ids(capacity), lo(capacity), hi(capacity) {}
+  void Append(uint64_t id, const PdqHash& hash) {
+    uint64_t w[4];
+    LoadWords(hash, w);
+    Append(id, {{w[0], w[1]}}, {{w[2], w[3]}});
+  }
+  void Append(uint64_t id, const HalfHash& low, const HalfHash& high) {
+    ids[n] = id;
+    lo[n] = low;
+    hi[n] = high;
+    ++n;
+  }
+
+  HugeArray<uint64_t> ids;
+  HugeArray<HalfHash> lo, hi;
+  size_t n = 0;
+};
+
 class MihGeneration {
  public:
-  // Takes the first n elements of ids (strictly increasing) and hashes;
-  // builds the tables with options.build_threads threads.
-  static std::unique_ptr<MihGeneration> Build(HugeArray<uint64_t> ids,
-                                              HugeArray<PdqHash> hashes, size_t n,
-                                              const MihIndexOptions& options);
+  // Takes the columns (ids strictly increasing) and builds the tables with
+  // `threads` threads (>= 1).
+  static std::unique_ptr<MihGeneration> Build(MihColumns columns,
+                                              const MihIndexOptions& options,
+                                              int threads);
+
+  // Appends the entry in `slot` to `out`.
+  void AppendTo(uint32_t slot, MihColumns* out) const {
+    out->Append(ids_[slot], lo_[slot], hi_[slot]);
+  }
 
   size_t size() const { return n_; }  // including dead entries
-  size_t dead_count() const { return dead_count_.load(std::memory_order_relaxed); }
+  size_t dead_count() const {
+    return dead_count_.load(std::memory_order_relaxed);
+  }
   uint64_t id(uint32_t slot) const { return ids_[slot]; }
   PdqHash hash(uint32_t slot) const;
-  const MihLayout& layout() const { return layout_; }
-  const ProbePlan& plan(int radius) const { return plans_[radius]; }
 
   // The slot holding `id` (alive or dead), or -1.
   int64_t Find(uint64_t id) const;
   bool IsDead(uint32_t slot) const {
-    return (dead_[slot >> 6].load(std::memory_order_acquire) >> (slot & 63)) & 1;
+    return (dead_[slot >> 6].load(std::memory_order_acquire) >> (slot & 63)) &
+           1;
   }
   // Marks the slot dead (release). Returns false if it already was.
   bool Kill(uint32_t slot);

@@ -21,9 +21,12 @@ constexpr double kScanNs = 1.6;
 
 double TableCost(const MihLayout& l, int i, size_t n, int t) {
   if (t < 0) return 0;
-  const double probes = BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
-  const double entries = probes * static_cast<double>(n) / std::ldexp(1.0, l.bucket_bits[i]);
-  const double cands = static_cast<double>(n) * BallVolume(l.width[i], t) / std::ldexp(1.0, l.width[i]);
+  const double probes =
+      BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
+  const double entries =
+      probes * static_cast<double>(n) / std::ldexp(1.0, l.bucket_bits[i]);
+  const double cands = static_cast<double>(n) * BallVolume(l.width[i], t) /
+                       std::ldexp(1.0, l.width[i]);
   return kProbeNs * probes + kEntryNs * entries + kCandidateNs * cands;
 }
 
@@ -39,7 +42,8 @@ double BallVolume(int bits, int t) {
 }
 
 MihLayout MihLayout::Make(int num_tables, int bucket_bits) {
-  HW_CHECK(num_tables >= kMinTables && num_tables <= kMaxTables, "num_tables out of range");
+  HW_CHECK(num_tables >= kMinTables && num_tables <= kMaxTables,
+           "num_tables out of range");
   MihLayout l;
   l.num_tables = num_tables;
   int off = 0;
@@ -67,13 +71,14 @@ int AutoBucketBits(size_t n, int num_tables) {
   return bits;
 }
 
-std::vector<ProbePlan> MakeProbePlans(const MihLayout& l, size_t n, int max_radius,
-                                      bool allow_scan) {
+std::vector<ProbePlan> MakeProbePlans(const MihLayout& l, size_t n,
+                                      int max_radius, bool allow_scan) {
   const int m = l.num_tables;
   // cost[i][t + 1]: table i probed at threshold t (t = -1: not probed).
   std::vector<std::vector<double>> cost(m);
   for (int i = 0; i < m; ++i) {
-    for (int t = -1; t <= l.width[i]; ++t) cost[i].push_back(TableCost(l, i, n, t));
+    for (int t = -1; t <= l.width[i]; ++t)
+      cost[i].push_back(TableCost(l, i, n, t));
   }
   std::vector<ProbePlan> plans;
   ProbePlan plan;
@@ -99,9 +104,11 @@ std::vector<ProbePlan> MakeProbePlans(const MihLayout& l, size_t n, int max_radi
       const int t = plan.threshold[i];
       if (t < 0) continue;
       total += cost[i][t + 1];
-      plan.est_probes += BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
-      plan.est_candidates +=
-          static_cast<double>(n) * BallVolume(l.width[i], t) / std::ldexp(1.0, l.width[i]);
+      plan.est_probes +=
+          BallVolume(l.bucket_bits[i], std::min(t, l.bucket_bits[i]));
+      plan.est_candidates += static_cast<double>(n) *
+                             BallVolume(l.width[i], t) /
+                             std::ldexp(1.0, l.width[i]);
     }
     plan.scan = allow_scan && kScanNs * static_cast<double>(n) < total;
     plans.push_back(plan);

@@ -56,8 +56,8 @@ int AutoBucketBits(size_t n, int num_tables);
 // How one radius is searched in one generation.
 struct ProbePlan {
   std::array<int, kMaxTables> threshold{};  // t_i, -1 = not probed
-  bool scan = false;        // a linear scan is estimated cheaper
-  double est_probes = 0;    // bucket lookups
+  bool scan = false;          // a linear scan is estimated cheaper
+  double est_probes = 0;      // bucket lookups
   double est_candidates = 0;  // hashes verified (random data)
 };
 
@@ -65,8 +65,8 @@ struct ProbePlan {
 // (greedy on convex per-table costs, which is optimal for a sum constraint;
 // the plan for r + 1 is the plan for r plus one step, so all radii come out
 // of one pass). Returns plans for radii 0..max_radius.
-std::vector<ProbePlan> MakeProbePlans(const MihLayout& layout, size_t n, int max_radius,
-                                      bool allow_scan);
+std::vector<ProbePlan> MakeProbePlans(const MihLayout& layout, size_t n,
+                                      int max_radius, bool allow_scan);
 
 // sum_{k=0..t} C(bits, k); 0 for t < 0.
 double BallVolume(int bits, int t);

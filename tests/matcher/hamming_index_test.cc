@@ -32,7 +32,8 @@ PdqHash RandomHash(std::mt19937_64& rng) {
   PdqHash h;
   for (int i = 0; i < 16; i += 4) {
     const uint64_t x = rng();
-    for (int k = 0; k < 4; ++k) h.words[i + k] = static_cast<uint16_t>(x >> (16 * k));
+    for (int k = 0; k < 4; ++k)
+      h.words[i + k] = static_cast<uint16_t>(x >> (16 * k));
   }
   return h;
 }
@@ -66,7 +67,8 @@ Entries ClusteredEntries(size_t n, int centres, uint64_t seed) {
   for (int i = 0; i < centres; ++i) c.push_back(RandomHash(rng));
   Entries out;
   for (size_t i = 0; i < n; ++i) {
-    out.emplace_back(IdOf(i), Flip(c[rng() % centres], static_cast<int>(rng() % 25), rng));
+    out.emplace_back(
+        IdOf(i), Flip(c[rng() % centres], static_cast<int>(rng() % 25), rng));
   }
   return out;
 }
@@ -91,9 +93,11 @@ std::vector<PdqHash> Queries(const Entries& stored, int n, uint64_t seed) {
     if (i % 3 == 0 || stored.empty()) {
       q.push_back(RandomHash(rng));
     } else if (i % 3 == 1) {
-      q.push_back(Flip(stored[rng() % stored.size()].second, static_cast<int>(rng() % 41), rng));
+      q.push_back(Flip(stored[rng() % stored.size()].second,
+                       static_cast<int>(rng() % 41), rng));
     } else {
-      q.push_back(FlipSpread(stored[rng() % stored.size()].second, static_cast<int>(rng() % 66), rng));
+      q.push_back(FlipSpread(stored[rng() % stored.size()].second,
+                             static_cast<int>(rng() % 66), rng));
     }
   }
   return q;
@@ -101,7 +105,8 @@ std::vector<PdqHash> Queries(const Entries& stored, int n, uint64_t seed) {
 
 std::string Describe(const std::vector<IndexHit>& hits) {
   std::string s;
-  for (const IndexHit& h : hits) absl::StrAppend(&s, "(", h.id, ",", h.distance, ",", h.variant, ") ");
+  for (const IndexHit& h : hits)
+    absl::StrAppend(&s, "(", h.id, ",", h.distance, ",", h.variant, ") ");
   return s;
 }
 
@@ -112,11 +117,13 @@ constexpr int kRadii[] = {0, 1, 8, 16, 31, 32, 40, 63, 64};
 class KernelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (ResolvePopcountKernel(PopcountKernel::kAvx512) != PopcountKernel::kAvx512) {
+    if (ResolvePopcountKernel(PopcountKernel::kAvx512) !=
+        PopcountKernel::kAvx512) {
       GTEST_SKIP() << "CPU without AVX-512 VPOPCNTDQ";
     }
   }
-  const internal::HammingKernels& avx_ = internal::KernelsFor(PopcountKernel::kAvx512);
+  const internal::HammingKernels& avx_ =
+      internal::KernelsFor(PopcountKernel::kAvx512);
   const internal::HammingKernels& portable_ = internal::PortableKernels();
 };
 
@@ -124,15 +131,19 @@ TEST_F(KernelTest, Avx512ScansAgreeWithPortable) {
   std::mt19937_64 rng(1);
   std::vector<PdqHash> hashes;
   const PdqHash q = RandomHash(rng);
-  for (int i = 0; i < 1003; ++i) hashes.push_back(Flip(q, static_cast<int>(rng() % 129), rng));
+  for (int i = 0; i < 1003; ++i)
+    hashes.push_back(Flip(q, static_cast<int>(rng() % 129), rng));
   std::vector<PdqHash> queries;
-  for (int i = 0; i < 8; ++i) queries.push_back(Flip(q, static_cast<int>(rng() % 60), rng));
+  for (int i = 0; i < 8; ++i)
+    queries.push_back(Flip(q, static_cast<int>(rng() % 60), rng));
   for (int radius : {0, 20, 64, 128, 256}) {
     for (size_t n : {size_t{0}, size_t{5}, size_t{8}, size_t{1003}}) {
       std::vector<uint32_t> ia(n), ib(n);
       std::vector<uint16_t> da(n), db(n);
-      const size_t ka = avx_.scan(hashes.data(), n, q, radius, ia.data(), da.data());
-      const size_t kb = portable_.scan(hashes.data(), n, q, radius, ib.data(), db.data());
+      const size_t ka =
+          avx_.scan(hashes.data(), n, q, radius, ia.data(), da.data());
+      const size_t kb =
+          portable_.scan(hashes.data(), n, q, radius, ib.data(), db.data());
       ASSERT_EQ(ka, kb) << radius << " " << n;
       ia.resize(ka), ib.resize(kb), da.resize(ka), db.resize(kb);
       EXPECT_EQ(ia, ib);
@@ -141,12 +152,15 @@ TEST_F(KernelTest, Avx512ScansAgreeWithPortable) {
         std::vector<uint32_t> ja(n), jb(n);
         std::vector<uint16_t> ea(n), eb(n);
         std::vector<uint8_t> va(n), vb(n);
-        const size_t ma = avx_.scan_many(hashes.data(), n, queries.data(), nq, radius,
-                                         ja.data(), ea.data(), va.data());
-        const size_t mb = portable_.scan_many(hashes.data(), n, queries.data(), nq, radius,
-                                              jb.data(), eb.data(), vb.data());
+        const size_t ma =
+            avx_.scan_many(hashes.data(), n, queries.data(), nq, radius,
+                           ja.data(), ea.data(), va.data());
+        const size_t mb =
+            portable_.scan_many(hashes.data(), n, queries.data(), nq, radius,
+                                jb.data(), eb.data(), vb.data());
         ASSERT_EQ(ma, mb);
-        ja.resize(ma), jb.resize(mb), ea.resize(ma), eb.resize(mb), va.resize(ma), vb.resize(mb);
+        ja.resize(ma), jb.resize(mb), ea.resize(ma), eb.resize(mb),
+            va.resize(ma), vb.resize(mb);
         EXPECT_EQ(ja, jb);
         EXPECT_EQ(ea, eb);
         EXPECT_EQ(va, vb);
@@ -159,14 +173,18 @@ TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
   std::mt19937_64 rng(2);
   std::vector<PdqHash> base;
   const PdqHash q = RandomHash(rng);
-  for (int i = 0; i < 500; ++i) base.push_back(Flip(q, static_cast<int>(rng() % 80), rng));
+  for (int i = 0; i < 500; ++i)
+    base.push_back(Flip(q, static_cast<int>(rng() % 80), rng));
   std::vector<uint32_t> slots;
-  for (int i = 0; i < 301; ++i) slots.push_back(static_cast<uint32_t>(rng() % base.size()));
+  for (int i = 0; i < 301; ++i)
+    slots.push_back(static_cast<uint32_t>(rng() % base.size()));
   for (int radius : {0, 31, 64}) {
     std::vector<uint32_t> sa(slots.size()), sb(slots.size());
     std::vector<uint16_t> da(slots.size()), db(slots.size());
-    const size_t ka = avx_.verify(base.data(), slots.data(), slots.size(), q, radius, sa.data(), da.data());
-    const size_t kb = portable_.verify(base.data(), slots.data(), slots.size(), q, radius, sb.data(), db.data());
+    const size_t ka = avx_.verify(base.data(), slots.data(), slots.size(), q,
+                                  radius, sa.data(), da.data());
+    const size_t kb = portable_.verify(base.data(), slots.data(), slots.size(),
+                                       q, radius, sb.data(), db.data());
     ASSERT_EQ(ka, kb);
     sa.resize(ka), sb.resize(kb), da.resize(ka), db.resize(kb);
     EXPECT_EQ(sa, sb);
@@ -182,15 +200,18 @@ TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
   for (int radius : {0, 31, 64}) {
     std::vector<uint32_t> sa(slots.size()), sb(slots.size()), sc(slots.size());
     std::vector<uint16_t> da(slots.size()), db(slots.size()), dc(slots.size());
-    const size_t ka = avx_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(), q,
-                                        radius, sa.data(), da.data());
-    const size_t kb = portable_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(),
-                                             q, radius, sb.data(), db.data());
-    const size_t kc = portable_.verify(base.data(), slots.data(), slots.size(), q, radius,
-                                       sc.data(), dc.data());
+    const size_t ka =
+        avx_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(), q,
+                          radius, sa.data(), da.data());
+    const size_t kb =
+        portable_.verify_split(lo.data(), hi.data(), slots.data(), slots.size(),
+                               q, radius, sb.data(), db.data());
+    const size_t kc = portable_.verify(base.data(), slots.data(), slots.size(),
+                                       q, radius, sc.data(), dc.data());
     ASSERT_EQ(ka, kc);
     ASSERT_EQ(kb, kc);
-    sa.resize(ka), sb.resize(kb), sc.resize(kc), da.resize(ka), db.resize(kb), dc.resize(kc);
+    sa.resize(ka), sb.resize(kb), sc.resize(kc), da.resize(ka), db.resize(kb),
+        dc.resize(kc);
     EXPECT_EQ(sa, sc);
     EXPECT_EQ(sb, sc);
     EXPECT_EQ(da, dc);
@@ -211,19 +232,26 @@ TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
     for (int budget = 0; budget <= 12; ++budget) {
       for (size_t n : {size_t{0}, size_t{3}, size_t{16}, size_t{77}}) {
         std::vector<uint32_t> oa(n + 16), ob(n + 16);
-        const uint32_t q_low = static_cast<uint32_t>(rng()) & ((1u << low_bits) - 1);
-        const size_t ka = avx_.filter(entries.data(), n, q_low, low_bits, budget, oa.data());
-        const size_t kb = portable_.filter(entries.data(), n, q_low, low_bits, budget, ob.data());
+        const uint32_t q_low =
+            static_cast<uint32_t>(rng()) & ((1u << low_bits) - 1);
+        const size_t ka =
+            avx_.filter(entries.data(), n, q_low, low_bits, budget, oa.data());
+        const size_t kb = portable_.filter(entries.data(), n, q_low, low_bits,
+                                           budget, ob.data());
         ASSERT_EQ(ka, kb) << low_bits << " " << budget << " " << n;
         oa.resize(ka), ob.resize(kb);
         EXPECT_EQ(oa, ob);
       }
       for (const auto& line : lines) {
         std::vector<uint32_t> oa(16), ob(16);
-        const uint32_t q_low = static_cast<uint32_t>(rng()) & ((1u << low_bits) - 1);
-        const size_t ka = avx_.filter_line(line, q_low, low_bits, budget, oa.data());
-        const size_t kb = portable_.filter_line(line, q_low, low_bits, budget, ob.data());
-        ASSERT_EQ(ka, kb) << low_bits << " " << budget << " header " << line[15];
+        const uint32_t q_low =
+            static_cast<uint32_t>(rng()) & ((1u << low_bits) - 1);
+        const size_t ka =
+            avx_.filter_line(line, q_low, low_bits, budget, oa.data());
+        const size_t kb =
+            portable_.filter_line(line, q_low, low_bits, budget, ob.data());
+        ASSERT_EQ(ka, kb) << low_bits << " " << budget << " header "
+                          << line[15];
         ASSERT_LE(ka, 15u);
         oa.resize(ka), ob.resize(kb);
         EXPECT_EQ(oa, ob);
@@ -233,10 +261,12 @@ TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
 }
 
 TEST(KernelDispatchTest, PortableIsAlwaysAvailableOnRequest) {
-  EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kPortable), PopcountKernel::kPortable);
+  EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kPortable),
+            PopcountKernel::kPortable);
   EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kAuto),
             ResolvePopcountKernel(PopcountKernel::kAvx512));
-  EXPECT_EQ(internal::KernelsFor(PopcountKernel::kPortable).isa, PopcountKernel::kPortable);
+  EXPECT_EQ(internal::KernelsFor(PopcountKernel::kPortable).isa,
+            PopcountKernel::kPortable);
 }
 
 // ---------------------------------------------------------------- layout
@@ -296,15 +326,15 @@ class MihAgreementTest : public ::testing::TestWithParam<Variant> {
       for (size_t i = 0; i < queries.size(); ++i) {
         const auto want = oracle.Search(queries[i], r);
         const auto got = mih.Search(queries[i], r);
-        ASSERT_EQ(got, want) << "radius " << r << " query " << i << "\n got  " << Describe(got)
-                             << "\n want " << Describe(want);
+        ASSERT_EQ(got, want) << "radius " << r << " query " << i << "\n got  "
+                             << Describe(got) << "\n want " << Describe(want);
       }
       for (size_t i = 0; i + 8 <= queries.size(); i += 8) {
         const absl::Span<const PdqHash> group(&queries[i], 8);
         const auto want = oracle.SearchMany(group, r);
         const auto got = mih.SearchMany(group, r);
-        ASSERT_EQ(got, want) << "radius " << r << " group " << i << "\n got  " << Describe(got)
-                             << "\n want " << Describe(want);
+        ASSERT_EQ(got, want) << "radius " << r << " group " << i << "\n got  "
+                             << Describe(got) << "\n want " << Describe(want);
       }
     }
   }
@@ -328,6 +358,26 @@ TEST_P(MihAgreementTest, AgreesWithBruteForceOnClusteredHashes) {
   ExpectSameResults(*mih, *oracle, Queries(entries, 24, 14));
 }
 
+// Thousands of ids under one hash and its near copies: every table has a
+// few huge buckets (spill runs, fewer buckets for the skewed tables).
+TEST_P(MihAgreementTest, AgreesWithBruteForceOnHeavilyDuplicatedHashes) {
+  Entries entries = RandomEntries(1000, 18);
+  std::mt19937_64 rng(19);
+  const PdqHash popular = RandomHash(rng);
+  for (uint64_t i = 0; i < 8000; ++i) {
+    entries.emplace_back(
+        IdOf(100000 + i),
+        i % 2 ? popular : Flip(popular, static_cast<int>(i % 5), rng));
+  }
+  auto mih = NewMihIndex(Options());
+  auto oracle = Oracle();
+  mih->BulkLoad(entries);
+  oracle->BulkLoad(entries);
+  std::vector<PdqHash> queries = Queries(entries, 9, 20);
+  for (int flips : {0, 3, 12}) queries.push_back(Flip(popular, flips, rng));
+  ExpectSameResults(*mih, *oracle, queries);
+}
+
 // The same data arriving as live writes: merges, removals, replacements,
 // and a non-empty delta when searched.
 TEST_P(MihAgreementTest, AgreesWithBruteForceAfterLiveWrites) {
@@ -346,7 +396,8 @@ TEST_P(MihAgreementTest, AgreesWithBruteForceAfterLiveWrites) {
     if (i % 5 == 0) {
       EXPECT_EQ(mih->Remove(victim.first), oracle->Remove(victim.first));
     } else if (i % 7 == 0) {
-      const PdqHash moved = Flip(victim.second, static_cast<int>(rng() % 30), rng);
+      const PdqHash moved =
+          Flip(victim.second, static_cast<int>(rng() % 30), rng);
       mih->Upsert(victim.first, moved);
       oracle->Upsert(victim.first, moved);
     }
@@ -356,15 +407,17 @@ TEST_P(MihAgreementTest, AgreesWithBruteForceAfterLiveWrites) {
 
 INSTANTIATE_TEST_SUITE_P(
     Kernels, MihAgreementTest,
-    ::testing::Values(Variant{"Auto", PopcountKernel::kAuto, false, 11},
-                      Variant{"Portable", PopcountKernel::kPortable, false, 11},
-                      Variant{"AutoScanAllowed", PopcountKernel::kAuto, true, 11},
-                      Variant{"SixteenTables", PopcountKernel::kAuto, false, 16},
-                      Variant{"EightTables", PopcountKernel::kAuto, false, 8},
-                      // Few buckets: nearly every line is full and continues
-                      // in the spill area.
-                      Variant{"FullBuckets", PopcountKernel::kAuto, false, 11, 6},
-                      Variant{"FullBucketsPortable", PopcountKernel::kPortable, false, 11, 6}),
+    ::testing::Values(
+        Variant{"Auto", PopcountKernel::kAuto, false, 11},
+        Variant{"Portable", PopcountKernel::kPortable, false, 11},
+        Variant{"AutoScanAllowed", PopcountKernel::kAuto, true, 11},
+        Variant{"SixteenTables", PopcountKernel::kAuto, false, 16},
+        Variant{"EightTables", PopcountKernel::kAuto, false, 8},
+        // Few buckets: nearly every line is full and continues
+        // in the spill area.
+        Variant{"FullBuckets", PopcountKernel::kAuto, false, 11, 6},
+        Variant{"FullBucketsPortable", PopcountKernel::kPortable, false, 11,
+                6}),
     [](const auto& info) { return info.param.name; });
 
 TEST(BruteForceIndexTest, PortableAndAvx512Agree) {
@@ -395,15 +448,20 @@ TEST(BruteForceIndexTest, SearchManyIsTheMinimumOfSearches) {
         want.push_back(h);
       }
     }
-    std::sort(want.begin(), want.end(), [](const IndexHit& a, const IndexHit& b) {
-      return std::tie(a.id, a.distance, a.variant) < std::tie(b.id, b.distance, b.variant);
-    });
+    std::sort(want.begin(), want.end(),
+              [](const IndexHit& a, const IndexHit& b) {
+                return std::tie(a.id, a.distance, a.variant) <
+                       std::tie(b.id, b.distance, b.variant);
+              });
     want.erase(std::unique(want.begin(), want.end(),
-                           [](const IndexHit& a, const IndexHit& b) { return a.id == b.id; }),
+                           [](const IndexHit& a, const IndexHit& b) {
+                             return a.id == b.id;
+                           }),
                want.end());
-    std::sort(want.begin(), want.end(), [](const IndexHit& a, const IndexHit& b) {
-      return std::tie(a.distance, a.id) < std::tie(b.distance, b.id);
-    });
+    std::sort(want.begin(), want.end(),
+              [](const IndexHit& a, const IndexHit& b) {
+                return std::tie(a.distance, a.id) < std::tie(b.distance, b.id);
+              });
     EXPECT_EQ(index->SearchMany(q, r), want);
   }
 }
@@ -444,7 +502,8 @@ TEST_P(IndexBehaviourTest, UpsertReplacesTheHash) {
   EXPECT_THAT(index->Search(a, 10), IsEmpty());
   EXPECT_THAT(index->Search(b, 0), ElementsAre(IndexHit{5, 0, 0}));
   EXPECT_EQ(index->size(), 1u);
-  for (int i = 0; i < 10; ++i) index->Upsert(100 + i, RandomHash(rng));  // merges
+  for (int i = 0; i < 10; ++i)
+    index->Upsert(100 + i, RandomHash(rng));  // merges
   index->Upsert(5, a);
   EXPECT_THAT(index->Search(b, 10), IsEmpty());
   EXPECT_THAT(index->Search(a, 0), ElementsAre(IndexHit{5, 0, 0}));
@@ -458,11 +517,13 @@ TEST_P(IndexBehaviourTest, RemoveMakesTheIdUnfindable) {
   const PdqHash near = Flip(a, 3, rng);
   index->Upsert(1, a);
   index->Upsert(2, near);
-  EXPECT_THAT(index->Search(a, 5), ElementsAre(IndexHit{1, 0, 0}, IndexHit{2, 3, 0}));
+  EXPECT_THAT(index->Search(a, 5),
+              ElementsAre(IndexHit{1, 0, 0}, IndexHit{2, 3, 0}));
   EXPECT_TRUE(index->Remove(1));
   EXPECT_FALSE(index->Remove(1));
   EXPECT_THAT(index->Search(a, 5), ElementsAre(IndexHit{2, 3, 0}));
-  for (int i = 0; i < 10; ++i) index->Upsert(100 + i, RandomHash(rng));  // merges
+  for (int i = 0; i < 10; ++i)
+    index->Upsert(100 + i, RandomHash(rng));  // merges
   EXPECT_TRUE(index->Remove(2));
   EXPECT_THAT(index->Search(a, 64), IsEmpty());
   index->Upsert(1, a);  // re-added
@@ -476,18 +537,23 @@ TEST_P(IndexBehaviourTest, DuplicateHashesUnderTwoIdsAreBothFound) {
   const PdqHash a = RandomHash(rng);
   index->BulkLoad({{9, a}, {4, a}});
   index->Upsert(6, a);
-  EXPECT_THAT(index->Search(a, 0),
-              ElementsAre(IndexHit{4, 0, 0}, IndexHit{6, 0, 0}, IndexHit{9, 0, 0}));
-  const PdqHash variants[] = {Flip(a, 40, rng), Flip(a, 2, rng), Flip(a, 2, rng)};
+  EXPECT_THAT(
+      index->Search(a, 0),
+      ElementsAre(IndexHit{4, 0, 0}, IndexHit{6, 0, 0}, IndexHit{9, 0, 0}));
+  const PdqHash variants[] = {Flip(a, 40, rng), Flip(a, 2, rng),
+                              Flip(a, 2, rng)};
   // Ties between queries go to the lowest index.
   const PdqHash tied[] = {variants[1], variants[1]};
-  EXPECT_THAT(index->SearchMany(tied, 2),
-              ElementsAre(IndexHit{4, 2, 0}, IndexHit{6, 2, 0}, IndexHit{9, 2, 0}));
-  EXPECT_THAT(index->SearchMany(variants, 2),
-              ElementsAre(IndexHit{4, 2, 1}, IndexHit{6, 2, 1}, IndexHit{9, 2, 1}));
+  EXPECT_THAT(
+      index->SearchMany(tied, 2),
+      ElementsAre(IndexHit{4, 2, 0}, IndexHit{6, 2, 0}, IndexHit{9, 2, 0}));
+  EXPECT_THAT(
+      index->SearchMany(variants, 2),
+      ElementsAre(IndexHit{4, 2, 1}, IndexHit{6, 2, 1}, IndexHit{9, 2, 1}));
 }
 
-TEST_P(IndexBehaviourTest, BulkLoadKeepsTheLastOfEqualIdsAndMergesWithContents) {
+TEST_P(IndexBehaviourTest,
+       BulkLoadKeepsTheLastOfEqualIdsAndMergesWithContents) {
   auto index = Make();
   std::mt19937_64 rng(35);
   const PdqHash a = RandomHash(rng), b = RandomHash(rng), c = RandomHash(rng);
@@ -504,7 +570,8 @@ TEST_P(IndexBehaviourTest, BulkLoadKeepsTheLastOfEqualIdsAndMergesWithContents) 
 }
 
 INSTANTIATE_TEST_SUITE_P(Indexes, IndexBehaviourTest,
-                         ::testing::Values("BruteForce", "MihSync", "MihBackground"),
+                         ::testing::Values("BruteForce", "MihSync",
+                                           "MihBackground"),
                          [](const auto& info) { return info.param; });
 
 // ---------------------------------------------------------------- concurrency
@@ -578,7 +645,8 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
     std::vector<bool> present(kIds, true);
     int last_search = -1, writes_this_search = 0;
     start.arrive_and_wait();
-    for (int i = 0; i < kMaxWrites && (i < kMinWrites || readers_full.load() < 1); ++i) {
+    for (int i = 0;
+         i < kMaxWrites && (i < kMinWrites || readers_full.load() < 1); ++i) {
       const int id = static_cast<int>(w() % kIds);
       const bool remove = present[id] && w() % 4 == 0;
       const PdqHash hash = remove ? PdqHash{} : version_hash(id, ++version[id]);
@@ -588,7 +656,8 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
       for (;;) {
         const int s = search_number.load();
         if (readers_full.load() >= 1) break;
-        if (s > 0 && s % 2 == 1 && (s != last_search || writes_this_search < 4)) {
+        if (s > 0 && s % 2 == 1 &&
+            (s != last_search || writes_this_search < 4)) {
           if (s != last_search) writes_this_search = 0;
           last_search = s;
           ++writes_this_search;
@@ -616,13 +685,15 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
       while (!writer_done.load()) {
         // Mostly eight queries at once: long searches overlap more writes.
         std::vector<int> q = {static_cast<int>(r() % kCentres)};
-        while (r() % 4 != 0 && q.size() < 8) q.push_back(static_cast<int>(r() % kCentres));
+        while (r() % 4 != 0 && q.size() < 8)
+          q.push_back(static_cast<int>(r() % kCentres));
         std::vector<PdqHash> group;
         for (int i : q) group.push_back(queries[i]);
         search_number.fetch_add(1);  // odd: a search is running
         const uint64_t b = tick.load();
-        std::vector<IndexHit> hits = q.size() == 1 ? index->Search(group[0], kRadius)
-                                                   : index->SearchMany(group, kRadius);
+        std::vector<IndexHit> hits = q.size() == 1
+                                         ? index->Search(group[0], kRadius)
+                                         : index->SearchMany(group, kRadius);
         const uint64_t e = tick.load();
         search_number.fetch_add(1);
         // Only searches that overlapped a write say anything about
@@ -653,7 +724,8 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
       std::vector<const IndexHit*> reported(kIds, nullptr);
       for (const IndexHit& h : o.hits) {
         ASSERT_LT(h.id, static_cast<uint64_t>(kIds));
-        ASSERT_EQ(reported[h.id], nullptr) << "id " << h.id << " reported twice";
+        ASSERT_EQ(reported[h.id], nullptr)
+            << "id " << h.id << " reported twice";
         reported[h.id] = &h;
       }
       for (int id = 0; id < kIds; ++id) {
@@ -661,11 +733,14 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
         std::vector<const Event*> possible;
         for (size_t v = 0; v < hist.size(); ++v) {
           const bool written_before_end = hist[v].begin < o.end || v == 0;
-          const bool overwritten_before_begin = v + 1 < hist.size() && hist[v + 1].end < o.begin;
-          if (written_before_end && !overwritten_before_begin) possible.push_back(&hist[v]);
+          const bool overwritten_before_begin =
+              v + 1 < hist.size() && hist[v + 1].end < o.begin;
+          if (written_before_end && !overwritten_before_begin)
+            possible.push_back(&hist[v]);
         }
         const IndexHit* hit = reported[id];
-        bool matches_possible = false, always_in_radius = true, ever_removed = false;
+        bool matches_possible = false, always_in_radius = true,
+             ever_removed = false;
         for (const Event* e : possible) {
           if (e->removed) {
             ever_removed = true;
@@ -673,20 +748,23 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
           }
           const IndexHit want = expected(e->hash);
           if (want.distance > kRadius) always_in_radius = false;
-          if (hit != nullptr && hit->distance == want.distance && hit->variant == want.variant) {
+          if (hit != nullptr && hit->distance == want.distance &&
+              hit->variant == want.variant) {
             matches_possible = true;
           }
         }
         // (a)
         if (hit != nullptr) {
           ASSERT_TRUE(matches_possible)
-              << "id " << id << " reported at distance " << hit->distance << " variant "
-              << hit->variant << ", no version it could have seen has that";
+              << "id " << id << " reported at distance " << hit->distance
+              << " variant " << hit->variant
+              << ", no version it could have seen has that";
         }
         // (b)
         if (!ever_removed && always_in_radius) {
-          ASSERT_NE(hit, nullptr) << "id " << id << " present throughout but not reported ("
-                                  << possible.size() << " possible versions)";
+          ASSERT_NE(hit, nullptr)
+              << "id " << id << " present throughout but not reported ("
+              << possible.size() << " possible versions)";
         }
       }
     }
@@ -695,9 +773,10 @@ TEST_P(ConcurrencyTest, SearchesStayConsistentWhileWritesAndMergesRun) {
   EXPECT_GT(searches, 500u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Merges, ConcurrencyTest, ::testing::Values(false, true),
-                         [](const auto& info) {
-                           return std::string(info.param ? "Background" : "Inline");
+INSTANTIATE_TEST_SUITE_P(Merges, ConcurrencyTest,
+                         ::testing::Values(false, true), [](const auto& info) {
+                           return std::string(info.param ? "Background"
+                                                         : "Inline");
                          });
 
 }  // namespace
