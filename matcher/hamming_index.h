@@ -97,9 +97,11 @@ class HammingIndex {
   // empty; on a non-empty index it rebuilds once with everything, so it
   // also suits large imports into a running index. Searches running
   // meanwhile see the index as before the call until it returns; other
-  // writes wait for it.
+  // writes wait for it. The default (for fakes) calls Upsert per entry.
   virtual void BulkLoad(
-      absl::Span<const std::pair<uint64_t, PdqHash>> entries) = 0;
+      absl::Span<const std::pair<uint64_t, PdqHash>> entries) {
+    for (const auto& [id, hash] : entries) Upsert(id, hash);
+  }
 };
 
 // Which popcount kernels an index uses.
