@@ -341,15 +341,18 @@ struct BankStore::Impl {
     ro.fill_cache = false;
     ro.readahead_size = 4 << 20;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pdq_cf));
+    std::vector<std::pair<uint64_t, PdqHash>> entries;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const rocksdb::Slice k = it->key();
       std::optional<PdqHash> parsed = ParsePdqValue(View(it->value()));
       if (k.size() != 8 || !parsed.has_value()) {
         return absl::DataLossError("bank_store: malformed pdq index record");
       }
-      index->Upsert(GetBigEndian(View(k), 8), *parsed);
+      entries.emplace_back(GetBigEndian(View(k), 8), *parsed);
     }
-    return FromRocksDb(it->status(), "bank_store", "load pdq entries");
+    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load pdq entries"));
+    index->BulkLoad(entries);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<Match>> ResolveHits(const std::vector<IndexHit>& hits) const {

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hashwatch needs, and only those missing.
 # Idempotent: when everything is present it runs no apt-get at all.
+#
+#   scripts/install-deps.sh          what the build and the tests need
+#   scripts/install-deps.sh --bench  also the benchmark-only peers
+#                                    (FAISS, for bench/index_bench)
 set -euo pipefail
+
+BENCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) BENCH=1 ;;
+    *) echo "install-deps: unknown option $arg (known: --bench)" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
@@ -13,6 +25,10 @@ PACKAGES=(
   libssl-dev
   clang libclang-rt-14-dev
 )
+
+# Benchmark-only: compared against, never linked into hashwatch itself.
+BENCH_PACKAGES=(libfaiss-dev)
+if [ "$BENCH" -eq 1 ]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
