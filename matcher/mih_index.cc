@@ -97,9 +97,8 @@ class MihIndex final : public HammingIndex {
     HW_CHECK(options.bulk_load_threads >= 0,
              "MihIndexOptions.bulk_load_threads must be >= 0");
     options_.merge_threshold = std::max<size_t>(options_.merge_threshold, 1);
-    auto state = std::make_shared<State>();
-    state->gen =
-        Own(MihGeneration::Build(internal::MihColumns(0), options_, 1));
+    auto state = std::make_unique<State>();
+    state->gen = MihGeneration::Build(internal::MihColumns(0), options_, 1);
     state->active = std::make_shared<MihDelta>();
     absl::MutexLock lock(&write_mu_);
     Publish(std::move(state));
@@ -121,7 +120,7 @@ class MihIndex final : public HammingIndex {
       }
       merger_.join();
     }
-    // Generations released from here on are freed inline.
+    // States released from here on are freed inline.
     absl::MutexLock lock(&write_mu_);
     Publish(nullptr);
   }
@@ -256,11 +255,11 @@ class MihIndex final : public HammingIndex {
     }
     for (; j < num_new; ++j) columns.Append(new_at(j).first, new_at(j).second);
     const size_t n = columns.n;
-    auto new_gen = Own(
-        MihGeneration::Build(std::move(columns), options_, BulkLoadThreads()));
+    std::shared_ptr<MihGeneration> new_gen =
+        MihGeneration::Build(std::move(columns), options_, BulkLoadThreads());
     auto next = std::make_shared<MihDelta>();
     cur_->active->SetNext(next);
-    auto state = std::make_shared<State>();
+    auto state = std::make_unique<State>();
     state->gen = std::move(new_gen);
     state->active = std::move(next);
     size_.store(n, std::memory_order_relaxed);
@@ -279,32 +278,29 @@ class MihIndex final : public HammingIndex {
     return state_;
   }
 
-  // Makes `s` the state searches start from. The replaced state is
-  // destroyed after state_mu_ is released.
-  void Publish(std::shared_ptr<const State> s)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  // Makes `next` the state searches start from. A state is freed where its
+  // last reference is dropped, often at the end of a search; freeing a
+  // generation or a delta returns memory to the kernel (munmap), which can
+  // wait for the address-space lock behind a rebuild's page faults, so in
+  // background mode that is handed to the merger thread.
+  void Publish(std::unique_ptr<State> next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    std::shared_ptr<const State> s;
+    if (next != nullptr) {
+      s = std::shared_ptr<const State>(next.release(), [this](const State* p) {
+        {
+          absl::MutexLock lock(&merger_mu_);
+          if (reclaim_async_) {
+            retired_.push_back(p);
+            return;
+          }
+        }
+        delete p;
+      });
+    }
     std::shared_ptr<const State> old = cur_;
     cur_ = s;
-    {
-      absl::MutexLock lock(&state_mu_);
-      state_.swap(s);
-    }
-  }
-
-  // Wraps a generation so that the last reference, wherever it is dropped
-  // (often by a search), hands it to the merger thread to free.
-  std::shared_ptr<MihGeneration> Own(std::unique_ptr<MihGeneration> g) {
-    return std::shared_ptr<MihGeneration>(g.release(),
-                                          [this](MihGeneration* p) {
-                                            {
-                                              absl::MutexLock lock(&merger_mu_);
-                                              if (reclaim_async_) {
-                                                retired_.push_back(p);
-                                                return;
-                                              }
-                                            }
-                                            delete p;
-                                          });
+    absl::MutexLock lock(&state_mu_);
+    state_.swap(s);
   }
 
   Location FindLive(uint64_t id) const
@@ -359,7 +355,7 @@ class MihIndex final : public HammingIndex {
     }
     auto next = std::make_shared<MihDelta>();
     cur_->active->SetNext(next);
-    auto state = std::make_shared<State>();
+    auto state = std::make_unique<State>();
     state->gen = cur_->gen;
     state->frozen = cur_->active;
     state->active = std::move(next);
@@ -419,8 +415,8 @@ class MihIndex final : public HammingIndex {
       if (slot >= 0) built->Kill(static_cast<uint32_t>(slot));
     }
     replay_.clear();
-    auto state = std::make_shared<State>();
-    state->gen = Own(std::move(built));
+    auto state = std::make_unique<State>();
+    state->gen = std::move(built);
     state->active = cur_->active;
     Publish(std::move(state));
     building_ = false;
@@ -433,19 +429,19 @@ class MihIndex final : public HammingIndex {
 
   void MergerLoop() {
     for (;;) {
-      std::vector<MihGeneration*> retired;
+      std::vector<const State*> retired;
       bool merge = false;
       {
         absl::MutexLock lock(&merger_mu_);
         merger_mu_.Await(absl::Condition(this, &MihIndex::MergerHasWork));
         retired.swap(retired_);
         if (stop_) {
-          for (MihGeneration* g : retired) delete g;
+          for (const State* p : retired) delete p;
           return;
         }
         merge = std::exchange(merge_requested_, false);
       }
-      for (MihGeneration* g : retired) delete g;
+      for (const State* p : retired) delete p;
       if (!merge) continue;
       std::shared_ptr<MihGeneration> gen;
       std::shared_ptr<MihDelta> frozen;
@@ -482,16 +478,16 @@ class MihIndex final : public HammingIndex {
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(merger_mu_);
   std::shared_ptr<const State> cur_ ABSL_GUARDED_BY(write_mu_);  // == state_
   bool building_ ABSL_GUARDED_BY(write_mu_) = false;
-  std::vector<uint64_t> replay_
-      ABSL_GUARDED_BY(write_mu_);  // ids killed while building
+  // Ids killed while a rebuild runs, replayed onto its result.
+  std::vector<uint64_t> replay_ ABSL_GUARDED_BY(write_mu_);
   std::atomic<size_t> size_{0};
 
   absl::Mutex merger_mu_;
   bool merge_requested_ ABSL_GUARDED_BY(merger_mu_) = false;
   bool stop_ ABSL_GUARDED_BY(merger_mu_) = false;
-  bool reclaim_async_ ABSL_GUARDED_BY(merger_mu_) =
-      false;  // the merger frees generations
-  std::vector<MihGeneration*> retired_ ABSL_GUARDED_BY(merger_mu_);
+  // Whether released states go to the merger thread to be freed.
+  bool reclaim_async_ ABSL_GUARDED_BY(merger_mu_) = false;
+  std::vector<const State*> retired_ ABSL_GUARDED_BY(merger_mu_);
   std::thread merger_;
 };
 
