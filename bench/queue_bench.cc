@@ -1,0 +1,272 @@
+// queue_bench: throughput and latency of the durable review queue at depth.
+//
+// Fills a fresh queue (a temporary directory under /tmp) with --items items
+// by durable EnqueueBatch calls of 100, then measures at that depth:
+// durable enqueue in batches of 100, lease+decide pairs per second with one
+// moderator and with --threads moderators (each Lease and Decide is its own
+// durable call; concurrent callers share WAL fsyncs), Lease latency, and
+// the process's resident memory before, during and after filling. The
+// disk's raw fsync cost is measured first, since it bounds every durable
+// call. Welfare limits are off (one benchmark moderator leases thousands of
+// items); items carry no preview bytes.
+//
+//   build/bin/queue_bench [--items 1000000] [--threads 32] [--pairs 20000]
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "queue/review_queue.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace hashwatch::queue;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU seconds (user + system) this process has used, all threads.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec +
+         u.ru_stime.tv_usec / 1e6;
+}
+
+// Resident memory (VmRSS) of this process, MB.
+double RssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return -1;
+}
+
+// Mean time of an fdatasync after a 200-byte append, in the bench directory.
+double FsyncMicros(const fs::path& dir, int n) {
+  const std::string path = (dir / "fsync_probe").string();
+  const int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  if (fd < 0) return -1;
+  char buf[200] = {};
+  const auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    if (write(fd, buf, sizeof(buf)) != sizeof(buf) || fdatasync(fd) != 0) break;
+  }
+  const double us = Seconds(start, Clock::now()) * 1e6 / n;
+  close(fd);
+  fs::remove(path);
+  return us;
+}
+
+uint64_t DirBytes(const fs::path& dir) {
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+// A plausible item: 80% proactive, mixed categories, signals and matches.
+EnqueueRequest MakeRequest(uint64_t n, std::mt19937& rng) {
+  static const char* kCategories[] = {"A", "B", "C", "C", ""};
+  static const char* kSignals[] = {"grooming", "livestream", "underage_account",
+                                   "multiple_victims"};
+  EnqueueRequest r;
+  r.content_id = absl::StrCat("content-", n);
+  r.lane = rng() % 5 == 0 ? "user_report" : "proactive";
+  r.kind = rng() % 4 == 0 ? ItemKind::kNovel : ItemKind::kHashMatch;
+  r.category = kCategories[rng() % 5];
+  r.hashes.pdq = std::string(64, 'a');
+  r.hashes.pdq_quality = 90;
+  r.hashes.md5 = std::string(32, 'b');
+  r.hashes.sha256 = std::string(64, 'c');
+  if (r.kind == ItemKind::kHashMatch) {
+    r.matches.push_back({"ncmec-pdq", "pdq", std::string(64, 'd'),
+                         10 + static_cast<int>(rng() % 22), 10, 31, r.category, "ref"});
+  }
+  r.context.uploader = absl::StrCat("acct-", rng() % 100000);
+  r.context.ip = "192.0.2.1";
+  r.context.classifier_score = (rng() % 100) / 100.0;
+  if (rng() % 10 == 0) r.context.signals.push_back(kSignals[rng() % 4]);
+  return r;
+}
+
+struct PairResult {
+  double pairs_per_s = 0;
+  double cpu_us_per_pair = 0;  // process CPU, background compaction included
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// `threads` moderators each lease one item and confirm or reject it, until
+// `pairs` pairs are done in total.
+PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
+  std::atomic<int> left{pairs};
+  std::mutex mu;
+  std::vector<double> latencies;
+  const double cpu_start = CpuSeconds();
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const std::string me = absl::StrCat("bench-mod-", t);
+      std::vector<double> mine;
+      while (left.fetch_sub(1) > 0) {
+        const auto a = Clock::now();
+        auto leased = q.Lease(me, 1);
+        mine.push_back(Seconds(a, Clock::now()) * 1e3);
+        if (!leased.ok() || leased->empty()) {
+          std::fprintf(stderr, "queue_bench: lease: %s\n", leased.status().ToString().c_str());
+          std::abort();
+        }
+        DecisionRequest d;
+        d.kind = mine.size() % 2 ? DecisionKind::kReject : DecisionKind::kConfirm;
+        d.category = "A";
+        auto decided = q.Decide(me, leased->front().lease, d);
+        if (!decided.ok()) {
+          std::fprintf(stderr, "queue_bench: decide: %s\n", decided.status().ToString().c_str());
+          std::abort();
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& th : pool) th.join();
+  PairResult r;
+  r.pairs_per_s = pairs / Seconds(start, Clock::now());
+  r.cpu_us_per_pair = (CpuSeconds() - cpu_start) * 1e6 / pairs;
+  std::sort(latencies.begin(), latencies.end());
+  r.p50_ms = latencies[latencies.size() / 2];
+  r.p99_ms = latencies[latencies.size() * 99 / 100];
+  r.max_ms = latencies.back();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"queue_bench: durable review queue throughput at depth"};
+  int64_t items = 1'000'000;
+  int threads = 32;
+  int pairs = 20'000;
+  int enqueue_batches = 200;
+  bool keep = false;
+  bool sync = true;
+  app.add_option("--items", items, "Items queued before measuring");
+  app.add_option("--threads", threads, "Concurrent moderators for the second lease+decide run");
+  app.add_option("--pairs", pairs, "Lease+decide pairs per run");
+  app.add_option("--enqueue-batches", enqueue_batches, "Batches of 100 measured at depth");
+  app.add_flag("--keep", keep, "Keep the database directory");
+  app.add_flag("!--no-sync", sync, "Skip WAL fsyncs (CPU cost only; not durable)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (items < 2LL * pairs + 1000 || items < 100 || threads < 1 || pairs < 1) {
+    std::fprintf(stderr, "queue_bench: need --items >= 2 * --pairs + 1000 and positive counts\n");
+    return 1;
+  }
+  const fs::path dir = fs::path("/tmp") / absl::StrCat("hw_queue_bench_", getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const double fsync_us = FsyncMicros(dir, 500);
+
+  QueueOptions options;
+  options.path = (dir / "db").string();
+  options.sync_writes = sync;
+  options.welfare.max_items_per_hour = 0;
+  options.welfare.max_items_per_shift = 0;
+  options.welfare.break_after_items = 0;
+  const double rss_before_open = RssMb();
+  auto opened = ReviewQueue::Open(options, hashwatch::Clock::Real());
+  if (!opened.ok()) {
+    std::fprintf(stderr, "queue_bench: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  ReviewQueue& q = **opened;
+  const double rss_empty = RssMb();
+
+  std::mt19937 rng(42);
+  uint64_t next = 0;
+  auto enqueue_batch = [&] {
+    std::vector<EnqueueRequest> batch;
+    for (int i = 0; i < 100; ++i) batch.push_back(MakeRequest(next++, rng));
+    auto r = q.EnqueueBatch(batch);
+    if (!r.ok()) {
+      std::fprintf(stderr, "queue_bench: enqueue: %s\n", r.status().ToString().c_str());
+      std::abort();
+    }
+  };
+
+  std::printf("queue_bench: %lld items, fsync %s, %d threads, %d pairs per run\n\n",
+              static_cast<long long>(items), sync ? "on" : "OFF", threads, pairs);
+  std::fflush(stdout);
+  std::vector<std::pair<int64_t, double>> rss_during;
+  const double fill_cpu_start = CpuSeconds();
+  const auto fill_start = Clock::now();
+  while (static_cast<int64_t>(next) < items) {
+    enqueue_batch();
+    if (next % std::max<int64_t>(100, (items / 10) / 100 * 100) == 0) {
+      rss_during.emplace_back(next, RssMb());
+    }
+  }
+  const double fill_s = Seconds(fill_start, Clock::now());
+  const double fill_cpu_us = (CpuSeconds() - fill_cpu_start) * 1e6 / items;
+  const double rss_full = RssMb();
+
+  const auto enq_start = Clock::now();
+  for (int b = 0; b < enqueue_batches; ++b) enqueue_batch();
+  const double enq_per_s = enqueue_batches * 100 / Seconds(enq_start, Clock::now());
+
+  const PairResult one = LeaseDecide(q, 1, pairs);
+  const double rss_one = RssMb();
+  const PairResult many = LeaseDecide(q, threads, pairs);
+  const double rss_end = RssMb();
+  auto stats = q.Stats();
+  const uint64_t disk = DirBytes(dir);
+
+  std::printf("| measurement | result |\n|---|---|\n");
+  std::printf("| raw fdatasync of a 200 B append (this disk) | %.3f ms |\n", fsync_us / 1000);
+  std::printf("| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s (%.1f s; CPU %.0f us/item) |\n",
+              static_cast<long long>(items), items / fill_s, fill_s, fill_cpu_us);
+  std::printf("| durable enqueue, batches of 100, at depth %lld | %.0f items/s |\n",
+              static_cast<long long>(items), enq_per_s);
+  std::printf("| lease+decide, 1 moderator | %.0f pairs/s (CPU %.0f us/pair) |\n", one.pairs_per_s,
+              one.cpu_us_per_pair);
+  std::printf("| lease latency, 1 moderator: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
+              one.p50_ms, one.p99_ms, one.max_ms);
+  std::printf("| lease+decide, %d concurrent moderators | %.0f pairs/s (CPU %.0f us/pair) |\n",
+              threads, many.pairs_per_s, many.cpu_us_per_pair);
+  std::printf("| lease latency, %d moderators: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
+              threads, many.p50_ms, many.p99_ms, many.max_ms);
+  std::printf("| RSS: before open / opened empty / after filling / after 1-moderator run / at end | %.0f / %.0f / %.0f / %.0f / %.0f MB |\n",
+              rss_before_open, rss_empty, rss_full, rss_one, rss_end);
+  std::printf("| database on disk at end | %.0f MB |\n", disk / 1048576.0);
+  if (stats.ok()) {
+    std::printf("| queue at end: waiting / decided / oldest age | %lld / %lld / %.0f s |\n",
+                static_cast<long long>(stats->waiting), static_cast<long long>(stats->decided),
+                absl::ToDoubleSeconds(stats->oldest_age));
+  }
+  std::printf("\nRSS while filling (items: MB):");
+  for (const auto& [n, mb] : rss_during) std::printf(" %lld: %.0f", static_cast<long long>(n), mb);
+  std::printf("\n");
+  opened->reset();
+  if (!keep) fs::remove_all(dir);
+  return 0;
+}

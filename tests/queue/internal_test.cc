@@ -1,0 +1,226 @@
+// Tests of the queue's private building blocks: encodings, the lane
+// scheduler, welfare arithmetic and the group-commit gate.
+#include <atomic>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/barrier.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "queue/internal/codec.h"
+#include "queue/internal/lane_scheduler.h"
+#include "queue/internal/records.h"
+#include "queue/internal/schema.h"
+#include "queue/internal/sync_gate.h"
+#include "queue/internal/welfare.h"
+#include "tests/testing/status_matchers.h"
+
+namespace hashwatch::queue::internal {
+namespace {
+
+using ::hashwatch::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+TEST(CodecTest, OrderedKeysSortNumerically) {
+  const std::vector<int64_t> values = {std::numeric_limits<int64_t>::min(), -5, -1, 0, 1,
+                                       7, std::numeric_limits<int64_t>::max()};
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    std::string a, b;
+    AppendOrderedInt64(&a, values[i]);
+    AppendOrderedInt64(&b, values[i + 1]);
+    EXPECT_LT(a, b);
+    EXPECT_EQ(ReadOrderedInt64(a), values[i]);
+  }
+  EXPECT_LT(ReadyKey("lane", kT0, 9), ReadyKey("lane", kT0 + absl::Microseconds(1), 1));
+  EXPECT_LT(ReadyKey("lane", kT0 - absl::Hours(20), 9), ReadyKey("lane", kT0, 1));
+  EXPECT_EQ(KeyTailTime(DueKey("x", PriorityClass::kHigh, kT0, 42)), kT0);
+  EXPECT_EQ(KeyTailItem(DueKey("x", PriorityClass::kHigh, kT0, 42)), 42u);
+  EXPECT_EQ(KeyModerator(ModeratorEventKey("mod-1", kT0, 3)), "mod-1");
+}
+
+TEST(CodecTest, FieldsRoundTripAndTruncationIsDetected) {
+  Encoder e;
+  e.Varint(300);
+  e.Signed(-77);
+  e.Bytes("hello");
+  e.Double(0.25);
+  e.Time(absl::InfinitePast());
+  e.Time(kT0);
+  const std::string bytes = e.Release();
+  Decoder d(bytes);
+  uint64_t u = 0;
+  int64_t s = 0;
+  std::string str;
+  double x = 0;
+  absl::Time t1, t2;
+  ASSERT_TRUE(d.Varint(&u) && d.Signed(&s) && d.Bytes(&str) && d.Double(&x) &&
+              d.Time(&t1) && d.Time(&t2));
+  EXPECT_EQ(u, 300u);
+  EXPECT_EQ(s, -77);
+  EXPECT_EQ(str, "hello");
+  EXPECT_EQ(x, 0.25);
+  EXPECT_EQ(t1, absl::InfinitePast());
+  EXPECT_EQ(t2, kT0);
+  EXPECT_TRUE(d.done());
+  Decoder bad(absl::string_view(bytes).substr(0, 6));
+  ASSERT_TRUE(bad.Varint(&u) && bad.Signed(&s));
+  EXPECT_FALSE(bad.Bytes(&str));
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST(RecordsTest, ItemRoundTrips) {
+  StoredItem s;
+  ReviewItem& it = s.item;
+  it.id = 7;
+  it.content_id = "content-7";
+  it.lane = "proactive";
+  it.kind = ItemKind::kNovel;
+  it.hashes = {"ab", 88, "cd", "ef"};
+  it.matches.push_back({"ncmec", "pdq", "ff", 12, 8, 31, "A", "ref-1"});
+  it.context = {"user-1", kT0, "10.0.0.1", 0.75, {"grooming", "livestream"}};
+  it.category = "A";
+  it.priority_boost = 2.5;
+  it.has_preview = true;
+  it.enqueue_time = kT0;
+  it.lane_time = kT0 + absl::Seconds(1);
+  it.base_priority = 91.5;
+  it.priority_class = PriorityClass::kCritical;
+  it.sla_deadline = kT0 + absl::Hours(1);
+  it.state = ItemState::kDecided;
+  it.lease_id = 3;
+  it.decision = Decision{7, 3, "mod", DecisionKind::kReject, "", true, "note", kT0};
+  it.history.push_back({kT0, "system", "enqueue", 0, "x=1"});
+  s.virtual_enqueue = kT0 - absl::Hours(20);
+  s.exclusions.push_back({"mod-2", kT0 + absl::Hours(2)});
+  StoredItem back;
+  ASSERT_OK(DecodeItem(EncodeItem(s), &back));
+  EXPECT_EQ(EncodeItem(back), EncodeItem(s));
+  EXPECT_EQ(back.item.context.signals[1], "livestream");
+  EXPECT_TRUE(back.item.decision->add_to_allow_list);
+  EXPECT_EQ(back.virtual_enqueue, s.virtual_enqueue);
+  std::string bytes = EncodeItem(s);
+  bytes.pop_back();
+  EXPECT_THAT(DecodeItem(bytes, &back), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(RecordsTest, ExclusionsHideOnlyTheirModeratorUntilTheyEnd) {
+  const std::string v = EncodeExclusions({{"a", kT0 + absl::Hours(1)}});
+  EXPECT_TRUE(Excludes(v, "a", kT0));
+  EXPECT_FALSE(Excludes(v, "b", kT0));
+  EXPECT_FALSE(Excludes(v, "a", kT0 + absl::Hours(1)));
+  EXPECT_FALSE(Excludes("", "a", kT0));
+}
+
+TEST(LaneSchedulerTest, SharesFollowWeightsAndServedFirstLanesGoFirst) {
+  LaneScheduler s({{.weight = 1, .served_first = true}, {.weight = 80}, {.weight = 20}});
+  int counts[3] = {0, 0, 0};
+  for (int i = 0; i < 1000; ++i) {
+    ++counts[s.Pick([](int lane) { return lane != 0; })];
+  }
+  EXPECT_EQ(counts[1], 800);
+  EXPECT_EQ(counts[2], 200);
+  EXPECT_EQ(s.Pick([](int) { return true; }), 0);
+  EXPECT_EQ(s.Pick([](int) { return false; }), -1);
+}
+
+TEST(LaneSchedulerTest, IdleLaneBanksNoCreditAndItsShareGoesToOthers) {
+  LaneScheduler s({{.weight = 50}, {.weight = 50}});
+  // Lane 1 is empty for 100 picks: lane 0 gets them all.
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(s.Pick([](int lane) { return lane == 0; }), 0);
+  // Then both have items: they alternate rather than lane 1 catching up.
+  int counts[2] = {0, 0};
+  for (int i = 0; i < 10; ++i) ++counts[s.Pick([](int) { return true; })];
+  EXPECT_EQ(counts[0], 5);
+  EXPECT_EQ(counts[1], 5);
+}
+
+TEST(WelfareTest, HourlyLimitSaysWhenTheOldestExposureLeavesTheWindow) {
+  WelfareOptions o;
+  o.max_items_per_hour = 3;
+  o.max_items_per_shift = 0;
+  o.break_after_items = 0;
+  ModeratorState state;
+  const std::vector<absl::Time> ex = {kT0, kT0 + absl::Minutes(10), kT0 + absl::Minutes(20)};
+  WelfareVerdict v = EvaluateWelfare(o, kT0 + absl::Minutes(30), state, ex);
+  EXPECT_EQ(v.allowed, 0);
+  EXPECT_EQ(v.break_until, kT0 + absl::Hours(1));
+  EXPECT_THAT(v.reason, HasSubstr("3 items in the last hour (limit 3)"));
+  v = EvaluateWelfare(o, kT0 + absl::Hours(1), state, ex);
+  EXPECT_EQ(v.allowed, 1);
+}
+
+TEST(WelfareTest, BreakAfterConsecutiveItemsResetsAfterABreak) {
+  WelfareOptions o;
+  o.max_items_per_hour = 0;
+  o.max_items_per_shift = 0;
+  o.break_after_items = 5;
+  o.break_length = absl::Minutes(15);
+  ModeratorState state{.consecutive = 5, .last_activity = kT0};
+  WelfareVerdict v = EvaluateWelfare(o, kT0 + absl::Minutes(1), state, {});
+  EXPECT_EQ(v.allowed, 0);
+  EXPECT_EQ(v.break_until, kT0 + absl::Minutes(15));
+  v = EvaluateWelfare(o, kT0 + absl::Minutes(15), state, {});
+  EXPECT_EQ(v.allowed, 5);
+  EXPECT_EQ(v.consecutive, 0);
+  state.consecutive = 3;
+  EXPECT_EQ(EvaluateWelfare(o, kT0 + absl::Minutes(1), state, {}).allowed, 2);
+}
+
+TEST(WelfareTest, ShiftLimitUsesTheShiftWindow) {
+  WelfareOptions o;
+  o.max_items_per_hour = 0;
+  o.max_items_per_shift = 2;
+  o.shift_length = absl::Hours(8);
+  o.break_after_items = 0;
+  const std::vector<absl::Time> ex = {kT0, kT0 + absl::Hours(3)};
+  WelfareVerdict v = EvaluateWelfare(o, kT0 + absl::Hours(4), ModeratorState(), ex);
+  EXPECT_EQ(v.allowed, 0);
+  EXPECT_EQ(v.break_until, kT0 + absl::Hours(8));
+  EXPECT_EQ(v.items_this_shift, 2);
+}
+
+TEST(SyncGateTest, ConcurrentWaitersShareSyncs) {
+  std::atomic<int> syncs{0};
+  absl::Notification in_first_sync, release_first_sync;
+  SyncGate gate([&] {
+    if (syncs.fetch_add(1) == 0) {
+      in_first_sync.Notify();
+      release_first_sync.WaitForNotification();
+    }
+    return absl::OkStatus();
+  });
+  // The first waiter starts a sync and is held inside it.
+  std::thread first([&] { EXPECT_OK(gate.WaitDurable(gate.Written())); });
+  in_first_sync.WaitForNotification();
+  // Eight more writes arrive during that sync; all their waiters need one
+  // more sync between them.
+  std::vector<uint64_t> tickets;
+  for (int i = 0; i < 8; ++i) tickets.push_back(gate.Written());
+  absl::Barrier* barrier = new absl::Barrier(9);
+  std::vector<std::thread> waiters;
+  for (uint64_t t : tickets) {
+    waiters.emplace_back([&, t] {
+      if (barrier->Block()) delete barrier;
+      EXPECT_OK(gate.WaitDurable(t));
+    });
+  }
+  if (barrier->Block()) delete barrier;
+  release_first_sync.Notify();
+  first.join();
+  for (auto& w : waiters) w.join();
+  EXPECT_EQ(syncs.load(), 2);
+}
+
+TEST(SyncGateTest, FailedSyncFailsEveryLaterWait) {
+  SyncGate gate([] { return absl::UnavailableError("disk gone"); });
+  EXPECT_THAT(gate.WaitDurable(gate.Written()), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(gate.WaitDurable(gate.Written()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reopen")));
+}
+
+}  // namespace
+}  // namespace hashwatch::queue::internal
