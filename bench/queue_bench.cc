@@ -100,7 +100,8 @@ EnqueueRequest MakeRequest(uint64_t n, std::mt19937& rng) {
   r.hashes.sha256 = std::string(64, 'c');
   if (r.kind == ItemKind::kHashMatch) {
     r.matches.push_back({"ncmec-pdq", "pdq", std::string(64, 'd'),
-                         10 + static_cast<int>(rng() % 22), 10, 31, r.category, "ref"});
+                         10 + static_cast<int>(rng() % 22), 10, 31, r.category,
+                         "ref"});
   }
   r.context.uploader = absl::StrCat("acct-", rng() % 100000);
   r.context.ip = "192.0.2.1";
@@ -133,15 +134,18 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
         auto leased = q.Lease(me, 1);
         mine.push_back(Seconds(a, Clock::now()) * 1e3);
         if (!leased.ok() || leased->empty()) {
-          std::fprintf(stderr, "queue_bench: lease: %s\n", leased.status().ToString().c_str());
+          std::fprintf(stderr, "queue_bench: lease: %s\n",
+                       leased.status().ToString().c_str());
           std::abort();
         }
         DecisionRequest d;
-        d.kind = mine.size() % 2 ? DecisionKind::kReject : DecisionKind::kConfirm;
+        d.kind =
+            mine.size() % 2 ? DecisionKind::kReject : DecisionKind::kConfirm;
         d.category = "A";
         auto decided = q.Decide(me, leased->front().lease, d);
         if (!decided.ok()) {
-          std::fprintf(stderr, "queue_bench: decide: %s\n", decided.status().ToString().c_str());
+          std::fprintf(stderr, "queue_bench: decide: %s\n",
+                       decided.status().ToString().c_str());
           std::abort();
         }
       }
@@ -171,18 +175,24 @@ int main(int argc, char** argv) {
   bool keep = false;
   bool sync = true;
   app.add_option("--items", items, "Items queued before measuring");
-  app.add_option("--threads", threads, "Concurrent moderators for the second lease+decide run");
+  app.add_option("--threads", threads,
+                 "Concurrent moderators for the second lease+decide run");
   app.add_option("--pairs", pairs, "Lease+decide pairs per run");
-  app.add_option("--enqueue-batches", enqueue_batches, "Batches of 100 measured at depth");
+  app.add_option("--enqueue-batches", enqueue_batches,
+                 "Batches of 100 measured at depth");
   app.add_flag("--keep", keep, "Keep the database directory");
-  app.add_flag("!--no-sync", sync, "Skip WAL fsyncs (CPU cost only; not durable)");
+  app.add_flag("!--no-sync", sync,
+               "Skip WAL fsyncs (CPU cost only; not durable)");
   CLI11_PARSE(app, argc, argv);
 
   if (items < 2LL * pairs + 1000 || items < 100 || threads < 1 || pairs < 1) {
-    std::fprintf(stderr, "queue_bench: need --items >= 2 * --pairs + 1000 and positive counts\n");
+    std::fprintf(stderr,
+                 "queue_bench: need --items >= 2 * --pairs + 1000 and positive "
+                 "counts\n");
     return 1;
   }
-  const fs::path dir = fs::path("/tmp") / absl::StrCat("hw_queue_bench_", getpid());
+  const fs::path dir =
+      fs::path("/tmp") / absl::StrCat("hw_queue_bench_", getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
   const double fsync_us = FsyncMicros(dir, 500);
@@ -196,7 +206,8 @@ int main(int argc, char** argv) {
   const double rss_before_open = RssMb();
   auto opened = ReviewQueue::Open(options, hashwatch::Clock::Real());
   if (!opened.ok()) {
-    std::fprintf(stderr, "queue_bench: %s\n", opened.status().ToString().c_str());
+    std::fprintf(stderr, "queue_bench: %s\n",
+                 opened.status().ToString().c_str());
     return 1;
   }
   ReviewQueue& q = **opened;
@@ -209,13 +220,15 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 100; ++i) batch.push_back(MakeRequest(next++, rng));
     auto r = q.EnqueueBatch(batch);
     if (!r.ok()) {
-      std::fprintf(stderr, "queue_bench: enqueue: %s\n", r.status().ToString().c_str());
+      std::fprintf(stderr, "queue_bench: enqueue: %s\n",
+                   r.status().ToString().c_str());
       std::abort();
     }
   };
 
-  std::printf("queue_bench: %lld items, fsync %s, %d threads, %d pairs per run\n\n",
-              static_cast<long long>(items), sync ? "on" : "OFF", threads, pairs);
+  std::printf(
+      "queue_bench: %lld items, fsync %s, %d threads, %d pairs per run\n\n",
+      static_cast<long long>(items), sync ? "on" : "OFF", threads, pairs);
   std::fflush(stdout);
   std::vector<std::pair<int64_t, double>> rss_during;
   const double fill_cpu_start = CpuSeconds();
@@ -232,7 +245,8 @@ int main(int argc, char** argv) {
 
   const auto enq_start = Clock::now();
   for (int b = 0; b < enqueue_batches; ++b) enqueue_batch();
-  const double enq_per_s = enqueue_batches * 100 / Seconds(enq_start, Clock::now());
+  const double enq_per_s =
+      enqueue_batches * 100 / Seconds(enq_start, Clock::now());
 
   const PairResult one = LeaseDecide(q, 1, pairs);
   const double rss_one = RssMb();
@@ -240,31 +254,51 @@ int main(int argc, char** argv) {
   const double rss_end = RssMb();
   auto stats = q.Stats();
   const uint64_t disk = DirBytes(dir);
+  const double fsync_end_us = FsyncMicros(dir, 500);
 
   std::printf("| measurement | result |\n|---|---|\n");
-  std::printf("| raw fdatasync of a 200 B append (this disk) | %.3f ms |\n", fsync_us / 1000);
-  std::printf("| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s (%.1f s; CPU %.0f us/item) |\n",
-              static_cast<long long>(items), items / fill_s, fill_s, fill_cpu_us);
-  std::printf("| durable enqueue, batches of 100, at depth %lld | %.0f items/s |\n",
-              static_cast<long long>(items), enq_per_s);
-  std::printf("| lease+decide, 1 moderator | %.0f pairs/s (CPU %.0f us/pair) |\n", one.pairs_per_s,
-              one.cpu_us_per_pair);
-  std::printf("| lease latency, 1 moderator: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
-              one.p50_ms, one.p99_ms, one.max_ms);
-  std::printf("| lease+decide, %d concurrent moderators | %.0f pairs/s (CPU %.0f us/pair) |\n",
-              threads, many.pairs_per_s, many.cpu_us_per_pair);
-  std::printf("| lease latency, %d moderators: p50 / p99 / max | %.3f / %.3f / %.3f ms |\n",
-              threads, many.p50_ms, many.p99_ms, many.max_ms);
-  std::printf("| RSS: before open / opened empty / after filling / after 1-moderator run / at end | %.0f / %.0f / %.0f / %.0f / %.0f MB |\n",
-              rss_before_open, rss_empty, rss_full, rss_one, rss_end);
+  std::printf(
+      "| raw fdatasync of a 200 B append, this disk: at start / at end | "
+      "%.3f / %.3f ms |\n",
+      fsync_us / 1000, fsync_end_us / 1000);
+  std::printf(
+      "| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s "
+      "(%.1f s; CPU %.0f us/item) |\n",
+      static_cast<long long>(items), items / fill_s, fill_s, fill_cpu_us);
+  std::printf(
+      "| durable enqueue, batches of 100, at depth %lld | %.0f items/s |\n",
+      static_cast<long long>(items), enq_per_s);
+  std::printf(
+      "| lease+decide, 1 moderator | %.0f pairs/s (CPU %.0f us/pair) |\n",
+      one.pairs_per_s, one.cpu_us_per_pair);
+  std::printf(
+      "| lease latency, 1 moderator: p50 / p99 / max | %.3f / %.3f / %.3f ms "
+      "|\n",
+      one.p50_ms, one.p99_ms, one.max_ms);
+  std::printf(
+      "| lease+decide, %d concurrent moderators | %.0f pairs/s (CPU %.0f "
+      "us/pair) |\n",
+      threads, many.pairs_per_s, many.cpu_us_per_pair);
+  std::printf(
+      "| lease latency, %d moderators: p50 / p99 / max | %.3f / %.3f / %.3f ms "
+      "|\n",
+      threads, many.p50_ms, many.p99_ms, many.max_ms);
+  std::printf(
+      "| RSS: before open / opened empty / after filling / after 1-moderator "
+      "run / at end | %.0f / %.0f / %.0f / %.0f / %.0f MB |\n",
+      rss_before_open, rss_empty, rss_full, rss_one, rss_end);
   std::printf("| database on disk at end | %.0f MB |\n", disk / 1048576.0);
   if (stats.ok()) {
-    std::printf("| queue at end: waiting / decided / oldest age | %lld / %lld / %.0f s |\n",
-                static_cast<long long>(stats->waiting), static_cast<long long>(stats->decided),
-                absl::ToDoubleSeconds(stats->oldest_age));
+    std::printf(
+        "| queue at end: waiting / decided / oldest age | %lld / %lld / %.0f s "
+        "|\n",
+        static_cast<long long>(stats->waiting),
+        static_cast<long long>(stats->decided),
+        absl::ToDoubleSeconds(stats->oldest_age));
   }
   std::printf("\nRSS while filling (items: MB):");
-  for (const auto& [n, mb] : rss_during) std::printf(" %lld: %.0f", static_cast<long long>(n), mb);
+  for (const auto& [n, mb] : rss_during)
+    std::printf(" %lld: %.0f", static_cast<long long>(n), mb);
   std::printf("\n");
   opened->reset();
   if (!keep) fs::remove_all(dir);

@@ -11,8 +11,8 @@ namespace {
 
 absl::Status CheckWeight(absl::string_view name, double w) {
   if (!std::isfinite(w) || w < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("priority: ", name, " is ", w, ", want a finite value >= 0"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "priority: ", name, " is ", w, ", want a finite value >= 0"));
   }
   return absl::OkStatus();
 }
@@ -39,11 +39,13 @@ absl::Status ValidatePriorityPolicy(const PriorityPolicy& policy) {
     if (!s.ok()) return s;
   }
   for (const auto& [signal, w] : policy.signal_weights) {
-    absl::Status s = CheckWeight(absl::StrCat("signal_weights[", signal, "]"), w);
+    absl::Status s =
+        CheckWeight(absl::StrCat("signal_weights[", signal, "]"), w);
     if (!s.ok()) return s;
   }
   for (const auto& [name, w] :
-       {std::pair<const char*, double>{"severity_default", policy.severity_default},
+       {std::pair<const char*, double>{"severity_default",
+                                       policy.severity_default},
         {"confidence_weight", policy.confidence_weight},
         {"novelty_weight", policy.novelty_weight},
         {"classifier_weight", policy.classifier_weight}}) {
@@ -96,7 +98,8 @@ PriorityScore ScorePriority(const PriorityPolicy& policy,
   std::set<absl::string_view> seen;
   for (const std::string& s : input.signals) {
     if (!seen.insert(s).second) continue;
-    if (auto it = policy.signal_weights.find(s); it != policy.signal_weights.end()) {
+    if (auto it = policy.signal_weights.find(s);
+        it != policy.signal_weights.end()) {
       base += it->second;
     }
   }

@@ -72,7 +72,7 @@ struct PriorityPolicy {
   // Points per severity category (IWF A/B/C by default; platforms add their
   // own). Categories not listed get severity_default.
   std::map<std::string, double> severity = {{"A", 40}, {"B", 25}, {"C", 15}};
-  double severity_default = 10;  // unknown or empty category
+  double severity_default = 10;   // unknown or empty category
   double confidence_weight = 20;  // times the best match's confidence (0..1)
   double novelty_weight = 25;     // for ItemKind::kNovel (possibly new abuse)
   // Points per signal present; signals not listed add nothing.
@@ -100,7 +100,7 @@ struct PriorityInput {
   bool novel = false;
   absl::Span<const PriorityMatch> matches = {};
   absl::Span<const std::string> signals = {};  // duplicates count once
-  double classifier_score = -1;           // negative: none
+  double classifier_score = -1;                // negative: none
   double priority_boost = 0;
 };
 

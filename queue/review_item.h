@@ -62,13 +62,13 @@ struct MatchEvidence {
   int distance = 0;              // Hamming distance; 0 for exact hashes
   int auto_report_distance = 0;  // the bank's thresholds (see DESIGN.md)
   int review_distance = 0;
-  std::string category;          // the bank entry's category, e.g. "A"
-  std::string source_ref;        // the list's reference for the entry
+  std::string category;    // the bank entry's category, e.g. "A"
+  std::string source_ref;  // the list's reference for the entry
 };
 
 // What the calling platform told us about the upload.
 struct CallerContext {
-  std::string uploader;                          // account id
+  std::string uploader;                           // account id
   absl::Time upload_time = absl::InfinitePast();  // InfinitePast: unknown
   std::string ip;
   double classifier_score = -1;      // 0..1; negative: no classifier ran
@@ -125,11 +125,11 @@ struct Decision {
 // chained; this is the per-item view).
 struct HistoryEntry {
   absl::Time time;
-  std::string actor;    // moderator id, or "system"
-  std::string event;    // "enqueue", "lease", "expiry", "release", "decision",
-                        // "escalation", "reveal", "extend"
+  std::string actor;  // moderator id, or "system"
+  std::string event;  // "enqueue", "lease", "expiry", "release", "decision",
+                      // "escalation", "reveal", "extend"
   uint64_t lease_id = 0;  // 0 when no lease is involved
-  std::string details;  // e.g. "kind=skip"
+  std::string details;    // e.g. "kind=skip"
 };
 
 struct ReviewItem {

@@ -35,7 +35,7 @@ using internal::Cf;
 using internal::StoredItem;
 
 constexpr absl::string_view kSystemActor = "system";
-constexpr size_t kMaxIdBytes = 256;  // content, moderator ids
+constexpr size_t kMaxIdBytes = 256;     // content, moderator ids
 constexpr size_t kMaxTextBytes = 4096;  // notes, reasons, categories
 constexpr int kMaxAuditRead = 10000;
 
@@ -63,8 +63,10 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name) {
 }
 
 absl::Status ValidateOptions(const QueueOptions& o) {
-  if (o.path.empty()) return absl::InvalidArgumentError("queue: options.path is empty");
-  if (o.lanes.empty()) return absl::InvalidArgumentError("queue: options.lanes is empty");
+  if (o.path.empty())
+    return absl::InvalidArgumentError("queue: options.path is empty");
+  if (o.lanes.empty())
+    return absl::InvalidArgumentError("queue: options.lanes is empty");
   absl::flat_hash_set<std::string> names;
   bool weighted = false;
   for (const LaneOptions& lane : o.lanes) {
@@ -76,69 +78,83 @@ absl::Status ValidateOptions(const QueueOptions& o) {
     if (!lane.served_first) {
       weighted = true;
       if (lane.weight <= 0 || lane.weight > 1'000'000) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "queue: lane '", lane.name, "' has weight ", lane.weight,
-            ", want 1..1000000"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("queue: lane '", lane.name, "' has weight ",
+                         lane.weight, ", want 1..1000000"));
       }
     }
     for (int c = 0; c < kPriorityClassCount; ++c) {
-      if (lane.sla[c] <= absl::ZeroDuration() || lane.sla[c] == absl::InfiniteDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "queue: lane '", lane.name, "' sla[",
-            PriorityClassName(static_cast<PriorityClass>(c)),
-            "] must be finite and > 0"));
+      if (lane.sla[c] <= absl::ZeroDuration() ||
+          lane.sla[c] == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("queue: lane '", lane.name, "' sla[",
+                         PriorityClassName(static_cast<PriorityClass>(c)),
+                         "] must be finite and > 0"));
       }
     }
   }
   if (!weighted) {
-    return absl::InvalidArgumentError("queue: options.lanes has no weighted lane");
+    return absl::InvalidArgumentError(
+        "queue: options.lanes has no weighted lane");
   }
   if (!names.contains(o.escalation_lane)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "queue: escalation_lane '", o.escalation_lane, "' is not a configured lane"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("queue: escalation_lane '", o.escalation_lane,
+                     "' is not a configured lane"));
   }
   HW_RETURN_IF_ERROR(ValidatePriorityPolicy(o.priority));
   if (o.lease_duration <= absl::ZeroDuration() ||
       o.lease_duration == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError("queue: lease_duration must be finite and > 0");
+    return absl::InvalidArgumentError(
+        "queue: lease_duration must be finite and > 0");
   }
   if (o.skip_exclusion < absl::ZeroDuration() ||
       o.skip_exclusion == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError("queue: skip_exclusion must be finite and >= 0");
+    return absl::InvalidArgumentError(
+        "queue: skip_exclusion must be finite and >= 0");
   }
   if (o.max_lease_items < 1 || o.max_lease_items > 10000) {
     return absl::InvalidArgumentError(absl::StrCat(
         "queue: max_lease_items is ", o.max_lease_items, ", want 1..10000"));
   }
   if (o.max_enqueue_batch < 1 || o.max_enqueue_batch > 100000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "queue: max_enqueue_batch is ", o.max_enqueue_batch, ", want 1..100000"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("queue: max_enqueue_batch is ", o.max_enqueue_batch,
+                     ", want 1..100000"));
   }
   if (o.max_expiries_per_call < 1) {
-    return absl::InvalidArgumentError("queue: max_expiries_per_call must be >= 1");
+    return absl::InvalidArgumentError(
+        "queue: max_expiries_per_call must be >= 1");
   }
   const WelfareOptions& w = o.welfare;
   if (w.max_items_per_hour < 0 || w.max_items_per_shift < 0 ||
       w.break_after_items < 0) {
-    return absl::InvalidArgumentError("queue: welfare limits must be >= 0 (0: no limit)");
-  }
-  if (w.shift_length <= absl::ZeroDuration() || w.shift_length > absl::Hours(24 * 7) ||
-      w.break_length <= absl::ZeroDuration() || w.break_length > absl::Hours(24)) {
     return absl::InvalidArgumentError(
-        "queue: welfare shift_length must be in (0, 7 days] and break_length in "
+        "queue: welfare limits must be >= 0 (0: no limit)");
+  }
+  if (w.shift_length <= absl::ZeroDuration() ||
+      w.shift_length > absl::Hours(24 * 7) ||
+      w.break_length <= absl::ZeroDuration() ||
+      w.break_length > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "queue: welfare shift_length must be in (0, 7 days] and break_length "
+        "in "
         "(0, 24 hours]");
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateModerator(absl::string_view moderator) {
-  if (moderator.empty()) return absl::InvalidArgumentError("queue: empty moderator id");
-  if (moderator.size() > kMaxIdBytes || moderator.find('\0') != moderator.npos) {
+  if (moderator.empty())
+    return absl::InvalidArgumentError("queue: empty moderator id");
+  if (moderator.size() > kMaxIdBytes ||
+      moderator.find('\0') != moderator.npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         "queue: moderator id must be 1..", kMaxIdBytes, " bytes without NUL"));
   }
   if (moderator == kSystemActor) {
-    return absl::InvalidArgumentError("queue: moderator id 'system' is reserved");
+    return absl::InvalidArgumentError(
+        "queue: moderator id 'system' is reserved");
   }
   return absl::OkStatus();
 }
@@ -161,16 +177,14 @@ struct Candidate {
 class ReviewQueue::Impl {
  public:
   Impl(const QueueOptions& options, Clock* clock)
-      : options_(options),
-        clock_(clock),
-        gate_([this] { return SyncWal(); }),
-        scheduler_(SchedulerLanes(options)) {
+      : options_(options), clock_(clock), scheduler_(SchedulerLanes(options)) {
     for (int i = 0; i < static_cast<int>(options_.lanes.size()); ++i) {
       lane_index_[options_.lanes[i].name] = i;
       ready_hint_.push_back(internal::LanePrefix(options_.lanes[i].name));
       std::array<std::string, kPriorityClassCount> due;
       for (int c = 0; c < kPriorityClassCount; ++c) {
-        due[c] = internal::DuePrefix(options_.lanes[i].name, static_cast<PriorityClass>(c));
+        due[c] = internal::DuePrefix(options_.lanes[i].name,
+                                     static_cast<PriorityClass>(c));
       }
       due_hint_.push_back(std::move(due));
     }
@@ -179,10 +193,13 @@ class ReviewQueue::Impl {
 
   ~Impl() {
     if (db_ == nullptr) return;
+    gate_.reset();  // syncs what is left; must not outlive db_
     for (rocksdb::ColumnFamilyHandle* h : cf_) {
-      if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+      if (h != nullptr)
+        db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
-    db_->FlushWAL(true).PermitUncheckedError();  // acknowledged writes already were
+    db_->FlushWAL(true)
+        .PermitUncheckedError();  // acknowledged writes already were
     db_->Close().PermitUncheckedError();
   }
 
@@ -190,13 +207,14 @@ class ReviewQueue::Impl {
 
   absl::StatusOr<std::vector<EnqueueResult>> EnqueueBatch(
       absl::Span<const EnqueueRequest> requests);
-  absl::StatusOr<std::vector<LeasedItem>> Lease(absl::string_view moderator,
-                                                int max_items,
-                                                absl::Span<const std::string> lanes);
+  absl::StatusOr<std::vector<LeasedItem>> Lease(
+      absl::string_view moderator, int max_items,
+      absl::Span<const std::string> lanes);
   absl::StatusOr<absl::Time> ExtendLease(absl::string_view moderator,
                                          const LeaseRef& lease);
   absl::Status Release(absl::string_view moderator, const LeaseRef& lease);
-  absl::StatusOr<Decision> Decide(absl::string_view moderator, const LeaseRef& lease,
+  absl::StatusOr<Decision> Decide(absl::string_view moderator,
+                                  const LeaseRef& lease,
                                   const DecisionRequest& request);
   absl::Status RecordReveal(absl::string_view moderator, uint64_t item_id,
                             absl::string_view reason);
@@ -207,7 +225,8 @@ class ReviewQueue::Impl {
   absl::StatusOr<std::string> GetPreview(uint64_t item_id) const;
   absl::StatusOr<QueueStats> Stats() const;
   absl::StatusOr<WelfareStatus> Welfare(absl::string_view moderator) const;
-  absl::StatusOr<std::vector<AuditEntry>> ReadAudit(uint64_t from, int max_entries) const;
+  absl::StatusOr<std::vector<AuditEntry>> ReadAudit(uint64_t from,
+                                                    int max_entries) const;
   absl::StatusOr<AuditHead> VerifyAudit() const;
 
  private:
@@ -218,7 +237,8 @@ class ReviewQueue::Impl {
     std::vector<AuditEntry> audit;
     absl::flat_hash_map<std::string, int64_t> counter_deltas;
     std::vector<std::pair<int, std::string>> ready_inserted;  // lane, key
-    std::vector<std::tuple<int, int, std::string>> due_inserted;  // lane, class, key
+    std::vector<std::tuple<int, int, std::string>>
+        due_inserted;  // lane, class, key
     std::vector<std::string> leases_inserted;
     uint64_t next_item_id = 0;   // 0: unchanged
     uint64_t next_lease_id = 0;  // 0: unchanged
@@ -227,7 +247,8 @@ class ReviewQueue::Impl {
   static std::vector<internal::LaneScheduler::Lane> SchedulerLanes(
       const QueueOptions& options) {
     std::vector<internal::LaneScheduler::Lane> lanes;
-    for (const LaneOptions& l : options.lanes) lanes.push_back({l.weight, l.served_first});
+    for (const LaneOptions& l : options.lanes)
+      lanes.push_back({l.weight, l.served_first});
     return lanes;
   }
 
@@ -236,12 +257,13 @@ class ReviewQueue::Impl {
   // Writes RocksDB's WAL buffer to the file, and fsyncs it unless
   // sync_writes is off.
   absl::Status SyncWal() {
-    return FromRocksDb(db_->FlushWAL(options_.sync_writes), "queue", "write WAL");
+    return FromRocksDb(db_->FlushWAL(options_.sync_writes), "queue",
+                       "write WAL");
   }
 
   absl::Status Durable(uint64_t ticket) {
     if (ticket == 0) return absl::OkStatus();
-    return gate_.WaitDurable(ticket);
+    return gate_->WaitDurable(ticket);
   }
 
   absl::StatusOr<uint64_t> Commit(Txn& txn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -249,14 +271,15 @@ class ReviewQueue::Impl {
   absl::StatusOr<std::optional<std::string>> Get(
       Cf c, absl::string_view key,
       const rocksdb::Snapshot* snapshot = nullptr) const;
-  absl::StatusOr<StoredItem> LoadItem(uint64_t item_id,
-                                      const rocksdb::Snapshot* snapshot = nullptr) const;
+  absl::StatusOr<StoredItem> LoadItem(
+      uint64_t item_id, const rocksdb::Snapshot* snapshot = nullptr) const;
   absl::StatusOr<internal::ModeratorState> LoadModeratorState(
       absl::string_view moderator) const;
-  absl::StatusOr<std::vector<absl::Time>> LoadExposures(absl::string_view moderator,
-                                                        absl::Time now) const;
+  absl::StatusOr<std::vector<absl::Time>> LoadExposures(
+      absl::string_view moderator, absl::Time now) const;
 
-  absl::Status CheckLiveLease(const ReviewItem& item, absl::string_view moderator,
+  absl::Status CheckLiveLease(const ReviewItem& item,
+                              absl::string_view moderator,
                               const LeaseRef& lease, absl::Time now) const;
 
   // Puts the item's `ready` and `due` keys (it must be waiting).
@@ -265,33 +288,37 @@ class ReviewQueue::Impl {
   // Returns a leased item to its lane, undoing the lease's keys and counts.
   void ReturnToLane(StoredItem& s, Txn& txn) const;
   void PutItem(const StoredItem& s, Txn& txn) const;
-  void AddAudit(Txn& txn, absl::Time now, absl::string_view actor, AuditEvent event,
-                uint64_t item_id, std::string details) const;
+  void AddAudit(Txn& txn, absl::Time now, absl::string_view actor,
+                AuditEvent event, uint64_t item_id, std::string details) const;
 
   // Returns expired leases (up to `limit`) in one commit; its ticket, or 0.
-  absl::StatusOr<uint64_t> ReclaimExpired(absl::Time now, int limit, int* reclaimed)
+  absl::StatusOr<uint64_t> ReclaimExpired(absl::Time now, int limit,
+                                          int* reclaimed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // The best waiting item of a lane for `moderator`, or nullopt.
   absl::StatusOr<std::optional<Candidate>> FindEligible(
       int lane, absl::string_view moderator, absl::Time now,
-      const absl::flat_hash_set<uint64_t>& chosen) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      const absl::flat_hash_set<uint64_t>& chosen)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   int64_t WaitingInLane(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  int64_t Counter(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  int64_t Counter(absl::string_view name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = state_.counters.find(name);
     return it == state_.counters.end() ? 0 : it->second;
   }
 
   ItemState WaitingStateFor(absl::string_view lane) const {
-    return lane == options_.escalation_lane ? ItemState::kEscalated : ItemState::kQueued;
+    return lane == options_.escalation_lane ? ItemState::kEscalated
+                                            : ItemState::kQueued;
   }
 
   const QueueOptions options_;
   Clock* const clock_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, internal::kCfCount> cf_{};
-  internal::SyncGate gate_;
+  std::unique_ptr<internal::SyncGate> gate_;  // set once db_ is open
   absl::flat_hash_map<std::string, int> lane_index_;
   int escalation_index_ = 0;
 
@@ -305,7 +332,8 @@ class ReviewQueue::Impl {
   // from the hint skips them. Inserts lower a hint; finding the first live
   // key raises it.
   std::vector<std::string> ready_hint_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::array<std::string, kPriorityClassCount>> due_hint_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::array<std::string, kPriorityClassCount>> due_hint_
+      ABSL_GUARDED_BY(mu_);
   std::string lease_hint_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -353,7 +381,8 @@ absl::Status ReviewQueue::Impl::OpenDb() {
       cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
       cf_options.table_properties_collector_factories.push_back(on_deletion);
     } else {
-      cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(point_table));
+      cf_options.table_factory.reset(
+          rocksdb::NewBlockBasedTableFactory(point_table));
     }
     descriptors.emplace_back(internal::kCfNames[c], cf_options);
   }
@@ -361,9 +390,11 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status s =
       rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &raw);
-  if (!s.ok()) return FromRocksDb(s, "queue", absl::StrCat("open ", options_.path));
+  if (!s.ok())
+    return FromRocksDb(s, "queue", absl::StrCat("open ", options_.path));
   db_.reset(raw);
   for (int c = 0; c < internal::kCfCount; ++c) cf_[c] = handles[c];
+  gate_ = std::make_unique<internal::SyncGate>([this] { return SyncWal(); });
 
   absl::MutexLock lock(&mu_);
   HW_ASSIGN_OR_RETURN(auto state, Get(internal::kMetaCf, internal::kStateKey));
@@ -374,7 +405,8 @@ absl::Status ReviewQueue::Impl::OpenDb() {
         db_->NewIterator(rocksdb::ReadOptions(), cf(internal::kItemsCf)));
     it->SeekToFirst();
     if (it->Valid()) {
-      return absl::DataLossError("queue: items exist but the queue state record is missing");
+      return absl::DataLossError(
+          "queue: items exist but the queue state record is missing");
     }
     HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read items"));
   }
@@ -383,9 +415,10 @@ absl::Status ReviewQueue::Impl::OpenDb() {
     const absl::string_view rest = absl::string_view(name).substr(8);
     const absl::string_view lane = rest.substr(0, rest.rfind('/'));
     if (!lane_index_.contains(lane)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "queue: lane '", lane, "' has ", value,
-          " waiting items but is not configured; add it back to options.lanes"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("queue: lane '", lane, "' has ", value,
+                       " waiting items but is not configured; add it back to "
+                       "options.lanes"));
     }
   }
   lease_hint_.clear();
@@ -402,14 +435,18 @@ absl::StatusOr<std::optional<std::string>> ReviewQueue::Impl::Get(
   std::string value;
   const rocksdb::Status s = db_->Get(ro, cf(c), Sl(key), &value);
   if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocksDb(s, "queue", absl::StrCat("read ", internal::kCfNames[c]));
+  if (!s.ok())
+    return FromRocksDb(s, "queue",
+                       absl::StrCat("read ", internal::kCfNames[c]));
   return std::optional<std::string>(std::move(value));
 }
 
 absl::StatusOr<StoredItem> ReviewQueue::Impl::LoadItem(
     uint64_t item_id, const rocksdb::Snapshot* snapshot) const {
-  HW_ASSIGN_OR_RETURN(auto bytes, Get(internal::kItemsCf, internal::U64Key(item_id), snapshot));
-  if (!bytes) return absl::NotFoundError(absl::StrCat("queue: no item ", item_id));
+  HW_ASSIGN_OR_RETURN(
+      auto bytes, Get(internal::kItemsCf, internal::U64Key(item_id), snapshot));
+  if (!bytes)
+    return absl::NotFoundError(absl::StrCat("queue: no item ", item_id));
   StoredItem s;
   HW_RETURN_IF_ERROR(internal::DecodeItem(*bytes, &s));
   return s;
@@ -428,11 +465,13 @@ absl::StatusOr<std::vector<absl::Time>> ReviewQueue::Impl::LoadExposures(
   std::vector<absl::Time> times;
   const WelfareOptions& w = options_.welfare;
   if (w.max_items_per_hour == 0 && w.max_items_per_shift == 0) return times;
-  const std::string end = internal::PrefixEnd(internal::ModeratorPrefix(moderator));
+  const std::string end =
+      internal::PrefixEnd(internal::ModeratorPrefix(moderator));
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kExposureCf)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(ro, cf(internal::kExposureCf)));
   for (it->Seek(internal::ModeratorEventKey(
            moderator, now - internal::WelfareWindow(w), 0));
        it->Valid(); it->Next()) {
@@ -452,11 +491,13 @@ void ReviewQueue::Impl::PutIndexes(const StoredItem& s, Txn& txn) const {
   const int lane = lane_index_.at(it.lane);
   const std::string value = internal::EncodeExclusions(s.exclusions);
   std::string ready = internal::ReadyKey(it.lane, s.virtual_enqueue, it.id);
-  std::string due = internal::DueKey(it.lane, it.priority_class, it.sla_deadline, it.id);
+  std::string due =
+      internal::DueKey(it.lane, it.priority_class, it.sla_deadline, it.id);
   txn.batch.Put(cf(internal::kReadyCf), ready, value);
   txn.batch.Put(cf(internal::kDueCf), due, value);
   txn.ready_inserted.emplace_back(lane, std::move(ready));
-  txn.due_inserted.emplace_back(lane, static_cast<int>(it.priority_class), std::move(due));
+  txn.due_inserted.emplace_back(lane, static_cast<int>(it.priority_class),
+                                std::move(due));
   txn.counter_deltas[internal::WaitingCounter(it.lane, it.priority_class)] += 1;
 }
 
@@ -464,8 +505,9 @@ void ReviewQueue::Impl::DeleteIndexes(const StoredItem& s, Txn& txn) const {
   const ReviewItem& it = s.item;
   txn.batch.Delete(cf(internal::kReadyCf),
                    internal::ReadyKey(it.lane, s.virtual_enqueue, it.id));
-  txn.batch.Delete(cf(internal::kDueCf),
-                   internal::DueKey(it.lane, it.priority_class, it.sla_deadline, it.id));
+  txn.batch.Delete(
+      cf(internal::kDueCf),
+      internal::DueKey(it.lane, it.priority_class, it.sla_deadline, it.id));
   txn.counter_deltas[internal::WaitingCounter(it.lane, it.priority_class)] -= 1;
 }
 
@@ -479,9 +521,9 @@ void ReviewQueue::Impl::ReturnToLane(StoredItem& s, Txn& txn) const {
   PutIndexes(s, txn);
 }
 
-void ReviewQueue::Impl::AddAudit(Txn& txn, absl::Time now, absl::string_view actor,
-                                 AuditEvent event, uint64_t item_id,
-                                 std::string details) const {
+void ReviewQueue::Impl::AddAudit(Txn& txn, absl::Time now,
+                                 absl::string_view actor, AuditEvent event,
+                                 uint64_t item_id, std::string details) const {
   AuditEntry e;
   e.time = now;
   e.actor = std::string(actor);
@@ -523,7 +565,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::Commit(Txn& txn) {
   for (std::string& key : txn.leases_inserted) {
     if (key < lease_hint_) lease_hint_ = std::move(key);
   }
-  return gate_.Written();
+  return gate_->Written();
 }
 
 absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
@@ -543,14 +585,14 @@ absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
         item.state == ItemState::kLeased ? " under another lease" : "", ")"));
   }
   if (item.lease_holder != moderator) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "queue: lease ", lease.lease_id, " on item ", item.id,
-        " is held by another moderator"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("queue: lease ", lease.lease_id, " on item ", item.id,
+                     " is held by another moderator"));
   }
   if (now >= item.lease_expires) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "queue: lease ", lease.lease_id, " on item ", item.id, " expired at ",
-        TimeText(item.lease_expires)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("queue: lease ", lease.lease_id, " on item ", item.id,
+                     " expired at ", TimeText(item.lease_expires)));
   }
   return absl::OkStatus();
 }
@@ -560,16 +602,18 @@ absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
 
 absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
     absl::Span<const EnqueueRequest> requests) {
-  if (requests.empty()) return absl::InvalidArgumentError("queue: empty enqueue batch");
+  if (requests.empty())
+    return absl::InvalidArgumentError("queue: empty enqueue batch");
   if (requests.size() > static_cast<size_t>(options_.max_enqueue_batch)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("queue: enqueue batch of ", requests.size(),
-                     " items exceeds max_enqueue_batch ", options_.max_enqueue_batch));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue: enqueue batch of ", requests.size(),
+        " items exceeds max_enqueue_batch ", options_.max_enqueue_batch));
   }
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnqueueRequest& r = requests[i];
-    const std::string where =
-        requests.size() > 1 ? absl::StrCat(" (request ", i, ")") : std::string();
+    const std::string where = requests.size() > 1
+                                  ? absl::StrCat(" (request ", i, ")")
+                                  : std::string();
     if (r.content_id.empty() || r.content_id.size() > kMaxIdBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
           "queue: content_id must be 1..", kMaxIdBytes, " bytes", where));
@@ -579,26 +623,32 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
           absl::StrCat("queue: unknown lane '", r.lane, "'", where));
     }
     if (static_cast<int>(r.kind) < 0 || static_cast<int>(r.kind) > 2) {
-      return absl::InvalidArgumentError(absl::StrCat("queue: bad item kind", where));
+      return absl::InvalidArgumentError(
+          absl::StrCat("queue: bad item kind", where));
     }
-    if (!std::isfinite(r.priority_boost) || !std::isfinite(r.context.classifier_score) ||
+    if (!std::isfinite(r.priority_boost) ||
+        !std::isfinite(r.context.classifier_score) ||
         r.context.classifier_score > 1) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "queue: priority_boost must be finite and classifier_score at most 1", where));
+          "queue: priority_boost must be finite and classifier_score at most 1",
+          where));
     }
     for (const MatchEvidence& m : r.matches) {
-      if (m.distance < 0 || m.auto_report_distance < 0 || m.review_distance < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("queue: negative match distance for bank '", m.bank, "'", where));
+      if (m.distance < 0 || m.auto_report_distance < 0 ||
+          m.review_distance < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "queue: negative match distance for bank '", m.bank, "'", where));
       }
     }
     if (r.category.size() > kMaxTextBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("queue: category too long", where));
+      return absl::InvalidArgumentError(
+          absl::StrCat("queue: category too long", where));
     }
     if (r.preview.size() > options_.max_preview_bytes) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "queue: preview of ", r.preview.size(), " bytes exceeds max_preview_bytes ",
-          options_.max_preview_bytes, where));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("queue: preview of ", r.preview.size(),
+                       " bytes exceeds max_preview_bytes ",
+                       options_.max_preview_bytes, where));
     }
   }
 
@@ -616,9 +666,11 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
         results[i] = {it->second, false};
         continue;
       }
-      HW_ASSIGN_OR_RETURN(auto existing, Get(internal::kContentCf, r.content_id));
+      HW_ASSIGN_OR_RETURN(auto existing,
+                          Get(internal::kContentCf, r.content_id));
       if (existing) {
-        if (existing->size() != 8) return absl::DataLossError("queue: malformed content index");
+        if (existing->size() != 8)
+          return absl::DataLossError("queue: malformed content index");
         results[i] = {internal::ParseU64Key(*existing), false};
         in_batch[r.content_id] = results[i].item_id;
         continue;
@@ -643,7 +695,8 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
       it.lane_time = now;
       std::vector<PriorityMatch> matches;
       for (const MatchEvidence& m : r.matches) {
-        matches.push_back({m.distance, m.auto_report_distance, m.review_distance});
+        matches.push_back(
+            {m.distance, m.auto_report_distance, m.review_distance});
       }
       const PriorityScore score = ScorePriority(
           options_.priority,
@@ -655,26 +708,31 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
                         .priority_boost = r.priority_boost});
       it.base_priority = score.base;
       it.priority_class = score.priority_class;
-      it.sla_deadline =
-          now + options_.lanes[lane_index_.at(r.lane)].sla[static_cast<int>(score.priority_class)];
+      it.sla_deadline = now + options_.lanes[lane_index_.at(r.lane)]
+                                  .sla[static_cast<int>(score.priority_class)];
       it.state = WaitingStateFor(r.lane);
-      s.virtual_enqueue = VirtualEnqueueTime(options_.priority, score.base, now);
+      s.virtual_enqueue =
+          VirtualEnqueueTime(options_.priority, score.base, now);
       const std::string details = absl::StrCat(
-          "content=", r.content_id, " lane=", r.lane, " kind=", ItemKindName(r.kind),
-          " base=", absl::SixDigits(score.base),
+          "content=", r.content_id, " lane=", r.lane,
+          " kind=", ItemKindName(r.kind), " base=", absl::SixDigits(score.base),
           " class=", PriorityClassName(score.priority_class));
-      it.history.push_back({now, std::string(kSystemActor), "enqueue", 0, details});
+      it.history.push_back(
+          {now, std::string(kSystemActor), "enqueue", 0, details});
 
       PutItem(s, txn);
-      txn.batch.Put(cf(internal::kContentCf), Sl(r.content_id), internal::U64Key(id));
+      txn.batch.Put(cf(internal::kContentCf), Sl(r.content_id),
+                    internal::U64Key(id));
       if (it.has_preview) {
-        txn.batch.Put(cf(internal::kPreviewsCf), internal::U64Key(id), r.preview);
+        txn.batch.Put(cf(internal::kPreviewsCf), internal::U64Key(id),
+                      r.preview);
       }
       PutIndexes(s, txn);
       txn.counter_deltas[internal::kItemsCounter] += 1;
       AddAudit(txn, now, kSystemActor, AuditEvent::kEnqueue, id, details);
     }
-    if (next_id == state_.next_item_id) return results;  // all existed: nothing to write
+    if (next_id == state_.next_item_id)
+      return results;  // all existed: nothing to write
     txn.next_item_id = next_id;
     HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
   }
@@ -709,12 +767,15 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindEligible(
     // The hint is at or below the class's first key, so a hint deadline
     // after `now` means nothing in the class is overdue: no seek needed.
     const std::string& hint = due_hint_[lane][c];
-    if (hint.size() == name.size() + 2 + 16 && internal::KeyTailTime(hint) > now) continue;
+    if (hint.size() == name.size() + 2 + 16 &&
+        internal::KeyTailTime(hint) > now)
+      continue;
     const std::string end = internal::PrefixEnd(internal::DuePrefix(name, pc));
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kDueCf)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(ro, cf(internal::kDueCf)));
     bool first = true;
     for (it->Seek(due_hint_[lane][c]); it->Valid(); it->Next()) {
       const absl::string_view key = View(it->key());
@@ -742,7 +803,8 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindEligible(
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kReadyCf)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(ro, cf(internal::kReadyCf)));
   bool first = true;
   for (it->Seek(ready_hint_[lane]); it->Valid(); it->Next()) {
     const absl::string_view key = View(it->key());
@@ -761,7 +823,8 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindEligible(
   return std::nullopt;
 }
 
-absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now, int limit,
+absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now,
+                                                           int limit,
                                                            int* reclaimed) {
   *reclaimed = 0;
   if (Counter(internal::kLeasedCounter) == 0) return 0;
@@ -770,7 +833,8 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now, int l
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kLeasesCf)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(ro, cf(internal::kLeasesCf)));
   Txn txn;
   bool first = true;
   for (it->Seek(lease_hint_); it->Valid() && *reclaimed < limit; it->Next()) {
@@ -783,9 +847,9 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now, int l
     HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(id));
     if (s.item.state != ItemState::kLeased ||
         s.item.lease_expires != internal::KeyTailTime(key)) {
-      return absl::InternalError(absl::StrCat(
-          "queue: lease index names item ", id, " which is ",
-          ItemStateName(s.item.state)));
+      return absl::InternalError(absl::StrCat("queue: lease index names item ",
+                                              id, " which is ",
+                                              ItemStateName(s.item.state)));
     }
     const std::string holder = s.item.lease_holder;
     const std::string details =
@@ -799,8 +863,17 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now, int l
     ++*reclaimed;
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read lease index"));
-  if (*reclaimed == 0) return 0;
-  return Commit(txn);
+  // Every key below `end` is now dead or deleted by this batch; without
+  // this, leases decided in time would leave tombstones the next seek from
+  // an old hint must step over.
+  const bool exhausted = !it->Valid();
+  if (*reclaimed == 0) {
+    if (exhausted) lease_hint_ = end;
+    return 0;
+  }
+  HW_ASSIGN_OR_RETURN(uint64_t ticket, Commit(txn));
+  if (exhausted) lease_hint_ = end;
+  return ticket;
 }
 
 absl::StatusOr<int> ReviewQueue::Impl::ExpireLeases() {
@@ -810,8 +883,9 @@ absl::StatusOr<int> ReviewQueue::Impl::ExpireLeases() {
     int n = 0;
     {
       absl::MutexLock lock(&mu_);
-      HW_ASSIGN_OR_RETURN(uint64_t t,
-                          ReclaimExpired(clock_->Now(), options_.max_expiries_per_call, &n));
+      HW_ASSIGN_OR_RETURN(
+          uint64_t t,
+          ReclaimExpired(clock_->Now(), options_.max_expiries_per_call, &n));
       if (t != 0) ticket = t;
     }
     total += n;
@@ -822,17 +896,20 @@ absl::StatusOr<int> ReviewQueue::Impl::ExpireLeases() {
 }
 
 absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
-    absl::string_view moderator, int max_items, absl::Span<const std::string> lanes) {
+    absl::string_view moderator, int max_items,
+    absl::Span<const std::string> lanes) {
   HW_RETURN_IF_ERROR(ValidateModerator(moderator));
   if (max_items < 1 || max_items > options_.max_lease_items) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "queue: max_items is ", max_items, ", want 1..", options_.max_lease_items));
+    return absl::InvalidArgumentError(absl::StrCat("queue: max_items is ",
+                                                   max_items, ", want 1..",
+                                                   options_.max_lease_items));
   }
   std::vector<bool> allowed(options_.lanes.size(), lanes.empty());
   for (const std::string& lane : lanes) {
     auto it = lane_index_.find(lane);
     if (it == lane_index_.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("queue: unknown lane '", lane, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("queue: unknown lane '", lane, "'"));
     }
     allowed[it->second] = true;
   }
@@ -844,22 +921,27 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     int reclaimed = 0;
-    HW_ASSIGN_OR_RETURN(ticket,
-                        ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
+    HW_ASSIGN_OR_RETURN(
+        ticket,
+        ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
 
-    HW_ASSIGN_OR_RETURN(internal::ModeratorState state, LoadModeratorState(moderator));
-    HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures, LoadExposures(moderator, now));
+    HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                        LoadModeratorState(moderator));
+    HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
+                        LoadExposures(moderator, now));
     const internal::WelfareVerdict verdict =
         internal::EvaluateWelfare(options_.welfare, now, state, exposures);
     if (verdict.allowed == 0) {
       refusal = absl::ResourceExhaustedError(absl::StrCat(
           "queue: moderator '", moderator, "' reached an exposure limit (",
-          verdict.reason, "); take a break until ", TimeText(verdict.break_until)));
+          verdict.reason, "); take a break until ",
+          TimeText(verdict.break_until)));
     } else {
       const int want = std::min(max_items, verdict.allowed);
       absl::flat_hash_set<uint64_t> chosen;
       std::vector<std::pair<Candidate, int>> picks;
-      std::vector<std::optional<std::optional<Candidate>>> cache(options_.lanes.size());
+      std::vector<std::optional<std::optional<Candidate>>> cache(
+          options_.lanes.size());
       absl::Status find_status;
       while (static_cast<int>(picks.size()) < want) {
         const int lane = scheduler_.Pick([&](int i) {
@@ -889,45 +971,50 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
                                     options_.welfare.max_items_per_shift > 0;
         for (const auto& [c, lane] : picks) {
           HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(c.item_id));
-          if (!IsWaiting(s.item.state) || s.item.lane != options_.lanes[lane].name) {
+          if (!IsWaiting(s.item.state) ||
+              s.item.lane != options_.lanes[lane].name) {
             return absl::InternalError(absl::StrCat(
                 "queue: index names item ", c.item_id, " which is ",
                 ItemStateName(s.item.state), " in lane ", s.item.lane));
           }
           DeleteIndexes(s, txn);
-          std::erase_if(s.exclusions,
-                        [&](const internal::Exclusion& x) { return x.until <= now; });
+          std::erase_if(s.exclusions, [&](const internal::Exclusion& x) {
+            return x.until <= now;
+          });
           ReviewItem& it = s.item;
           it.state = ItemState::kLeased;
           it.lease_holder = std::string(moderator);
           it.lease_id = lease_id++;
           it.lease_expires = expires;
-          const std::string details =
-              absl::StrCat("lease=", it.lease_id, " lane=", it.lane,
-                           " expires=", TimeText(expires),
-                           c.overdue ? " overdue=1" : "");
-          it.history.push_back({now, std::string(moderator), "lease", it.lease_id, details});
+          const std::string details = absl::StrCat(
+              "lease=", it.lease_id, " lane=", it.lane,
+              " expires=", TimeText(expires), c.overdue ? " overdue=1" : "");
+          it.history.push_back(
+              {now, std::string(moderator), "lease", it.lease_id, details});
           PutItem(s, txn);
           std::string lease_key = internal::LeaseKey(expires, it.id);
-          txn.batch.Put(cf(internal::kLeasesCf), lease_key, internal::U64Key(it.lease_id));
+          txn.batch.Put(cf(internal::kLeasesCf), lease_key,
+                        internal::U64Key(it.lease_id));
           txn.leases_inserted.push_back(std::move(lease_key));
           txn.counter_deltas[internal::kLeasedCounter] += 1;
           if (track_exposure) {
             txn.batch.Put(cf(internal::kExposureCf),
-                          internal::ModeratorEventKey(moderator, now, it.id), "");
+                          internal::ModeratorEventKey(moderator, now, it.id),
+                          "");
           }
           AddAudit(txn, now, moderator, AuditEvent::kLease, it.id, details);
           LeasedItem leased;
           leased.lease = {it.id, it.lease_id};
           leased.expires = expires;
-          leased.effective_priority =
-              EffectivePriority(options_.priority, it.base_priority, now - it.lane_time);
+          leased.effective_priority = EffectivePriority(
+              options_.priority, it.base_priority, now - it.lane_time);
           leased.overdue = c.overdue;
           leased.item = std::move(s.item);
           out.push_back(std::move(leased));
         }
         txn.next_lease_id = lease_id;
-        state.consecutive = verdict.consecutive + static_cast<int64_t>(picks.size());
+        state.consecutive =
+            verdict.consecutive + static_cast<int64_t>(picks.size());
         state.last_activity = now;
         if (now - state.last_prune >= absl::Hours(1)) {
           // Exposure and decision keys older than any window: drop them.
@@ -935,7 +1022,8 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
           txn.batch.DeleteRange(
               cf(internal::kExposureCf), prefix,
               internal::ModeratorEventKey(
-                  moderator, now - internal::WelfareWindow(options_.welfare), 0));
+                  moderator, now - internal::WelfareWindow(options_.welfare),
+                  0));
           txn.batch.DeleteRange(
               cf(internal::kDecisionsCf), prefix,
               internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
@@ -955,8 +1043,8 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
 // ---------------------------------------------------------------------------
 // Decisions and other lease operations.
 
-absl::StatusOr<absl::Time> ReviewQueue::Impl::ExtendLease(absl::string_view moderator,
-                                                          const LeaseRef& lease) {
+absl::StatusOr<absl::Time> ReviewQueue::Impl::ExtendLease(
+    absl::string_view moderator, const LeaseRef& lease) {
   HW_RETURN_IF_ERROR(ValidateModerator(moderator));
   uint64_t ticket = 0;
   absl::Time expires;
@@ -971,11 +1059,13 @@ absl::StatusOr<absl::Time> ReviewQueue::Impl::ExtendLease(absl::string_view mode
     expires = now + options_.lease_duration;
     s.item.lease_expires = expires;
     std::string key = internal::LeaseKey(expires, s.item.id);
-    txn.batch.Put(cf(internal::kLeasesCf), key, internal::U64Key(lease.lease_id));
+    txn.batch.Put(cf(internal::kLeasesCf), key,
+                  internal::U64Key(lease.lease_id));
     txn.leases_inserted.push_back(std::move(key));
     const std::string details =
         absl::StrCat("lease=", lease.lease_id, " expires=", TimeText(expires));
-    s.item.history.push_back({now, std::string(moderator), "extend", lease.lease_id, details});
+    s.item.history.push_back(
+        {now, std::string(moderator), "extend", lease.lease_id, details});
     PutItem(s, txn);
     AddAudit(txn, now, moderator, AuditEvent::kExtend, s.item.id, details);
     HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
@@ -996,7 +1086,8 @@ absl::Status ReviewQueue::Impl::Release(absl::string_view moderator,
     Txn txn;
     ReturnToLane(s, txn);
     const std::string details = absl::StrCat("lease=", lease.lease_id);
-    s.item.history.push_back({now, std::string(moderator), "release", lease.lease_id, details});
+    s.item.history.push_back(
+        {now, std::string(moderator), "release", lease.lease_id, details});
     PutItem(s, txn);
     AddAudit(txn, now, moderator, AuditEvent::kRelease, s.item.id, details);
     HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
@@ -1004,18 +1095,20 @@ absl::Status ReviewQueue::Impl::Release(absl::string_view moderator,
   return Durable(ticket);
 }
 
-absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
-                                                   const LeaseRef& lease,
-                                                   const DecisionRequest& request) {
+absl::StatusOr<Decision> ReviewQueue::Impl::Decide(
+    absl::string_view moderator, const LeaseRef& lease,
+    const DecisionRequest& request) {
   HW_RETURN_IF_ERROR(ValidateModerator(moderator));
   const int kind = static_cast<int>(request.kind);
-  if (kind < 0 || kind > 3) return absl::InvalidArgumentError("queue: bad decision kind");
+  if (kind < 0 || kind > 3)
+    return absl::InvalidArgumentError("queue: bad decision kind");
   if (request.kind == DecisionKind::kConfirm && request.category.empty()) {
     return absl::InvalidArgumentError("queue: confirm needs a category");
   }
-  if (request.category.size() > kMaxTextBytes || request.note.size() > kMaxTextBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("queue: category and note are limited to ", kMaxTextBytes, " bytes"));
+  if (request.category.size() > kMaxTextBytes ||
+      request.note.size() > kMaxTextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue: category and note are limited to ", kMaxTextBytes, " bytes"));
   }
   uint64_t ticket = 0;
   Decision decision;
@@ -1024,11 +1117,13 @@ absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
     const absl::Time now = clock_->Now();
     HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(lease.item_id));
     HW_RETURN_IF_ERROR(CheckLiveLease(s.item, moderator, lease, now));
-    if (request.kind == DecisionKind::kEscalate && s.item.lane == options_.escalation_lane) {
+    if (request.kind == DecisionKind::kEscalate &&
+        s.item.lane == options_.escalation_lane) {
       return absl::FailedPreconditionError(absl::StrCat(
           "queue: item ", s.item.id, " is already in the escalation lane"));
     }
-    HW_ASSIGN_OR_RETURN(internal::ModeratorState state, LoadModeratorState(moderator));
+    HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                        LoadModeratorState(moderator));
 
     decision.item_id = s.item.id;
     decision.lease_id = lease.lease_id;
@@ -1041,12 +1136,14 @@ absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
     decision.time = now;
 
     Txn txn;
-    std::string details = absl::StrCat("lease=", lease.lease_id,
-                                       " kind=", DecisionKindName(request.kind));
-    if (!decision.category.empty()) absl::StrAppend(&details, " category=", decision.category);
+    std::string details = absl::StrCat(
+        "lease=", lease.lease_id, " kind=", DecisionKindName(request.kind));
+    if (!decision.category.empty())
+      absl::StrAppend(&details, " category=", decision.category);
     if (decision.add_to_allow_list) absl::StrAppend(&details, " allow_list=1");
     ReviewItem& it = s.item;
-    it.history.push_back({now, std::string(moderator), "decision", lease.lease_id, details});
+    it.history.push_back(
+        {now, std::string(moderator), "decision", lease.lease_id, details});
     AddAudit(txn, now, moderator, AuditEvent::kDecision, it.id, details);
     switch (request.kind) {
       case DecisionKind::kConfirm:
@@ -1070,14 +1167,16 @@ absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
         it.lane_time = now;
         it.sla_deadline = now + options_.lanes[escalation_index_]
                                     .sla[static_cast<int>(it.priority_class)];
-        s.virtual_enqueue = VirtualEnqueueTime(options_.priority, it.base_priority, now);
+        s.virtual_enqueue =
+            VirtualEnqueueTime(options_.priority, it.base_priority, now);
         it.state = ItemState::kEscalated;
         it.lease_holder.clear();
         it.lease_expires = absl::InfinitePast();
         s.exclusions.clear();
         PutIndexes(s, txn);
         const std::string esc = absl::StrCat("from=", from, " to=", it.lane);
-        it.history.push_back({now, std::string(moderator), "escalation", lease.lease_id, esc});
+        it.history.push_back(
+            {now, std::string(moderator), "escalation", lease.lease_id, esc});
         AddAudit(txn, now, moderator, AuditEvent::kEscalation, it.id, esc);
         break;
       }
@@ -1086,7 +1185,8 @@ absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
           return x.until <= now || x.moderator == moderator;
         });
         if (options_.skip_exclusion > absl::ZeroDuration()) {
-          s.exclusions.push_back({std::string(moderator), now + options_.skip_exclusion});
+          s.exclusions.push_back(
+              {std::string(moderator), now + options_.skip_exclusion});
         }
         ReturnToLane(s, txn);
         break;
@@ -1105,7 +1205,8 @@ absl::StatusOr<Decision> ReviewQueue::Impl::Decide(absl::string_view moderator,
 }
 
 absl::Status ReviewQueue::Impl::RecordReveal(absl::string_view moderator,
-                                             uint64_t item_id, absl::string_view reason) {
+                                             uint64_t item_id,
+                                             absl::string_view reason) {
   HW_RETURN_IF_ERROR(ValidateModerator(moderator));
   if (reason.size() > kMaxTextBytes) {
     return absl::InvalidArgumentError("queue: reveal reason too long");
@@ -1134,18 +1235,26 @@ absl::StatusOr<ReviewItem> ReviewQueue::Impl::GetItem(uint64_t item_id) const {
   return std::move(s.item);
 }
 
-absl::StatusOr<ReviewItem> ReviewQueue::Impl::FindItem(absl::string_view content_id) const {
+absl::StatusOr<ReviewItem> ReviewQueue::Impl::FindItem(
+    absl::string_view content_id) const {
   HW_ASSIGN_OR_RETURN(auto id, Get(internal::kContentCf, content_id));
-  if (!id) return absl::NotFoundError(absl::StrCat("queue: no item for content '", content_id, "'"));
-  if (id->size() != 8) return absl::DataLossError("queue: malformed content index");
+  if (!id)
+    return absl::NotFoundError(
+        absl::StrCat("queue: no item for content '", content_id, "'"));
+  if (id->size() != 8)
+    return absl::DataLossError("queue: malformed content index");
   return GetItem(internal::ParseU64Key(*id));
 }
 
-absl::StatusOr<std::string> ReviewQueue::Impl::GetPreview(uint64_t item_id) const {
+absl::StatusOr<std::string> ReviewQueue::Impl::GetPreview(
+    uint64_t item_id) const {
   HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(item_id));
   if (!s.item.has_preview) return std::string();
-  HW_ASSIGN_OR_RETURN(auto bytes, Get(internal::kPreviewsCf, internal::U64Key(item_id)));
-  if (!bytes) return absl::DataLossError(absl::StrCat("queue: preview of item ", item_id, " is missing"));
+  HW_ASSIGN_OR_RETURN(auto bytes,
+                      Get(internal::kPreviewsCf, internal::U64Key(item_id)));
+  if (!bytes)
+    return absl::DataLossError(
+        absl::StrCat("queue: preview of item ", item_id, " is missing"));
   return std::move(*bytes);
 }
 
@@ -1177,28 +1286,34 @@ absl::StatusOr<QueueStats> ReviewQueue::Impl::Stats() const {
     for (int c = 0; c < kPriorityClassCount && status.ok(); ++c) {
       LaneClassStats& cs = lane.classes[c];
       cs.priority_class = static_cast<PriorityClass>(c);
-      cs.waiting = counter(internal::WaitingCounter(lane.lane, cs.priority_class));
+      cs.waiting =
+          counter(internal::WaitingCounter(lane.lane, cs.priority_class));
       if (cs.waiting > 0) {
-        const std::string end = internal::PrefixEnd(internal::DuePrefix(lane.lane, cs.priority_class));
+        const std::string end = internal::PrefixEnd(
+            internal::DuePrefix(lane.lane, cs.priority_class));
         rocksdb::Slice upper(end);
         rocksdb::ReadOptions ro;
         ro.iterate_upper_bound = &upper;
         ro.snapshot = snapshot;
-        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kDueCf)));
+        std::unique_ptr<rocksdb::Iterator> it(
+            db_->NewIterator(ro, cf(internal::kDueCf)));
         it->Seek(due_hint[l][c]);
         if (it->Valid()) {
-          auto item = LoadItem(internal::KeyTailItem(View(it->key())), snapshot);
+          auto item =
+              LoadItem(internal::KeyTailItem(View(it->key())), snapshot);
           if (!item.ok()) {
             status = item.status();
             break;
           }
-          cs.oldest_age = std::max(absl::ZeroDuration(), now - item->item.lane_time);
+          cs.oldest_age =
+              std::max(absl::ZeroDuration(), now - item->item.lane_time);
         }
         for (; it->Valid() && internal::KeyTailTime(View(it->key())) <= now;
              it->Next()) {
           ++cs.overdue;
         }
-        if (!it->status().ok()) status = FromRocksDb(it->status(), "queue", "read due index");
+        if (!it->status().ok())
+          status = FromRocksDb(it->status(), "queue", "read due index");
       }
       lane.waiting += cs.waiting;
       lane.overdue += cs.overdue;
@@ -1212,32 +1327,40 @@ absl::StatusOr<QueueStats> ReviewQueue::Impl::Stats() const {
   if (status.ok()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kDecisionsCf)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(ro, cf(internal::kDecisionsCf)));
     it->SeekToFirst();
     while (it->Valid()) {
       const std::string moderator(internal::KeyModerator(View(it->key())));
       ModeratorStats ms;
       ms.moderator = moderator;
-      const std::string next = internal::PrefixEnd(internal::ModeratorPrefix(moderator));
-      for (it->Seek(internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
+      const std::string next =
+          internal::PrefixEnd(internal::ModeratorPrefix(moderator));
+      for (it->Seek(
+               internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
            it->Valid() && View(it->key()) < next; it->Next()) {
-        if (internal::KeyTailTime(View(it->key())) <= now) ++ms.decisions_last_hour;
+        if (internal::KeyTailTime(View(it->key())) <= now)
+          ++ms.decisions_last_hour;
       }
       // The iterator now stands at the next moderator's first key, if any.
       if (ms.decisions_last_hour > 0) stats.moderators.push_back(std::move(ms));
     }
-    if (!it->status().ok()) status = FromRocksDb(it->status(), "queue", "read decisions");
+    if (!it->status().ok())
+      status = FromRocksDb(it->status(), "queue", "read decisions");
   }
   release();
   if (!status.ok()) return status;
   return stats;
 }
 
-absl::StatusOr<WelfareStatus> ReviewQueue::Impl::Welfare(absl::string_view moderator) const {
+absl::StatusOr<WelfareStatus> ReviewQueue::Impl::Welfare(
+    absl::string_view moderator) const {
   HW_RETURN_IF_ERROR(ValidateModerator(moderator));
   const absl::Time now = clock_->Now();
-  HW_ASSIGN_OR_RETURN(internal::ModeratorState state, LoadModeratorState(moderator));
-  HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures, LoadExposures(moderator, now));
+  HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                      LoadModeratorState(moderator));
+  HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
+                      LoadExposures(moderator, now));
   const internal::WelfareVerdict v =
       internal::EvaluateWelfare(options_.welfare, now, state, exposures);
   WelfareStatus out;
@@ -1249,8 +1372,8 @@ absl::StatusOr<WelfareStatus> ReviewQueue::Impl::Welfare(absl::string_view moder
   return out;
 }
 
-absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::Impl::ReadAudit(uint64_t from,
-                                                                     int max_entries) const {
+absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::Impl::ReadAudit(
+    uint64_t from, int max_entries) const {
   if (max_entries < 1 || max_entries > kMaxAuditRead) {
     return absl::InvalidArgumentError(absl::StrCat(
         "queue: max_entries is ", max_entries, ", want 1..", kMaxAuditRead));
@@ -1274,24 +1397,30 @@ absl::StatusOr<AuditHead> ReviewQueue::Impl::VerifyAudit() const {
   ro.snapshot = snapshot;
   auto verify = [&]() -> absl::StatusOr<AuditHead> {
     internal::QueueState state;
-    HW_ASSIGN_OR_RETURN(auto bytes, Get(internal::kMetaCf, internal::kStateKey, snapshot));
+    HW_ASSIGN_OR_RETURN(auto bytes,
+                        Get(internal::kMetaCf, internal::kStateKey, snapshot));
     if (bytes) HW_RETURN_IF_ERROR(internal::DecodeQueueState(*bytes, &state));
     const uint64_t head_count = state.audit_entries;
     const std::string& head_hash = state.audit_hash;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(internal::kAuditCf)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(ro, cf(internal::kAuditCf)));
     uint64_t index = 0;
     std::string prev(32, '\0');
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++index) {
       const absl::string_view key = View(it->key());
       if (key.size() != 8 || internal::ParseU64Key(key) != index) {
         return absl::DataLossError(absl::StrCat(
-            "queue: audit chain broken at entry ", index, ": entry missing (next stored key is ",
-            key.size() == 8 ? absl::StrCat(internal::ParseU64Key(key)) : "malformed", ")"));
+            "queue: audit chain broken at entry ", index,
+            ": entry missing (next stored key is ",
+            key.size() == 8 ? absl::StrCat(internal::ParseU64Key(key))
+                            : "malformed",
+            ")"));
       }
       AuditEntry e;
-      if (!internal::DecodeAuditEntry(View(it->value()), &e).ok() || e.index != index) {
-        return absl::DataLossError(
-            absl::StrCat("queue: audit chain broken at entry ", index, ": malformed entry"));
+      if (!internal::DecodeAuditEntry(View(it->value()), &e).ok() ||
+          e.index != index) {
+        return absl::DataLossError(absl::StrCat(
+            "queue: audit chain broken at entry ", index, ": malformed entry"));
       }
       if (e.prev_hash != prev) {
         return absl::DataLossError(absl::StrCat(
@@ -1303,9 +1432,10 @@ absl::StatusOr<AuditHead> ReviewQueue::Impl::VerifyAudit() const {
     }
     HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read audit"));
     if (index != head_count) {
-      return absl::DataLossError(absl::StrCat(
-          "queue: audit chain broken at entry ", std::min(index, head_count),
-          ": the log has ", index, " entries but the head records ", head_count));
+      return absl::DataLossError(
+          absl::StrCat("queue: audit chain broken at entry ",
+                       std::min(index, head_count), ": the log has ", index,
+                       " entries but the head records ", head_count));
     }
     if (prev != head_hash) {
       return absl::DataLossError(absl::StrCat(
@@ -1325,16 +1455,18 @@ absl::StatusOr<AuditHead> ReviewQueue::Impl::VerifyAudit() const {
 ReviewQueue::ReviewQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReviewQueue::~ReviewQueue() = default;
 
-absl::StatusOr<std::unique_ptr<ReviewQueue>> ReviewQueue::Open(const QueueOptions& options,
-                                                               Clock* clock) {
-  if (clock == nullptr) return absl::InvalidArgumentError("queue: clock is null");
+absl::StatusOr<std::unique_ptr<ReviewQueue>> ReviewQueue::Open(
+    const QueueOptions& options, Clock* clock) {
+  if (clock == nullptr)
+    return absl::InvalidArgumentError("queue: clock is null");
   HW_RETURN_IF_ERROR(ValidateOptions(options));
   auto impl = std::make_unique<Impl>(options, clock);
   HW_RETURN_IF_ERROR(impl->OpenDb());
   return std::unique_ptr<ReviewQueue>(new ReviewQueue(std::move(impl)));
 }
 
-absl::StatusOr<EnqueueResult> ReviewQueue::Enqueue(const EnqueueRequest& request) {
+absl::StatusOr<EnqueueResult> ReviewQueue::Enqueue(
+    const EnqueueRequest& request) {
   HW_ASSIGN_OR_RETURN(std::vector<EnqueueResult> r,
                       impl_->EnqueueBatch(absl::MakeConstSpan(&request, 1)));
   return r[0];
@@ -1346,7 +1478,8 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::EnqueueBatch(
 }
 
 absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Lease(
-    absl::string_view moderator, int max_items, absl::Span<const std::string> lanes) {
+    absl::string_view moderator, int max_items,
+    absl::Span<const std::string> lanes) {
   return impl_->Lease(moderator, max_items, lanes);
 }
 
@@ -1355,7 +1488,8 @@ absl::StatusOr<absl::Time> ReviewQueue::ExtendLease(absl::string_view moderator,
   return impl_->ExtendLease(moderator, lease);
 }
 
-absl::Status ReviewQueue::Release(absl::string_view moderator, const LeaseRef& lease) {
+absl::Status ReviewQueue::Release(absl::string_view moderator,
+                                  const LeaseRef& lease) {
   return impl_->Release(moderator, lease);
 }
 
@@ -1365,18 +1499,22 @@ absl::StatusOr<Decision> ReviewQueue::Decide(absl::string_view moderator,
   return impl_->Decide(moderator, lease, request);
 }
 
-absl::Status ReviewQueue::RecordReveal(absl::string_view moderator, uint64_t item_id,
+absl::Status ReviewQueue::RecordReveal(absl::string_view moderator,
+                                       uint64_t item_id,
                                        absl::string_view reason) {
   return impl_->RecordReveal(moderator, item_id, reason);
 }
 
-absl::StatusOr<int> ReviewQueue::ExpireLeases() { return impl_->ExpireLeases(); }
+absl::StatusOr<int> ReviewQueue::ExpireLeases() {
+  return impl_->ExpireLeases();
+}
 
 absl::StatusOr<ReviewItem> ReviewQueue::GetItem(uint64_t item_id) const {
   return impl_->GetItem(item_id);
 }
 
-absl::StatusOr<ReviewItem> ReviewQueue::FindItem(absl::string_view content_id) const {
+absl::StatusOr<ReviewItem> ReviewQueue::FindItem(
+    absl::string_view content_id) const {
   return impl_->FindItem(content_id);
 }
 
@@ -1386,15 +1524,18 @@ absl::StatusOr<std::string> ReviewQueue::GetPreview(uint64_t item_id) const {
 
 absl::StatusOr<QueueStats> ReviewQueue::Stats() const { return impl_->Stats(); }
 
-absl::StatusOr<WelfareStatus> ReviewQueue::Welfare(absl::string_view moderator) const {
+absl::StatusOr<WelfareStatus> ReviewQueue::Welfare(
+    absl::string_view moderator) const {
   return impl_->Welfare(moderator);
 }
 
-absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::ReadAudit(uint64_t from,
-                                                               int max_entries) const {
+absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::ReadAudit(
+    uint64_t from, int max_entries) const {
   return impl_->ReadAudit(from, max_entries);
 }
 
-absl::StatusOr<AuditHead> ReviewQueue::VerifyAudit() const { return impl_->VerifyAudit(); }
+absl::StatusOr<AuditHead> ReviewQueue::VerifyAudit() const {
+  return impl_->VerifyAudit();
+}
 
 }  // namespace hashwatch::queue

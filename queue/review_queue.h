@@ -2,7 +2,7 @@
 // moderator, on its own RocksDB database. It knows nothing of gRPC; the
 // review service maps its calls and errors onto the API.
 //
-//   ASSIGN_OR_RETURN(auto q, ReviewQueue::Open(options, Clock::Real()));
+//   HW_ASSIGN_OR_RETURN(auto q, ReviewQueue::Open(options, Clock::Real()));
 //   q->Enqueue({.content_id = "c1", .lane = "proactive", ...});
 //   auto leased = q->Lease("mod-7", 5);             // up to 5 items
 //   auto d = q->Decide("mod-7", leased->at(0).lease,
@@ -19,15 +19,19 @@
 //  - Welfare: per-moderator exposure limits; Lease answers ResourceExhausted
 //    "take a break until T" instead of items when one is reached.
 //  - Durability: a call that returns OK has its effects, and their audit
-//    entries, in the WAL and fsynced (unless sync_writes is off). Effects of
-//    an in-flight call may be visible to concurrent readers shortly before
-//    they are durable; a crash in between loses them along with the caller's
-//    acknowledgement, never one without the other.
+//    entries, in the WAL and fsynced (unless sync_writes is off). A crash
+//    loses only unacknowledged calls, and always a suffix of them (the
+//    audit chain stays intact). Effects of an in-flight call may be visible
+//    to concurrent readers shortly before they are durable, and may survive
+//    a crash without having been acknowledged (an enqueue retry then finds
+//    the item by its content id).
 //  - Errors: InvalidArgument (bad argument, unknown lane), NotFound (unknown
 //    item), FailedPrecondition (lease not live: not yours, expired, already
 //    decided), ResourceExhausted (welfare limit, oversized preview),
 //    Unavailable (disk, or locked by another process), DataLoss
-//    (corruption, broken audit chain). A call that fails changes nothing.
+//    (corruption, broken audit chain). A call that fails changes nothing
+//    (Lease may have returned expired leases to the queue first: that is
+//    housekeeping, audited as such, not part of the failed call).
 //
 // Thread-safety: all methods are thread-safe. Mutations are serialised in
 // memory (which also makes leases exclusive) and share fsyncs (group
@@ -72,7 +76,7 @@ struct LaneOptions {
 // Per-moderator exposure limits. Exposure counts items leased (an item is
 // seen when it is handed out). 0 disables a limit.
 struct WelfareOptions {
-  int max_items_per_hour = 60;   // in any sliding 60 minutes
+  int max_items_per_hour = 60;    // in any sliding 60 minutes
   int max_items_per_shift = 300;  // in any sliding shift_length
   absl::Duration shift_length = absl::Hours(8);
   // After this many items with no pause of at least break_length between
@@ -84,9 +88,9 @@ struct WelfareOptions {
 struct QueueOptions {
   std::string path;               // database directory; required
   bool create_if_missing = true;  // create the database if absent
-  // fsync the WAL before a mutating call returns; off only in benchmarks
-  // that measure CPU cost. Never off in production: acknowledged items
-  // could be lost in a power failure.
+  // fsync the WAL before a mutating call returns. Off, the WAL is still
+  // written to the OS first (a process crash loses nothing acknowledged) but
+  // a power failure can; off only in benchmarks that measure CPU cost.
   bool sync_writes = true;
   // The lanes. Changing weights and SLAs between runs is fine; removing a
   // lane that still has waiting items makes Open fail.
@@ -103,8 +107,8 @@ struct QueueOptions {
   absl::Duration lease_duration = absl::Minutes(10);  // > 0; ExtendLease renews
   // A skipped item is not offered to the same moderator again for this long.
   absl::Duration skip_exclusion = absl::Hours(2);
-  int max_lease_items = 50;     // cap on Lease's max_items (1..10000)
-  int max_enqueue_batch = 1000;  // cap on EnqueueBatch's size
+  int max_lease_items = 50;            // cap on Lease's max_items (1..10000)
+  int max_enqueue_batch = 1000;        // cap on EnqueueBatch's size
   size_t max_preview_bytes = 1 << 20;  // larger previews: ResourceExhausted
   // Expired leases returned per Lease call (the rest at the next calls or
   // ExpireLeases); bounds Lease latency after an outage.
@@ -117,8 +121,8 @@ struct QueueOptions {
 
 struct LaneClassStats {
   PriorityClass priority_class = PriorityClass::kLow;
-  int64_t waiting = 0;                       // queued or escalated
-  int64_t overdue = 0;                       // waiting past the SLA deadline
+  int64_t waiting = 0;  // queued or escalated
+  int64_t overdue = 0;  // waiting past the SLA deadline
   absl::Duration oldest_age = absl::ZeroDuration();  // longest in lane
 };
 
@@ -141,9 +145,10 @@ struct QueueStats {
   int64_t waiting = 0;
   int64_t overdue = 0;
   absl::Duration oldest_age = absl::ZeroDuration();
-  int64_t leases_outstanding = 0;  // items leased (expired not yet returned included)
-  int64_t decided = 0;             // items confirmed or rejected, ever
-  int64_t items = 0;               // items ever enqueued
+  // Items leased, including expired leases not yet returned to the queue.
+  int64_t leases_outstanding = 0;
+  int64_t decided = 0;  // items confirmed or rejected, ever
+  int64_t items = 0;    // items ever enqueued
   std::vector<ModeratorStats> moderators;  // with a decision in the last hour
 };
 

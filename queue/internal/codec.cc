@@ -43,7 +43,8 @@ void Encoder::Bytes(absl::string_view s) {
 
 void Encoder::Double(double d) {
   const uint64_t bits = std::bit_cast<uint64_t>(d);
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(bits >> (8 * i)));
+  for (int i = 0; i < 8; ++i)
+    out_.push_back(static_cast<char>(bits >> (8 * i)));
 }
 
 void Encoder::Time(absl::Time t) { Signed(ToMicros(t)); }
@@ -110,7 +111,8 @@ bool Decoder::Time(absl::Time* t) {
 bool Decoder::Int(int* v) {
   int64_t w = 0;
   if (!Signed(&w)) return false;
-  if (w < std::numeric_limits<int>::min() || w > std::numeric_limits<int>::max()) {
+  if (w < std::numeric_limits<int>::min() ||
+      w > std::numeric_limits<int>::max()) {
     return Fail();
   }
   *v = static_cast<int>(w);

@@ -15,13 +15,14 @@ constexpr uint64_t kModeratorVersion = 1;
 constexpr uint64_t kStateVersion = 1;
 
 absl::Status Malformed(absl::string_view what) {
-  return absl::DataLossError(absl::StrCat("queue: malformed ", what, " record"));
+  return absl::DataLossError(
+      absl::StrCat("queue: malformed ", what, " record"));
 }
 
 // Reads one field or returns DataLoss for the record named `what`.
-#define HW_READ(expr)                     \
-  do {                                    \
-    if (!(expr)) return Malformed(what);  \
+#define HW_READ(expr)                    \
+  do {                                   \
+    if (!(expr)) return Malformed(what); \
   } while (false)
 
 template <typename E>

@@ -65,10 +65,12 @@ absl::Status DecodeQueueState(absl::string_view bytes, QueueState* state);
 struct ModeratorState {
   int64_t consecutive = 0;                          // items since last break
   absl::Time last_activity = absl::InfinitePast();  // last lease or decision
-  absl::Time last_prune = absl::InfinitePast();     // of old exposure/decision keys
+  absl::Time last_prune =
+      absl::InfinitePast();  // of old exposure/decision keys
 };
 std::string EncodeModeratorState(const ModeratorState& state);
-absl::Status DecodeModeratorState(absl::string_view bytes, ModeratorState* state);
+absl::Status DecodeModeratorState(absl::string_view bytes,
+                                  ModeratorState* state);
 
 // SHA-256 of `bytes`, 32 raw bytes (OpenSSL EVP).
 std::string Sha256(absl::string_view bytes);

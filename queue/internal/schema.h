@@ -6,17 +6,16 @@
 //
 //  family      key                                        value
 //  ----------  -----------------------------------------  -------------------
-//  default     "state"                                     QueueState (records.h)
-//  items       u64 item_id                                 StoredItem (records.h)
-//  content     content_id                                  u64 item_id
-//  previews    u64 item_id                                 preview bytes
-//  ready       lane \0 time virtual_enqueue u64 item_id    exclusions (records.h)
-//  due         lane \0 u8 class time deadline u64 item_id  exclusions
-//  leases      time expires u64 item_id                    u64 lease_id
-//  exposure    moderator \0 time leased u64 item_id        ""
-//  decisions   moderator \0 time decided u64 item_id       u8 DecisionKind
-//  moderators  moderator                                   ModeratorState
-//  audit       u64 index                                   AuditEntry (records.h)
+//  default     "state"                                     QueueState
+//  (records.h) items       u64 item_id StoredItem (records.h) content
+//  content_id                                  u64 item_id previews    u64
+//  item_id                                 preview bytes ready       lane \0
+//  time virtual_enqueue u64 item_id    exclusions (records.h) due         lane
+//  \0 u8 class time deadline u64 item_id  exclusions leases      time expires
+//  u64 item_id                    u64 lease_id exposure    moderator \0 time
+//  leased u64 item_id        "" decisions   moderator \0 time decided u64
+//  item_id       u8 DecisionKind moderators  moderator ModeratorState audit u64
+//  index                                   AuditEntry (records.h)
 //
 // `ready` holds every waiting (queued or escalated) item once, ordered per
 // lane by virtual enqueue time (queue/priority.h): the first key of a lane
@@ -56,8 +55,8 @@ enum Cf {
 };
 
 inline constexpr std::array<const char*, kCfCount> kCfNames = {
-    "default", "items",     "content",   "previews",   "ready", "due",
-    "leases",  "exposure",  "decisions", "moderators", "audit"};
+    "default", "items",    "content",   "previews",   "ready", "due",
+    "leases",  "exposure", "decisions", "moderators", "audit"};
 
 inline constexpr absl::string_view kStateKey = "state";
 

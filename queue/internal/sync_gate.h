@@ -1,11 +1,13 @@
 // Group commit for the queue (private).
 //
-// The queue writes each batch with WriteOptions::sync = false while it holds
-// its mutex, so the WAL order is exactly the order in which it chained the
-// audit entries; then, outside the mutex, the caller waits here until a WAL
-// fsync covering its write has completed. One fsync covers every write made
-// before it started, so concurrent callers share fsyncs. (RocksDB's own
-// group commit for sync=true writes would do the sharing, but only if we
+// The queue writes each batch into RocksDB's WAL buffer (manual_wal_flush)
+// while it holds its mutex, so the WAL order is exactly the order in which
+// it chained the audit entries. A caller then waits here, outside the
+// mutex, until a WAL write+fsync that started after its write has
+// finished. One background thread does the syncs back to back while there
+// are unsynced writes, so one fsync covers every write made while the
+// previous one ran, and only the callers a sync covers are woken. (RocksDB's
+// own group commit for sync=true writes would share fsyncs only if we
 // called Write outside our mutex, and then a later audit entry could reach
 // the WAL, durably, before an earlier one: a gap in the chain after a
 // crash.)
@@ -16,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -25,9 +28,12 @@ namespace hashwatch::queue::internal {
 
 class SyncGate {
  public:
-  // `sync` makes every write so far durable (DB::SyncWAL).
-  explicit SyncGate(std::function<absl::Status()> sync)
-      : sync_(std::move(sync)) {}
+  // `sync` makes every write so far durable; it runs on the gate's thread.
+  explicit SyncGate(std::function<absl::Status()> sync);
+  // Syncs what is still unsynced, then stops the thread.
+  ~SyncGate();
+  SyncGate(const SyncGate&) = delete;
+  SyncGate& operator=(const SyncGate&) = delete;
 
   // Records that a write has been made; returns its ticket. Call right after
   // the write, in write order (under the writer's own mutex).
@@ -39,13 +45,15 @@ class SyncGate {
   absl::Status WaitDurable(uint64_t ticket);
 
  private:
+  void Run();
+
   const std::function<absl::Status()> sync_;
   absl::Mutex mu_;
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
-  bool syncing_ ABSL_GUARDED_BY(mu_) = false;
-  absl::CondVar done_;  // signalled when a sync ends
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // last: starts after the fields above exist
 };
 
 }  // namespace hashwatch::queue::internal

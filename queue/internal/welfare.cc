@@ -14,7 +14,8 @@ constexpr int kUnlimited = 1 << 30;
 // Applies one sliding-window limit.
 void ApplyWindow(int limit, absl::Duration window, absl::string_view name,
                  absl::Time now, absl::Span<const absl::Time> exposures,
-                 int* count, WelfareVerdict* v, std::vector<std::string>* reasons) {
+                 int* count, WelfareVerdict* v,
+                 std::vector<std::string>* reasons) {
   const absl::Time from = now - window;
   const auto first = std::upper_bound(exposures.begin(), exposures.end(), from);
   *count = static_cast<int>(exposures.end() - first);
@@ -26,8 +27,10 @@ void ApplyWindow(int limit, absl::Duration window, absl::string_view name,
   v->allowed = 0;
   // The window drops below the limit when its (count - limit + 1)-th oldest
   // exposure leaves it.
-  v->break_until = std::max(v->break_until, *(first + (*count - limit)) + window);
-  reasons->push_back(absl::StrCat(*count, " items ", name, " (limit ", limit, ")"));
+  v->break_until =
+      std::max(v->break_until, *(first + (*count - limit)) + window);
+  reasons->push_back(
+      absl::StrCat(*count, " items ", name, " (limit ", limit, ")"));
 }
 
 }  // namespace
@@ -48,16 +51,17 @@ WelfareVerdict EvaluateWelfare(const WelfareOptions& options, absl::Time now,
     if (v.consecutive >= options.break_after_items) {
       v.allowed = 0;
       v.break_until = state.last_activity + options.break_length;
-      reasons.push_back(absl::StrCat(v.consecutive, " items without a break (limit ",
+      reasons.push_back(absl::StrCat(v.consecutive,
+                                     " items without a break (limit ",
                                      options.break_after_items, ")"));
     } else {
       v.allowed = options.break_after_items - v.consecutive;
     }
   }
-  ApplyWindow(options.max_items_per_hour, absl::Hours(1), "in the last hour", now,
-              exposures, &v.items_last_hour, &v, &reasons);
-  ApplyWindow(options.max_items_per_shift, options.shift_length, "this shift", now,
-              exposures, &v.items_this_shift, &v, &reasons);
+  ApplyWindow(options.max_items_per_hour, absl::Hours(1), "in the last hour",
+              now, exposures, &v.items_last_hour, &v, &reasons);
+  ApplyWindow(options.max_items_per_shift, options.shift_length, "this shift",
+              now, exposures, &v.items_this_shift, &v, &reasons);
   if (v.allowed == 0) v.reason = absl::StrJoin(reasons, ", ");
   return v;
 }

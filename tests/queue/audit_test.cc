@@ -28,26 +28,35 @@ class RawDb {
  public:
   explicit RawDb(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : internal::kCfNames) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    for (const char* name : internal::kCfNames)
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
-    const rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &db);
+    const rocksdb::Status s =
+        rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &db);
     EXPECT_TRUE(s.ok()) << s.ToString();
     db_.reset(db);
   }
   ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
   rocksdb::ColumnFamilyHandle* audit() { return handles_[internal::kAuditCf]; }
   std::string Get(uint64_t index) {
     std::string v;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), audit(), internal::U64Key(index), &v).ok());
+    EXPECT_TRUE(
+        db_->Get(rocksdb::ReadOptions(), audit(), internal::U64Key(index), &v)
+            .ok());
     return v;
   }
   void Put(uint64_t index, const std::string& v) {
-    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), audit(), internal::U64Key(index), v).ok());
+    ASSERT_TRUE(
+        db_->Put(rocksdb::WriteOptions(), audit(), internal::U64Key(index), v)
+            .ok());
   }
   void Delete(uint64_t index) {
-    ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), audit(), internal::U64Key(index)).ok());
+    ASSERT_TRUE(
+        db_->Delete(rocksdb::WriteOptions(), audit(), internal::U64Key(index))
+            .ok());
   }
 
  private:
@@ -61,12 +70,14 @@ class AuditTamperTest : public ::testing::Test {
   void SetUp() override {
     auto q = ReviewQueue::Open(TestOptions(dir_.path()), &clock_);
     ASSERT_OK(q);
-    for (int i = 0; i < 4; ++i) ASSERT_OK((*q)->Enqueue(Request(absl::StrCat("c", i))));
+    for (int i = 0; i < 4; ++i)
+      ASSERT_OK((*q)->Enqueue(Request(absl::StrCat("c", i))));
     for (int i = 0; i < 4; ++i) {
       clock_.Advance(absl::Minutes(1));
       auto l = (*q)->Lease("alice", 1);
       ASSERT_OK(l);
-      ASSERT_OK((*q)->Decide("alice", l->front().lease, {.kind = DecisionKind::kReject}));
+      ASSERT_OK((*q)->Decide("alice", l->front().lease,
+                             {.kind = DecisionKind::kReject}));
     }
     ASSERT_OK_AND_ASSIGN(AuditHead head, (*q)->VerifyAudit());
     ASSERT_EQ(head.entries, 12u);
@@ -97,14 +108,17 @@ TEST_F(AuditTamperTest, EditedEntryBreaksTheNextLink) {
 
 TEST_F(AuditTamperTest, RemovedEntryIsReported) {
   { RawDb(dir_.path()).Delete(3); }
-  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kDataLoss,
-                                 HasSubstr("broken at entry 3: entry missing")));
+  EXPECT_THAT(Verify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("broken at entry 3: entry missing")));
 }
 
 TEST_F(AuditTamperTest, TruncatedTailDisagreesWithTheHead) {
   { RawDb(dir_.path()).Delete(11); }
-  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kDataLoss,
-                                 HasSubstr("the log has 11 entries but the head records 12")));
+  EXPECT_THAT(
+      Verify(),
+      StatusIs(absl::StatusCode::kDataLoss,
+               HasSubstr("the log has 11 entries but the head records 12")));
 }
 
 TEST_F(AuditTamperTest, RewrittenChainDisagreesWithTheHead) {
@@ -122,8 +136,9 @@ TEST_F(AuditTamperTest, RewrittenChainDisagreesWithTheHead) {
       prev = internal::Sha256(v);
     }
   }
-  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kDataLoss,
-                                 HasSubstr("does not match the recorded head")));
+  EXPECT_THAT(Verify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("does not match the recorded head")));
 }
 
 TEST_F(AuditTamperTest, UntouchedLogVerifies) {

@@ -24,12 +24,14 @@ using ::hashwatch::queue::testing::TestOptions;
 
 constexpr int kThreads = 8;
 
-std::unique_ptr<ReviewQueue> FilledQueue(const std::string& path, Clock* clock, int items) {
+std::unique_ptr<ReviewQueue> FilledQueue(const std::string& path, Clock* clock,
+                                         int items) {
   auto q = ReviewQueue::Open(TestOptions(path), clock);
   EXPECT_OK(q);
   std::vector<EnqueueRequest> batch;
   for (int i = 0; i < items; ++i) {
-    batch.push_back(Request(absl::StrCat("c", i), i % 4 == 0 ? "user_report" : "proactive",
+    batch.push_back(Request(absl::StrCat("c", i),
+                            i % 4 == 0 ? "user_report" : "proactive",
                             i % 3 == 0 ? "A" : "C"));
   }
   EXPECT_OK((*q)->EnqueueBatch(batch));
@@ -49,7 +51,8 @@ TEST(ReviewQueueConcurrencyTest, EightLeasingThreadsNeverShareAnItem) {
       std::mt19937 rng(t);
       if (start->Block()) delete start;
       while (true) {
-        auto leased = q->Lease(absl::StrCat("mod-", t), 1 + static_cast<int>(rng() % 3));
+        auto leased =
+            q->Lease(absl::StrCat("mod-", t), 1 + static_cast<int>(rng() % 3));
         ASSERT_OK(leased);
         if (leased->empty()) return;
         for (const LeasedItem& l : *leased) got[t].push_back(l.lease.item_id);
@@ -104,7 +107,9 @@ TEST(ReviewQueueConcurrencyTest, MixedOperationsKeepEveryItemWithOneOwner) {
               ASSERT_OK(q->Decide(me, l.lease, {.kind = DecisionKind::kSkip}));
               break;
             default:
-              ASSERT_OK(q->Decide(me, l.lease, {.kind = DecisionKind::kConfirm, .category = "A"}));
+              ASSERT_OK(
+                  q->Decide(me, l.lease,
+                            {.kind = DecisionKind::kConfirm, .category = "A"}));
               ++decided[t][l.lease.item_id];
           }
         }

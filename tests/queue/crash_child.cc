@@ -8,9 +8,9 @@
 //   L <item_id> <lease_id>
 //   D <item_id> <lease_id> <confirm|reject|escalate|skip>
 //
-// Usage: queue_crash_child <db dir> <start unix seconds> <seed> <first content index>
-// Time is a FakeClock starting at the given second, advanced 1 s per call.
-// Any unexpected error: "X <status>" on stdout and exit code 2.
+// Usage: queue_crash_child <db dir> <start unix seconds> <seed> <first content
+// index> Time is a FakeClock starting at the given second, advanced 1 s per
+// call. Any unexpected error: "X <status>" on stdout and exit code 2.
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,7 +30,8 @@ using namespace hashwatch::queue;
 
 void Ack(const std::string& line) {
   const std::string out = line + "\n";
-  if (write(STDOUT_FILENO, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
+  if (write(STDOUT_FILENO, out.data(), out.size()) !=
+      static_cast<ssize_t>(out.size())) {
     std::_Exit(3);
   }
 }
@@ -44,7 +45,9 @@ void Ack(const std::string& line) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s <dir> <start unix seconds> <seed> <first index>\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s <dir> <start unix seconds> <seed> <first index>\n",
+                 argv[0]);
     return 1;
   }
   hashwatch::FakeClock clock(absl::FromUnixSeconds(std::atoll(argv[2])));

@@ -34,7 +34,7 @@ constexpr int kRounds = 25;
 constexpr int64_t kStart = 1'700'000'000;
 
 struct Acks {
-  std::map<std::string, uint64_t> enqueued;       // content id -> item id
+  std::map<std::string, uint64_t> enqueued;        // content id -> item id
   std::set<std::pair<uint64_t, uint64_t>> leases;  // item, lease
   std::map<std::pair<uint64_t, uint64_t>, std::string> decisions;  // -> kind
   long max_index = -1;
@@ -47,18 +47,22 @@ bool Parse(const std::string& line, Acks* acks) {
   if (f[0] == "E" && f.size() == 4) {
     const uint64_t id = std::stoull(f[2]);
     auto [it, inserted] = acks->enqueued.emplace(f[1], id);
-    EXPECT_EQ(it->second, id) << "content " << f[1] << " acknowledged with two ids";
+    EXPECT_EQ(it->second, id)
+        << "content " << f[1] << " acknowledged with two ids";
     acks->max_index = std::max(acks->max_index, std::stol(f[1].substr(1)));
     return true;
   }
   if (f[0] == "L" && f.size() == 3) {
-    EXPECT_TRUE(acks->leases.emplace(std::stoull(f[1]), std::stoull(f[2])).second)
+    EXPECT_TRUE(
+        acks->leases.emplace(std::stoull(f[1]), std::stoull(f[2])).second)
         << "lease acknowledged twice: " << line;
     return true;
   }
   if (f[0] == "D" && f.size() == 4) {
-    EXPECT_TRUE(acks->decisions.emplace(std::make_pair(std::stoull(f[1]), std::stoull(f[2])),
-                                        f[3]).second)
+    EXPECT_TRUE(
+        acks->decisions
+            .emplace(std::make_pair(std::stoull(f[1]), std::stoull(f[2])), f[3])
+            .second)
         << "decision acknowledged twice: " << line;
     return true;
   }
@@ -74,7 +78,8 @@ void Verify(const std::string& path, int round, const Acks& acks) {
   ReviewQueue& q = **opened;
   ASSERT_OK_AND_ASSIGN(AuditHead head, q.VerifyAudit());
   ASSERT_OK_AND_ASSIGN(QueueStats stats, q.Stats());
-  EXPECT_GE(head.entries, acks.enqueued.size() + acks.leases.size() + acks.decisions.size());
+  EXPECT_GE(head.entries,
+            acks.enqueued.size() + acks.leases.size() + acks.decisions.size());
 
   // No duplicates: item ids 1..items each hold a distinct content id.
   std::set<std::string> contents;
@@ -85,13 +90,15 @@ void Verify(const std::string& path, int round, const Acks& acks) {
         << "content " << item.content_id << " enqueued twice";
     items.emplace(id, std::move(item));
   }
-  EXPECT_THAT(q.GetItem(stats.items + 1), hashwatch::testing::StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(q.GetItem(stats.items + 1),
+              hashwatch::testing::StatusIs(absl::StatusCode::kNotFound));
 
   for (const auto& [content, id] : acks.enqueued) {
     ASSERT_TRUE(items.contains(id)) << "acknowledged item " << id << " lost";
     EXPECT_EQ(items[id].content_id, content);
   }
-  auto count_events = [&](uint64_t item, uint64_t lease, absl::string_view event) {
+  auto count_events = [&](uint64_t item, uint64_t lease,
+                          absl::string_view event) {
     int n = 0;
     for (const HistoryEntry& h : items[item].history) {
       if (h.lease_id == lease && h.event == event) ++n;
@@ -100,24 +107,28 @@ void Verify(const std::string& path, int round, const Acks& acks) {
   };
   for (const auto& [item, lease] : acks.leases) {
     ASSERT_TRUE(items.contains(item));
-    EXPECT_EQ(count_events(item, lease, "lease"), 1) << "lease " << lease << " of " << item;
+    EXPECT_EQ(count_events(item, lease, "lease"), 1)
+        << "lease " << lease << " of " << item;
   }
   for (const auto& [key, kind] : acks.decisions) {
     const auto [item, lease] = key;
     ASSERT_TRUE(items.contains(item));
-    EXPECT_EQ(count_events(item, lease, "decision"), 1) << "decision on lease " << lease;
+    EXPECT_EQ(count_events(item, lease, "decision"), 1)
+        << "decision on lease " << lease;
     bool found = false;
     for (const HistoryEntry& h : items[item].history) {
       if (h.lease_id == lease && h.event == "decision") {
         found = h.details.find("kind=" + kind) != std::string::npos;
       }
     }
-    EXPECT_TRUE(found) << "decision " << kind << " on lease " << lease << " of " << item;
+    EXPECT_TRUE(found) << "decision " << kind << " on lease " << lease << " of "
+                       << item;
   }
   // Counters agree with the items.
   int64_t waiting = 0, leased = 0, decided = 0;
   for (const auto& [id, item] : items) {
-    waiting += item.state == ItemState::kQueued || item.state == ItemState::kEscalated;
+    waiting +=
+        item.state == ItemState::kQueued || item.state == ItemState::kEscalated;
     leased += item.state == ItemState::kLeased;
     decided += item.state == ItemState::kDecided;
   }
@@ -135,10 +146,11 @@ TEST(ReviewQueueCrashTest, AcknowledgedOperationsSurviveSigkill) {
   for (int round = 0; round < kRounds; ++round) {
     // Restart a little before the last acknowledged content index, so some
     // enqueues repeat (and must be answered idempotently).
-    const long first = std::max(0L, acks.max_index - static_cast<long>(rng() % 3));
+    const long first =
+        std::max(0L, acks.max_index - static_cast<long>(rng() % 3));
     ChildProcess child({BinaryPath("queue_crash_child"), path,
-                        std::to_string(kStart + 86400 * round), std::to_string(rng()),
-                        std::to_string(first)});
+                        std::to_string(kStart + 86400 * round),
+                        std::to_string(rng()), std::to_string(first)});
     ASSERT_TRUE(child.started()) << BinaryPath("queue_crash_child");
     const int kill_after = 1 + static_cast<int>(rng() % 40);
     int seen = 0;

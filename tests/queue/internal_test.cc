@@ -5,7 +5,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/barrier.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,8 +25,9 @@ using ::testing::HasSubstr;
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 TEST(CodecTest, OrderedKeysSortNumerically) {
-  const std::vector<int64_t> values = {std::numeric_limits<int64_t>::min(), -5, -1, 0, 1,
-                                       7, std::numeric_limits<int64_t>::max()};
+  const std::vector<int64_t> values = {
+      std::numeric_limits<int64_t>::min(), -5, -1, 0, 1, 7,
+      std::numeric_limits<int64_t>::max()};
   for (size_t i = 0; i + 1 < values.size(); ++i) {
     std::string a, b;
     AppendOrderedInt64(&a, values[i]);
@@ -35,8 +35,10 @@ TEST(CodecTest, OrderedKeysSortNumerically) {
     EXPECT_LT(a, b);
     EXPECT_EQ(ReadOrderedInt64(a), values[i]);
   }
-  EXPECT_LT(ReadyKey("lane", kT0, 9), ReadyKey("lane", kT0 + absl::Microseconds(1), 1));
-  EXPECT_LT(ReadyKey("lane", kT0 - absl::Hours(20), 9), ReadyKey("lane", kT0, 1));
+  EXPECT_LT(ReadyKey("lane", kT0, 9),
+            ReadyKey("lane", kT0 + absl::Microseconds(1), 1));
+  EXPECT_LT(ReadyKey("lane", kT0 - absl::Hours(20), 9),
+            ReadyKey("lane", kT0, 1));
   EXPECT_EQ(KeyTailTime(DueKey("x", PriorityClass::kHigh, kT0, 42)), kT0);
   EXPECT_EQ(KeyTailItem(DueKey("x", PriorityClass::kHigh, kT0, 42)), 42u);
   EXPECT_EQ(KeyModerator(ModeratorEventKey("mod-1", kT0, 3)), "mod-1");
@@ -92,7 +94,8 @@ TEST(RecordsTest, ItemRoundTrips) {
   it.sla_deadline = kT0 + absl::Hours(1);
   it.state = ItemState::kDecided;
   it.lease_id = 3;
-  it.decision = Decision{7, 3, "mod", DecisionKind::kReject, "", true, "note", kT0};
+  it.decision =
+      Decision{7, 3, "mod", DecisionKind::kReject, "", true, "note", kT0};
   it.history.push_back({kT0, "system", "enqueue", 0, "x=1"});
   s.virtual_enqueue = kT0 - absl::Hours(20);
   s.exclusions.push_back({"mod-2", kT0 + absl::Hours(2)});
@@ -116,7 +119,8 @@ TEST(RecordsTest, ExclusionsHideOnlyTheirModeratorUntilTheyEnd) {
 }
 
 TEST(LaneSchedulerTest, SharesFollowWeightsAndServedFirstLanesGoFirst) {
-  LaneScheduler s({{.weight = 1, .served_first = true}, {.weight = 80}, {.weight = 20}});
+  LaneScheduler s(
+      {{.weight = 1, .served_first = true}, {.weight = 80}, {.weight = 20}});
   int counts[3] = {0, 0, 0};
   for (int i = 0; i < 1000; ++i) {
     ++counts[s.Pick([](int lane) { return lane != 0; })];
@@ -130,7 +134,8 @@ TEST(LaneSchedulerTest, SharesFollowWeightsAndServedFirstLanesGoFirst) {
 TEST(LaneSchedulerTest, IdleLaneBanksNoCreditAndItsShareGoesToOthers) {
   LaneScheduler s({{.weight = 50}, {.weight = 50}});
   // Lane 1 is empty for 100 picks: lane 0 gets them all.
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(s.Pick([](int lane) { return lane == 0; }), 0);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(s.Pick([](int lane) { return lane == 0; }), 0);
   // Then both have items: they alternate rather than lane 1 catching up.
   int counts[2] = {0, 0};
   for (int i = 0; i < 10; ++i) ++counts[s.Pick([](int) { return true; })];
@@ -144,7 +149,8 @@ TEST(WelfareTest, HourlyLimitSaysWhenTheOldestExposureLeavesTheWindow) {
   o.max_items_per_shift = 0;
   o.break_after_items = 0;
   ModeratorState state;
-  const std::vector<absl::Time> ex = {kT0, kT0 + absl::Minutes(10), kT0 + absl::Minutes(20)};
+  const std::vector<absl::Time> ex = {kT0, kT0 + absl::Minutes(10),
+                                      kT0 + absl::Minutes(20)};
   WelfareVerdict v = EvaluateWelfare(o, kT0 + absl::Minutes(30), state, ex);
   EXPECT_EQ(v.allowed, 0);
   EXPECT_EQ(v.break_until, kT0 + absl::Hours(1));
@@ -177,7 +183,8 @@ TEST(WelfareTest, ShiftLimitUsesTheShiftWindow) {
   o.shift_length = absl::Hours(8);
   o.break_after_items = 0;
   const std::vector<absl::Time> ex = {kT0, kT0 + absl::Hours(3)};
-  WelfareVerdict v = EvaluateWelfare(o, kT0 + absl::Hours(4), ModeratorState(), ex);
+  WelfareVerdict v =
+      EvaluateWelfare(o, kT0 + absl::Hours(4), ModeratorState(), ex);
   EXPECT_EQ(v.allowed, 0);
   EXPECT_EQ(v.break_until, kT0 + absl::Hours(8));
   EXPECT_EQ(v.items_this_shift, 2);
@@ -193,31 +200,24 @@ TEST(SyncGateTest, ConcurrentWaitersShareSyncs) {
     }
     return absl::OkStatus();
   });
-  // The first waiter starts a sync and is held inside it.
-  std::thread first([&] { EXPECT_OK(gate.WaitDurable(gate.Written())); });
+  // The first write starts a sync, held inside the callback.
+  std::vector<uint64_t> tickets = {gate.Written()};
   in_first_sync.WaitForNotification();
-  // Eight more writes arrive during that sync; all their waiters need one
-  // more sync between them.
-  std::vector<uint64_t> tickets;
+  // Eight more writes arrive during that sync: one more sync covers them.
   for (int i = 0; i < 8; ++i) tickets.push_back(gate.Written());
-  absl::Barrier* barrier = new absl::Barrier(9);
   std::vector<std::thread> waiters;
   for (uint64_t t : tickets) {
-    waiters.emplace_back([&, t] {
-      if (barrier->Block()) delete barrier;
-      EXPECT_OK(gate.WaitDurable(t));
-    });
+    waiters.emplace_back([&, t] { EXPECT_OK(gate.WaitDurable(t)); });
   }
-  if (barrier->Block()) delete barrier;
   release_first_sync.Notify();
-  first.join();
   for (auto& w : waiters) w.join();
   EXPECT_EQ(syncs.load(), 2);
 }
 
 TEST(SyncGateTest, FailedSyncFailsEveryLaterWait) {
   SyncGate gate([] { return absl::UnavailableError("disk gone"); });
-  EXPECT_THAT(gate.WaitDurable(gate.Written()), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(gate.WaitDurable(gate.Written()),
+              StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(gate.WaitDurable(gate.Written()),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reopen")));
 }

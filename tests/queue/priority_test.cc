@@ -15,16 +15,26 @@ using ::hashwatch::testing::StatusIs;
 using ::testing::HasSubstr;
 
 TEST(PriorityTest, ConfidenceFallsLinearlyFromAutoReportToReviewRadius) {
-  EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 0, .auto_report_distance = 10,
-                                    .review_distance = 31}), 1.0);
-  EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 10, .auto_report_distance = 10,
-                                    .review_distance = 30}), 1.0);
-  EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 20, .auto_report_distance = 10,
-                                    .review_distance = 30}), 0.5);
-  EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 30, .auto_report_distance = 10,
-                                    .review_distance = 30}), 0.0);
-  EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 40, .auto_report_distance = 10,
-                                    .review_distance = 30}), 0.0);
+  EXPECT_DOUBLE_EQ(
+      MatchConfidence(
+          {.distance = 0, .auto_report_distance = 10, .review_distance = 31}),
+      1.0);
+  EXPECT_DOUBLE_EQ(
+      MatchConfidence(
+          {.distance = 10, .auto_report_distance = 10, .review_distance = 30}),
+      1.0);
+  EXPECT_DOUBLE_EQ(
+      MatchConfidence(
+          {.distance = 20, .auto_report_distance = 10, .review_distance = 30}),
+      0.5);
+  EXPECT_DOUBLE_EQ(
+      MatchConfidence(
+          {.distance = 30, .auto_report_distance = 10, .review_distance = 30}),
+      0.0);
+  EXPECT_DOUBLE_EQ(
+      MatchConfidence(
+          {.distance = 40, .auto_report_distance = 10, .review_distance = 30}),
+      0.0);
   // Exact hashes: thresholds both 0.
   EXPECT_DOUBLE_EQ(MatchConfidence({.distance = 0}), 1.0);
 }
@@ -34,8 +44,8 @@ TEST(PriorityTest, BaseAddsEveryTermOfTheFormula) {
   const std::vector<PriorityMatch> matches = {
       {.distance = 20, .auto_report_distance = 10, .review_distance = 30},
       {.distance = 25, .auto_report_distance = 10, .review_distance = 30}};
-  const std::vector<std::string> signals = {"grooming", "livestream", "grooming",
-                                            "unknown_signal"};
+  const std::vector<std::string> signals = {"grooming", "livestream",
+                                            "grooming", "unknown_signal"};
   const PriorityScore s = ScorePriority(p, {.category = "A",
                                             .novel = true,
                                             .matches = matches,
@@ -48,9 +58,11 @@ TEST(PriorityTest, BaseAddsEveryTermOfTheFormula) {
   EXPECT_EQ(s.priority_class, PriorityClass::kCritical);
 }
 
-TEST(PriorityTest, UnknownCategoryGetsTheDefaultSeverityAndClassesFollowFloors) {
+TEST(PriorityTest,
+     UnknownCategoryGetsTheDefaultSeverityAndClassesFollowFloors) {
   PriorityPolicy p;
-  EXPECT_DOUBLE_EQ(ScorePriority(p, {.category = "zzz"}).base, p.severity_default);
+  EXPECT_DOUBLE_EQ(ScorePriority(p, {.category = "zzz"}).base,
+                   p.severity_default);
   EXPECT_EQ(ClassOf(p, 70), PriorityClass::kCritical);
   EXPECT_EQ(ClassOf(p, 69.9), PriorityClass::kHigh);
   EXPECT_EQ(ClassOf(p, 45), PriorityClass::kHigh);
@@ -97,13 +109,16 @@ TEST(PriorityTest, VirtualEnqueueTimeOrdersLikeEffectivePriorityAtAnyTime) {
   }
 }
 
-TEST(PriorityTest, OlderLowItemOvertakesNewerHighItemAfterTheDifferenceInHours) {
+TEST(PriorityTest,
+     OlderLowItemOvertakesNewerHighItemAfterTheDifferenceInHours) {
   PriorityPolicy p;
   p.aging_per_hour = 4;
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   // Base 10 vs base 50: 40 points = 10 hours of waiting.
-  EXPECT_GT(VirtualEnqueueTime(p, 10, t0), VirtualEnqueueTime(p, 50, t0 + absl::Hours(9)));
-  EXPECT_LT(VirtualEnqueueTime(p, 10, t0), VirtualEnqueueTime(p, 50, t0 + absl::Hours(11)));
+  EXPECT_GT(VirtualEnqueueTime(p, 10, t0),
+            VirtualEnqueueTime(p, 50, t0 + absl::Hours(9)));
+  EXPECT_LT(VirtualEnqueueTime(p, 10, t0),
+            VirtualEnqueueTime(p, 50, t0 + absl::Hours(11)));
 }
 
 TEST(PriorityTest, ValidateRejectsBadPolicies) {
@@ -111,15 +126,18 @@ TEST(PriorityTest, ValidateRejectsBadPolicies) {
   EXPECT_OK(ValidatePriorityPolicy(p));
   p.aging_per_hour = 0;
   EXPECT_THAT(ValidatePriorityPolicy(p),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("aging_per_hour")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("aging_per_hour")));
   p = PriorityPolicy();
   p.severity["X"] = -1;
-  EXPECT_THAT(ValidatePriorityPolicy(p),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("severity[X]")));
+  EXPECT_THAT(
+      ValidatePriorityPolicy(p),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("severity[X]")));
   p = PriorityPolicy();
   p.class_floors = {10, 20, 5};
-  EXPECT_THAT(ValidatePriorityPolicy(p),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("class_floors")));
+  EXPECT_THAT(
+      ValidatePriorityPolicy(p),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("class_floors")));
 }
 
 }  // namespace

@@ -23,13 +23,16 @@ class TempDir {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::path(::testing::TempDir()) /
             ("hw_queue_" + std::to_string(getpid()) + "_" +
-             (info ? std::string(info->test_suite_name()) + "." + info->name() : "x") +
+             (info ? std::string(info->test_suite_name()) + "." + info->name()
+                   : "x") +
              "_" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path(const std::string& sub = "db") const { return (path_ / sub).string(); }
+  std::string path(const std::string& sub = "db") const {
+    return (path_ / sub).string();
+  }
 
  private:
   std::filesystem::path path_;

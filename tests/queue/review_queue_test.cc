@@ -36,7 +36,8 @@ class ReviewQueueTest : public ::testing::Test {
   }
 
   // Leases one item; the empty optional when there is none.
-  std::optional<LeasedItem> LeaseOne(ReviewQueue& q, const std::string& moderator,
+  std::optional<LeasedItem> LeaseOne(ReviewQueue& q,
+                                     const std::string& moderator,
                                      std::vector<std::string> lanes = {}) {
     auto r = q.Lease(moderator, 1, lanes);
     EXPECT_OK(r);
@@ -57,8 +58,9 @@ class ReviewQueueTest : public ::testing::Test {
     auto stats = q.Stats();
     EXPECT_OK(head);
     EXPECT_OK(stats);
-    return absl::StrCat(head->entries, "/", head->last_hash_hex, "/", stats->waiting, "/",
-                        stats->leases_outstanding, "/", stats->decided, "/", stats->items);
+    return absl::StrCat(head->entries, "/", head->last_hash_hex, "/",
+                        stats->waiting, "/", stats->leases_outstanding, "/",
+                        stats->decided, "/", stats->items);
   }
 
   TempDir dir_;
@@ -76,7 +78,8 @@ TEST_F(ReviewQueueTest, LeasesInOrderOfPriority) {
                                {"livestream"})));
   ASSERT_OK(q->Enqueue(Request("mid", "proactive", "B")));
   // Bases: novel-live 25+25+30=80, severe 40, mid 25, low 15.
-  EXPECT_THAT(Drain(*q, "mod"), ElementsAre("novel-live", "severe", "mid", "low"));
+  EXPECT_THAT(Drain(*q, "mod"),
+              ElementsAre("novel-live", "severe", "mid", "low"));
 }
 
 TEST_F(ReviewQueueTest, EqualPriorityIsServedOldestFirst) {
@@ -93,7 +96,8 @@ TEST_F(ReviewQueueTest, WaitingRaisesPriorityUntilAnOlderItemOvertakes) {
   auto q = OpenQueue();
   ASSERT_OK(q->Enqueue(Request("old-low", "proactive", "C")));  // base 15
   clock_.Advance(absl::Hours(4));
-  ASSERT_OK(q->Enqueue(Request("new-b", "proactive", "B")));  // base 25 < 15 + 16
+  ASSERT_OK(
+      q->Enqueue(Request("new-b", "proactive", "B")));  // base 25 < 15 + 16
   ASSERT_OK_AND_ASSIGN(auto leased, q->Lease("mod", 2));
   ASSERT_THAT(leased, SizeIs(2));
   EXPECT_EQ(leased[0].item.content_id, "old-low");
@@ -103,17 +107,19 @@ TEST_F(ReviewQueueTest, WaitingRaisesPriorityUntilAnOlderItemOvertakes) {
 }
 
 TEST_F(ReviewQueueTest, OverdueItemIsServedBeforeNewerHighPriorityItem) {
-  options_.lanes[1].sla = {absl::Hours(1), absl::Hours(2), absl::Hours(3), absl::Hours(3)};
+  options_.lanes[1].sla = {absl::Hours(1), absl::Hours(2), absl::Hours(3),
+                           absl::Hours(3)};
   auto q = OpenQueue();
   ASSERT_OK(q->Enqueue(Request("old-low", "proactive", "C")));  // base 15: low
   clock_.Advance(absl::Hours(3) + absl::Minutes(1));
   // A novel livestream item (base 90): ageing alone (15 + 12) would not let
   // old-low overtake it, but old-low is past its SLA.
-  ASSERT_OK(q->Enqueue(Request("new-critical", "proactive", "B", ItemKind::kNovel,
-                               {"livestream", "grooming"})));
+  ASSERT_OK(q->Enqueue(Request("new-critical", "proactive", "B",
+                               ItemKind::kNovel, {"livestream", "grooming"})));
   ASSERT_OK_AND_ASSIGN(auto stats, q->Stats());
   EXPECT_EQ(stats.overdue, 1);
-  EXPECT_EQ(stats.lanes[1].classes[static_cast<int>(PriorityClass::kLow)].overdue, 1);
+  EXPECT_EQ(
+      stats.lanes[1].classes[static_cast<int>(PriorityClass::kLow)].overdue, 1);
   auto first = LeaseOne(*q, "mod");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->item.content_id, "old-low");
@@ -127,12 +133,14 @@ TEST_F(ReviewQueueTest, OverdueItemIsServedBeforeNewerHighPriorityItem) {
 TEST_F(ReviewQueueTest, OverdueItemsAreServedEarliestDeadlineFirst) {
   // A short SLA for low and a long one for normal, so the deadline order
   // differs from the priority order.
-  options_.lanes[1].sla = {absl::Hours(1), absl::Hours(2), absl::Hours(10), absl::Hours(3)};
+  options_.lanes[1].sla = {absl::Hours(1), absl::Hours(2), absl::Hours(10),
+                           absl::Hours(3)};
   auto q = OpenQueue();
   ASSERT_OK(q->Enqueue(Request("normal", "proactive", "B")));  // 25, due +10h
   ASSERT_OK(q->Enqueue(Request("low", "proactive", "C")));     // 15, due +3h
   clock_.Advance(absl::Hours(2));
-  EXPECT_THAT(Drain(*q, "mod"), ElementsAre("normal", "low"));  // none overdue yet
+  EXPECT_THAT(Drain(*q, "mod"),
+              ElementsAre("normal", "low"));  // none overdue yet
   q.reset();
   options_.path = dir_.path("second");
   q = OpenQueue();
@@ -150,7 +158,8 @@ TEST_F(ReviewQueueTest, LaneSharesFollowWeightsOverAThousandLeases) {
     for (int b = 0; b < 10; ++b) {
       std::vector<EnqueueRequest> batch;
       for (int i = 0; i < 100; ++i) {
-        batch.push_back(Request(absl::StrCat(lane, "-", b * 100 + i), lane, i % 2 ? "A" : "C"));
+        batch.push_back(Request(absl::StrCat(lane, "-", b * 100 + i), lane,
+                                i % 2 ? "A" : "C"));
       }
       ASSERT_OK(q->EnqueueBatch(batch));
     }
@@ -168,8 +177,10 @@ TEST_F(ReviewQueueTest, LaneSharesFollowWeightsOverAThousandLeases) {
 TEST_F(ReviewQueueTest, EmptyLaneShareGoesToTheOthers) {
   auto q = OpenQueue();
   std::vector<EnqueueRequest> batch;
-  for (int i = 0; i < 30; ++i) batch.push_back(Request(absl::StrCat("p", i), "proactive"));
-  for (int i = 0; i < 3; ++i) batch.push_back(Request(absl::StrCat("u", i), "user_report"));
+  for (int i = 0; i < 30; ++i)
+    batch.push_back(Request(absl::StrCat("p", i), "proactive"));
+  for (int i = 0; i < 3; ++i)
+    batch.push_back(Request(absl::StrCat("u", i), "user_report"));
   ASSERT_OK(q->EnqueueBatch(batch));
   ASSERT_OK_AND_ASSIGN(auto leased, q->Lease("mod", 33));
   EXPECT_THAT(leased, SizeIs(33));
@@ -177,14 +188,17 @@ TEST_F(ReviewQueueTest, EmptyLaneShareGoesToTheOthers) {
   EXPECT_THAT(leased, IsEmpty());
 }
 
-TEST_F(ReviewQueueTest, EscalationLaneIsServedFirstAndLeasesCanBeRestrictedToLanes) {
+TEST_F(ReviewQueueTest,
+       EscalationLaneIsServedFirstAndLeasesCanBeRestrictedToLanes) {
   auto q = OpenQueue();
   ASSERT_OK(q->Enqueue(Request("a", "proactive", "A")));
   ASSERT_OK(q->Enqueue(Request("b", "user_report", "C")));
   auto la = LeaseOne(*q, "mod", {"proactive"});
   ASSERT_TRUE(la);
   EXPECT_EQ(la->item.content_id, "a");
-  ASSERT_OK_AND_ASSIGN(Decision d, q->Decide("mod", la->lease, {.kind = DecisionKind::kEscalate}));
+  ASSERT_OK_AND_ASSIGN(
+      Decision d,
+      q->Decide("mod", la->lease, {.kind = DecisionKind::kEscalate}));
   EXPECT_EQ(d.kind, DecisionKind::kEscalate);
   ASSERT_OK_AND_ASSIGN(ReviewItem item, q->GetItem(la->lease.item_id));
   EXPECT_EQ(item.state, ItemState::kEscalated);
@@ -193,14 +207,17 @@ TEST_F(ReviewQueueTest, EscalationLaneIsServedFirstAndLeasesCanBeRestrictedToLan
   auto lb = LeaseOne(*q, "mod", {"user_report"});
   ASSERT_TRUE(lb);
   EXPECT_EQ(lb->item.content_id, "b");
-  ASSERT_OK(q->Enqueue(Request("c", "proactive", "A", ItemKind::kNovel, {"livestream"})));
+  ASSERT_OK(q->Enqueue(
+      Request("c", "proactive", "A", ItemKind::kNovel, {"livestream"})));
   // The lead gets the escalated item before the higher-priority new one.
   auto lead = LeaseOne(*q, "lead");
   ASSERT_TRUE(lead);
   EXPECT_EQ(lead->item.content_id, "a");
   EXPECT_THAT(q->Decide("lead", lead->lease, {.kind = DecisionKind::kEscalate}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("escalation lane")));
-  ASSERT_OK(q->Decide("lead", lead->lease, {.kind = DecisionKind::kConfirm, .category = "A"}));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("escalation lane")));
+  ASSERT_OK(q->Decide("lead", lead->lease,
+                      {.kind = DecisionKind::kConfirm, .category = "A"}));
 }
 
 // --- Leases ---------------------------------------------------------------
@@ -217,14 +234,16 @@ TEST_F(ReviewQueueTest, LeasedItemIsInvisibleToOthersUntilItsLeaseExpires) {
   ASSERT_TRUE(b);
   EXPECT_EQ(b->lease.item_id, a->lease.item_id);
   EXPECT_NE(b->lease.lease_id, a->lease.lease_id);
-  EXPECT_THAT(q->Decide("alice", a->lease, {.kind = DecisionKind::kReject}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not live")));
+  EXPECT_THAT(
+      q->Decide("alice", a->lease, {.kind = DecisionKind::kReject}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not live")));
   ASSERT_OK(q->Decide("bob", b->lease, {.kind = DecisionKind::kReject}));
   ASSERT_OK_AND_ASSIGN(auto audit, q->ReadAudit(0, 100));
   std::vector<AuditEvent> events;
   for (const AuditEntry& e : audit) events.push_back(e.event);
-  EXPECT_THAT(events, ElementsAre(AuditEvent::kEnqueue, AuditEvent::kLease, AuditEvent::kExpiry,
-                                  AuditEvent::kLease, AuditEvent::kDecision));
+  EXPECT_THAT(events, ElementsAre(AuditEvent::kEnqueue, AuditEvent::kLease,
+                                  AuditEvent::kExpiry, AuditEvent::kLease,
+                                  AuditEvent::kDecision));
   EXPECT_EQ(audit[2].actor, "system");
 }
 
@@ -235,8 +254,9 @@ TEST_F(ReviewQueueTest, ExpiredLeaseCannotDecideEvenBeforeTheItemIsReturned) {
   ASSERT_TRUE(a);
   clock_.Advance(absl::Minutes(11));
   const std::string before = Fingerprint(*q);
-  EXPECT_THAT(q->Decide("alice", a->lease, {.kind = DecisionKind::kReject}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expired")));
+  EXPECT_THAT(
+      q->Decide("alice", a->lease, {.kind = DecisionKind::kReject}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expired")));
   EXPECT_EQ(Fingerprint(*q), before);
   ASSERT_OK_AND_ASSIGN(int n, q->ExpireLeases());
   EXPECT_EQ(n, 1);
@@ -254,11 +274,13 @@ TEST_F(ReviewQueueTest, ExtendLeaseKeepsTheItemAndReleaseReturnsIt) {
   ASSERT_OK_AND_ASSIGN(absl::Time expires, q->ExtendLease("alice", a->lease));
   EXPECT_EQ(expires, clock_.Now() + absl::Minutes(10));
   EXPECT_THAT(q->ExtendLease("bob", a->lease),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another moderator")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("another moderator")));
   clock_.Advance(absl::Minutes(5));
   EXPECT_FALSE(LeaseOne(*q, "bob"));
   ASSERT_OK(q->Release("alice", a->lease));
-  EXPECT_THAT(q->Release("alice", a->lease), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(q->Release("alice", a->lease),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   auto b = LeaseOne(*q, "bob");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->lease.item_id, a->lease.item_id);
@@ -329,10 +351,12 @@ TEST_F(ReviewQueueTest, DoubleDecisionFailsAndChangesNothing) {
   ASSERT_OK(q->Enqueue(Request("x")));
   auto x = LeaseOne(*q, "alice");
   ASSERT_TRUE(x);
-  ASSERT_OK(q->Decide("alice", x->lease, {.kind = DecisionKind::kConfirm, .category = "A"}));
+  ASSERT_OK(q->Decide("alice", x->lease,
+                      {.kind = DecisionKind::kConfirm, .category = "A"}));
   const std::string before = Fingerprint(*q);
   EXPECT_THAT(q->Decide("alice", x->lease, {.kind = DecisionKind::kReject}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already decided")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("already decided")));
   EXPECT_THAT(q->Decide("alice", x->lease, {.kind = DecisionKind::kSkip}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(Fingerprint(*q), before);
@@ -349,29 +373,42 @@ TEST_F(ReviewQueueTest, BadInputGetsTheCanonicalCodeAndLeavesStateUnchanged) {
   const std::string before = Fingerprint(*q);
 
   EXPECT_THAT(q->Enqueue(Request("z", "no_such_lane")),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown lane 'no_such_lane'")));
-  EXPECT_THAT(q->Enqueue(Request("")), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->EnqueueBatch({Request("ok1"), Request("bad", "nope")}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request 1")));
-  EXPECT_THAT(q->EnqueueBatch({}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->Lease("alice", 1, {"nope"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown lane")));
-  EXPECT_THAT(q->Lease("", 1), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty moderator")));
-  EXPECT_THAT(q->Lease("alice", 0), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_items")));
-  EXPECT_THAT(q->Lease("alice", -3), StatusIs(absl::StatusCode::kInvalidArgument));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown lane 'no_such_lane'")));
+  EXPECT_THAT(q->Enqueue(Request("")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      q->EnqueueBatch({Request("ok1"), Request("bad", "nope")}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request 1")));
+  EXPECT_THAT(q->EnqueueBatch({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      q->Lease("alice", 1, {"nope"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown lane")));
+  EXPECT_THAT(q->Lease("", 1), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("empty moderator")));
+  EXPECT_THAT(q->Lease("alice", 0), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("max_items")));
+  EXPECT_THAT(q->Lease("alice", -3),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(q->Lease("alice", options_.max_lease_items + 1),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->Lease("alice", 1'000'000'000), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->Decide("alice", {.item_id = 999, .lease_id = 1}, {.kind = DecisionKind::kSkip}),
+  EXPECT_THAT(q->Lease("alice", 1'000'000'000),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(q->Decide("alice", {.item_id = 999, .lease_id = 1},
+                        {.kind = DecisionKind::kSkip}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(q->Decide("", x->lease, {.kind = DecisionKind::kSkip}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->Decide("alice", x->lease, {.kind = DecisionKind::kConfirm}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("category")));
+  EXPECT_THAT(
+      q->Decide("alice", x->lease, {.kind = DecisionKind::kConfirm}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("category")));
   // Without a lease: the queued item y, and x under a made-up lease id.
   ASSERT_OK_AND_ASSIGN(ReviewItem y, q->FindItem("y"));
-  EXPECT_THAT(q->Decide("alice", {.item_id = y.id, .lease_id = 1}, {.kind = DecisionKind::kReject}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("queued")));
+  EXPECT_THAT(
+      q->Decide("alice", {.item_id = y.id, .lease_id = 1},
+                {.kind = DecisionKind::kReject}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("queued")));
   EXPECT_THAT(q->Decide("alice", {x->lease.item_id, x->lease.lease_id + 100},
                         {.kind = DecisionKind::kReject}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -379,14 +416,16 @@ TEST_F(ReviewQueueTest, BadInputGetsTheCanonicalCodeAndLeavesStateUnchanged) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(q->ExtendLease("alice", {.item_id = 999, .lease_id = 1}),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(q->RecordReveal("alice", 999, "why"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(q->RecordReveal("alice", 999, "why"),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(q->RecordReveal("", x->lease.item_id, "why"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(q->GetItem(999), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(q->FindItem("nope"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(q->ReadAudit(0, 0), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(q->Welfare(""), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(q->Lease("system", 1), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(q->Lease("system", 1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EnqueueRequest big = Request("big");
   big.preview.assign(options_.max_preview_bytes + 1, 'x');
   EXPECT_THAT(q->Enqueue(big), StatusIs(absl::StatusCode::kResourceExhausted));
@@ -399,21 +438,27 @@ TEST_F(ReviewQueueTest, BadInputGetsTheCanonicalCodeAndLeavesStateUnchanged) {
 TEST_F(ReviewQueueTest, OpenRejectsBadOptionsAndASecondOpener) {
   QueueOptions bad = options_;
   bad.lanes[1].weight = 0;
-  EXPECT_THAT(ReviewQueue::Open(bad, &clock_),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("weight")));
+  EXPECT_THAT(
+      ReviewQueue::Open(bad, &clock_),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("weight")));
   bad = options_;
   bad.escalation_lane = "nope";
   EXPECT_THAT(ReviewQueue::Open(bad, &clock_),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("escalation_lane")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("escalation_lane")));
   bad = options_;
   bad.lanes[2].name = "Bad Name";
-  EXPECT_THAT(ReviewQueue::Open(bad, &clock_), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReviewQueue::Open(bad, &clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   bad = options_;
   bad.path = "";
-  EXPECT_THAT(ReviewQueue::Open(bad, &clock_), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ReviewQueue::Open(options_, nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReviewQueue::Open(bad, &clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReviewQueue::Open(options_, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto q = OpenQueue();
-  EXPECT_THAT(ReviewQueue::Open(options_, &clock_), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(ReviewQueue::Open(options_, &clock_),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(ReviewQueueTest, RemovingALaneWithWaitingItemsFailsOpen) {
@@ -424,20 +469,24 @@ TEST_F(ReviewQueueTest, RemovingALaneWithWaitingItemsFailsOpen) {
   QueueOptions fewer = options_;
   fewer.lanes.pop_back();
   EXPECT_THAT(ReviewQueue::Open(fewer, &clock_),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("user_report")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("user_report")));
 }
 
 // --- Idempotency, persistence, previews -------------------------------------
 
 TEST_F(ReviewQueueTest, EnqueueIsIdempotentByContentId) {
   auto q = OpenQueue();
-  ASSERT_OK_AND_ASSIGN(EnqueueResult first, q->Enqueue(Request("same", "proactive", "A")));
+  ASSERT_OK_AND_ASSIGN(EnqueueResult first,
+                       q->Enqueue(Request("same", "proactive", "A")));
   EXPECT_TRUE(first.created);
-  ASSERT_OK_AND_ASSIGN(EnqueueResult again, q->Enqueue(Request("same", "user_report", "C")));
+  ASSERT_OK_AND_ASSIGN(EnqueueResult again,
+                       q->Enqueue(Request("same", "user_report", "C")));
   EXPECT_FALSE(again.created);
   EXPECT_EQ(again.item_id, first.item_id);
-  ASSERT_OK_AND_ASSIGN(auto batch,
-                       q->EnqueueBatch({Request("b1"), Request("same"), Request("b1")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto batch,
+      q->EnqueueBatch({Request("b1"), Request("same"), Request("b1")}));
   EXPECT_TRUE(batch[0].created);
   EXPECT_FALSE(batch[1].created);
   EXPECT_EQ(batch[1].item_id, first.item_id);
@@ -464,7 +513,8 @@ TEST_F(ReviewQueueTest, StateSurvivesReopening) {
   {
     auto q = OpenQueue();
     for (int i = 0; i < 20; ++i) {
-      ASSERT_OK(q->Enqueue(Request(absl::StrCat("c", i), "proactive", i % 3 == 0 ? "A" : "C")));
+      ASSERT_OK(q->Enqueue(
+          Request(absl::StrCat("c", i), "proactive", i % 3 == 0 ? "A" : "C")));
       clock_.Advance(absl::Seconds(1));
     }
     auto l = LeaseOne(*q, "alice");
@@ -475,7 +525,8 @@ TEST_F(ReviewQueueTest, StateSurvivesReopening) {
   ASSERT_OK_AND_ASSIGN(auto stats, q->Stats());
   EXPECT_EQ(stats.waiting, 19);
   EXPECT_EQ(stats.leases_outstanding, 1);
-  ASSERT_OK(q->Decide("alice", held, {.kind = DecisionKind::kConfirm, .category = "A"}));
+  ASSERT_OK(q->Decide("alice", held,
+                      {.kind = DecisionKind::kConfirm, .category = "A"}));
   auto order = Drain(*q, "bob");
   ASSERT_THAT(order, SizeIs(19));
   // A items (c3, c6, ...) first, oldest first, then the C items.
@@ -486,9 +537,11 @@ TEST_F(ReviewQueueTest, StateSurvivesReopening) {
 
 TEST_F(ReviewQueueTest, StoresPayloadAndPreview) {
   auto q = OpenQueue();
-  EnqueueRequest r = Request("p", "proactive", "A", ItemKind::kHashMatch, {"grooming"});
+  EnqueueRequest r =
+      Request("p", "proactive", "A", ItemKind::kHashMatch, {"grooming"});
   r.preview = std::string("\xff\xd8 blurred jpeg", 16);
-  r.matches.push_back({"ncmec-pdq", "pdq", std::string(64, 'a'), 25, 10, 31, "A", "ref"});
+  r.matches.push_back(
+      {"ncmec-pdq", "pdq", std::string(64, 'a'), 25, 10, 31, "A", "ref"});
   r.context.uploader = "acct-1";
   r.context.ip = "192.0.2.1";
   r.context.upload_time = clock_.Now() - absl::Hours(1);
@@ -517,15 +570,18 @@ TEST_F(ReviewQueueTest, HourlyExposureLimitAsksForABreakAndSurvivesRestart) {
     ASSERT_OK(q->EnqueueBatch(batch));
     ASSERT_OK_AND_ASSIGN(auto leased, q->Lease("alice", 5));
     EXPECT_THAT(leased, SizeIs(3));  // capped by the limit
-    for (const LeasedItem& l : leased) ASSERT_OK(q->Decide("alice", l.lease, {.kind = DecisionKind::kReject}));
+    for (const LeasedItem& l : leased)
+      ASSERT_OK(q->Decide("alice", l.lease, {.kind = DecisionKind::kReject}));
     clock_.Advance(absl::Minutes(30));
-    EXPECT_THAT(q->Lease("alice", 1),
-                StatusIs(absl::StatusCode::kResourceExhausted,
-                         HasSubstr("take a break until 2023-11-14T23:13:20.000Z")));
+    EXPECT_THAT(
+        q->Lease("alice", 1),
+        StatusIs(absl::StatusCode::kResourceExhausted,
+                 HasSubstr("take a break until 2023-11-14T23:13:20.000Z")));
     EXPECT_TRUE(LeaseOne(*q, "bob"));  // limits are per moderator
   }
   auto q = OpenQueue();
-  EXPECT_THAT(q->Lease("alice", 1), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(q->Lease("alice", 1),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   ASSERT_OK_AND_ASSIGN(WelfareStatus w, q->Welfare("alice"));
   EXPECT_EQ(w.allowed_now, 0);
   EXPECT_EQ(w.break_until, start + absl::Hours(1));
@@ -573,8 +629,9 @@ TEST_F(ReviewQueueTest, ShiftLimitCountsAcrossHours) {
     ASSERT_OK(q->Decide("alice", l->lease, {.kind = DecisionKind::kReject}));
     clock_.Advance(absl::Hours(1));
   }
-  EXPECT_THAT(q->Lease("alice", 1), StatusIs(absl::StatusCode::kResourceExhausted,
-                                             HasSubstr("this shift")));
+  EXPECT_THAT(
+      q->Lease("alice", 1),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("this shift")));
   clock_.Set(start + absl::Hours(8));
   EXPECT_TRUE(LeaseOne(*q, "alice"));
 }
@@ -586,15 +643,17 @@ TEST_F(ReviewQueueTest, AuditRecordsEveryEventChained) {
   ASSERT_OK(q->Enqueue(Request("x")));
   auto l = LeaseOne(*q, "alice");
   ASSERT_TRUE(l);
-  ASSERT_OK(q->RecordReveal("alice", l->lease.item_id, "needed to see the original"));
+  ASSERT_OK(
+      q->RecordReveal("alice", l->lease.item_id, "needed to see the original"));
   ASSERT_OK(q->ExtendLease("alice", l->lease));
   ASSERT_OK(q->Decide("alice", l->lease, {.kind = DecisionKind::kEscalate}));
   ASSERT_OK_AND_ASSIGN(auto entries, q->ReadAudit(0, 100));
   std::vector<AuditEvent> events;
   for (const AuditEntry& e : entries) events.push_back(e.event);
-  EXPECT_THAT(events, ElementsAre(AuditEvent::kEnqueue, AuditEvent::kLease, AuditEvent::kReveal,
-                                  AuditEvent::kExtend, AuditEvent::kDecision,
-                                  AuditEvent::kEscalation));
+  EXPECT_THAT(events,
+              ElementsAre(AuditEvent::kEnqueue, AuditEvent::kLease,
+                          AuditEvent::kReveal, AuditEvent::kExtend,
+                          AuditEvent::kDecision, AuditEvent::kEscalation));
   EXPECT_EQ(entries[2].actor, "alice");
   EXPECT_THAT(entries[2].details, HasSubstr("needed to see the original"));
   EXPECT_EQ(entries[0].prev_hash, std::string(32, '\0'));
@@ -609,7 +668,7 @@ TEST_F(ReviewQueueTest, AuditRecordsEveryEventChained) {
 TEST_F(ReviewQueueTest, StatsReportDepthAgeOverdueAndLeases) {
   auto q = OpenQueue();
   ASSERT_OK(q->Enqueue(Request("a1", "proactive", "A", ItemKind::kHashMatch,
-                               {"grooming"})));  // 60: high
+                               {"grooming"})));            // 60: high
   ASSERT_OK(q->Enqueue(Request("c1", "proactive", "C")));  // low
   clock_.Advance(absl::Hours(2));
   ASSERT_OK(q->Enqueue(Request("u1", "user_report", "C")));
@@ -630,7 +689,8 @@ TEST_F(ReviewQueueTest, StatsReportDepthAgeOverdueAndLeases) {
   EXPECT_EQ(p.classes[static_cast<int>(PriorityClass::kHigh)].waiting, 1);
   EXPECT_EQ(p.classes[static_cast<int>(PriorityClass::kHigh)].overdue, 1);
   EXPECT_EQ(p.classes[static_cast<int>(PriorityClass::kLow)].waiting, 1);
-  EXPECT_EQ(p.classes[static_cast<int>(PriorityClass::kLow)].oldest_age, absl::Hours(5));
+  EXPECT_EQ(p.classes[static_cast<int>(PriorityClass::kLow)].oldest_age,
+            absl::Hours(5));
   EXPECT_EQ(s.lanes[2].waiting, 1);
   EXPECT_EQ(s.lanes[2].oldest_age, absl::Hours(3));
   EXPECT_EQ(s.lanes[0].waiting, 0);
