@@ -24,6 +24,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev
   clang libclang-rt-14-dev
+  # bench/: plots for the sweep and capacity reports (gnuplot's pngcairo
+  # terminal), the fonts vips_text draws overlaid text with, and the headless
+  # browser the report test renders report.html with.
+  gnuplot-nox fonts-dejavu-core chromium
 )
 
 # Benchmark-only: compared against, never linked into hashwatch itself.

@@ -1,0 +1,58 @@
+#include "bench/eval/internal/vips_util.h"
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace hashwatch::bench::internal {
+
+void InitVips() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (VIPS_INIT("hashwatch-bench") != 0) vips_error_clear();
+    vips_concurrency_set(1);
+    vips_cache_set_max(0);
+    vips_cache_set_max_mem(0);
+  });
+}
+
+absl::Status VipsError(absl::string_view what) {
+  std::string message(absl::StripTrailingAsciiWhitespace(vips_error_buffer()));
+  vips_error_clear();
+  for (char& c : message) {
+    if (c == '\n') c = ' ';
+  }
+  if (message.empty()) message = "libvips failed";
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", message));
+}
+
+namespace {
+
+absl::StatusOr<std::string> TakeBuffer(int rc, void* buf, size_t len,
+                                       absl::string_view what) {
+  if (rc != 0) return VipsError(what);
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeJpeg(VipsImage* image, int quality) {
+  void* buf = nullptr;
+  size_t len = 0;
+  const int rc = vips_jpegsave_buffer(image, &buf, &len, "Q", quality, "strip", TRUE,
+                                      nullptr);
+  return TakeBuffer(rc, buf, len, "evalset: jpeg encode");
+}
+
+absl::StatusOr<std::string> EncodePng(VipsImage* image) {
+  void* buf = nullptr;
+  size_t len = 0;
+  const int rc = vips_pngsave_buffer(image, &buf, &len, "compression", 6, "strip", TRUE,
+                                     nullptr);
+  return TakeBuffer(rc, buf, len, "evalset: png encode");
+}
+
+}  // namespace hashwatch::bench::internal

@@ -1,0 +1,113 @@
+// The hashwatch-bench command line: exit codes and one-line errors.
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/bench/pictures.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hashwatch::bench {
+namespace {
+
+using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::MakePicture;
+using ::hashwatch::testing::ProcessResult;
+using ::hashwatch::testing::RunProcess;
+using ::hashwatch::testing::TempDir;
+using ::testing::HasSubstr;
+
+ProcessResult Bench(std::vector<std::string> args) {
+  args.insert(args.begin(), BinaryPath("hashwatch-bench"));
+  return RunProcess(args);
+}
+
+int Lines(const std::string& s) {
+  int n = 0;
+  for (absl::string_view l : absl::StrSplit(s, '\n', absl::SkipEmpty())) n += !l.empty();
+  return n;
+}
+
+TEST(BenchCliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Bench({}).exit_code, 2);
+  EXPECT_EQ(Bench({"sweep"}).exit_code, 2);                        // --out missing
+  EXPECT_EQ(Bench({"sweep", "--out", "/tmp/x"}).exit_code, 2);     // no input
+  EXPECT_EQ(Bench({"capacity", "--out", "/tmp/x", "--search"}).exit_code, 2);  // no sweep
+  ProcessResult bad_range = Bench({"sweep", "--images", ".", "--out", "o", "--auto-threshold",
+                                   "70"});
+  EXPECT_EQ(bad_range.exit_code, 2);
+  EXPECT_EQ(Bench({"capacity", "--out", "/tmp/x", "--shifts", "9-17"}).exit_code, 2);
+}
+
+TEST(BenchCliTest, FailuresExitOneWithOneLine) {
+  TempDir dir;
+  ProcessResult missing =
+      Bench({"sweep", "--images", dir.Sub("missing"), "--out", dir.Sub("out"), "--no-plots"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(Lines(missing.err), 1) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("no such folder"));
+
+  ProcessResult empty = Bench({"sweep", "--images", dir.path(), "--out", dir.Sub("out"),
+                               "--no-plots"});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_THAT(empty.err, HasSubstr("no pictures"));
+
+  ProcessResult nobody = Bench({"capacity", "--out", dir.Sub("cap"), "--moderators", "0"});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_EQ(Lines(nobody.err), 1) << nobody.err;
+  EXPECT_THAT(nobody.err, HasSubstr("no moderators"));
+
+  ProcessResult negative =
+      Bench({"capacity", "--out", dir.Sub("cap"), "--novel-per-hour", "-3"});
+  EXPECT_EQ(negative.exit_code, 1);
+  EXPECT_THAT(negative.err, HasSubstr("novel items per hour"));
+}
+
+TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
+  TempDir dir;
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(200 + i, 128, 96);
+  }
+  std::ofstream(images + "/bad.jpg") << "not a jpeg";
+  ProcessResult list = Bench({"evalset", "--list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_THAT(list.out, HasSubstr("jpeg_q50\tjpeg\t"));
+
+  ProcessResult es = Bench({"evalset", "--images", images, "--out", dir.Sub("set"),
+                            "--transforms", "jpeg_q75,mirror"});
+  EXPECT_EQ(es.exit_code, 0) << es.err;
+  EXPECT_THAT(es.err, HasSubstr("warning: bad.jpg"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("set/manifest.csv")));
+
+  ProcessResult sweep = Bench({"sweep", "--evalset", dir.Sub("set"), "--out", dir.Sub("sweep"),
+                               "--no-plots", "--dihedral"});
+  EXPECT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_THAT(sweep.out, HasSubstr("pictures/s"));
+  EXPECT_THAT(sweep.out, HasSubstr("| 31 |"));
+
+  ProcessResult cap = Bench({"capacity", "--out", dir.Sub("cap"), "--sweep",
+                             dir.Sub("sweep/sweep.csv"), "--days", "1", "--no-plots",
+                             "--search"});
+  EXPECT_EQ(cap.exit_code, 0) << cap.err;
+  EXPECT_THAT(cap.out, HasSubstr("search:"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/capacity.csv")));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/search.csv")));
+}
+
+TEST(BenchCliTest, UnknownTransformIsAFailure) {
+  TempDir dir;
+  dir.Write("a.jpg", MakePicture(1, 64, 64));
+  dir.Write("b.jpg", MakePicture(2, 64, 64));
+  ProcessResult r = Bench({"sweep", "--images", dir.path(), "--out", dir.Sub("o"),
+                           "--transforms", "jpeg_q50,sepia", "--no-plots"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("sepia"));
+}
+
+}  // namespace
+}  // namespace hashwatch::bench

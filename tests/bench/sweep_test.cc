@@ -1,0 +1,164 @@
+#include "bench/eval/sweep.h"
+
+#include <filesystem>
+
+#include "bench/eval/capacity.h"
+#include "bench/eval/io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/bench/pictures.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hashwatch::bench {
+namespace {
+
+using ::hashwatch::testing::MakePicture;
+using ::hashwatch::testing::StatusIs;
+using ::hashwatch::testing::TempDir;
+using ::testing::HasSubstr;
+
+std::vector<TransformSpec> Transforms(std::initializer_list<absl::string_view> names) {
+  std::vector<TransformSpec> out;
+  for (absl::string_view n : names) {
+    absl::StatusOr<TransformSpec> t = FindTransform(n);
+    EXPECT_OK(t);
+    out.push_back(*t);
+  }
+  return out;
+}
+
+// Six small distinct pictures.
+void FillFolder(const TempDir& dir, int n = 6) {
+  for (int i = 0; i < n; ++i) {
+    dir.Write("pic" + std::to_string(i) + ".jpg", MakePicture(100 + i, 160, 120));
+  }
+}
+
+SweepOptions Options(const std::string& images, const std::string& out) {
+  SweepOptions o;
+  o.images_dir = images;
+  o.out_dir = out;
+  o.plots = false;
+  o.evalset.transforms =
+      Transforms({"original", "jpeg_q50", "scale_50", "mirror", "crop_20", "caption"});
+  return o;
+}
+
+int Group(const SweepResult& r, absl::string_view name) {
+  for (size_t g = 0; g < r.groups.size(); ++g) {
+    if (r.groups[g].name == name) return static_cast<int>(g);
+  }
+  return -1;
+}
+
+TEST(SweepTest, MeasuresKnownBehaviourAndIsReproducible) {
+  TempDir images, out;
+  FillFolder(images);
+  SweepOptions o = Options(images.path(), out.path());
+  o.evalset.threads = 1;
+  ASSERT_OK_AND_ASSIGN(SweepResult one, RunSweep(o));
+  EXPECT_EQ(one.known, 3);
+  EXPECT_EQ(one.distractors, 3);
+  EXPECT_EQ(one.copies, 3 * 6);
+  EXPECT_EQ(one.bank_entries, 3);
+  EXPECT_TRUE(one.failures.empty());
+
+  // The unmodified file matches at distance 0; a mirror image only with
+  // the dihedral variants.
+  const auto original = SweepStats(one, MatchMode::kPlain, "transform", "original", 50);
+  EXPECT_DOUBLE_EQ(original[0].tpr, 1.0);
+  const auto mirror_plain = SweepStats(one, MatchMode::kPlain, "transform", "mirror", 50);
+  const auto mirror_dihedral = SweepStats(one, MatchMode::kDihedral, "transform", "mirror", 50);
+  // (At 160x120 the matcher's top-left-aligned nearest-neighbour resize
+  // is not mirror-symmetric, so the mirrored hash is a few bits off.)
+  EXPECT_DOUBLE_EQ(mirror_plain[31].tpr, 0.0);
+  EXPECT_DOUBLE_EQ(mirror_dihedral[48].tpr, 1.0);
+  const auto jpeg = SweepStats(one, MatchMode::kPlain, "transform", "jpeg_q50", 50);
+  EXPECT_DOUBLE_EQ(jpeg[31].tpr, 1.0);
+  // Full distances agree with the thresholded outcome.
+  for (size_t i = 0; i < one.queries.size(); ++i) {
+    const SweepQuery& q = one.queries[i];
+    const QueryOutcome& o0 = one.outcomes[0][i];
+    if (q.role == Role::kCopy && q.source_distance[0] <= kMaxThreshold) {
+      EXPECT_EQ(o0.true_distance, q.source_distance[0]) << q.file;
+    }
+    if (q.group == Group(one, "original")) {
+      EXPECT_EQ(q.source_distance[0], 0);
+    }
+  }
+
+  // More threads, same CSVs, byte for byte.
+  o.evalset.threads = 3;
+  ASSERT_OK_AND_ASSIGN(SweepResult two, RunSweep(o));
+  EXPECT_EQ(SweepCsv(one, 50), SweepCsv(two, 50));
+  EXPECT_EQ(SplitCsv(one, o), SplitCsv(two, o));
+  EXPECT_EQ(QueriesCsv(one), QueriesCsv(two));
+  EXPECT_EQ(DistancesCsv(one), DistancesCsv(two));
+
+  // The outputs are written, and the capacity planner reads them back.
+  ASSERT_OK(WriteSweepOutputs(o, one));
+  for (const char* f : {"sweep.csv", "split.csv", "queries.csv", "distances.csv",
+                        "report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(out.Sub(f))) << f;
+  }
+  ASSERT_OK_AND_ASSIGN(SweepRates rates, ReadSweepRates(out.Sub("sweep.csv"), "plain"));
+  const auto all = SweepStats(one, MatchMode::kPlain, "all", "", 50);
+  EXPECT_DOUBLE_EQ(rates.tpr[31], all[31].tpr);
+  EXPECT_EQ(rates.distractors, 3);
+  EXPECT_EQ(rates.bank_entries, 3);
+  EXPECT_TRUE(rates.has_model);
+}
+
+TEST(SweepTest, EvalSetFolderGivesTheSameSweep) {
+  TempDir images, evalset, out;
+  FillFolder(images);
+  SweepOptions o = Options(images.path(), out.path());
+  ASSERT_OK_AND_ASSIGN(SweepResult direct, RunSweep(o));
+  ASSERT_OK(WriteEvalSet(images.path(), evalset.path(), o.evalset).status());
+  SweepOptions from_set = o;
+  from_set.images_dir.clear();
+  from_set.evalset_dir = evalset.path();
+  ASSERT_OK_AND_ASSIGN(SweepResult read, RunSweep(from_set));
+  EXPECT_EQ(SweepCsv(direct, 50), SweepCsv(read, 50));
+}
+
+TEST(SweepTest, UndecodableFilesAreListedNotFatal) {
+  TempDir images, out;
+  FillFolder(images, 4);
+  images.Write("zz-truncated.jpg", MakePicture(1, 160, 120).substr(0, 200));
+  images.Write("garbage.png", "definitely not a png");
+  images.Write("notes.txt", "ignored");
+  ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(Options(images.path(), out.path())));
+  std::vector<std::string> failed;
+  for (const Failure& f : r.failures) failed.push_back(f.file);
+  EXPECT_THAT(failed, ::testing::Contains("garbage.png"));
+  EXPECT_THAT(failed, ::testing::Contains("zz-truncated.jpg"));
+  EXPECT_THAT(r.ignored, ::testing::ElementsAre("notes.txt"));
+  EXPECT_GE(r.known, 1);
+  EXPECT_GE(r.distractors, 1);
+}
+
+TEST(SweepTest, BadInputsGiveClearErrors) {
+  TempDir images, out;
+  EXPECT_THAT(RunSweep(Options(images.Sub("nope"), out.path())),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(RunSweep(Options(images.path(), out.path())),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no pictures")));
+  images.Write("a.jpg", "broken");
+  images.Write("b.jpg", "broken too");
+  EXPECT_THAT(RunSweep(Options(images.path(), out.path())),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want at least one")));
+  SweepOptions o = Options(images.path(), out.path());
+  o.auto_threshold = 40;
+  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("above the review threshold")));
+  o = Options(images.path(), out.path());
+  o.evalset_dir = out.path();
+  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
+  o.images_dir.clear();
+  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kNotFound, HasSubstr("manifest.csv")));
+}
+
+}  // namespace
+}  // namespace hashwatch::bench
