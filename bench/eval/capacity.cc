@@ -159,29 +159,6 @@ Derived Derive(const CapacityOptions& o, const SweepRates* r, double hours) {
   return out;
 }
 
-// A temporary folder removed on destruction.
-class TempDir {
- public:
-  static absl::StatusOr<std::unique_ptr<TempDir>> Create() {
-    std::error_code ec;
-    std::string tmpl =
-        (std::filesystem::temp_directory_path(ec) / "hashwatch-capacity-XXXXXX").string();
-    if (ec || mkdtemp(tmpl.data()) == nullptr) {
-      return absl::UnavailableError("capacity: cannot create a temporary folder for the queue");
-    }
-    return std::unique_ptr<TempDir>(new TempDir(tmpl));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
-
 // Nearest-rank percentile of sorted `v`.
 double Percentile(const std::vector<double>& v, double p) {
   if (v.empty()) return kNaN;
@@ -466,11 +443,14 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
   for (size_t s = 0; s < o_.shifts.size(); ++s) {
     const ShiftSpec& shift = o_.shifts[s];
     std::vector<std::pair<int64_t, int64_t>> windows;
-    for (int d = 0; d < days; ++d) {
-      if (d % 7 >= o_.days_per_week) continue;
-      const int64_t start = std::llround((d * 24 + shift.start_hour) * kUsPerHour);
+    // From the Sunday before: a night shift that began then is still on
+    // at the start (Monday 00:00).
+    for (int d = -1; d < days; ++d) {
+      if ((d % 7 + 7) % 7 >= o_.days_per_week) continue;
+      int64_t start = std::llround((d * 24 + shift.start_hour) * kUsPerHour);
       const int64_t end = start + std::llround(shift.hours * kUsPerHour);
-      if (start >= horizon_) continue;
+      start = std::max<int64_t>(start, 0);
+      if (start >= horizon_ || end <= start) continue;
       if (!windows.empty() && windows.back().second >= start) {
         windows.back().second = std::max(windows.back().second, end);
       } else {
@@ -874,7 +854,7 @@ absl::StatusOr<CapacityResult> SimulateCapacity(const CapacityOptions& options,
         " (lower the upload rate or the days)"));
   }
   derived.flows.offered_hours = per_hour * options.days * 24 / options.items_per_hour;
-  HW_ASSIGN_OR_RETURN(auto dir, TempDir::Create());
+  HW_ASSIGN_OR_RETURN(auto dir, ScratchDir::Create("hashwatch-capacity"));
   FakeClock clock(kEpoch);
   queue::QueueOptions qo;
   qo.path = dir->path() + "/queue";

@@ -115,7 +115,8 @@ std::string SearchPlot(const CapacityOptions& o, const SearchResult& sr) {
                   GnuplotQuote(absl::StrCat(
                       "Review threshold vs ", queue::PriorityClassName(o.target_class),
                       "-class SLA breaches (auto-report <= ", sr.auto_threshold, ")")),
-                  "\n", "set xlabel 'review threshold'\n",
+                  "\n", "set xlabel 'review threshold'\nset xrange [", sr.auto_threshold,
+                  ":64]\n",
                   "set ylabel 'SLA breaches, % of the class'\nset yrange [0:*]\n",
                   "set y2label 'known material missed per week'\nset y2tics\n"
                   "set ytics nomirror\nset y2range [0:*]\n",
@@ -137,14 +138,21 @@ std::string SearchPlot(const CapacityOptions& o, const SearchResult& sr) {
   return s;
 }
 
+// "09:00" for 9.0, "22:30" for 22.5; hours past midnight wrap.
+std::string ClockTime(double hours) {
+  const int minutes = static_cast<int>(std::lround(hours * 60)) % (24 * 60);
+  return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60);
+}
+
 std::string ShiftsText(const CapacityOptions& o) {
   std::string s;
   for (const ShiftSpec& sh : o.shifts) {
-    absl::StrAppend(&s, s.empty() ? "" : "; ", sh.moderators, " moderator(s) ",
-                    Fixed(sh.start_hour, 1), "h for ", Fixed(sh.hours, 1), "h");
+    absl::StrAppend(&s, s.empty() ? "" : ", ", sh.moderators, " moderator",
+                    sh.moderators == 1 ? "" : "s", " ", ClockTime(sh.start_hour), "-",
+                    ClockTime(sh.start_hour + sh.hours));
   }
-  return absl::StrCat(s, ", ", o.days_per_week, " day(s) a week, ", Fixed(o.items_per_hour, 1),
-                      " items/hour each");
+  return absl::StrCat(s, "; ", o.days_per_week, " day", o.days_per_week == 1 ? "" : "s",
+                      " a week; ", Fixed(o.items_per_hour, 1), " items/hour each");
 }
 
 absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const CapacityOptions& o,
@@ -249,11 +257,10 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const Ca
                       Duration(w.p90_minutes, w.lower_bound),
                       Duration(w.p95_minutes, w.lower_bound),
                       Duration(w.max_minutes, w.lower_bound), Duration(w.sla_minutes),
-                      HtmlCell(absl::StrCat(w.breaches, " (",
-                                            std::isnan(w.breach_fraction)
-                                                ? "n/a"
-                                                : Fixed(100 * w.breach_fraction, 1),
-                                            "%)"),
+                      HtmlCell(std::isnan(w.breach_fraction)
+                                   ? absl::StrCat(w.breaches)
+                                   : absl::StrCat(w.breaches, " (",
+                                                  Fixed(100 * w.breach_fraction, 1), "%)"),
                                bad ? "#ffd0c0" : "")});
     };
     for (int c = 0; c < kPriorityClassCount; ++c) add(ClassName(c), r.by_class[c]);
@@ -496,15 +503,16 @@ std::string CapacitySummary(const CapacityOptions& o, const CapacityResult& r,
     return d;
   };
   auto line = [&](const std::string& name, const WaitStats& w) {
-    absl::StrAppend(&s, absl::StrFormat("| %s | %d | %d | %s | %s | %s | %s | %d (%s%%) |\n",
-                                        name, w.arrivals, w.waiting_end,
+    absl::StrAppend(&s, absl::StrFormat("| %s | %d | %d | %s | %s | %s | %s | %d%s |\n", name,
+                                        w.arrivals, w.waiting_end,
                                         plain(w.p50_minutes, w.lower_bound),
                                         plain(w.p90_minutes, w.lower_bound),
                                         plain(w.p95_minutes, w.lower_bound),
                                         plain(w.sla_minutes, false), w.breaches,
                                         std::isnan(w.breach_fraction)
-                                            ? "n/a"
-                                            : Fixed(100 * w.breach_fraction, 1)));
+                                            ? ""
+                                            : absl::StrCat(" (", Fixed(100 * w.breach_fraction, 1),
+                                                           "%)")));
   };
   for (int c = 0; c < kPriorityClassCount; ++c) line(ClassName(c), r.by_class[c]);
   line("all", r.all);

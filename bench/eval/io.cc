@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -107,6 +109,29 @@ absl::Status MakeDirs(const std::string& dir) {
     return absl::InvalidArgumentError(absl::StrCat(dir, " exists and is not a folder"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create(absl::string_view prefix) {
+  std::vector<std::string> bases;
+  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
+    bases.push_back(tmpdir);
+  } else {
+    bases.push_back("/dev/shm");
+  }
+  bases.push_back("/tmp");
+  for (const std::string& base : bases) {
+    std::string tmpl = absl::StrCat(base, "/", prefix, "-XXXXXX");
+    if (mkdtemp(tmpl.data()) != nullptr) {
+      return std::unique_ptr<ScratchDir>(new ScratchDir(std::move(tmpl)));
+    }
+  }
+  return absl::UnavailableError(
+      absl::StrCat("cannot create a temporary folder ", prefix, "-* under $TMPDIR, /dev/shm or /tmp"));
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace hashwatch::bench

@@ -246,34 +246,25 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
   return out;
 }
 
-// A BankStore in a fresh temporary directory, removed on destruction.
+// A BankStore in a fresh scratch folder, removed on destruction.
 class TempBank {
  public:
   static absl::StatusOr<std::unique_ptr<TempBank>> Create(size_t max_matches) {
-    std::error_code ec;
-    std::string tmpl =
-        (std::filesystem::temp_directory_path(ec) / "hashwatch-sweep-XXXXXX").string();
-    if (ec || mkdtemp(tmpl.data()) == nullptr) {
-      return absl::UnavailableError("sweep: cannot create a temporary folder for the bank");
-    }
-    auto bank = std::unique_ptr<TempBank>(new TempBank(tmpl));
+    HW_ASSIGN_OR_RETURN(std::unique_ptr<ScratchDir> dir, ScratchDir::Create("hashwatch-sweep"));
+    auto bank = std::unique_ptr<TempBank>(new TempBank(std::move(dir)));
     matcher::BankStoreOptions o;
-    o.path = tmpl + "/banks";
+    o.path = bank->dir_->path() + "/banks";
     o.sync_writes = false;  // a throwaway store
     o.max_matches = max_matches;
     HW_ASSIGN_OR_RETURN(bank->store_, matcher::BankStore::Open(o, Clock::Real()));
     return bank;
   }
-  ~TempBank() {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~TempBank() { store_.reset(); }  // close the database before its folder goes
   matcher::BankStore& store() { return *store_; }
 
  private:
-  explicit TempBank(std::string dir) : dir_(std::move(dir)) {}
-  std::string dir_;
+  explicit TempBank(std::unique_ptr<ScratchDir> dir) : dir_(std::move(dir)) {}
+  std::unique_ptr<ScratchDir> dir_;
   std::unique_ptr<matcher::BankStore> store_;
 };
 

@@ -180,6 +180,19 @@ std::string PrecisionRecallPlot(const SweepOptions& o, const SweepResult& r) {
     }
     absl::StrAppend(&s, "EOD\n");
   }
+  int64_t false_pairs = 0;
+  for (MatchMode mode : kModes) {
+    false_pairs += SweepStats(r, mode, "all", "", o.min_quality)[kMaxThreshold].fp_pairs;
+  }
+  if (false_pairs == 0) {
+    absl::StrAppend(&s, "set label ",
+                    GnuplotQuote(absl::StrCat("no false match at any threshold up to 64 (",
+                                              SweepStats(r, MatchMode::kPlain, "all", "",
+                                                         o.min_quality)[0]
+                                                  .nonmatch_pairs,
+                                              " non-matching pairs per mode)")),
+                    " at graph 0.5, graph 0.5 center\n");
+  }
   absl::StrAppend(
       &s, "set output 'precision_recall.png'\n",
       "set title 'Precision vs recall, one point per threshold 0..64 (labels: threshold)'\n",

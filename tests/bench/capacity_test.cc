@@ -217,14 +217,14 @@ TEST(CapacityTest, SearchFindsTheHighestAffordableReviewThreshold) {
   ASSERT_OK_AND_ASSIGN(SweepRates rates, ParseSweepRates(SmallSweepCsv(), "plain"));
   CapacityOptions o;
   o.days = 1;
-  o.uploads_per_hour = 200;  // the distractor rate: every benign upload matches at 50
-  o.known_prevalence = 0.05;
+  o.uploads_per_hour = 100;  // the distractor rate: every benign upload matches at 50
+  o.known_prevalence = 0.1;
   o.shifts = {{0, 24, 2}};
   o.signals = {{"livestream", 0.2}};
   ASSERT_OK_AND_ASSIGN(SearchResult s, SearchThresholds(o, rates));
   ASSERT_GE(s.best, 0);
   EXPECT_EQ(s.auto_threshold, 10);
-  // Below 50 the load is small; at 50 and above, 190 false matches an hour
+  // Below 50 the load is small; at 50 and above, 90 false matches an hour
   // drown two moderators.
   EXPECT_EQ(s.points[s.best].review_threshold, 49);
   for (const SearchPoint& p : s.points) {
