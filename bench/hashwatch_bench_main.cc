@@ -32,7 +32,8 @@ int Fail(const absl::Status& s) {
 
 void Warn(const std::vector<hb::Failure>& failures) {
   for (const hb::Failure& f : failures) {
-    std::cerr << "hashwatch-bench: warning: " << f.file << ": " << f.reason << "\n";
+    std::cerr << "hashwatch-bench: warning: " << f.file << ": " << f.reason
+              << "\n";
   }
 }
 
@@ -40,12 +41,14 @@ std::string CommandLine(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   args[0] = "hashwatch-bench";
   for (std::string& a : args) {
-    if (a.find_first_of(" \t'\"") != std::string::npos) a = absl::StrCat("'", a, "'");
+    if (a.find_first_of(" \t'\"") != std::string::npos)
+      a = absl::StrCat("'", a, "'");
   }
   return absl::StrJoin(args, " ");
 }
 
-absl::StatusOr<std::vector<hb::TransformSpec>> Transforms(const std::string& list) {
+absl::StatusOr<std::vector<hb::TransformSpec>> Transforms(
+    const std::string& list) {
   std::vector<hb::TransformSpec> out;
   for (const std::string& name : hb::ParseList(list)) {
     HW_ASSIGN_OR_RETURN(hb::TransformSpec t, hb::FindTransform(name));
@@ -66,10 +69,13 @@ void AddEvalFlags(CLI::App* cmd, EvalFlags& f) {
   cmd->add_option("--known-fraction", f.known_fraction,
                   "Share of the pictures that become known (bank) pictures")
       ->default_val(0.5);
-  cmd->add_option("--seed", f.seed, "Salt of the split and the transforms")->default_val(1);
-  cmd->add_option("--transforms", f.transforms,
-                  "Comma-separated transform names (default: all; see evalset --list)");
-  cmd->add_option("--threads", f.threads, "Worker threads (0: one per core)")->default_val(0);
+  cmd->add_option("--seed", f.seed, "Salt of the split and the transforms")
+      ->default_val(1);
+  cmd->add_option(
+      "--transforms", f.transforms,
+      "Comma-separated transform names (default: all; see evalset --list)");
+  cmd->add_option("--threads", f.threads, "Worker threads (0: one per core)")
+      ->default_val(0);
 }
 
 absl::StatusOr<hb::EvalSetOptions> EvalOptions(const EvalFlags& f) {
@@ -89,7 +95,8 @@ int RunEvalSet(const EvalFlags& f) {
     return 0;
   }
   if (f.images.empty() || f.out.empty()) {
-    std::cerr << "hashwatch-bench: evalset needs --images and --out (see --help)\n";
+    std::cerr
+        << "hashwatch-bench: evalset needs --images and --out (see --help)\n";
     return 2;
   }
   absl::StatusOr<hb::EvalSetOptions> o = EvalOptions(f);
@@ -97,9 +104,10 @@ int RunEvalSet(const EvalFlags& f) {
   absl::StatusOr<hb::EvalSetSummary> s = hb::WriteEvalSet(f.images, f.out, *o);
   if (!s.ok()) return Fail(s.status());
   Warn(s->failures);
-  std::cout << "evalset: " << f.out << ": " << s->known << " known, " << s->distractors
-            << " distractors, " << s->copies << " copies; " << s->failures.size()
-            << " failed, " << s->ignored.size() << " non-picture files ignored\n";
+  std::cout << "evalset: " << f.out << ": " << s->known << " known, "
+            << s->distractors << " distractors, " << s->copies << " copies; "
+            << s->failures.size() << " failed, " << s->ignored.size()
+            << " non-picture files ignored\n";
   return 0;
 }
 
@@ -133,8 +141,10 @@ int RunSweep(const SweepFlags& f, const std::string& command_line) {
   if (o.plots && !hb::GnuplotAvailable()) {
     // Fail before the long part when the plots could not be drawn anyway.
     return Fail(absl::FailedPreconditionError(
-        "sweep: gnuplot is not installed (Debian package gnuplot-nox; scripts/install-deps.sh "
-        "installs it); pass --no-plots to write the CSVs and report without plots"));
+        "sweep: gnuplot is not installed (Debian package gnuplot-nox; "
+        "scripts/install-deps.sh "
+        "installs it); pass --no-plots to write the CSVs and report without "
+        "plots"));
   }
   absl::StatusOr<hb::SweepResult> r = hb::RunSweep(o);
   if (!r.ok()) return Fail(r.status());
@@ -147,7 +157,8 @@ int RunSweep(const SweepFlags& f, const std::string& command_line) {
 }
 
 struct CapacityFlags {
-  std::string out, sweep, severity, signals, shifts, lane_weights, sla, target_class = "critical";
+  std::string out, sweep, severity, signals, shifts, lane_weights, sla,
+      target_class = "critical";
   bool dihedral = false, search = false, no_plots = false;
   int moderators = 4, days_per_week = 7;
   double shift_start = 9, shift_hours = 8;
@@ -158,7 +169,8 @@ struct CapacityFlags {
 absl::Status ApplyCapacityFlags(CapacityFlags& f) {
   hb::CapacityOptions& o = f.o;
   if (!f.severity.empty()) {
-    HW_ASSIGN_OR_RETURN(o.severity, hb::ParseKeyValues(f.severity, "--severity"));
+    HW_ASSIGN_OR_RETURN(o.severity,
+                        hb::ParseKeyValues(f.severity, "--severity"));
   }
   if (!f.signals.empty()) {
     HW_ASSIGN_OR_RETURN(o.signals, hb::ParseKeyValues(f.signals, "--signals"));
@@ -172,17 +184,20 @@ absl::Status ApplyCapacityFlags(CapacityFlags& f) {
   o.welfare.break_length = absl::Minutes(f.break_minutes);
   o.welfare.shift_length = absl::Hours(f.shift_length_hours);
   if (!f.lane_weights.empty()) {
-    HW_ASSIGN_OR_RETURN(auto weights, hb::ParseKeyValues(f.lane_weights, "--lane-weights"));
+    HW_ASSIGN_OR_RETURN(auto weights,
+                        hb::ParseKeyValues(f.lane_weights, "--lane-weights"));
     for (const auto& [name, w] : weights) {
       auto it = std::find_if(o.lanes.begin(), o.lanes.end(),
                              [&](const auto& l) { return l.name == name; });
       if (it == o.lanes.end() || it->served_first) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--lane-weights: '", name, "' is not a weighted lane (proactive, user_report)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--lane-weights: '", name,
+                         "' is not a weighted lane (proactive, user_report)"));
       }
       if (!(w >= 1 && w <= 1e6) || w != static_cast<int>(w)) {
         return absl::InvalidArgumentError(
-            absl::StrCat("--lane-weights: weight of '", name, "' is ", w, ", want 1..1000000"));
+            absl::StrCat("--lane-weights: weight of '", name, "' is ", w,
+                         ", want 1..1000000"));
       }
       it->weight = static_cast<int>(w);
     }
@@ -192,14 +207,15 @@ absl::Status ApplyCapacityFlags(CapacityFlags& f) {
     for (const auto& [name, minutes] : sla) {
       int c = -1;
       for (int k = 0; k < hashwatch::queue::kPriorityClassCount; ++k) {
-        if (hashwatch::queue::PriorityClassName(static_cast<hashwatch::queue::PriorityClass>(k)) ==
-            name) {
+        if (hashwatch::queue::PriorityClassName(
+                static_cast<hashwatch::queue::PriorityClass>(k)) == name) {
           c = k;
         }
       }
       if (c < 0 || !(minutes > 0)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "--sla: want critical|high|normal|low=MINUTES (> 0), got '", name, "'"));
+            "--sla: want critical|high|normal|low=MINUTES (> 0), got '", name,
+            "'"));
       }
       for (auto& lane : o.lanes) lane.sla[c] = absl::Minutes(minutes);
     }
@@ -213,8 +229,9 @@ absl::Status ApplyCapacityFlags(CapacityFlags& f) {
     }
   }
   if (!found) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--target-class is '", f.target_class, "', want critical, high, normal or low"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--target-class is '", f.target_class,
+                     "', want critical, high, normal or low"));
   }
   return absl::OkStatus();
 }
@@ -233,17 +250,20 @@ int RunCapacity(CapacityFlags& f, const std::string& command_line) {
     return 2;
   }
   if (f.search && f.sweep.empty()) {
-    std::cerr << "hashwatch-bench: --search needs --sweep (the recall and false-match rates "
+    std::cerr << "hashwatch-bench: --search needs --sweep (the recall and "
+                 "false-match rates "
                  "per threshold)\n";
     return 2;
   }
   hb::CapacityOptions& o = f.o;
-  if (absl::Status s = hb::ValidateCapacityOptions(o, !f.sweep.empty()); !s.ok()) {
+  if (absl::Status s = hb::ValidateCapacityOptions(o, !f.sweep.empty());
+      !s.ok()) {
     return Fail(s);
   }
   std::optional<hb::SweepRates> rates;
   if (!f.sweep.empty()) {
-    absl::StatusOr<hb::SweepRates> r = hb::ReadSweepRates(f.sweep, f.dihedral ? "dihedral" : "plain");
+    absl::StatusOr<hb::SweepRates> r =
+        hb::ReadSweepRates(f.sweep, f.dihedral ? "dihedral" : "plain");
     if (!r.ok()) return Fail(r.status());
     rates = *r;
   }
@@ -257,30 +277,37 @@ int RunCapacity(CapacityFlags& f, const std::string& command_line) {
       o.review_threshold = search->points[search->best].review_threshold;
     }
   }
-  absl::StatusOr<hb::CapacityResult> r = hb::SimulateCapacity(o, rates ? &*rates : nullptr);
+  absl::StatusOr<hb::CapacityResult> r =
+      hb::SimulateCapacity(o, rates ? &*rates : nullptr);
   if (!r.ok()) return Fail(r.status());
   hb::CapacityReportInput in{f.out, !f.no_plots, command_line, f.sweep,
                              rates ? &*rates : nullptr};
-  if (absl::Status s = hb::WriteCapacityOutputs(in, o, *r, search ? &*search : nullptr);
+  if (absl::Status s =
+          hb::WriteCapacityOutputs(in, o, *r, search ? &*search : nullptr);
       !s.ok()) {
     return Fail(s);
   }
-  std::cout << hb::CapacitySummary(o, *r, search ? &*search : nullptr) << "outputs: " << f.out
-            << "/{capacity.csv,flows.csv,backlog.csv" << (search ? ",search.csv" : "")
-            << (f.no_plots ? "" : ",*.png") << ",report.html}\n";
+  std::cout << hb::CapacitySummary(o, *r, search ? &*search : nullptr)
+            << "outputs: " << f.out << "/{capacity.csv,flows.csv,backlog.csv"
+            << (search ? ",search.csv" : "") << (f.no_plots ? "" : ",*.png")
+            << ",report.html}\n";
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hashwatch-bench: evaluation set builder, threshold sweep, capacity planner"};
+  CLI::App app{
+      "hashwatch-bench: evaluation set builder, threshold sweep, capacity "
+      "planner"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hashwatch-bench 0.1.0");
 
   EvalFlags eval;
-  CLI::App* evalset = app.add_subcommand(
-      "evalset", "Write a labelled evaluation set (known, distractors, transformed copies)");
+  CLI::App* evalset =
+      app.add_subcommand("evalset",
+                         "Write a labelled evaluation set (known, distractors, "
+                         "transformed copies)");
   evalset->add_option("--images", eval.images, "Folder of benign pictures");
   evalset->add_option("--out", eval.out, "Output folder");
   evalset->add_flag("--list", eval.list, "List the transforms and exit");
@@ -288,103 +315,164 @@ int main(int argc, char** argv) {
 
   SweepFlags sf;
   CLI::App* sweep = app.add_subcommand(
-      "sweep", "Recall, false positives and routing at every PDQ threshold 0..64");
-  sweep->add_option("--images", sf.eval.images, "Folder of benign pictures to build the set from");
-  sweep->add_option("--evalset", sf.evalset, "Or: an evaluation set folder (manifest.csv)");
+      "sweep",
+      "Recall, false positives and routing at every PDQ threshold 0..64");
+  sweep->add_option("--images", sf.eval.images,
+                    "Folder of benign pictures to build the set from");
+  sweep->add_option("--evalset", sf.evalset,
+                    "Or: an evaluation set folder (manifest.csv)");
   sweep->add_option("--out", sf.eval.out, "Output folder")->required();
-  sweep->add_flag("--dihedral", sf.dihedral,
-                  "Headline, routing and plots for dihedral matching (both are computed)");
-  sweep->add_option("--auto-threshold", sf.auto_threshold, "Auto-report distance")
-      ->default_val(10)->check(CLI::Range(0, 64));
-  sweep->add_option("--review-threshold", sf.review_threshold, "Review distance")
-      ->default_val(31)->check(CLI::Range(0, 64));
-  sweep->add_option("--min-quality", sf.min_quality, "PDQ quality gate for auto-report")
-      ->default_val(50)->check(CLI::Range(0, 100));
-  sweep->add_flag("--compat", sf.compat, "Hash as the reference PDQ hasher (full decode)");
+  sweep->add_flag(
+      "--dihedral", sf.dihedral,
+      "Headline, routing and plots for dihedral matching (both are computed)");
+  sweep
+      ->add_option("--auto-threshold", sf.auto_threshold,
+                   "Auto-report distance")
+      ->default_val(10)
+      ->check(CLI::Range(0, 64));
+  sweep
+      ->add_option("--review-threshold", sf.review_threshold, "Review distance")
+      ->default_val(31)
+      ->check(CLI::Range(0, 64));
+  sweep
+      ->add_option("--min-quality", sf.min_quality,
+                   "PDQ quality gate for auto-report")
+      ->default_val(50)
+      ->check(CLI::Range(0, 100));
+  sweep->add_flag("--compat", sf.compat,
+                  "Hash as the reference PDQ hasher (full decode)");
   sweep->add_flag("--no-plots", sf.no_plots, "Skip the gnuplot PNGs");
   AddEvalFlags(sweep, sf.eval);
 
   CapacityFlags cf;
   hb::CapacityOptions& co = cf.o;
   CLI::App* capacity = app.add_subcommand(
-      "capacity", "Simulate the review queue for a team and thresholds; search thresholds");
+      "capacity",
+      "Simulate the review queue for a team and thresholds; search thresholds");
   capacity->add_option("--out", cf.out, "Output folder");
-  capacity->add_option("--sweep", cf.sweep, "sweep.csv to derive match rates and recall from");
-  capacity->add_flag("--dihedral", cf.dihedral, "Use the sweep's dihedral rows");
-  capacity->add_option("--uploads-per-hour", co.uploads_per_hour, "Scans per hour (with --sweep)")
+  capacity->add_option("--sweep", cf.sweep,
+                       "sweep.csv to derive match rates and recall from");
+  capacity->add_flag("--dihedral", cf.dihedral,
+                     "Use the sweep's dihedral rows");
+  capacity
+      ->add_option("--uploads-per-hour", co.uploads_per_hour,
+                   "Scans per hour (with --sweep)")
       ->default_val(co.uploads_per_hour);
-  capacity->add_option("--known-prevalence", co.known_prevalence,
-                       "Share of uploads that are banked material (with --sweep)")
+  capacity
+      ->add_option("--known-prevalence", co.known_prevalence,
+                   "Share of uploads that are banked material (with --sweep)")
       ->default_val(co.known_prevalence);
-  capacity->add_option("--bank-size", co.bank_size,
-                       "Production bank entries: scale the sweep's per-pair false-match rate "
-                       "(0: use the sweep's distractor rate)")
+  capacity
+      ->add_option("--bank-size", co.bank_size,
+                   "Production bank entries: scale the sweep's per-pair "
+                   "false-match rate "
+                   "(0: use the sweep's distractor rate)")
       ->default_val(0);
-  capacity->add_option("--match-review-per-hour", co.match_review_per_hour,
-                       "List matches reaching review per hour (without --sweep)")
+  capacity
+      ->add_option("--match-review-per-hour", co.match_review_per_hour,
+                   "List matches reaching review per hour (without --sweep)")
       ->default_val(co.match_review_per_hour);
-  capacity->add_option("--match-material-share", co.match_material_share,
-                       "Share of those that are material (without --sweep)")
+  capacity
+      ->add_option("--match-material-share", co.match_material_share,
+                   "Share of those that are material (without --sweep)")
       ->default_val(co.match_material_share);
-  capacity->add_option("--novel-per-hour", co.novel_per_hour, "Classifier-flagged items per hour")
+  capacity
+      ->add_option("--novel-per-hour", co.novel_per_hour,
+                   "Classifier-flagged items per hour")
       ->default_val(co.novel_per_hour);
-  capacity->add_option("--user-reports-per-hour", co.user_reports_per_hour, "User reports per hour")
+  capacity
+      ->add_option("--user-reports-per-hour", co.user_reports_per_hour,
+                   "User reports per hour")
       ->default_val(co.user_reports_per_hour);
-  capacity->add_option("--novel-material-share", co.novel_material_share,
-                       "Share of novel items and reports that are material")
+  capacity
+      ->add_option("--novel-material-share", co.novel_material_share,
+                   "Share of novel items and reports that are material")
       ->default_val(co.novel_material_share);
-  capacity->add_option("--severity", cf.severity, "Category mix of matches, e.g. A=0.2,B=0.3,C=0.5");
-  capacity->add_option("--signals", cf.signals,
-                       "Signal probabilities, e.g. grooming=0.03,livestream=0.01");
-  capacity->add_option("--escalate-fraction", co.escalate_fraction, "Decisions that escalate")
+  capacity->add_option("--severity", cf.severity,
+                       "Category mix of matches, e.g. A=0.2,B=0.3,C=0.5");
+  capacity->add_option(
+      "--signals", cf.signals,
+      "Signal probabilities, e.g. grooming=0.03,livestream=0.01");
+  capacity
+      ->add_option("--escalate-fraction", co.escalate_fraction,
+                   "Decisions that escalate")
       ->default_val(0);
-  capacity->add_option("--auto-threshold", co.auto_threshold, "Auto-report distance")
-      ->default_val(10);
-  capacity->add_option("--review-threshold", co.review_threshold, "Review distance")
-      ->default_val(31);
-  capacity->add_option("--moderators", cf.moderators, "Moderators per shift")->default_val(4);
-  capacity->add_option("--shift-start", cf.shift_start, "Shift start hour")->default_val(9);
-  capacity->add_option("--shift-hours", cf.shift_hours, "Shift length in hours")->default_val(8);
-  capacity->add_option("--shifts", cf.shifts,
-                       "Several shifts, e.g. 0-8:2,8-16:5,16-24:3 (overrides the three above)");
-  capacity->add_option("--days-per-week", cf.days_per_week, "Working days, Monday first")
-      ->default_val(7);
-  capacity->add_option("--items-per-hour", co.items_per_hour, "Decisions per moderator-hour")
-      ->default_val(co.items_per_hour);
-  capacity->add_option("--max-items-per-hour", co.welfare.max_items_per_hour,
-                       "Welfare: items per moderator per hour (0: off)")
-      ->default_val(co.welfare.max_items_per_hour);
-  capacity->add_option("--max-items-per-shift", co.welfare.max_items_per_shift,
-                       "Welfare: items per moderator per shift (0: off)")
-      ->default_val(co.welfare.max_items_per_shift);
-  capacity->add_option("--welfare-shift-hours", cf.shift_length_hours,
-                       "Welfare: the sliding window of --max-items-per-shift")
+  capacity
+      ->add_option("--auto-threshold", co.auto_threshold,
+                   "Auto-report distance")
+      ->default_val(10)
+      ->check(CLI::Range(0, 64));
+  capacity
+      ->add_option("--review-threshold", co.review_threshold, "Review distance")
+      ->default_val(31)
+      ->check(CLI::Range(0, 64));
+  capacity->add_option("--moderators", cf.moderators, "Moderators per shift")
+      ->default_val(4);
+  capacity->add_option("--shift-start", cf.shift_start, "Shift start hour")
+      ->default_val(9);
+  capacity->add_option("--shift-hours", cf.shift_hours, "Shift length in hours")
       ->default_val(8);
-  capacity->add_option("--break-after", co.welfare.break_after_items,
-                       "Welfare: items before a break (0: off)")
+  capacity->add_option(
+      "--shifts", cf.shifts,
+      "Several shifts, e.g. 0-8:2,8-16:5,16-24:3 (overrides the three above)");
+  capacity
+      ->add_option("--days-per-week", cf.days_per_week,
+                   "Working days, Monday first")
+      ->default_val(7);
+  capacity
+      ->add_option("--items-per-hour", co.items_per_hour,
+                   "Decisions per moderator-hour")
+      ->default_val(co.items_per_hour);
+  capacity
+      ->add_option("--max-items-per-hour", co.welfare.max_items_per_hour,
+                   "Welfare: items per moderator per hour (0: off)")
+      ->default_val(co.welfare.max_items_per_hour);
+  capacity
+      ->add_option("--max-items-per-shift", co.welfare.max_items_per_shift,
+                   "Welfare: items per moderator per shift (0: off)")
+      ->default_val(co.welfare.max_items_per_shift);
+  capacity
+      ->add_option("--welfare-shift-hours", cf.shift_length_hours,
+                   "Welfare: the sliding window of --max-items-per-shift")
+      ->default_val(8);
+  capacity
+      ->add_option("--break-after", co.welfare.break_after_items,
+                   "Welfare: items before a break (0: off)")
       ->default_val(co.welfare.break_after_items);
-  capacity->add_option("--break-minutes", cf.break_minutes, "Welfare: break length")
+  capacity
+      ->add_option("--break-minutes", cf.break_minutes, "Welfare: break length")
       ->default_val(15);
-  capacity->add_option("--lane-weights", cf.lane_weights, "e.g. proactive=80,user_report=20");
-  capacity->add_option("--sla", cf.sla, "SLA minutes per class, e.g. critical=60,high=240");
+  capacity->add_option("--lane-weights", cf.lane_weights,
+                       "e.g. proactive=80,user_report=20");
+  capacity->add_option("--sla", cf.sla,
+                       "SLA minutes per class, e.g. critical=60,high=240");
   capacity->add_option("--days", co.days, "Simulated days")->default_val(7);
   capacity->add_option("--seed", co.seed, "Random seed")->default_val(1);
-  capacity->add_flag("--search", cf.search, "Search the thresholds (needs --sweep)");
-  capacity->add_option("--target-class", cf.target_class, "Class whose SLA the search keeps")
+  capacity->add_flag("--search", cf.search,
+                     "Search the thresholds (needs --sweep)");
+  capacity
+      ->add_option("--target-class", cf.target_class,
+                   "Class whose SLA the search keeps")
       ->default_val("critical");
-  capacity->add_option("--max-breach", co.max_breach_fraction,
-                       "Allowed share of the target class breaching its SLA")
+  capacity
+      ->add_option("--max-breach", co.max_breach_fraction,
+                   "Allowed share of the target class breaching its SLA")
       ->default_val(co.max_breach_fraction);
-  capacity->add_option("--max-false-auto", co.max_false_auto_per_week,
-                       "Search: expected false automatic reports per week allowed")
+  capacity
+      ->add_option("--max-false-auto", co.max_false_auto_per_week,
+                   "Search: expected false automatic reports per week allowed")
       ->default_val(0);
-  capacity->add_flag("--search-auto", co.search_auto,
-                     "Search: also choose the auto-report threshold from the sweep");
-  capacity->add_option("--max-auto-threshold", co.max_auto_threshold,
-                       "Search: highest auto-report threshold --search-auto may choose")
+  capacity->add_flag(
+      "--search-auto", co.search_auto,
+      "Search: also choose the auto-report threshold from the sweep");
+  capacity
+      ->add_option(
+          "--max-auto-threshold", co.max_auto_threshold,
+          "Search: highest auto-report threshold --search-auto may choose")
       ->default_val(co.max_auto_threshold);
-  capacity->add_option("--auto-margin", co.auto_margin,
-                       "Search: bits below the closest false match for auto-report")
+  capacity
+      ->add_option("--auto-margin", co.auto_margin,
+                   "Search: bits below the closest false match for auto-report")
       ->default_val(co.auto_margin);
   capacity->add_flag("--no-plots", cf.no_plots, "Skip the gnuplot PNGs");
 

@@ -25,8 +25,8 @@ namespace hashwatch::bench {
 namespace {
 
 using queue::ItemKind;
-using queue::PriorityClass;
 using queue::kPriorityClassCount;
+using queue::PriorityClass;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kMaxItems = 5'000'000;
@@ -41,13 +41,16 @@ constexpr char kUserReport[] = "user_report";
 class Rng {
  public:
   explicit Rng(uint64_t seed) : g_(seed) {}
-  double Uniform() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double Uniform() {
+    return static_cast<double>(g_() >> 11) * 0x1.0p-53;
+  }  // [0, 1)
   double Exp(double rate) { return -std::log1p(-Uniform()) / rate; }
   bool Bernoulli(double p) { return Uniform() < p; }
   // Index drawn by the cumulative weights `cdf` (last element = total).
   int Pick(const std::vector<double>& cdf) {
     const double u = Uniform() * cdf.back();
-    return static_cast<int>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+    return static_cast<int>(std::upper_bound(cdf.begin(), cdf.end(), u) -
+                            cdf.begin());
   }
 
  private:
@@ -68,8 +71,8 @@ struct Stream {
   ItemKind kind = ItemKind::kHashMatch;
   double per_hour = 0;
   double material_share = 0;
-  bool classifier = false;          // draws a classifier score in 0.5..1
-  bool match = false;               // carries a list match (distance, category)
+  bool classifier = false;  // draws a classifier score in 0.5..1
+  bool match = false;       // carries a list match (distance, category)
   std::vector<double> distance_cdf;  // over 0..kMaxThreshold
 };
 
@@ -78,11 +81,13 @@ struct Derived {
   std::vector<Stream> streams;
 };
 
-double FalseRate(const CapacityOptions& o, const SweepRates& r, int t, bool gated) {
+double FalseRate(const CapacityOptions& o, const SweepRates& r, int t,
+                 bool gated) {
   if (o.bank_size > 0) {
     double p = gated ? r.fp_pair_rate_gated[t] : r.fp_pair_rate[t];
     if (r.has_model) p = std::max(p, r.model_pair_rate[t]);
-    return -std::expm1(static_cast<double>(o.bank_size) * std::log1p(-std::min(p, 1.0 - 1e-15)));
+    return -std::expm1(static_cast<double>(o.bank_size) *
+                       std::log1p(-std::min(p, 1.0 - 1e-15)));
   }
   return gated ? r.fp_image_rate_gated[t] : r.fp_image_rate[t];
 }
@@ -90,9 +95,9 @@ double FalseRate(const CapacityOptions& o, const SweepRates& r, int t, bool gate
 // Weights of the distances at which items reach review: above the
 // auto-report threshold up to the review threshold, and at or below it
 // the pairs the quality gate held back. Uniform over (A, R] if empty.
-std::vector<double> ReviewDistanceCdf(const std::array<int64_t, kMaxThreshold + 1>* all,
-                                      const std::array<int64_t, kMaxThreshold + 1>* gated,
-                                      int a, int r) {
+std::vector<double> ReviewDistanceCdf(
+    const std::array<int64_t, kMaxThreshold + 1>* all,
+    const std::array<int64_t, kMaxThreshold + 1>* gated, int a, int r) {
   std::vector<double> w(kMaxThreshold + 1, 0.0);
   double total = 0;
   if (all != nullptr) {
@@ -124,8 +129,8 @@ Derived Derive(const CapacityOptions& o, const SweepRates* r, double hours) {
     const double known = o.uploads_per_hour * o.known_prevalence;
     const double benign = o.uploads_per_hour - known;
     review_material = known * std::max(0.0, r->tpr[rv] - r->tpr_gated[a]);
-    review_benign =
-        benign * std::max(0.0, FalseRate(o, *r, rv, false) - FalseRate(o, *r, a, true));
+    review_benign = benign * std::max(0.0, FalseRate(o, *r, rv, false) -
+                                               FalseRate(o, *r, a, true));
     f.uploads = o.uploads_per_hour * hours;
     f.known_uploads = known * hours;
     f.auto_reported_material = known * r->tpr_gated[a] * hours;
@@ -134,7 +139,8 @@ Derived Derive(const CapacityOptions& o, const SweepRates* r, double hours) {
   } else {
     review_material = o.match_review_per_hour * o.match_material_share;
     review_benign = o.match_review_per_hour * (1 - o.match_material_share);
-    f.auto_reported_material = f.false_auto_reports = f.missed_by_thresholds = kNaN;
+    f.auto_reported_material = f.false_auto_reports = f.missed_by_thresholds =
+        kNaN;
     f.uploads = f.known_uploads = kNaN;
   }
   f.review_material = review_material * hours;
@@ -142,20 +148,39 @@ Derived Derive(const CapacityOptions& o, const SweepRates* r, double hours) {
   f.novel = o.novel_per_hour * hours;
   f.user_reports = o.user_reports_per_hour * hours;
 
-  Stream material{"match_material", kProactive, ItemKind::kHashMatch, review_material, 1.0,
-                  false, true, {}};
-  Stream benign{"match_benign", kProactive, ItemKind::kHashMatch, review_benign, 0.0,
-                false, true, {}};
-  material.distance_cdf = ReviewDistanceCdf(r ? &r->tp : nullptr, r ? &r->tp_gated : nullptr,
-                                            a, rv);
-  benign.distance_cdf = ReviewDistanceCdf(r ? &r->fp_pairs : nullptr,
-                                          r ? &r->fp_pairs_gated : nullptr, a, rv);
+  Stream material{"match_material",
+                  kProactive,
+                  ItemKind::kHashMatch,
+                  review_material,
+                  1.0,
+                  false,
+                  true,
+                  {}};
+  Stream benign{"match_benign", kProactive, ItemKind::kHashMatch,
+                review_benign,  0.0,        false,
+                true,           {}};
+  material.distance_cdf = ReviewDistanceCdf(r ? &r->tp : nullptr,
+                                            r ? &r->tp_gated : nullptr, a, rv);
+  benign.distance_cdf = ReviewDistanceCdf(
+      r ? &r->fp_pairs : nullptr, r ? &r->fp_pairs_gated : nullptr, a, rv);
   out.streams.push_back(std::move(material));
   out.streams.push_back(std::move(benign));
-  out.streams.push_back({"novel", kProactive, ItemKind::kNovel, o.novel_per_hour,
-                         o.novel_material_share, true, false, {}});
-  out.streams.push_back({"user_report", kUserReport, ItemKind::kNovel, o.user_reports_per_hour,
-                         o.novel_material_share, false, false, {}});
+  out.streams.push_back({"novel",
+                         kProactive,
+                         ItemKind::kNovel,
+                         o.novel_per_hour,
+                         o.novel_material_share,
+                         true,
+                         false,
+                         {}});
+  out.streams.push_back({"user_report",
+                         kUserReport,
+                         ItemKind::kNovel,
+                         o.user_reports_per_hour,
+                         o.novel_material_share,
+                         false,
+                         false,
+                         {}});
   return out;
 }
 
@@ -198,7 +223,8 @@ struct WaitAccumulator {
     s.max_minutes = minutes.empty() ? kNaN : minutes.back();
     s.sla_minutes = sla_minutes;
     s.breaches = breaches;
-    s.breach_fraction = minutes.empty() ? kNaN : static_cast<double>(breaches) / minutes.size();
+    s.breach_fraction =
+        minutes.empty() ? kNaN : static_cast<double>(breaches) / minutes.size();
     s.lower_bound = waiting_end > 0;
     return s;
   }
@@ -206,26 +232,39 @@ struct WaitAccumulator {
 
 class Simulation {
  public:
-  Simulation(const CapacityOptions& o, std::vector<Stream> streams, queue::ReviewQueue* q,
-             FakeClock* clock)
-      : o_(o), streams_(std::move(streams)), q_(q), clock_(clock),
+  Simulation(const CapacityOptions& o, std::vector<Stream> streams,
+             queue::ReviewQueue* q, FakeClock* clock)
+      : o_(o),
+        streams_(std::move(streams)),
+        q_(q),
+        clock_(clock),
         horizon_(static_cast<int64_t>(std::llround(o.days * 24 * kUsPerHour))),
         decide_rng_(StableHash("decisions", o.seed)) {
-    for (size_t i = 0; i < o_.lanes.size(); ++i) lane_index_[o_.lanes[i].name] = i;
-    escalation_lane_ = static_cast<int>(lane_index_.at(queue::QueueOptions{}.escalation_lane));
+    for (size_t i = 0; i < o_.lanes.size(); ++i)
+      lane_index_[o_.lanes[i].name] = i;
+    escalation_lane_ =
+        static_cast<int>(lane_index_.at(queue::QueueOptions{}.escalation_lane));
   }
 
   absl::StatusOr<CapacityResult> Run(Flows flows);
 
  private:
-  enum class Type { kShiftEnd = 0, kComplete = 1, kBreakEnd = 2, kShiftStart = 3,
-                    kArrival = 4, kSample = 5 };
+  enum class Type {
+    kShiftEnd = 0,
+    kComplete = 1,
+    kBreakEnd = 2,
+    kShiftStart = 3,
+    kArrival = 4,
+    kSample = 5
+  };
   struct Event {
     int64_t t;
     int64_t seq;
     Type type;
     int who;
-    bool operator>(const Event& e) const { return t != e.t ? t > e.t : seq > e.seq; }
+    bool operator>(const Event& e) const {
+      return t != e.t ? t > e.t : seq > e.seq;
+    }
   };
   enum class State { kOff, kIdle, kBusy, kBreak };
   struct Moderator {
@@ -317,8 +356,8 @@ absl::Status Simulation::Arrive(int s, int64_t now) {
     std::advance(it, rng.Pick(Cumulative(weights)));
     req.category = it->first;
     const int d = std::min(kMaxThreshold, rng.Pick(st.distance_cdf));
-    req.matches.push_back({"sim", "pdq", "", d, o_.auto_threshold, o_.review_threshold,
-                           req.category, ""});
+    req.matches.push_back({"sim", "pdq", "", d, o_.auto_threshold,
+                           o_.review_threshold, req.category, ""});
   }
   for (const auto& [signal, p] : o_.signals) {
     if (rng.Bernoulli(p)) req.context.signals.push_back(signal);
@@ -375,7 +414,8 @@ absl::Status Simulation::TryLease(int m, int64_t now) {
     lane_waits_[info.lane].Served(wait, li.overdue);
   } else if (info.escalated && !info.escalation_leased) {
     info.escalation_leased = true;
-    lane_waits_[escalation_lane_].Served(Minutes(now - info.escalated_at), li.overdue);
+    lane_waits_[escalation_lane_].Served(Minutes(now - info.escalated_at),
+                                         li.overdue);
   }
   mod.state = State::kBusy;
   mod.lease = li.lease;
@@ -469,7 +509,8 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
     for (const auto& [s, e] : mods_[m].windows) {
       Push(s, Type::kShiftStart, static_cast<int>(m));
       Push(std::min(e, horizon_), Type::kShiftEnd, static_cast<int>(m));
-      flows.moderator_hours += static_cast<double>(std::min(e, horizon_) - s) / kUsPerHour;
+      flows.moderator_hours +=
+          static_cast<double>(std::min(e, horizon_) - s) / kUsPerHour;
     }
   }
   lane_waits_.resize(o_.lanes.size());
@@ -481,14 +522,17 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
            static_cast<int>(s));
     }
   }
-  const int64_t sample_step = std::max<int64_t>(1, std::llround(o_.sample_hours * kUsPerHour));
+  const int64_t sample_step =
+      std::max<int64_t>(1, std::llround(o_.sample_hours * kUsPerHour));
   for (int64_t t = 0; t < horizon_; t += sample_step) Push(t, Type::kSample, 0);
 
   while (!events_.empty()) {
     const Event e = events_.top();
     events_.pop();
     if (e.t >= horizon_) break;
-    Moderator* mod = e.type == Type::kArrival || e.type == Type::kSample ? nullptr : &mods_[e.who];
+    Moderator* mod = e.type == Type::kArrival || e.type == Type::kSample
+                         ? nullptr
+                         : &mods_[e.who];
     switch (e.type) {
       case Type::kArrival:
         HW_RETURN_IF_ERROR(Arrive(e.who, e.t));
@@ -500,7 +544,8 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
         if (mod->state == State::kIdle) mod->state = State::kOff;
         break;
       case Type::kBreakEnd:
-        if (mod->state == State::kBreak) HW_RETURN_IF_ERROR(TryLease(e.who, e.t));
+        if (mod->state == State::kBreak)
+          HW_RETURN_IF_ERROR(TryLease(e.who, e.t));
         break;
       case Type::kComplete:
         HW_RETURN_IF_ERROR(Complete(e.who, e.t));
@@ -526,8 +571,9 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
       lane_waits_[info.lane].Waiting(wait, breach);
       flows.material_unreviewed_end += info.material;
     } else if (info.escalated && !info.escalation_leased) {
-      lane_waits_[escalation_lane_].Waiting(Minutes(horizon_ - info.escalated_at),
-                                            info.escalation_deadline <= end);
+      lane_waits_[escalation_lane_].Waiting(
+          Minutes(horizon_ - info.escalated_at),
+          info.escalation_deadline <= end);
     }
   }
   CapacityResult result;
@@ -550,9 +596,10 @@ absl::StatusOr<CapacityResult> Simulation::Run(Flows flows) {
   flows.decided = decided_;
   flows.escalated = escalated_;
   flows.welfare_refusals = refusals_;
-  flows.utilization = flows.moderator_hours > 0
-                          ? static_cast<double>(busy_us_) / kUsPerHour / flows.moderator_hours
-                          : kNaN;
+  flows.utilization =
+      flows.moderator_hours > 0
+          ? static_cast<double>(busy_us_) / kUsPerHour / flows.moderator_hours
+          : kNaN;
   result.flows = flows;
   return result;
 }
@@ -567,28 +614,41 @@ absl::Status CheckShare(absl::string_view name, double v) {
 
 absl::Status CheckRate(absl::string_view name, double v) {
   if (!(v >= 0) || !std::isfinite(v)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("capacity: ", name, " is ", v, ", want a finite value >= 0"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "capacity: ", name, " is ", v, ", want a finite value >= 0"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv, absl::string_view mode) {
+absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv,
+                                           absl::string_view mode) {
   if (mode != "plain" && mode != "dihedral") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("capacity: sweep mode '", mode, "', want plain or dihedral"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "capacity: sweep mode '", mode, "', want plain or dihedral"));
   }
   HW_ASSIGN_OR_RETURN(auto records, ParseCsv(csv));
-  const std::vector<std::string> header = {
-      "mode",     "level",          "group",     "threshold",       "queries",
-      "positives", "tp",            "tpr",       "tp_gated",        "tpr_gated",
-      "fp_pairs", "fp_pairs_gated", "fp_images", "fp_images_gated", "nonmatch_pairs",
-      "precision"};
+  const std::vector<std::string> header = {"mode",
+                                           "level",
+                                           "group",
+                                           "threshold",
+                                           "queries",
+                                           "positives",
+                                           "tp",
+                                           "tpr",
+                                           "tp_gated",
+                                           "tpr_gated",
+                                           "fp_pairs",
+                                           "fp_pairs_gated",
+                                           "fp_images",
+                                           "fp_images_gated",
+                                           "nonmatch_pairs",
+                                           "precision"};
   if (records.empty() || records[0] != header) {
     return absl::InvalidArgumentError(
-        "capacity: sweep.csv: line 1 is not the header `hashwatch-bench sweep` writes");
+        "capacity: sweep.csv: line 1 is not the header `hashwatch-bench sweep` "
+        "writes");
   }
   SweepRates r;
   r.mode = std::string(mode);
@@ -597,15 +657,17 @@ absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv, absl::string_v
     const auto& f = records[i];
     if (f.size() == 1 && f[0].empty()) continue;
     if (f.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("capacity: sweep.csv: line ", i + 1, ": ",
-                                                     f.size(), " fields, want ", header.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("capacity: sweep.csv: line ", i + 1, ": ", f.size(),
+                       " fields, want ", header.size()));
     }
     if (f[0] != mode || (f[1] != "all" && f[1] != "distractors")) continue;
     int t = 0;
     int64_t v[9];
     bool ok = absl::SimpleAtoi(f[3], &t) && t >= 0 && t <= kMaxThreshold;
     const int cols[9] = {4, 5, 6, 8, 10, 11, 12, 13, 14};
-    for (int k = 0; k < 9 && ok; ++k) ok = absl::SimpleAtoi(f[cols[k]], &v[k]) && v[k] >= 0;
+    for (int k = 0; k < 9 && ok; ++k)
+      ok = absl::SimpleAtoi(f[cols[k]], &v[k]) && v[k] >= 0;
     if (!ok) {
       return absl::InvalidArgumentError(
           absl::StrCat("capacity: sweep.csv: line ", i + 1, ": bad number"));
@@ -613,7 +675,9 @@ absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv, absl::string_v
     const int64_t queries = v[0], positives = v[1], tp = v[2], tp_gated = v[3],
                   fp_pairs = v[4], fp_pairs_gated = v[5], fp_images = v[6],
                   fp_images_gated = v[7], nonmatch = v[8];
-    auto ratio = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / b : 0.0; };
+    auto ratio = [](int64_t a, int64_t b) {
+      return b > 0 ? static_cast<double>(a) / b : 0.0;
+    };
     if (f[1] == "all") {
       have_all[t] = true;
       r.positives = positives;
@@ -643,16 +707,20 @@ absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv, absl::string_v
   }
   if (r.positives == 0 || r.distractors == 0) {
     return absl::InvalidArgumentError(
-        "capacity: sweep.csv has no copies or no distractors to derive rates from");
+        "capacity: sweep.csv has no copies or no distractors to derive rates "
+        "from");
   }
   return r;
 }
 
-absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode, SweepRates* rates) {
+absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode,
+                              SweepRates* rates) {
   HW_ASSIGN_OR_RETURN(auto records, ParseCsv(csv));
-  const std::vector<std::string> header = {"mode", "distance", "same_pairs", "different_pairs"};
+  const std::vector<std::string> header = {"mode", "distance", "same_pairs",
+                                           "different_pairs"};
   if (records.empty() || records[0] != header) {
-    return absl::InvalidArgumentError("distances.csv: line 1 is not the header the sweep writes");
+    return absl::InvalidArgumentError(
+        "distances.csv: line 1 is not the header the sweep writes");
   }
   std::array<int64_t, 257> hist{};
   for (size_t i = 1; i < records.size(); ++i) {
@@ -664,7 +732,8 @@ absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode, Swe
         !absl::SimpleAtoi(f[2], &same) || !absl::SimpleAtoi(f[3], &different) ||
         different < 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("distances.csv: line ", i + 1, ": want mode,distance,same,different"));
+          absl::StrCat("distances.csv: line ", i + 1,
+                       ": want mode,distance,same,different"));
     }
     if (f[0] == mode) hist[d] += different;
   }
@@ -674,8 +743,9 @@ absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode, Swe
     sum += static_cast<double>(hist[d]) * d;
   }
   if (n < 30) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "distances.csv: ", n, " pairs of different pictures in ", mode, " mode; want >= 30"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("distances.csv: ", n, " pairs of different pictures in ",
+                     mode, " mode; want >= 30"));
   }
   const double mean = sum / n;
   for (int d = 0; d <= 256; ++d) sum2 += hist[d] * (d - mean) * (d - mean);
@@ -708,62 +778,77 @@ absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode, Swe
   return absl::OkStatus();
 }
 
-absl::StatusOr<SweepRates> ReadSweepRates(const std::string& path, absl::string_view mode) {
+absl::StatusOr<SweepRates> ReadSweepRates(const std::string& path,
+                                          absl::string_view mode) {
   HW_ASSIGN_OR_RETURN(std::string csv, ReadWholeFile(path));
   absl::StatusOr<SweepRates> r = ParseSweepRates(csv, mode);
-  if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", r.status().message()));
+  if (!r.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", r.status().message()));
   const std::string distances =
       (std::filesystem::path(path).parent_path() / "distances.csv").string();
   absl::StatusOr<std::string> dcsv = ReadWholeFile(distances);
-  if (dcsv.status().code() == absl::StatusCode::kNotFound) return r;  // no model
+  if (dcsv.status().code() == absl::StatusCode::kNotFound)
+    return r;  // no model
   if (!dcsv.ok()) return dcsv.status();
   absl::Status fit = FitDistanceModel(*dcsv, mode, &*r);
-  if (fit.code() == absl::StatusCode::kFailedPrecondition) return r;  // too little data: no model
-  if (!fit.ok()) return absl::InvalidArgumentError(absl::StrCat(distances, ": ", fit.message()));
+  if (fit.code() == absl::StatusCode::kFailedPrecondition)
+    return r;  // too little data: no model
+  if (!fit.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(distances, ": ", fit.message()));
   return r;
 }
 
-absl::Status ValidateCapacityOptions(const CapacityOptions& o, bool have_sweep) {
+absl::Status ValidateCapacityOptions(const CapacityOptions& o,
+                                     bool have_sweep) {
   HW_RETURN_IF_ERROR(CheckRate("uploads per hour", o.uploads_per_hour));
   HW_RETURN_IF_ERROR(CheckShare("known prevalence", o.known_prevalence));
   if (o.bank_size < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("capacity: bank size is ", o.bank_size, ", want >= 0"));
   }
-  HW_RETURN_IF_ERROR(CheckRate("match reviews per hour", o.match_review_per_hour));
-  HW_RETURN_IF_ERROR(CheckShare("match material share", o.match_material_share));
+  HW_RETURN_IF_ERROR(
+      CheckRate("match reviews per hour", o.match_review_per_hour));
+  HW_RETURN_IF_ERROR(
+      CheckShare("match material share", o.match_material_share));
   HW_RETURN_IF_ERROR(CheckRate("novel items per hour", o.novel_per_hour));
-  HW_RETURN_IF_ERROR(CheckRate("user reports per hour", o.user_reports_per_hour));
-  HW_RETURN_IF_ERROR(CheckShare("novel material share", o.novel_material_share));
+  HW_RETURN_IF_ERROR(
+      CheckRate("user reports per hour", o.user_reports_per_hour));
+  HW_RETURN_IF_ERROR(
+      CheckShare("novel material share", o.novel_material_share));
   HW_RETURN_IF_ERROR(CheckShare("escalate fraction", o.escalate_fraction));
   double severity_total = 0;
   for (const auto& [c, w] : o.severity) {
     if (!(w >= 0) || !std::isfinite(w)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("capacity: severity weight of '", c, "' is ", w, ", want >= 0"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "capacity: severity weight of '", c, "' is ", w, ", want >= 0"));
     }
     severity_total += w;
   }
   if (!(severity_total > 0)) {
-    return absl::InvalidArgumentError("capacity: the severity mix has no positive weight");
+    return absl::InvalidArgumentError(
+        "capacity: the severity mix has no positive weight");
   }
   for (const auto& [s, p] : o.signals) {
-    HW_RETURN_IF_ERROR(CheckShare(absl::StrCat("probability of signal '", s, "'"), p));
+    HW_RETURN_IF_ERROR(
+        CheckShare(absl::StrCat("probability of signal '", s, "'"), p));
     if (!o.priority.signal_weights.contains(s)) {
       std::string known;
       for (const auto& [name, w] : o.priority.signal_weights) {
         absl::StrAppend(&known, known.empty() ? "" : ", ", name);
       }
       return absl::InvalidArgumentError(absl::StrCat(
-          "capacity: signal '", s, "' has no weight in the priority policy (known: ", known,
-          ")"));
+          "capacity: signal '", s,
+          "' has no weight in the priority policy (known: ", known, ")"));
     }
   }
   for (const char* name : {"auto", "review"}) {
     const int t = name[0] == 'a' ? o.auto_threshold : o.review_threshold;
     if (t < 0 || t > kMaxThreshold) {
-      return absl::InvalidArgumentError(absl::StrCat("capacity: ", name, " threshold is ", t,
-                                                     ", want 0..", kMaxThreshold));
+      return absl::InvalidArgumentError(
+          absl::StrCat("capacity: ", name, " threshold is ", t, ", want 0..",
+                       kMaxThreshold));
     }
   }
   if (o.auto_threshold > o.review_threshold) {
@@ -774,37 +859,42 @@ absl::Status ValidateCapacityOptions(const CapacityOptions& o, bool have_sweep) 
   int moderators = 0;
   for (size_t i = 0; i < o.shifts.size(); ++i) {
     const ShiftSpec& s = o.shifts[i];
-    if (!(s.start_hour >= 0 && s.start_hour < 24) || !(s.hours > 0 && s.hours <= 24) ||
-        s.moderators < 0) {
+    if (!(s.start_hour >= 0 && s.start_hour < 24) ||
+        !(s.hours > 0 && s.hours <= 24) || s.moderators < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "capacity: shift ", i + 1, " (start ", s.start_hour, "h, ", s.hours, "h, ",
-          s.moderators, " moderators) is impossible: want start in 0..24, hours in (0, 24], "
+          "capacity: shift ", i + 1, " (start ", s.start_hour, "h, ", s.hours,
+          "h, ", s.moderators,
+          " moderators) is impossible: want start in 0..24, hours in (0, 24], "
           "moderators >= 0"));
     }
     moderators += s.moderators;
   }
   if (o.days_per_week < 1 || o.days_per_week > 7) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("capacity: days per week is ", o.days_per_week, ", want 1..7"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "capacity: days per week is ", o.days_per_week, ", want 1..7"));
   }
   if (!(o.items_per_hour > 0) || !std::isfinite(o.items_per_hour)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "capacity: items per hour is ", o.items_per_hour, ", want > 0 per moderator"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("capacity: items per hour is ", o.items_per_hour,
+                     ", want > 0 per moderator"));
   }
   if (!(o.days > 0 && o.days <= 366)) {
     return absl::InvalidArgumentError(
         absl::StrCat("capacity: days is ", o.days, ", want 0 < days <= 366"));
   }
   if (!(o.sample_hours > 0) || o.days * 24 / o.sample_hours > 100'000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "capacity: sample interval ", o.sample_hours, " h, want > 0 and at most 100000 samples"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("capacity: sample interval ", o.sample_hours,
+                     " h, want > 0 and at most 100000 samples"));
   }
   const double review_rate =
-      have_sweep ? o.uploads_per_hour  // an upper bound; the real rate is a small share
+      have_sweep ? o.uploads_per_hour  // an upper bound; the real rate is a
+                                       // small share
                  : o.match_review_per_hour;
-  const double arrivals_per_hour =
-      (have_sweep ? 0 : review_rate) + o.novel_per_hour + o.user_reports_per_hour;
-  if (moderators == 0 && (arrivals_per_hour > 0 || (have_sweep && o.uploads_per_hour > 0))) {
+  const double arrivals_per_hour = (have_sweep ? 0 : review_rate) +
+                                   o.novel_per_hour + o.user_reports_per_hour;
+  if (moderators == 0 &&
+      (arrivals_per_hour > 0 || (have_sweep && o.uploads_per_hour > 0))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "capacity: no moderators on any shift, but items arrive (",
         have_sweep ? "uploads, " : "", Fixed(arrivals_per_hour, 2),
@@ -812,8 +902,9 @@ absl::Status ValidateCapacityOptions(const CapacityOptions& o, bool have_sweep) 
   }
   if (arrivals_per_hour * o.days * 24 > kMaxItems) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "capacity: about ", std::llround(arrivals_per_hour * o.days * 24), " items in ", o.days,
-        " days; the simulation handles at most ", kMaxItems));
+        "capacity: about ", std::llround(arrivals_per_hour * o.days * 24),
+        " items in ", o.days, " days; the simulation handles at most ",
+        kMaxItems));
   }
   bool proactive = false, user_report = false, escalation = false;
   for (const queue::LaneOptions& l : o.lanes) {
@@ -823,20 +914,24 @@ absl::Status ValidateCapacityOptions(const CapacityOptions& o, bool have_sweep) 
   }
   if (!proactive || !user_report || !escalation) {
     return absl::InvalidArgumentError(
-        "capacity: the lanes must include proactive, user_report and escalation");
+        "capacity: the lanes must include proactive, user_report and "
+        "escalation");
   }
   if (!(o.max_breach_fraction >= 0 && o.max_breach_fraction <= 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "capacity: max breach fraction is ", o.max_breach_fraction, ", want 0..1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("capacity: max breach fraction is ", o.max_breach_fraction,
+                     ", want 0..1"));
   }
-  HW_RETURN_IF_ERROR(CheckRate("max false auto-reports per week", o.max_false_auto_per_week));
+  HW_RETURN_IF_ERROR(
+      CheckRate("max false auto-reports per week", o.max_false_auto_per_week));
   if (o.max_auto_threshold < 0 || o.max_auto_threshold > kMaxThreshold) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "capacity: max auto threshold is ", o.max_auto_threshold, ", want 0..64"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("capacity: max auto threshold is ", o.max_auto_threshold,
+                     ", want 0..64"));
   }
   if (o.auto_margin < 0 || o.auto_margin > kMaxThreshold) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("capacity: auto margin is ", o.auto_margin, ", want 0..64"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "capacity: auto margin is ", o.auto_margin, ", want 0..64"));
   }
   return queue::ValidatePriorityPolicy(o.priority);
 }
@@ -850,10 +945,11 @@ absl::StatusOr<CapacityResult> SimulateCapacity(const CapacityOptions& options,
   if (per_hour * options.days * 24 > kMaxItems) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "capacity: about ", std::llround(per_hour * options.days * 24),
-        " review items in the horizon; the simulation handles at most ", kMaxItems,
-        " (lower the upload rate or the days)"));
+        " review items in the horizon; the simulation handles at most ",
+        kMaxItems, " (lower the upload rate or the days)"));
   }
-  derived.flows.offered_hours = per_hour * options.days * 24 / options.items_per_hour;
+  derived.flows.offered_hours =
+      per_hour * options.days * 24 / options.items_per_hour;
   HW_ASSIGN_OR_RETURN(auto dir, ScratchDir::Create("hashwatch-capacity"));
   FakeClock clock(kEpoch);
   queue::QueueOptions qo;
@@ -864,7 +960,8 @@ absl::StatusOr<CapacityResult> SimulateCapacity(const CapacityOptions& options,
   qo.welfare = options.welfare;
   // Moderators extend their leases while they work: none may expire.
   qo.lease_duration = absl::Hours(options.days * 24 + 48);
-  HW_ASSIGN_OR_RETURN(std::unique_ptr<queue::ReviewQueue> q, queue::ReviewQueue::Open(qo, &clock));
+  HW_ASSIGN_OR_RETURN(std::unique_ptr<queue::ReviewQueue> q,
+                      queue::ReviewQueue::Open(qo, &clock));
   Simulation sim(options, std::move(derived.streams), q.get(), &clock);
   return sim.Run(derived.flows);
 }
@@ -874,14 +971,15 @@ absl::StatusOr<SearchResult> SearchThresholds(const CapacityOptions& options,
   HW_RETURN_IF_ERROR(ValidateCapacityOptions(options, true));
   SearchResult out;
   const double week = 7 * 24;
-  const double benign = options.uploads_per_hour * (1 - options.known_prevalence);
+  const double benign =
+      options.uploads_per_hour * (1 - options.known_prevalence);
   const double known = options.uploads_per_hour * options.known_prevalence;
   if (!options.search_auto) {
     out.auto_threshold = options.auto_threshold;
-    out.auto_reason = absl::StrCat(
-        "kept at ", options.auto_threshold,
-        " (auto-reporting is a safety decision, not a capacity one; --search-auto lets the "
-        "sweep's false-match evidence choose it)");
+    out.auto_reason = absl::StrCat("kept at ", options.auto_threshold,
+                                   " (auto-reporting is a safety decision, not "
+                                   "a capacity one; --search-auto lets the "
+                                   "sweep's false-match evidence choose it)");
   } else {
     // The closest quality-passing false match the sweep saw.
     int first_false = kMaxThreshold + 1;
@@ -891,7 +989,8 @@ absl::StatusOr<SearchResult> SearchThresholds(const CapacityOptions& options,
         break;
       }
     }
-    int a = std::min(options.max_auto_threshold, first_false - options.auto_margin);
+    int a =
+        std::min(options.max_auto_threshold, first_false - options.auto_margin);
     while (a > 0 && benign * FalseRate(options, rates, a, true) * week >
                         options.max_false_auto_per_week) {
       --a;
@@ -900,25 +999,27 @@ absl::StatusOr<SearchResult> SearchThresholds(const CapacityOptions& options,
     out.auto_threshold = a;
     out.auto_reason = absl::StrCat(
         first_false <= kMaxThreshold
-            ? absl::StrCat("the closest false match passing the quality gate was at distance ",
+            ? absl::StrCat("the closest false match passing the quality gate "
+                           "was at distance ",
                            first_false)
             : "the sweep saw no false match passing the quality gate within 64",
-        "; margin ", options.auto_margin, " bits, cap ", options.max_auto_threshold,
-        "; expected false automatic reports ",
-        Fixed(benign * FalseRate(options, rates, a, true) * week, 3), " per week (budget ",
-        Fixed(options.max_false_auto_per_week, 3), ")");
+        "; margin ", options.auto_margin, " bits, cap ",
+        options.max_auto_threshold, "; expected false automatic reports ",
+        Fixed(benign * FalseRate(options, rates, a, true) * week, 3),
+        " per week (budget ", Fixed(options.max_false_auto_per_week, 3), ")");
   }
   auto evaluate = [&](int r) -> absl::StatusOr<SearchPoint> {
     CapacityOptions o = options;
     o.auto_threshold = out.auto_threshold;
     o.review_threshold = r;
     HW_ASSIGN_OR_RETURN(CapacityResult res, SimulateCapacity(o, &rates));
-    const WaitStats& target = res.by_class[static_cast<int>(options.target_class)];
+    const WaitStats& target =
+        res.by_class[static_cast<int>(options.target_class)];
     SearchPoint p;
     p.auto_threshold = out.auto_threshold;
     p.review_threshold = r;
-    p.review_per_hour = (res.flows.review_material + res.flows.review_benign + res.flows.novel +
-                         res.flows.user_reports) /
+    p.review_per_hour = (res.flows.review_material + res.flows.review_benign +
+                         res.flows.novel + res.flows.user_reports) /
                         res.hours;
     p.target_breach_fraction = target.arrivals > 0 ? target.breach_fraction : 0;
     p.target_p95_minutes = target.p95_minutes;

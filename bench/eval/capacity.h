@@ -4,8 +4,9 @@
 //
 //   CapacityOptions options;
 //   options.shifts = {{.start_hour = 9, .hours = 8, .moderators = 4}};
-//   HW_ASSIGN_OR_RETURN(SweepRates rates, ReadSweepRates("out/sweep.csv", false));
-//   HW_ASSIGN_OR_RETURN(CapacityResult r, SimulateCapacity(options, &rates));
+//   HW_ASSIGN_OR_RETURN(SweepRates rates, ReadSweepRates("out/sweep.csv",
+//   false)); HW_ASSIGN_OR_RETURN(CapacityResult r, SimulateCapacity(options,
+//   &rates));
 //
 // The engine is queue::ReviewQueue itself, on a temporary RocksDB directory
 // (sync off), with a FakeClock that the simulation moves from event to
@@ -66,10 +67,10 @@ namespace hashwatch::bench {
 // What a sweep measured, per threshold 0..64, in one matching mode (read
 // from sweep.csv's "all" and "distractors" rows).
 struct SweepRates {
-  std::string mode;  // "plain" or "dihedral"
-  int min_quality = 0;  // not in the CSV; informational only (0 = unknown)
-  std::array<double, kMaxThreshold + 1> tpr{};        // copies found
-  std::array<double, kMaxThreshold + 1> tpr_gated{};  // ... with quality >= gate
+  std::string mode;                             // "plain" or "dihedral"
+  std::array<double, kMaxThreshold + 1> tpr{};  // copies found
+  std::array<double, kMaxThreshold + 1>
+      tpr_gated{};  // ... with quality >= gate
   // Share of distractors with any match (the sweep's bank), and gated.
   std::array<double, kMaxThreshold + 1> fp_image_rate{};
   std::array<double, kMaxThreshold + 1> fp_image_rate_gated{};
@@ -77,7 +78,8 @@ struct SweepRates {
   std::array<double, kMaxThreshold + 1> fp_pair_rate{};
   std::array<double, kMaxThreshold + 1> fp_pair_rate_gated{};
   // Cumulative counts, for the distance distributions.
-  std::array<int64_t, kMaxThreshold + 1> tp{}, tp_gated{}, fp_pairs{}, fp_pairs_gated{};
+  std::array<int64_t, kMaxThreshold + 1> tp{}, tp_gated{}, fp_pairs{},
+      fp_pairs_gated{};
   int64_t positives = 0;
   int64_t distractors = 0;
   int64_t nonmatch_pairs = 0;
@@ -107,16 +109,19 @@ struct SweepRates {
 
 // Parses sweep.csv text for `mode` ("plain" or "dihedral").
 // InvalidArgument naming the problem (wrong header, a missing threshold).
-absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv, absl::string_view mode);
+absl::StatusOr<SweepRates> ParseSweepRates(absl::string_view csv,
+                                           absl::string_view mode);
 // Fits the model above to distances.csv text (`mode` rows) into `rates`.
 // InvalidArgument for a malformed file; FailedPrecondition for fewer than
 // 30 pairs of different pictures (ReadSweepRates then goes without).
-absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode, SweepRates* rates);
+absl::Status FitDistanceModel(absl::string_view csv, absl::string_view mode,
+                              SweepRates* rates);
 
 // Reads and parses the file, and fits the model when distances.csv is in
 // the same folder. Errors as ReadWholeFile, ParseSweepRates and
 // FitDistanceModel.
-absl::StatusOr<SweepRates> ReadSweepRates(const std::string& path, absl::string_view mode);
+absl::StatusOr<SweepRates> ReadSweepRates(const std::string& path,
+                                          absl::string_view mode);
 
 // One shift pattern: `moderators` people working from start_hour for
 // `hours` every working day (a shift may run past midnight).
@@ -129,7 +134,7 @@ struct ShiftSpec {
 struct CapacityOptions {
   // ---- Load, with a sweep (SimulateCapacity's `rates`).
   double uploads_per_hour = 100'000;  // pictures scanned per hour
-  double known_prevalence = 1e-4;     // share of uploads that are banked material
+  double known_prevalence = 1e-4;  // share of uploads that are banked material
   // Entries of the production bank. 0: use the share of the sweep's
   // distractors that matched (a bank the size of the sweep's); > 0: a
   // benign upload matches with probability 1 - (1 - q)^bank_size, where q
@@ -137,19 +142,21 @@ struct CapacityOptions {
   // rate and its distance model's (SweepRates).
   int64_t bank_size = 0;
   // ---- Load, without a sweep.
-  double match_review_per_hour = 10;   // list matches that reach review
-  double match_material_share = 0.5;   // ... of which are material
+  double match_review_per_hour = 10;  // list matches that reach review
+  double match_material_share = 0.5;  // ... of which are material
   // ---- Load, either way.
   double novel_per_hour = 4;         // classifier-flagged, proactive lane
   double user_reports_per_hour = 2;  // user_report lane
-  double novel_material_share = 0.3;  // share of novel items and reports that are material
+  double novel_material_share =
+      0.3;  // share of novel items and reports that are material
   // Severity category mix of list matches (weights, normalised).
   std::map<std::string, double> severity = {{"A", 0.2}, {"B", 0.3}, {"C", 0.5}};
   // Probability of each signal on an item, independently. Names must have a
   // weight in the priority policy.
-  std::map<std::string, double> signals = {
-      {"grooming", 0.03}, {"livestream", 0.01}, {"underage_account", 0.05},
-      {"multiple_victims", 0.02}};
+  std::map<std::string, double> signals = {{"grooming", 0.03},
+                                           {"livestream", 0.01},
+                                           {"underage_account", 0.05},
+                                           {"multiple_victims", 0.02}};
   double escalate_fraction = 0;  // decisions that escalate (0..1)
 
   // ---- Thresholds (PDQ distance; auto <= review).
@@ -158,8 +165,8 @@ struct CapacityOptions {
 
   // ---- Team.
   std::vector<ShiftSpec> shifts = {ShiftSpec{}};
-  int days_per_week = 7;       // working days, Monday first (1..7)
-  double items_per_hour = 20;  // per moderator, mean rate (> 0)
+  int days_per_week = 7;          // working days, Monday first (1..7)
+  double items_per_hour = 20;     // per moderator, mean rate (> 0)
   queue::WelfareOptions welfare;  // the queue's defaults
 
   // ---- Queue policy: the queue's defaults (lanes escalation first, then
@@ -168,13 +175,13 @@ struct CapacityOptions {
   queue::PriorityPolicy priority;
 
   // ---- Run.
-  double days = 7;   // simulated days (> 0, at most 366)
+  double days = 7;  // simulated days (> 0, at most 366)
   uint64_t seed = 1;
   double sample_hours = 1;  // backlog sampling interval
 
   // ---- Threshold search (SearchThresholds).
   queue::PriorityClass target_class = queue::PriorityClass::kCritical;
-  double max_breach_fraction = 0.05;  // of the target class's items
+  double max_breach_fraction = 0.05;   // of the target class's items
   double max_false_auto_per_week = 0;  // expected false automatic reports
   // Also choose the auto-report threshold from the sweep (else it stays
   // auto_threshold): the largest one at most max_auto_threshold, at least
@@ -189,11 +196,12 @@ struct CapacityOptions {
 // 0..1, no moderators while items arrive, bad shifts, thresholds, lanes
 // or policy. ResourceExhausted when the horizon would hold more than
 // 5 million items.
-absl::Status ValidateCapacityOptions(const CapacityOptions& options, bool have_sweep);
+absl::Status ValidateCapacityOptions(const CapacityOptions& options,
+                                     bool have_sweep);
 
 struct WaitStats {
   int64_t arrivals = 0;
-  int64_t served = 0;      // leased at least once within the horizon
+  int64_t served = 0;       // leased at least once within the horizon
   int64_t waiting_end = 0;  // never leased by the end
   double mean_minutes = 0;  // NaN without arrivals; all waits below likewise
   double p50_minutes = 0;
@@ -202,7 +210,7 @@ struct WaitStats {
   double p99_minutes = 0;
   double max_minutes = 0;
   double sla_minutes = 0;  // classes only; NaN for lanes and "all"
-  int64_t breaches = 0;    // leased after the deadline, or still waiting past it
+  int64_t breaches = 0;  // leased after the deadline, or still waiting past it
   double breach_fraction = 0;  // breaches / arrivals
   bool lower_bound = false;    // waiting_end > 0: the waits are lower bounds
 };
@@ -227,13 +235,14 @@ struct Flows {
   double novel = 0;
   double user_reports = 0;
   double missed_by_thresholds = 0;  // expected known material matched nowhere
-  int64_t material_unreviewed_end = 0;  // simulated: material still waiting at the end
+  int64_t material_unreviewed_end =
+      0;  // simulated: material still waiting at the end
   int64_t decided = 0;
   int64_t escalated = 0;
   int64_t welfare_refusals = 0;
-  double moderator_hours = 0;   // on shift, summed
-  double utilization = 0;       // busy / on-shift time
-  double offered_hours = 0;     // expected review work (hours) arriving
+  double moderator_hours = 0;  // on shift, summed
+  double utilization = 0;      // busy / on-shift time
+  double offered_hours = 0;    // expected review work (hours) arriving
 };
 
 struct CapacityResult {
@@ -254,7 +263,7 @@ absl::StatusOr<CapacityResult> SimulateCapacity(const CapacityOptions& options,
 struct SearchPoint {
   int auto_threshold = 0;
   int review_threshold = 0;
-  double review_per_hour = 0;     // items reaching review per hour
+  double review_per_hour = 0;  // items reaching review per hour
   double target_breach_fraction = 0;
   double target_p95_minutes = 0;
   bool target_lower_bound = false;
@@ -264,17 +273,17 @@ struct SearchPoint {
 };
 
 struct SearchResult {
-  int auto_threshold = 0;         // chosen (or fixed) auto-report threshold
-  std::string auto_reason;        // why that one
+  int auto_threshold = 0;           // chosen (or fixed) auto-report threshold
+  std::string auto_reason;          // why that one
   std::vector<SearchPoint> points;  // by review threshold
-  int best = -1;                  // index into points; -1: nothing feasible
+  int best = -1;                    // index into points; -1: nothing feasible
 };
 
 // Finds thresholds for the given team: the auto-report threshold (fixed,
 // or with search_auto chosen from the sweep alone, see CapacityOptions),
-// then the largest review threshold (most material found) whose simulation keeps the
-// target class's breach fraction within max_breach_fraction: a grid of
-// every 4 from the auto threshold to 64, refined by 1. Needs `rates`.
+// then the largest review threshold (most material found) whose simulation
+// keeps the target class's breach fraction within max_breach_fraction: a grid
+// of every 4 from the auto threshold to 64, refined by 1. Needs `rates`.
 absl::StatusOr<SearchResult> SearchThresholds(const CapacityOptions& options,
                                               const SweepRates& rates);
 
@@ -286,7 +295,7 @@ struct CapacityReportInput {
   std::string out_dir;
   bool plots = true;
   std::string command_line;
-  std::string sweep_path;  // "" without a sweep
+  std::string sweep_path;             // "" without a sweep
   const SweepRates* rates = nullptr;  // the sweep's, for the inputs table
 };
 std::string CapacityCsv(const CapacityResult& result);
@@ -294,11 +303,13 @@ std::string FlowsCsv(const CapacityResult& result);
 std::string BacklogCsv(const CapacityResult& result);
 std::string SearchCsv(const SearchResult& search);
 absl::Status WriteCapacityOutputs(const CapacityReportInput& input,
-                                  const CapacityOptions& options, const CapacityResult& result,
+                                  const CapacityOptions& options,
+                                  const CapacityResult& result,
                                   const SearchResult* search);
 
 // Terminal summary.
-std::string CapacitySummary(const CapacityOptions& options, const CapacityResult& result,
+std::string CapacitySummary(const CapacityOptions& options,
+                            const CapacityResult& result,
                             const SearchResult* search);
 
 }  // namespace hashwatch::bench

@@ -46,10 +46,12 @@ std::string Count(double v) {
 
 std::string WaitRow(const std::string& group, const WaitStats& w) {
   return CsvLine({group, absl::StrCat(w.arrivals), absl::StrCat(w.served),
-                  absl::StrCat(w.waiting_end), Fixed(w.mean_minutes, 2), Fixed(w.p50_minutes, 2),
-                  Fixed(w.p90_minutes, 2), Fixed(w.p95_minutes, 2), Fixed(w.p99_minutes, 2),
-                  Fixed(w.max_minutes, 2), Fixed(w.sla_minutes, 2), absl::StrCat(w.breaches),
-                  Fixed(w.breach_fraction, 6), w.lower_bound ? "1" : "0"});
+                  absl::StrCat(w.waiting_end), Fixed(w.mean_minutes, 2),
+                  Fixed(w.p50_minutes, 2), Fixed(w.p90_minutes, 2),
+                  Fixed(w.p95_minutes, 2), Fixed(w.p99_minutes, 2),
+                  Fixed(w.max_minutes, 2), Fixed(w.sla_minutes, 2),
+                  absl::StrCat(w.breaches), Fixed(w.breach_fraction, 6),
+                  w.lower_bound ? "1" : "0"});
 }
 
 std::string WaitsPlot(const CapacityResult& r) {
@@ -57,9 +59,12 @@ std::string WaitsPlot(const CapacityResult& r) {
   absl::StrAppend(&s, "$data << EOD\n");
   for (int c = 0; c < kPriorityClassCount; ++c) {
     const WaitStats& w = r.by_class[c];
-    auto v = [](double m) { return std::isnan(m) ? std::string("NaN") : Fixed(m / 60, 4); };
-    absl::StrAppend(&s, ClassName(c), w.lower_bound ? "*" : "", " ", v(w.p50_minutes), " ",
-                    v(w.p90_minutes), " ", v(w.p95_minutes), " ", v(w.sla_minutes), "\n");
+    auto v = [](double m) {
+      return std::isnan(m) ? std::string("NaN") : Fixed(m / 60, 4);
+    };
+    absl::StrAppend(&s, ClassName(c), w.lower_bound ? "*" : "", " ",
+                    v(w.p50_minutes), " ", v(w.p90_minutes), " ",
+                    v(w.p95_minutes), " ", v(w.sla_minutes), "\n");
   }
   absl::StrAppend(
       &s, "EOD\n", "set output 'waits.png'\n",
@@ -67,13 +72,18 @@ std::string WaitsPlot(const CapacityResult& r) {
       "(* = some never picked up: lower bounds)'\n",
       "set ylabel 'hours (log scale)'\nset logscale y\nset yrange [0.01:*]\n",
       "set style fill solid 0.85 border -1\n",
-      "set key outside bottom center horizontal\nset xrange [-0.6:3.6]\nset xtics nomirror\n",
-      "plot $data using ($0-0.27):2:(0.25) with boxes lc rgb '#9ecae1' title 'median', "
+      "set key outside bottom center horizontal\nset xrange [-0.6:3.6]\nset "
+      "xtics nomirror\n",
+      "plot $data using ($0-0.27):2:(0.25) with boxes lc rgb '#9ecae1' title "
+      "'median', "
       "\\\n",
-      "     '' using ($0):3:(0.25):xtic(1) with boxes lc rgb '#4292c6' title '90th percentile', "
+      "     '' using ($0):3:(0.25):xtic(1) with boxes lc rgb '#4292c6' title "
+      "'90th percentile', "
       "\\\n",
-      "     '' using ($0+0.27):4:(0.25) with boxes lc rgb '#08519c' title '95th percentile', \\\n",
-      "     '' using 0:5 with points pt 9 ps 2.5 lc rgb '#d62728' title 'SLA'\n");
+      "     '' using ($0+0.27):4:(0.25) with boxes lc rgb '#08519c' title "
+      "'95th percentile', \\\n",
+      "     '' using 0:5 with points pt 9 ps 2.5 lc rgb '#d62728' title "
+      "'SLA'\n");
   return s;
 }
 
@@ -82,25 +92,34 @@ std::string BacklogPlot(const CapacityResult& r) {
   absl::StrAppend(&s, "$data << EOD\n");
   for (const BacklogSample& b : r.backlog) {
     absl::StrAppend(&s, Fixed(b.hour / 24, 4));
-    for (int c = 0; c < kPriorityClassCount; ++c) absl::StrAppend(&s, " ", b.waiting[c]);
+    for (int c = 0; c < kPriorityClassCount; ++c)
+      absl::StrAppend(&s, " ", b.waiting[c]);
     absl::StrAppend(&s, " ", b.overdue, " ", b.on_shift, "\n");
   }
   absl::StrAppend(
       &s, "EOD\n", "set output 'backlog.png'\n",
-      "set title 'Items waiting over the simulated period (grey: moderators on shift, right "
+      "set title 'Items waiting over the simulated period (grey: moderators on "
+      "shift, right "
       "axis)'\n",
-      "set xlabel 'day (0 = Monday 00:00)'\nset ylabel 'items waiting'\nset yrange [0:*]\n",
-      "set y2label 'moderators on shift'\nset y2range [0:*]\nset y2tics\nset ytics nomirror\n",
+      "set xlabel 'day (0 = Monday 00:00)'\nset ylabel 'items waiting'\nset "
+      "yrange [0:*]\n",
+      "set y2label 'moderators on shift'\nset y2range [0:*]\nset y2tics\nset "
+      "ytics nomirror\n",
       "set xrange [0:", Fixed(r.hours / 24, 2), "]\nset xtics 1\n",
       "set key outside bottom center horizontal\n",
       "set style fill transparent solid 0.15 noborder\n",
-      "plot $data using 1:7 axes x1y2 with fillsteps lc rgb '#777777' title 'on shift', "
+      "plot $data using 1:7 axes x1y2 with fillsteps lc rgb '#777777' title "
+      "'on shift', "
       "\\\n",
-      "     $data using 1:2 with lines lw 2 lc rgb '#d62728' title 'critical', \\\n",
-      "     $data using 1:3 with lines lw 2 lc rgb '#ff7f0e' title 'high', \\\n",
-      "     $data using 1:4 with lines lw 2 lc rgb '#1f77b4' title 'normal', \\\n",
+      "     $data using 1:2 with lines lw 2 lc rgb '#d62728' title 'critical', "
+      "\\\n",
+      "     $data using 1:3 with lines lw 2 lc rgb '#ff7f0e' title 'high', "
+      "\\\n",
+      "     $data using 1:4 with lines lw 2 lc rgb '#1f77b4' title 'normal', "
+      "\\\n",
       "     $data using 1:5 with lines lw 2 lc rgb '#7f7f7f' title 'low', \\\n",
-      "     $data using 1:6 with lines lw 2 dt 2 lc rgb 'black' title 'overdue (any class)'\n");
+      "     $data using 1:6 with lines lw 2 dt 2 lc rgb 'black' title 'overdue "
+      "(any class)'\n");
   return s;
 }
 
@@ -108,32 +127,37 @@ std::string SearchPlot(const CapacityOptions& o, const SearchResult& sr) {
   std::string s = GnuplotPreamble();
   absl::StrAppend(&s, "$data << EOD\n");
   for (const SearchPoint& p : sr.points) {
-    absl::StrAppend(&s, p.review_threshold, " ", Fixed(100 * p.target_breach_fraction, 4), " ",
+    absl::StrAppend(&s, p.review_threshold, " ",
+                    Fixed(100 * p.target_breach_fraction, 4), " ",
                     Fixed(p.missed_per_week, 4), "\n");
   }
-  absl::StrAppend(&s, "EOD\n", "set output 'search.png'\n", "set title ",
-                  GnuplotQuote(absl::StrCat(
-                      "Review threshold vs ", queue::PriorityClassName(o.target_class),
-                      "-class SLA breaches (auto-report <= ", sr.auto_threshold, ")")),
-                  "\n", "set xlabel 'review threshold'\nset xrange [", sr.auto_threshold,
-                  ":64]\n",
-                  "set ylabel 'SLA breaches, % of the class'\nset yrange [0:*]\n",
-                  "set y2label 'known material missed per week'\nset y2tics\n"
-                  "set ytics nomirror\nset y2range [0:*]\n",
-                  "set key top center\n");
-  absl::StrAppend(&s, "set arrow from graph 0, first ", Fixed(100 * o.max_breach_fraction, 3),
-                  " to graph 1, first ", Fixed(100 * o.max_breach_fraction, 3),
+  absl::StrAppend(
+      &s, "EOD\n", "set output 'search.png'\n", "set title ",
+      GnuplotQuote(absl::StrCat(
+          "Review threshold vs ", queue::PriorityClassName(o.target_class),
+          "-class SLA breaches (auto-report <= ", sr.auto_threshold, ")")),
+      "\n", "set xlabel 'review threshold'\nset xrange [", sr.auto_threshold,
+      ":64]\n", "set ylabel 'SLA breaches, % of the class'\nset yrange [0:*]\n",
+      "set y2label 'known material missed per week'\nset y2tics\n"
+      "set ytics nomirror\nset y2range [0:*]\n",
+      "set key top center\n");
+  absl::StrAppend(&s, "set arrow from graph 0, first ",
+                  Fixed(100 * o.max_breach_fraction, 3), " to graph 1, first ",
+                  Fixed(100 * o.max_breach_fraction, 3),
                   " nohead dt 2 lc rgb '#d62728'\n");
   if (sr.best >= 0) {
     const int r = sr.points[sr.best].review_threshold;
     absl::StrAppend(&s, "set arrow from ", r, ", graph 0 to ", r,
-                    ", graph 1 nohead lw 2 lc rgb '#2ca02c'\n", "set label 'chosen: ", r,
-                    "' at ", r, ", graph 0.92 offset 0.5,0 tc rgb '#2ca02c'\n");
+                    ", graph 1 nohead lw 2 lc rgb '#2ca02c'\n",
+                    "set label 'chosen: ", r, "' at ", r,
+                    ", graph 0.92 offset 0.5,0 tc rgb '#2ca02c'\n");
   }
   absl::StrAppend(
-      &s, "plot $data using 1:2 with linespoints pt 7 lw 2 lc rgb '#d62728' title "
-          "'SLA breaches (%)', \\\n",
-      "     $data using 1:3 axes x1y2 with linespoints pt 5 lw 2 lc rgb '#1f77b4' title "
+      &s,
+      "plot $data using 1:2 with linespoints pt 7 lw 2 lc rgb '#d62728' title "
+      "'SLA breaches (%)', \\\n",
+      "     $data using 1:3 axes x1y2 with linespoints pt 5 lw 2 lc rgb "
+      "'#1f77b4' title "
       "'material missed per week'\n");
   return s;
 }
@@ -148,69 +172,99 @@ std::string ShiftsText(const CapacityOptions& o) {
   std::string s;
   for (const ShiftSpec& sh : o.shifts) {
     absl::StrAppend(&s, s.empty() ? "" : ", ", sh.moderators, " moderator",
-                    sh.moderators == 1 ? "" : "s", " ", ClockTime(sh.start_hour), "-",
+                    sh.moderators == 1 ? "" : "s", " ",
+                    ClockTime(sh.start_hour), "-",
                     ClockTime(sh.start_hour + sh.hours));
   }
-  return absl::StrCat(s, "; ", o.days_per_week, " day", o.days_per_week == 1 ? "" : "s",
-                      " a week; ", Fixed(o.items_per_hour, 1), " items/hour each");
+  return absl::StrCat(s, "; ", o.days_per_week, " day",
+                      o.days_per_week == 1 ? "" : "s", " a week; ",
+                      Fixed(o.items_per_hour, 1), " items/hour each");
 }
 
-absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const CapacityOptions& o,
-                                         const CapacityResult& r, const SearchResult* sr) {
+absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
+                                         const CapacityOptions& o,
+                                         const CapacityResult& r,
+                                         const SearchResult* sr) {
   HtmlReport html("hashwatch moderator-capacity plan");
   const Flows& f = r.flows;
   const WaitStats& top = r.by_class[static_cast<int>(o.target_class)];
   html.Paragraph(absl::StrCat(
-      "A simulated ", Fixed(r.hours / 24, 1), " days of the review queue (the real ",
-      "<code>queue/</code> library: priority, lanes, SLAs and welfare limits) with ",
-      HtmlEscape(ShiftsText(o)), ", thresholds auto-report &le; ", o.auto_threshold,
-      " and review &le; ", o.review_threshold, ". ", r.all.arrivals, " items reached review, ",
-      r.all.served, " were picked up, ", r.all.waiting_end, " still wait at the end. The ",
-      HtmlEscape(queue::PriorityClassName(o.target_class)), " class breached its SLA for <b>",
-      top.breaches, " of ", top.arrivals, "</b> items. Moderator utilisation ",
-      Fixed(100 * f.utilization, 0), "%."));
+      "A simulated ", Fixed(r.hours / 24, 1),
+      " days of the review queue (the real ",
+      "<code>queue/</code> library: priority, lanes, SLAs and welfare limits) "
+      "with ",
+      HtmlEscape(ShiftsText(o)), ", thresholds auto-report &le; ",
+      o.auto_threshold, " and review &le; ", o.review_threshold, ". ",
+      r.all.arrivals, " items reached review, ", r.all.served,
+      " were picked up, ", r.all.waiting_end, " still wait at the end. The ",
+      HtmlEscape(queue::PriorityClassName(o.target_class)),
+      " class breached its SLA for <b>", top.breaches, " of ", top.arrivals,
+      "</b> items. Moderator utilisation ", Fixed(100 * f.utilization, 0),
+      "%."));
   if (sr != nullptr) {
     if (sr->best >= 0) {
       const SearchPoint& p = sr->points[sr->best];
       html.Raw(absl::StrCat(
-          "<div class=\"guide\"><b>Search result:</b> with this team, auto-report &le; ",
-          p.auto_threshold, " and review &le; ", p.review_threshold, " keep the ",
-          HtmlEscape(queue::PriorityClassName(o.target_class)),
-          " class within its SLA (breaches ", Fixed(100 * p.target_breach_fraction, 1),
-          "% &le; ", Fixed(100 * o.max_breach_fraction, 1), "%) while missing the least known "
-          "material: ", Fixed(p.missed_per_week, 1), " per week. Auto-report threshold: ",
-          HtmlEscape(sr->auto_reason), ". The tables below are for these thresholds.</div>"));
+          "<div class=\"guide\"><b>Search result:</b> with this team, "
+          "auto-report &le; ",
+          p.auto_threshold, " and review &le; ", p.review_threshold,
+          " keep the ", HtmlEscape(queue::PriorityClassName(o.target_class)),
+          " class within its SLA (breaches ",
+          Fixed(100 * p.target_breach_fraction, 1), "% &le; ",
+          Fixed(100 * o.max_breach_fraction, 1),
+          "%) while missing the least known "
+          "material: ",
+          Fixed(p.missed_per_week, 1),
+          " per week. Auto-report threshold: ", HtmlEscape(sr->auto_reason),
+          ". The tables below are for these thresholds.</div>"));
     } else {
-      html.Raw(absl::StrCat(
-          "<div class=\"warn\"><b>Search result:</b> no review threshold keeps the ",
-          HtmlEscape(queue::PriorityClassName(o.target_class)),
-          " class within its SLA with this team, even at the auto-report threshold (",
-          sr->auto_threshold,
-          "): the novel items and user reports alone exceed it. Add moderators or shifts (see "
-          "the backlog plot for when the queue is unattended). The tables below are for the "
-          "given thresholds.</div>"));
+      html.Raw(
+          absl::StrCat("<div class=\"warn\"><b>Search result:</b> no review "
+                       "threshold keeps the ",
+                       HtmlEscape(queue::PriorityClassName(o.target_class)),
+                       " class within its SLA with this team, even at the "
+                       "auto-report threshold (",
+                       sr->auto_threshold,
+                       "): the novel items and user reports alone exceed it. "
+                       "Add moderators or shifts (see "
+                       "the backlog plot for when the queue is unattended). "
+                       "The tables below are for the "
+                       "given thresholds.</div>"));
     }
   }
 
   html.Heading(2, "How to read this report");
   html.Raw(
       "<div class=\"guide\"><ul>"
-      "<li>Items reach the queue from list matches between the two thresholds (true material "
-      "and false matches), classifier-flagged novel items, and user reports. Each gets a base "
-      "priority from its severity, match confidence, novelty and signals; the base decides its "
-      "<b>class</b> (critical, high, normal, low) and SLA. Waiting raises the priority, so "
+      "<li>Items reach the queue from list matches between the two thresholds "
+      "(true material "
+      "and false matches), classifier-flagged novel items, and user reports. "
+      "Each gets a base "
+      "priority from its severity, match confidence, novelty and signals; the "
+      "base decides its "
+      "<b>class</b> (critical, high, normal, low) and SLA. Waiting raises the "
+      "priority, so "
       "nothing starves.</li>"
-      "<li><b>Wait</b> is the time from enqueue until a moderator leases the item. Items never "
-      "picked up count with their age at the end, so when any remain the percentiles are lower "
+      "<li><b>Wait</b> is the time from enqueue until a moderator leases the "
+      "item. Items never "
+      "picked up count with their age at the end, so when any remain the "
+      "percentiles are lower "
       "bounds (marked &ge;).</li>"
-      "<li>An <b>SLA breach</b> is an item picked up after its deadline, or still waiting past "
-      "it at the end. Weekends and nights without shifts show up as backlog ramps.</li>"
-      "<li><b>Auto-reported</b> and <b>missed</b> material come from the sweep's recall at the "
-      "thresholds (expected values); they do not need a moderator. Raising the review threshold "
-      "finds more material but sends more (mostly false) matches to people; the search mode "
+      "<li>An <b>SLA breach</b> is an item picked up after its deadline, or "
+      "still waiting past "
+      "it at the end. Weekends and nights without shifts show up as backlog "
+      "ramps.</li>"
+      "<li><b>Auto-reported</b> and <b>missed</b> material come from the "
+      "sweep's recall at the "
+      "thresholds (expected values); they do not need a moderator. Raising the "
+      "review threshold "
+      "finds more material but sends more (mostly false) matches to people; "
+      "the search mode "
       "finds the highest review threshold a team can carry.</li>"
-      "<li>Welfare limits (items per hour and per shift, breaks) cap each moderator below their "
-      "raw speed; refusals counts the times a moderator was sent on a break.</li>"
+      "<li>Welfare limits (items per hour and per shift, breaks) cap each "
+      "moderator below their "
+      "raw speed; refusals counts the times a moderator was sent on a "
+      "break.</li>"
       "</ul></div>");
 
   html.Heading(2, "Flows over the period");
@@ -220,27 +274,32 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const Ca
         {"known material among them", Count(f.known_uploads)},
         {"material reported automatically", Count(f.auto_reported_material)},
         {HtmlCell("false automatic reports"),
-         HtmlCell(Count(f.false_auto_reports),
-                  !std::isnan(f.false_auto_reports) && f.false_auto_reports > 0.5 ? "#ffb3b3"
-                                                                                   : "")},
+         HtmlCell(
+             Count(f.false_auto_reports),
+             !std::isnan(f.false_auto_reports) && f.false_auto_reports > 0.5
+                 ? "#ffb3b3"
+                 : "")},
         {"material sent to review (list matches)", Count(f.review_material)},
         {"false matches sent to review", Count(f.review_benign)},
         {"novel items (classifier)", Count(f.novel)},
         {"user reports", Count(f.user_reports)},
         {HtmlCell("<b>known material missed by the thresholds</b>"),
          HtmlCell(Count(f.missed_by_thresholds))},
-        {"material still unreviewed at the end", absl::StrCat(f.material_unreviewed_end)},
+        {"material still unreviewed at the end",
+         absl::StrCat(f.material_unreviewed_end)},
         {"decisions made", absl::StrCat(f.decided)},
         {"escalations", absl::StrCat(f.escalated)},
         {"welfare refusals (breaks)", absl::StrCat(f.welfare_refusals)},
         {"moderator hours on shift", Fixed(f.moderator_hours, 0)},
-        {"review work arriving (hours at the given speed)", Fixed(f.offered_hours, 0)},
+        {"review work arriving (hours at the given speed)",
+         Fixed(f.offered_hours, 0)},
         {"utilisation", absl::StrCat(Fixed(100 * f.utilization, 0), "%")},
     };
     html.Table({"flow", "items"}, rows);
     if (f.offered_hours > f.moderator_hours) {
       html.Raw(absl::StrCat("<div class=\"warn\">More review work arrives (",
-                            Fixed(f.offered_hours, 0), " h) than the team has hours on shift (",
+                            Fixed(f.offered_hours, 0),
+                            " h) than the team has hours on shift (",
                             Fixed(f.moderator_hours, 0),
                             " h): the backlog can only grow.</div>"));
     }
@@ -251,44 +310,51 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const Ca
     std::vector<std::vector<HtmlCell>> rows;
     auto add = [&](const std::string& name, const WaitStats& w) {
       const bool bad = !std::isnan(w.breach_fraction) && w.breach_fraction > 0;
-      rows.push_back({HtmlEscape(name), absl::StrCat(w.arrivals), absl::StrCat(w.waiting_end),
-                      Duration(w.mean_minutes, w.lower_bound),
-                      Duration(w.p50_minutes, w.lower_bound),
-                      Duration(w.p90_minutes, w.lower_bound),
-                      Duration(w.p95_minutes, w.lower_bound),
-                      Duration(w.max_minutes, w.lower_bound), Duration(w.sla_minutes),
-                      HtmlCell(std::isnan(w.breach_fraction)
-                                   ? absl::StrCat(w.breaches)
-                                   : absl::StrCat(w.breaches, " (",
-                                                  Fixed(100 * w.breach_fraction, 1), "%)"),
-                               bad ? "#ffd0c0" : "")});
+      rows.push_back(
+          {HtmlEscape(name), absl::StrCat(w.arrivals),
+           absl::StrCat(w.waiting_end), Duration(w.mean_minutes, w.lower_bound),
+           Duration(w.p50_minutes, w.lower_bound),
+           Duration(w.p90_minutes, w.lower_bound),
+           Duration(w.p95_minutes, w.lower_bound),
+           Duration(w.max_minutes, w.lower_bound), Duration(w.sla_minutes),
+           HtmlCell(std::isnan(w.breach_fraction)
+                        ? absl::StrCat(w.breaches)
+                        : absl::StrCat(w.breaches, " (",
+                                       Fixed(100 * w.breach_fraction, 1), "%)"),
+                    bad ? "#ffd0c0" : "")});
     };
-    for (int c = 0; c < kPriorityClassCount; ++c) add(ClassName(c), r.by_class[c]);
+    for (int c = 0; c < kPriorityClassCount; ++c)
+      add(ClassName(c), r.by_class[c]);
     for (const auto& [lane, w] : r.by_lane) add(absl::StrCat("lane ", lane), w);
     add("all", r.all);
-    html.Table({"group", "items", "never picked up", "mean wait", "median", "90th pct",
-                "95th pct", "longest", "SLA", "SLA breaches"},
+    html.Table({"group", "items", "never picked up", "mean wait", "median",
+                "90th pct", "95th pct", "longest", "SLA", "SLA breaches"},
                rows);
   }
 
   html.Heading(2, "Plots");
   if (in.plots) {
-    HW_RETURN_IF_ERROR(html.Image(
-        Join(in.out_dir, "waits.png"), "waits",
-        "Median, 90th and 95th percentile wait per class (log scale; waits under 36 seconds "
-        "draw no bar), with the class's SLA as a red triangle. Bars above their triangle mean "
-        "breaches."));
-    HW_RETURN_IF_ERROR(html.Image(
-        Join(in.out_dir, "backlog.png"), "backlog",
-        "Items waiting, per class, sampled every hour. Ramps while nobody is on shift and "
-        "draining afterwards are expected; a line that never returns to zero means the team "
-        "cannot keep up."));
+    HW_RETURN_IF_ERROR(html.Image(Join(in.out_dir, "waits.png"), "waits",
+                                  "Median, 90th and 95th percentile wait per "
+                                  "class (log scale; waits under 36 seconds "
+                                  "draw no bar), with the class's SLA as a red "
+                                  "triangle. Bars above their triangle mean "
+                                  "breaches."));
+    HW_RETURN_IF_ERROR(html.Image(Join(in.out_dir, "backlog.png"), "backlog",
+                                  "Items waiting, per class, sampled every "
+                                  "hour. Ramps while nobody is on shift and "
+                                  "draining afterwards are expected; a line "
+                                  "that never returns to zero means the team "
+                                  "cannot keep up."));
     if (sr != nullptr) {
-      HW_RETURN_IF_ERROR(html.Image(
-          Join(in.out_dir, "search.png"), "search",
-          "Each point is one simulation at that review threshold: the target class's share of "
-          "SLA breaches (left) and the known material the thresholds miss (right). The dashed "
-          "line is the allowed breach share; the green line the chosen threshold."));
+      HW_RETURN_IF_ERROR(
+          html.Image(Join(in.out_dir, "search.png"), "search",
+                     "Each point is one simulation at that review threshold: "
+                     "the target class's share of "
+                     "SLA breaches (left) and the known material the "
+                     "thresholds miss (right). The dashed "
+                     "line is the allowed breach share; the green line the "
+                     "chosen threshold."));
     }
   } else {
     html.Paragraph("Plots were not drawn (--no-plots).");
@@ -296,90 +362,106 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const Ca
 
   if (sr != nullptr) {
     html.Heading(2, "Threshold search");
-    html.Paragraph(absl::StrCat("Auto-report threshold ", sr->auto_threshold, ": ",
-                                HtmlEscape(sr->auto_reason), "."));
+    html.Paragraph(absl::StrCat("Auto-report threshold ", sr->auto_threshold,
+                                ": ", HtmlEscape(sr->auto_reason), "."));
     std::vector<std::vector<HtmlCell>> rows;
     for (size_t i = 0; i < sr->points.size(); ++i) {
       const SearchPoint& p = sr->points[i];
-      rows.push_back({absl::StrCat(p.review_threshold,
-                                   static_cast<int>(i) == sr->best ? " (chosen)" : ""),
-                      Fixed(p.review_per_hour, 1),
-                      HtmlCell(absl::StrCat(Fixed(100 * p.target_breach_fraction, 1), "%"),
-                               p.feasible ? "#d8f0d0" : "#ffd0c0"),
-                      Duration(p.target_p95_minutes, p.target_lower_bound),
-                      Fixed(p.missed_per_week, 1), Fixed(p.false_auto_per_week, 2)});
+      rows.push_back(
+          {absl::StrCat(p.review_threshold,
+                        static_cast<int>(i) == sr->best ? " (chosen)" : ""),
+           Fixed(p.review_per_hour, 1),
+           HtmlCell(absl::StrCat(Fixed(100 * p.target_breach_fraction, 1), "%"),
+                    p.feasible ? "#d8f0d0" : "#ffd0c0"),
+           Duration(p.target_p95_minutes, p.target_lower_bound),
+           Fixed(p.missed_per_week, 1), Fixed(p.false_auto_per_week, 2)});
     }
-    html.Table({"review threshold", "review items/hour",
-                absl::StrCat(queue::PriorityClassName(o.target_class), " SLA breaches"),
-                "95th pct wait", "material missed/week", "false auto-reports/week"},
-               rows);
+    html.Table(
+        {"review threshold", "review items/hour",
+         absl::StrCat(queue::PriorityClassName(o.target_class),
+                      " SLA breaches"),
+         "95th pct wait", "material missed/week", "false auto-reports/week"},
+        rows);
   }
 
   html.Heading(2, "Inputs");
   {
     std::string severity, signals;
     for (const auto& [c, w] : o.severity) {
-      absl::StrAppend(&severity, severity.empty() ? "" : ", ", c, "=", Fixed(w, 3));
+      absl::StrAppend(&severity, severity.empty() ? "" : ", ", c, "=",
+                      Fixed(w, 3));
     }
     for (const auto& [s, p] : o.signals) {
-      absl::StrAppend(&signals, signals.empty() ? "" : ", ", s, "=", Fixed(p, 3));
+      absl::StrAppend(&signals, signals.empty() ? "" : ", ", s, "=",
+                      Fixed(p, 3));
     }
     std::string lanes;
     for (const queue::LaneOptions& l : o.lanes) {
       absl::StrAppend(&lanes, lanes.empty() ? "" : "; ", l.name,
-                      l.served_first ? " (served first)" : absl::StrCat(" weight ", l.weight));
+                      l.served_first ? " (served first)"
+                                     : absl::StrCat(" weight ", l.weight));
     }
     std::vector<std::vector<HtmlCell>> rows = {
-        {"load", HtmlEscape(f.from_sweep
-                                ? absl::StrCat(Fixed(o.uploads_per_hour, 0),
-                                               " uploads/hour, known-material prevalence ",
-                                               o.known_prevalence, ", rates from ",
-                                               in.sweep_path,
-                                               o.bank_size > 0
-                                                   ? absl::StrCat(" scaled to a bank of ",
-                                                                  o.bank_size, " entries")
-                                                   : "")
-                                : absl::StrCat(Fixed(o.match_review_per_hour, 2),
-                                               " list matches/hour to review, ",
-                                               Fixed(100 * o.match_material_share, 0),
-                                               "% material"))},
+        {"load",
+         HtmlEscape(
+             f.from_sweep
+                 ? absl::StrCat(
+                       Fixed(o.uploads_per_hour, 0),
+                       " uploads/hour, known-material prevalence ",
+                       o.known_prevalence, ", rates from ", in.sweep_path,
+                       o.bank_size > 0 ? absl::StrCat(" scaled to a bank of ",
+                                                      o.bank_size, " entries")
+                                       : "")
+                 : absl::StrCat(Fixed(o.match_review_per_hour, 2),
+                                " list matches/hour to review, ",
+                                Fixed(100 * o.match_material_share, 0),
+                                "% material"))},
         {"novel items, user reports",
-         absl::StrCat(Fixed(o.novel_per_hour, 2), " and ", Fixed(o.user_reports_per_hour, 2),
-                      " per hour, ", Fixed(100 * o.novel_material_share, 0), "% material")},
+         absl::StrCat(Fixed(o.novel_per_hour, 2), " and ",
+                      Fixed(o.user_reports_per_hour, 2), " per hour, ",
+                      Fixed(100 * o.novel_material_share, 0), "% material")},
         {"severity mix (list matches)", HtmlEscape(severity)},
         {"signal probabilities", HtmlEscape(signals)},
         {"team", HtmlEscape(ShiftsText(o))},
         {"welfare limits",
          absl::StrCat(o.welfare.max_items_per_hour, " items/hour, ",
                       o.welfare.max_items_per_shift, " per ",
-                      absl::FormatDuration(o.welfare.shift_length), ", break of ",
+                      absl::FormatDuration(o.welfare.shift_length),
+                      ", break of ",
                       absl::FormatDuration(o.welfare.break_length), " after ",
                       o.welfare.break_after_items, " items (0 = no limit)")},
         {"lanes", HtmlEscape(lanes)},
-        {"escalations", absl::StrCat(Fixed(100 * o.escalate_fraction, 1), "% of decisions")},
+        {"escalations",
+         absl::StrCat(Fixed(100 * o.escalate_fraction, 1), "% of decisions")},
         {"false-match model",
          in.rates == nullptr || o.bank_size == 0
-             ? std::string("none: the sweep's own distractor match rate (no --bank-size)")
-             : in.rates->has_model
-                   ? absl::StrCat(
-                         "per-pair rate: the larger of the sweep's observed rate and a binomial "
-                         "fit (Daugman) to ",
-                         in.rates->impostor_pairs, " different-picture distances (mean ",
-                         Fixed(in.rates->impostor_mean, 1), ", sd ",
-                         Fixed(in.rates->impostor_sd, 1), " bits, ",
-                         Fixed(in.rates->impostor_dof, 0),
-                         " effective bits): at the review threshold ",
-                         absl::StrFormat("%.2e", in.rates->model_pair_rate[o.review_threshold]),
-                         " per pair, scaled to ", o.bank_size, " entries")
-                   : absl::StrCat("the sweep's observed per-pair rate scaled to ", o.bank_size,
-                                  " entries (no distances.csv beside the sweep)")},
+             ? std::string("none: the sweep's own distractor match rate (no "
+                           "--bank-size)")
+         : in.rates->has_model
+             ? absl::StrCat(
+                   "per-pair rate: the larger of the sweep's observed rate and "
+                   "a binomial "
+                   "fit (Daugman) to ",
+                   in.rates->impostor_pairs,
+                   " different-picture distances (mean ",
+                   Fixed(in.rates->impostor_mean, 1), ", sd ",
+                   Fixed(in.rates->impostor_sd, 1), " bits, ",
+                   Fixed(in.rates->impostor_dof, 0),
+                   " effective bits): at the review threshold ",
+                   absl::StrFormat(
+                       "%.2e", in.rates->model_pair_rate[o.review_threshold]),
+                   " per pair, scaled to ", o.bank_size, " entries")
+             : absl::StrCat("the sweep's observed per-pair rate scaled to ",
+                            o.bank_size,
+                            " entries (no distances.csv beside the sweep)")},
         {"seed", absl::StrCat(o.seed)},
     };
     html.Table({"input", "value"}, rows, false);
   }
-  html.Raw(absl::StrCat("<pre>", HtmlEscape(in.command_line.empty() ? "(library call)"
-                                                                    : in.command_line),
-                        "</pre>"));
+  html.Raw(absl::StrCat(
+      "<pre>",
+      HtmlEscape(in.command_line.empty() ? "(library call)" : in.command_line),
+      "</pre>"));
   return html.Finish();
 }
 
@@ -387,12 +469,15 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in, const Ca
 
 std::string CapacityCsv(const CapacityResult& r) {
   std::string out =
-      "group,arrivals,served,waiting_end,mean_wait_min,p50_wait_min,p90_wait_min,p95_wait_min,"
-      "p99_wait_min,max_wait_min,sla_min,sla_breaches,breach_fraction,lower_bound\n";
+      "group,arrivals,served,waiting_end,mean_wait_min,p50_wait_min,p90_wait_"
+      "min,p95_wait_min,"
+      "p99_wait_min,max_wait_min,sla_min,sla_breaches,breach_fraction,lower_"
+      "bound\n";
   for (int c = 0; c < kPriorityClassCount; ++c) {
     out += WaitRow(absl::StrCat("class:", ClassName(c)), r.by_class[c]);
   }
-  for (const auto& [lane, w] : r.by_lane) out += WaitRow(absl::StrCat("lane:", lane), w);
+  for (const auto& [lane, w] : r.by_lane)
+    out += WaitRow(absl::StrCat("lane:", lane), w);
   out += WaitRow("all", r.all);
   return out;
 }
@@ -412,7 +497,8 @@ std::string FlowsCsv(const CapacityResult& r) {
   row("novel", f.novel);
   row("user_reports", f.user_reports);
   row("missed_by_thresholds", f.missed_by_thresholds);
-  row("material_unreviewed_end", static_cast<double>(f.material_unreviewed_end));
+  row("material_unreviewed_end",
+      static_cast<double>(f.material_unreviewed_end));
   row("decided", static_cast<double>(f.decided));
   row("escalated", static_cast<double>(f.escalated));
   row("welfare_refusals", static_cast<double>(f.welfare_refusals));
@@ -425,9 +511,10 @@ std::string FlowsCsv(const CapacityResult& r) {
 std::string BacklogCsv(const CapacityResult& r) {
   std::string out = "hour,critical,high,normal,low,overdue,on_shift,busy\n";
   for (const BacklogSample& b : r.backlog) {
-    out += CsvLine({Fixed(b.hour, 3), absl::StrCat(b.waiting[0]), absl::StrCat(b.waiting[1]),
-                    absl::StrCat(b.waiting[2]), absl::StrCat(b.waiting[3]),
-                    absl::StrCat(b.overdue), absl::StrCat(b.on_shift), absl::StrCat(b.busy)});
+    out += CsvLine({Fixed(b.hour, 3), absl::StrCat(b.waiting[0]),
+                    absl::StrCat(b.waiting[1]), absl::StrCat(b.waiting[2]),
+                    absl::StrCat(b.waiting[3]), absl::StrCat(b.overdue),
+                    absl::StrCat(b.on_shift), absl::StrCat(b.busy)});
   }
   return out;
 }
@@ -435,37 +522,47 @@ std::string BacklogCsv(const CapacityResult& r) {
 std::string SearchCsv(const SearchResult& s) {
   std::string out =
       "auto_threshold,review_threshold,review_per_hour,target_breach_fraction,"
-      "target_p95_wait_min,target_lower_bound,missed_per_week,false_auto_per_week,feasible,"
+      "target_p95_wait_min,target_lower_bound,missed_per_week,false_auto_per_"
+      "week,feasible,"
       "chosen\n";
   for (size_t i = 0; i < s.points.size(); ++i) {
     const SearchPoint& p = s.points[i];
-    out += CsvLine({absl::StrCat(p.auto_threshold), absl::StrCat(p.review_threshold),
-                    Fixed(p.review_per_hour, 4), Fixed(p.target_breach_fraction, 6),
-                    Fixed(p.target_p95_minutes, 2), p.target_lower_bound ? "1" : "0",
-                    Fixed(p.missed_per_week, 4), Fixed(p.false_auto_per_week, 4),
-                    p.feasible ? "1" : "0", static_cast<int>(i) == s.best ? "1" : "0"});
+    out += CsvLine(
+        {absl::StrCat(p.auto_threshold), absl::StrCat(p.review_threshold),
+         Fixed(p.review_per_hour, 4), Fixed(p.target_breach_fraction, 6),
+         Fixed(p.target_p95_minutes, 2), p.target_lower_bound ? "1" : "0",
+         Fixed(p.missed_per_week, 4), Fixed(p.false_auto_per_week, 4),
+         p.feasible ? "1" : "0", static_cast<int>(i) == s.best ? "1" : "0"});
   }
   return out;
 }
 
-absl::Status WriteCapacityOutputs(const CapacityReportInput& in, const CapacityOptions& o,
-                                  const CapacityResult& r, const SearchResult* search) {
+absl::Status WriteCapacityOutputs(const CapacityReportInput& in,
+                                  const CapacityOptions& o,
+                                  const CapacityResult& r,
+                                  const SearchResult* search) {
   if (in.plots && !GnuplotAvailable()) {
     return absl::FailedPreconditionError(
         "capacity: gnuplot is not installed (Debian package gnuplot-nox; "
-        "scripts/install-deps.sh installs it); pass --no-plots to skip the plots");
+        "scripts/install-deps.sh installs it); pass --no-plots to skip the "
+        "plots");
   }
   HW_RETURN_IF_ERROR(MakeDirs(in.out_dir));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(in.out_dir, "capacity.csv"), CapacityCsv(r)));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(in.out_dir, "flows.csv"), FlowsCsv(r)));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(in.out_dir, "backlog.csv"), BacklogCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(in.out_dir, "capacity.csv"), CapacityCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(in.out_dir, "flows.csv"), FlowsCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(in.out_dir, "backlog.csv"), BacklogCsv(r)));
   if (search != nullptr) {
-    HW_RETURN_IF_ERROR(WriteWholeFile(Join(in.out_dir, "search.csv"), SearchCsv(*search)));
+    HW_RETURN_IF_ERROR(
+        WriteWholeFile(Join(in.out_dir, "search.csv"), SearchCsv(*search)));
   }
   if (in.plots) {
     HW_RETURN_IF_ERROR(RunGnuplot(in.out_dir, WaitsPlot(r)));
     HW_RETURN_IF_ERROR(RunGnuplot(in.out_dir, BacklogPlot(r)));
-    if (search != nullptr) HW_RETURN_IF_ERROR(RunGnuplot(in.out_dir, SearchPlot(o, *search)));
+    if (search != nullptr)
+      HW_RETURN_IF_ERROR(RunGnuplot(in.out_dir, SearchPlot(o, *search)));
   }
   HW_ASSIGN_OR_RETURN(std::string html, CapacityHtml(in, o, r, search));
   return WriteWholeFile(Join(in.out_dir, "report.html"), html);
@@ -477,50 +574,60 @@ std::string CapacitySummary(const CapacityOptions& o, const CapacityResult& r,
   if (search != nullptr) {
     if (search->best >= 0) {
       const SearchPoint& p = search->points[search->best];
-      absl::StrAppend(&s, absl::StrFormat(
-                              "search: auto-report <= %d, review <= %d keeps %s within SLA "
-                              "(%.1f%% breached, allowed %.1f%%); material missed %.1f/week\n",
-                              p.auto_threshold, p.review_threshold,
-                              queue::PriorityClassName(o.target_class),
-                              100 * p.target_breach_fraction, 100 * o.max_breach_fraction,
-                              p.missed_per_week));
+      absl::StrAppend(
+          &s,
+          absl::StrFormat(
+              "search: auto-report <= %d, review <= %d keeps %s within SLA "
+              "(%.1f%% breached, allowed %.1f%%); material missed %.1f/week\n",
+              p.auto_threshold, p.review_threshold,
+              queue::PriorityClassName(o.target_class),
+              100 * p.target_breach_fraction, 100 * o.max_breach_fraction,
+              p.missed_per_week));
     } else {
-      absl::StrAppend(&s, absl::StrFormat(
-                              "search: no review threshold keeps %s within SLA with this team\n",
+      absl::StrAppend(
+          &s, absl::StrFormat("search: no review threshold keeps %s within SLA "
+                              "with this team\n",
                               queue::PriorityClassName(o.target_class)));
     }
-    absl::StrAppend(&s, "auto threshold ", search->auto_threshold, ": ", search->auto_reason,
-                    "\n");
+    absl::StrAppend(&s, "auto threshold ", search->auto_threshold, ": ",
+                    search->auto_reason, "\n");
   }
-  absl::StrAppend(&s, absl::StrFormat(
-                          "capacity: %.1f days, thresholds %d/%d, %s\n", r.hours / 24,
-                          o.auto_threshold, o.review_threshold, ShiftsText(o)));
-  absl::StrAppend(&s, "| class | items | never picked up | median | p90 | p95 | SLA | breaches |\n"
-                      "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  absl::StrAppend(
+      &s, absl::StrFormat("capacity: %.1f days, thresholds %d/%d, %s\n",
+                          r.hours / 24, o.auto_threshold, o.review_threshold,
+                          ShiftsText(o)));
+  absl::StrAppend(&s,
+                  "| class | items | never picked up | median | p90 | p95 | "
+                  "SLA | breaches |\n"
+                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   auto plain = [](double m, bool lb) {
     std::string d = Duration(m, lb);
     if (d.rfind("&ge; ", 0) == 0) d = ">=" + d.substr(5);
     return d;
   };
   auto line = [&](const std::string& name, const WaitStats& w) {
-    absl::StrAppend(&s, absl::StrFormat("| %s | %d | %d | %s | %s | %s | %s | %d%s |\n", name,
-                                        w.arrivals, w.waiting_end,
-                                        plain(w.p50_minutes, w.lower_bound),
-                                        plain(w.p90_minutes, w.lower_bound),
-                                        plain(w.p95_minutes, w.lower_bound),
-                                        plain(w.sla_minutes, false), w.breaches,
-                                        std::isnan(w.breach_fraction)
-                                            ? ""
-                                            : absl::StrCat(" (", Fixed(100 * w.breach_fraction, 1),
-                                                           "%)")));
+    absl::StrAppend(
+        &s,
+        absl::StrFormat(
+            "| %s | %d | %d | %s | %s | %s | %s | %d%s |\n", name, w.arrivals,
+            w.waiting_end, plain(w.p50_minutes, w.lower_bound),
+            plain(w.p90_minutes, w.lower_bound),
+            plain(w.p95_minutes, w.lower_bound), plain(w.sla_minutes, false),
+            w.breaches,
+            std::isnan(w.breach_fraction)
+                ? ""
+                : absl::StrCat(" (", Fixed(100 * w.breach_fraction, 1), "%)")));
   };
-  for (int c = 0; c < kPriorityClassCount; ++c) line(ClassName(c), r.by_class[c]);
+  for (int c = 0; c < kPriorityClassCount; ++c)
+    line(ClassName(c), r.by_class[c]);
   line("all", r.all);
   const Flows& f = r.flows;
   absl::StrAppend(
       &s, absl::StrFormat(
-              "auto-reported material %s, false auto-reports %s, material missed by thresholds "
-              "%s, material unreviewed at the end %d; utilisation %s%%, welfare breaks %d\n",
+              "auto-reported material %s, false auto-reports %s, material "
+              "missed by thresholds "
+              "%s, material unreviewed at the end %d; utilisation %s%%, "
+              "welfare breaks %d\n",
               Count(f.auto_reported_material), Count(f.false_auto_reports),
               Count(f.missed_by_thresholds), f.material_unreviewed_end,
               Fixed(100 * f.utilization, 0), f.welfare_refusals));

@@ -8,7 +8,8 @@
 namespace hashwatch::bench {
 
 std::string CsvField(absl::string_view field) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(field);
+  if (field.find_first_of(",\"\r\n") == absl::string_view::npos)
+    return std::string(field);
   std::string out = "\"";
   for (char c : field) {
     if (c == '"') out += '"';
@@ -31,11 +32,13 @@ std::string CsvLine(absl::Span<const std::string> fields) {
 std::string Fixed(double value, int decimals) {
   if (std::isnan(value)) return "";
   std::string s = absl::StrFormat("%.*f", decimals, value);
-  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos)
+    s.erase(0, 1);
   return s;
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(absl::string_view text) {
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(
+    absl::string_view text) {
   std::vector<std::vector<std::string>> records;
   std::vector<std::string> record;
   std::string field;
@@ -60,8 +63,8 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(absl::string_view
       ++i;
       while (true) {
         if (i >= text.size()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("csv: line ", start_line, ": unterminated quoted field"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "csv: line ", start_line, ": unterminated quoted field"));
         }
         if (text[i] == '"') {
           if (i + 1 < text.size() && text[i + 1] == '"') {
@@ -75,7 +78,8 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(absl::string_view
         if (text[i] == '\n') ++line;
         field += text[i++];
       }
-      if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+      if (i < text.size() && text[i] != ',' && text[i] != '\n' &&
+          text[i] != '\r') {
         return absl::InvalidArgumentError(
             absl::StrCat("csv: line ", line, ": text after a closing quote"));
       }

@@ -29,7 +29,8 @@ std::string Fixed(double value, int decimals);
 // doubled quotes and newlines; CRLF and LF both end a record; a final
 // empty line is ignored. InvalidArgument (with the line number) for an
 // unterminated quote or a stray quote inside an unquoted field.
-absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(absl::string_view text);
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(
+    absl::string_view text);
 
 }  // namespace hashwatch::bench
 

@@ -24,16 +24,18 @@
 namespace hashwatch::bench {
 namespace {
 
-constexpr absl::string_view kExtensions[] = {"jpg", "jpeg", "png",  "webp", "gif",
-                                             "tif", "tiff", "heic", "heif", "avif"};
+constexpr absl::string_view kExtensions[] = {
+    "jpg", "jpeg", "png", "webp", "gif", "tif", "tiff", "heic", "heif", "avif"};
 
-constexpr char kManifestHeader[] = "file,role,source,transform,family,width,height";
+constexpr char kManifestHeader[] =
+    "file,role,source,transform,family,width,height";
 
 bool HasPictureExtension(absl::string_view name) {
   const size_t dot = name.rfind('.');
   if (dot == absl::string_view::npos) return false;
   const std::string ext = absl::AsciiStrToLower(name.substr(dot + 1));
-  return std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions);
+  return std::find(std::begin(kExtensions), std::end(kExtensions), ext) !=
+         std::end(kExtensions);
 }
 
 std::string Join(absl::string_view dir, absl::string_view name) {
@@ -47,7 +49,8 @@ absl::Span<const absl::string_view> PictureExtensions() { return kExtensions; }
 absl::StatusOr<FolderListing> ListFolder(const std::string& dir) {
   struct stat st {};
   if (stat(dir.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no such folder: ", dir));
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat("no such folder: ", dir));
     return absl::PermissionDeniedError(
         absl::StrCat("cannot read folder ", dir, ": ", std::strerror(errno)));
   }
@@ -66,7 +69,8 @@ absl::StatusOr<FolderListing> ListFolder(const std::string& dir) {
     const std::string name = e->d_name;
     if (name.empty() || name[0] == '.') continue;
     struct stat fst {};
-    if (stat(Join(dir, name).c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+    if (stat(Join(dir, name).c_str(), &fst) != 0 || !S_ISREG(fst.st_mode))
+      continue;
     (HasPictureExtension(name) ? out.images : out.ignored).push_back(name);
   }
   const int err = errno;
@@ -79,7 +83,8 @@ absl::StatusOr<FolderListing> ListFolder(const std::string& dir) {
   std::sort(out.ignored.begin(), out.ignored.end());
   if (out.images.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "no pictures in ", dir, " (looked for .jpg .jpeg .png .webp .gif .tif .tiff .heic .heif ",
+        "no pictures in ", dir,
+        " (looked for .jpg .jpeg .png .webp .gif .tif .tiff .heic .heif ",
         ".avif; ", out.ignored.size(), " other files)"));
   }
   return out;
@@ -105,24 +110,27 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
       absl::StrCat("role '", name, "' is not known, distractor or copy"));
 }
 
-absl::StatusOr<std::vector<Role>> SplitKnown(absl::Span<const std::string> names,
-                                             double known_fraction, uint64_t seed) {
+absl::StatusOr<std::vector<Role>> SplitKnown(
+    absl::Span<const std::string> names, double known_fraction, uint64_t seed) {
   if (!(known_fraction > 0 && known_fraction < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("evalset: known fraction is ", known_fraction, ", want 0 < f < 1"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "evalset: known fraction is ", known_fraction, ", want 0 < f < 1"));
   }
   const int n = static_cast<int>(names.size());
   if (n < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "evalset: ", n, " usable picture(s); want at least 2 (one known, one distractor)"));
+        "evalset: ", n,
+        " usable picture(s); want at least 2 (one known, one distractor)"));
   }
-  if (std::set<std::string>(names.begin(), names.end()).size() != names.size()) {
+  if (std::set<std::string>(names.begin(), names.end()).size() !=
+      names.size()) {
     return absl::InvalidArgumentError("evalset: duplicate file names");
   }
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int a, int b) {
-    const uint64_t ha = StableHash(names[a], seed), hb = StableHash(names[b], seed);
+    const uint64_t ha = StableHash(names[a], seed),
+                   hb = StableHash(names[b], seed);
     return ha != hb ? ha < hb : names[a] < names[b];
   });
   const int known =
@@ -132,10 +140,12 @@ absl::StatusOr<std::vector<Role>> SplitKnown(absl::Span<const std::string> names
   return roles;
 }
 
-std::string CopyName(absl::string_view source_name, const TransformSpec& transform,
+std::string CopyName(absl::string_view source_name,
+                     const TransformSpec& transform,
                      absl::string_view extension) {
   absl::string_view stem = source_name;
-  if (const size_t dot = stem.rfind('.'); dot != absl::string_view::npos && dot > 0) {
+  if (const size_t dot = stem.rfind('.');
+      dot != absl::string_view::npos && dot > 0) {
     stem = stem.substr(0, dot);
   }
   return absl::StrCat(stem, "__", transform.name, ".", extension);
@@ -144,15 +154,17 @@ std::string CopyName(absl::string_view source_name, const TransformSpec& transfo
 std::string ManifestCsv(absl::Span<const ManifestRow> rows) {
   std::string out = absl::StrCat(kManifestHeader, "\n");
   for (const ManifestRow& r : rows) {
-    out += CsvLine({r.file, std::string(RoleName(r.role)), r.source, r.transform, r.family,
-                    absl::StrCat(r.width), absl::StrCat(r.height)});
+    out +=
+        CsvLine({r.file, std::string(RoleName(r.role)), r.source, r.transform,
+                 r.family, absl::StrCat(r.width), absl::StrCat(r.height)});
   }
   return out;
 }
 
 absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv) {
   HW_ASSIGN_OR_RETURN(auto records, ParseCsv(csv));
-  if (records.empty() || CsvLine(records[0]) != absl::StrCat(kManifestHeader, "\n")) {
+  if (records.empty() ||
+      CsvLine(records[0]) != absl::StrCat(kManifestHeader, "\n")) {
     return absl::InvalidArgumentError(
         absl::StrCat("manifest: line 1: want the header ", kManifestHeader));
   }
@@ -162,8 +174,8 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv) {
     const size_t line = i + 1;
     if (f.size() == 1 && f[0].empty()) continue;  // blank line
     if (f.size() != 7) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("manifest: line ", line, ": ", f.size(), " fields, want 7"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "manifest: line ", line, ": ", f.size(), " fields, want 7"));
     }
     ManifestRow r;
     r.file = f[0];
@@ -176,13 +188,15 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv) {
     r.source = f[2];
     r.transform = f[3];
     r.family = f[4];
-    if (!absl::SimpleAtoi(f[5], &r.width) || !absl::SimpleAtoi(f[6], &r.height) ||
-        r.width < 0 || r.height < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("manifest: line ", line, ": bad width/height '", f[5], "','", f[6], "'"));
+    if (!absl::SimpleAtoi(f[5], &r.width) ||
+        !absl::SimpleAtoi(f[6], &r.height) || r.width < 0 || r.height < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("manifest: line ", line,
+                                                     ": bad width/height '",
+                                                     f[5], "','", f[6], "'"));
     }
     if (r.file.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("manifest: line ", line, ": empty file"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("manifest: line ", line, ": empty file"));
     }
     if (r.role == Role::kCopy && (r.source.empty() || r.transform.empty())) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -199,18 +213,21 @@ int ResolveThreads(int threads) {
 }
 
 absl::Status ForEachEvalPicture(
-    const FolderListing& listing, absl::Span<const Role> roles, const EvalSetOptions& options,
+    const FolderListing& listing, absl::Span<const Role> roles,
+    const EvalSetOptions& options,
     const std::function<absl::Status(int worker, const EvalPicture&)>& visit,
     std::vector<Failure>* failures) {
   if (roles.size() != listing.images.size()) {
-    return absl::InvalidArgumentError("evalset: roles and pictures differ in number");
+    return absl::InvalidArgumentError(
+        "evalset: roles and pictures differ in number");
   }
   if (options.threads < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("evalset: threads is ", options.threads, ", want >= 0"));
   }
   std::vector<TransformSpec> transforms = options.transforms;
-  if (transforms.empty()) transforms.assign(AllTransforms().begin(), AllTransforms().end());
+  if (transforms.empty())
+    transforms.assign(AllTransforms().begin(), AllTransforms().end());
 
   // Known pictures first: they carry the transforms, so the long jobs start
   // early and the threads finish together.
@@ -229,10 +246,12 @@ absl::Status ForEachEvalPicture(
     failed.push_back({std::string(file), std::string(s.message())});
   };
   auto work = [&](int worker) {
-    for (size_t k = next.fetch_add(1); k < order.size() && !stop; k = next.fetch_add(1)) {
+    for (size_t k = next.fetch_add(1); k < order.size() && !stop;
+         k = next.fetch_add(1)) {
       const int input = order[k];
       const std::string& name = listing.images[input];
-      absl::StatusOr<std::string> bytes = ReadWholeFile(Join(listing.dir, name));
+      absl::StatusOr<std::string> bytes =
+          ReadWholeFile(Join(listing.dir, name));
       if (!bytes.ok()) {
         fail(name, bytes.status());
         continue;
@@ -253,8 +272,9 @@ absl::Status ForEachEvalPicture(
       absl::Status s = visit(worker, p);
       if (s.ok() && roles[input] == Role::kKnown) {
         for (size_t t = 0; t < transforms.size() && s.ok() && !stop; ++t) {
-          absl::StatusOr<TransformedImage> copy = ApplyTransform(
-              *source, transforms[t], TransformSeed(options.seed, name, transforms[t]));
+          absl::StatusOr<TransformedImage> copy =
+              ApplyTransform(*source, transforms[t],
+                             TransformSeed(options.seed, name, transforms[t]));
           EvalPicture c;
           c.role = Role::kCopy;
           c.input = input;
@@ -279,8 +299,9 @@ absl::Status ForEachEvalPicture(
       }
     }
   };
-  const int threads = std::min<int>(ResolveThreads(options.threads),
-                                    std::max<int>(1, static_cast<int>(order.size())));
+  const int threads =
+      std::min<int>(ResolveThreads(options.threads),
+                    std::max<int>(1, static_cast<int>(order.size())));
   std::vector<std::thread> pool;
   for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
   work(0);
@@ -296,8 +317,9 @@ absl::StatusOr<EvalSetSummary> WriteEvalSet(const std::string& images_dir,
                                             const std::string& out_dir,
                                             const EvalSetOptions& options) {
   HW_ASSIGN_OR_RETURN(FolderListing listing, ListFolder(images_dir));
-  HW_ASSIGN_OR_RETURN(std::vector<Role> roles,
-                      SplitKnown(listing.images, options.known_fraction, options.seed));
+  HW_ASSIGN_OR_RETURN(
+      std::vector<Role> roles,
+      SplitKnown(listing.images, options.known_fraction, options.seed));
   for (const char* sub : {"known", "distractors", "copies"}) {
     HW_RETURN_IF_ERROR(MakeDirs(Join(out_dir, sub)));
   }
@@ -322,10 +344,12 @@ absl::StatusOr<EvalSetSummary> WriteEvalSet(const std::string& images_dir,
     rows.push_back(std::move(r));
     return absl::OkStatus();
   };
-  HW_RETURN_IF_ERROR(ForEachEvalPicture(listing, roles, options, visit, &summary.failures));
-  std::sort(rows.begin(), rows.end(), [](const ManifestRow& a, const ManifestRow& b) {
-    return a.file < b.file;
-  });
+  HW_RETURN_IF_ERROR(
+      ForEachEvalPicture(listing, roles, options, visit, &summary.failures));
+  std::sort(rows.begin(), rows.end(),
+            [](const ManifestRow& a, const ManifestRow& b) {
+              return a.file < b.file;
+            });
   for (const ManifestRow& r : rows) {
     summary.known += r.role == Role::kKnown;
     summary.distractors += r.role == Role::kDistractor;
@@ -333,10 +357,12 @@ absl::StatusOr<EvalSetSummary> WriteEvalSet(const std::string& images_dir,
   }
   if (summary.known == 0 || summary.distractors == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "evalset: ", images_dir, " has ", summary.known, " decodable known and ",
-        summary.distractors, " decodable distractor pictures; want at least one of each"));
+        "evalset: ", images_dir, " has ", summary.known,
+        " decodable known and ", summary.distractors,
+        " decodable distractor pictures; want at least one of each"));
   }
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(out_dir, "manifest.csv"), ManifestCsv(rows)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(out_dir, "manifest.csv"), ManifestCsv(rows)));
   return summary;
 }
 

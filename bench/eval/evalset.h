@@ -3,9 +3,11 @@
 // part (pictures it does not), plus transformed copies of every known
 // picture (bench/eval/transforms.h) with the ground truth in a manifest.
 //
-//   HW_ASSIGN_OR_RETURN(FolderListing listing, ListFolder("../shared/corpus/base"));
-//   HW_ASSIGN_OR_RETURN(std::vector<Role> roles, SplitKnown(listing.images, 0.5, 1));
-//   HW_RETURN_IF_ERROR(ForEachEvalPicture(listing, roles, options, visit, &failures));
+//   HW_ASSIGN_OR_RETURN(FolderListing listing,
+//   ListFolder("../shared/corpus/base")); HW_ASSIGN_OR_RETURN(std::vector<Role>
+//   roles, SplitKnown(listing.images, 0.5, 1));
+//   HW_RETURN_IF_ERROR(ForEachEvalPicture(listing, roles, options, visit,
+//   &failures));
 //
 // The split sorts the file names by StableHash(name, seed) and takes the
 // first share as known, so it does not depend on directory order, on the
@@ -53,11 +55,12 @@ absl::StatusOr<Role> ParseRole(absl::string_view name);
 // round(n * known_fraction) names first by StableHash(name, seed) are known,
 // clamped so that each side has at least one. InvalidArgument: fewer than
 // two names, duplicate names, or known_fraction outside (0, 1).
-absl::StatusOr<std::vector<Role>> SplitKnown(absl::Span<const std::string> names,
-                                             double known_fraction, uint64_t seed);
+absl::StatusOr<std::vector<Role>> SplitKnown(
+    absl::Span<const std::string> names, double known_fraction, uint64_t seed);
 
 // "b001.jpg" + "jpeg_q50" + "jpg" -> "b001__jpeg_q50.jpg".
-std::string CopyName(absl::string_view source_name, const TransformSpec& transform,
+std::string CopyName(absl::string_view source_name,
+                     const TransformSpec& transform,
                      absl::string_view extension);
 
 // One row of manifest.csv. The header is
@@ -101,13 +104,13 @@ struct EvalSetOptions {
 // One picture of the evaluation set, handed to a visitor.
 struct EvalPicture {
   Role role = Role::kKnown;
-  int input = 0;           // index into FolderListing::images of the file (or source)
-  int transform = -1;      // index into EvalSetOptions::transforms (copies only)
-  std::string name;        // file name: the input's, or CopyName(...) for a copy
-  std::string source;      // the input's file name
+  int input = 0;  // index into FolderListing::images of the file (or source)
+  int transform = -1;  // index into EvalSetOptions::transforms (copies only)
+  std::string name;    // file name: the input's, or CopyName(...) for a copy
+  std::string source;  // the input's file name
   const TransformSpec* spec = nullptr;  // copies only
-  const std::string* bytes = nullptr;   // encoded picture, valid during the call
-  int width = 0;           // decoded size
+  const std::string* bytes = nullptr;  // encoded picture, valid during the call
+  int width = 0;                       // decoded size
   int height = 0;
 };
 
@@ -119,7 +122,8 @@ struct EvalPicture {
 // first error `visit` returns and returns it; InvalidArgument for bad
 // options. `roles` is aligned with listing.images.
 absl::Status ForEachEvalPicture(
-    const FolderListing& listing, absl::Span<const Role> roles, const EvalSetOptions& options,
+    const FolderListing& listing, absl::Span<const Role> roles,
+    const EvalSetOptions& options,
     const std::function<absl::Status(int worker, const EvalPicture&)>& visit,
     std::vector<Failure>* failures);
 

@@ -73,12 +73,16 @@ void HtmlReport::Paragraph(absl::string_view html) {
   absl::StrAppend(&body_, "<p>", html, "</p>\n");
 }
 
-void HtmlReport::Raw(absl::string_view html) { absl::StrAppend(&body_, html, "\n"); }
+void HtmlReport::Raw(absl::string_view html) {
+  absl::StrAppend(&body_, html, "\n");
+}
 
 void HtmlReport::Table(const std::vector<std::string>& header,
-                       const std::vector<std::vector<HtmlCell>>& rows, bool numeric) {
+                       const std::vector<std::vector<HtmlCell>>& rows,
+                       bool numeric) {
   absl::StrAppend(&body_, "<table>\n<tr>");
-  for (const std::string& h : header) absl::StrAppend(&body_, "<th>", h, "</th>");
+  for (const std::string& h : header)
+    absl::StrAppend(&body_, "<th>", h, "</th>");
   absl::StrAppend(&body_, "</tr>\n");
   for (const auto& row : rows) {
     absl::StrAppend(&body_, "<tr>");
@@ -86,7 +90,8 @@ void HtmlReport::Table(const std::vector<std::string>& header,
       const bool num = numeric && i > 0;
       absl::StrAppend(&body_, "<td", num ? " class=\"num\"" : "");
       if (!row[i].background.empty()) {
-        absl::StrAppend(&body_, " style=\"background:", row[i].background, "\"");
+        absl::StrAppend(&body_, " style=\"background:", row[i].background,
+                        "\"");
       }
       absl::StrAppend(&body_, ">", row[i].html, "</td>");
     }
@@ -98,19 +103,23 @@ void HtmlReport::Table(const std::vector<std::string>& header,
 absl::Status HtmlReport::Image(const std::string& path, absl::string_view alt,
                                absl::string_view caption_html) {
   HW_ASSIGN_OR_RETURN(std::string png, ReadWholeFile(path));
-  absl::StrAppend(&body_, "<figure><img alt=\"", HtmlEscape(alt), "\" src=\"data:image/png;base64,",
-                  absl::Base64Escape(png), "\"><figcaption>", caption_html,
-                  "</figcaption></figure>\n");
+  absl::StrAppend(&body_, "<figure><img alt=\"", HtmlEscape(alt),
+                  "\" src=\"data:image/png;base64,", absl::Base64Escape(png),
+                  "\"><figcaption>", caption_html, "</figcaption></figure>\n");
   return absl::OkStatus();
 }
 
 std::string HtmlReport::Finish() const {
   return absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
-      HtmlEscape(title_), "</title>\n<style>", kStyle, "</style></head>\n<body>\n", body_,
-      "<script>(function(){var i=document.images,n=0;for(var k=0;k<i.length;k++)"
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+      "charset=\"utf-8\">\n<title>",
+      HtmlEscape(title_), "</title>\n<style>", kStyle,
+      "</style></head>\n<body>\n", body_,
+      "<script>(function(){var i=document.images,n=0;for(var "
+      "k=0;k<i.length;k++)"
       "{if(i[k].complete&&i[k].naturalWidth>0)n++;}"
-      "document.body.setAttribute('data-images-loaded',n+'/'+i.length);})();</script>\n"
+      "document.body.setAttribute('data-images-loaded',n+'/'+i.length);})();</"
+      "script>\n"
       "</body></html>\n");
 }
 

@@ -26,7 +26,8 @@ std::string HtmlEscape(absl::string_view text);
 struct HtmlCell {
   HtmlCell(std::string h) : html(std::move(h)) {}  // NOLINT: implicit by design
   HtmlCell(const char* h) : html(h) {}             // NOLINT
-  HtmlCell(std::string h, std::string bg) : html(std::move(h)), background(std::move(bg)) {}
+  HtmlCell(std::string h, std::string bg)
+      : html(std::move(h)), background(std::move(bg)) {}
   std::string html;
   std::string background;  // e.g. "#ffd0a0"; empty for none
 };
@@ -35,13 +36,14 @@ class HtmlReport final {
  public:
   explicit HtmlReport(absl::string_view title);
 
-  void Heading(int level, absl::string_view text);     // <h2>, <h3>
-  void Paragraph(absl::string_view html);              // trusted markup
-  void Raw(absl::string_view html);                    // trusted markup
+  void Heading(int level, absl::string_view text);  // <h2>, <h3>
+  void Paragraph(absl::string_view html);           // trusted markup
+  void Raw(absl::string_view html);                 // trusted markup
   // One table; cells are trusted markup (escape text with HtmlEscape).
   // `numeric` right-aligns every column but the first.
   void Table(const std::vector<std::string>& header,
-             const std::vector<std::vector<HtmlCell>>& rows, bool numeric = true);
+             const std::vector<std::vector<HtmlCell>>& rows,
+             bool numeric = true);
   // Inlines the PNG at `path` with a caption. NotFound etc. as ReadWholeFile.
   absl::Status Image(const std::string& path, absl::string_view alt,
                      absl::string_view caption_html);

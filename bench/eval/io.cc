@@ -15,8 +15,10 @@
 namespace hashwatch::bench {
 namespace {
 
-absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
-  const std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(err));
+absl::Status ErrnoStatus(int err, absl::string_view what,
+                         absl::string_view path) {
+  const std::string message =
+      absl::StrCat(what, " ", path, ": ", std::strerror(err));
   switch (err) {
     case ENOENT:
       return absl::NotFoundError(message);
@@ -33,7 +35,8 @@ absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          size_t max_bytes) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
   struct stat st {};
@@ -44,12 +47,13 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_by
   }
   if (S_ISDIR(st.st_mode)) {
     close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(path, " is a folder, not a file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a folder, not a file"));
   }
   if (static_cast<size_t>(st.st_size) > max_bytes) {
     close(fd);
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " has ", st.st_size, " bytes, over the limit of ", max_bytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " has ", st.st_size, " bytes, over the limit of ", max_bytes));
   }
   std::string out;
   out.resize(static_cast<size_t>(st.st_size));
@@ -72,7 +76,8 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_by
 
 absl::Status WriteWholeFile(const std::string& path, absl::string_view bytes) {
   const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(errno, "cannot create", tmp);
   size_t done = 0;
   while (done < bytes.size()) {
@@ -103,17 +108,21 @@ absl::Status MakeDirs(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot create folder ", dir, ": ", ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot create folder ", dir, ": ", ec.message()));
   }
   if (!std::filesystem::is_directory(dir, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, " exists and is not a folder"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dir, " exists and is not a folder"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create(absl::string_view prefix) {
+absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create(
+    absl::string_view prefix) {
   std::vector<std::string> bases;
-  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
+  if (const char* tmpdir = std::getenv("TMPDIR");
+      tmpdir != nullptr && *tmpdir != '\0') {
     bases.push_back(tmpdir);
   } else {
     bases.push_back("/dev/shm");
@@ -126,7 +135,8 @@ absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create(absl::string_view
     }
   }
   return absl::UnavailableError(
-      absl::StrCat("cannot create a temporary folder ", prefix, "-* under $TMPDIR, /dev/shm or /tmp"));
+      absl::StrCat("cannot create a temporary folder ", prefix,
+                   "-* under $TMPDIR, /dev/shm or /tmp"));
 }
 
 ScratchDir::~ScratchDir() {

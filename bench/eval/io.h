@@ -37,7 +37,8 @@ absl::Status MakeDirs(const std::string& dir);
 class ScratchDir final {
  public:
   // Unavailable when no folder can be created.
-  static absl::StatusOr<std::unique_ptr<ScratchDir>> Create(absl::string_view prefix);
+  static absl::StatusOr<std::unique_ptr<ScratchDir>> Create(
+      absl::string_view prefix);
   ~ScratchDir();
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;

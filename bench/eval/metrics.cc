@@ -28,11 +28,12 @@ int BestDistance(const QueryOutcome& q) {
 
 }  // namespace
 
-std::vector<ThresholdStats> SweepThresholds(absl::Span<const QueryOutcome* const> outcomes,
-                                            int64_t bank_entries, int min_quality) {
+std::vector<ThresholdStats> SweepThresholds(
+    absl::Span<const QueryOutcome* const> outcomes, int64_t bank_entries,
+    int min_quality) {
   // Histograms by distance, then running sums: O(queries + thresholds).
-  std::array<int64_t, kRows> tp{}, tp_gated{}, fp_pairs{}, fp_pairs_gated{}, fp_images{},
-      fp_images_gated{};
+  std::array<int64_t, kRows> tp{}, tp_gated{}, fp_pairs{}, fp_pairs_gated{},
+      fp_images{}, fp_images_gated{};
   int64_t positives = 0, nonmatch = 0;
   for (const QueryOutcome* q : outcomes) {
     const bool trusted = q->quality >= min_quality;
@@ -77,13 +78,15 @@ std::vector<ThresholdStats> SweepThresholds(absl::Span<const QueryOutcome* const
 Route RouteOf(const QueryOutcome& q, int auto_threshold, int review_threshold,
               int min_quality) {
   const int best = BestDistance(q);
-  if (best <= auto_threshold && q.quality >= min_quality) return Route::kAutoReport;
+  if (best <= auto_threshold && q.quality >= min_quality)
+    return Route::kAutoReport;
   if (best <= review_threshold) return Route::kReview;
   return Route::kNone;
 }
 
-RouteCounts CountRoutes(absl::Span<const QueryOutcome* const> outcomes, int auto_threshold,
-                        int review_threshold, int min_quality) {
+RouteCounts CountRoutes(absl::Span<const QueryOutcome* const> outcomes,
+                        int auto_threshold, int review_threshold,
+                        int min_quality) {
   RouteCounts c;
   for (const QueryOutcome* q : outcomes) {
     const Route r = RouteOf(*q, auto_threshold, review_threshold, min_quality);
@@ -91,7 +94,8 @@ RouteCounts CountRoutes(absl::Span<const QueryOutcome* const> outcomes, int auto
       c.auto_material += r == Route::kAutoReport;
       c.review_material += r == Route::kReview;
       c.missed_material += r == Route::kNone;
-      c.gated_to_review += r == Route::kReview && BestDistance(*q) <= auto_threshold;
+      c.gated_to_review +=
+          r == Route::kReview && BestDistance(*q) <= auto_threshold;
     } else {
       c.auto_benign += r == Route::kAutoReport;
       c.review_benign += r == Route::kReview;

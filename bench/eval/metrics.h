@@ -57,15 +57,16 @@ struct ThresholdStats {
   int64_t fp_images = 0;
   int64_t fp_images_gated = 0;
   int64_t nonmatch_pairs = 0;
-  double tpr = 0;         // NaN without positives
-  double tpr_gated = 0;   // tp_gated / positives
-  double precision = 0;   // NaN without any pair within the threshold
+  double tpr = 0;        // NaN without positives
+  double tpr_gated = 0;  // tp_gated / positives
+  double precision = 0;  // NaN without any pair within the threshold
 };
 
 // Stats for thresholds 0..kMaxThreshold (65 rows, ascending) over
 // `outcomes`, for a bank of `bank_entries` entries.
-std::vector<ThresholdStats> SweepThresholds(absl::Span<const QueryOutcome* const> outcomes,
-                                            int64_t bank_entries, int min_quality);
+std::vector<ThresholdStats> SweepThresholds(
+    absl::Span<const QueryOutcome* const> outcomes, int64_t bank_entries,
+    int min_quality);
 
 enum class Route { kAutoReport, kReview, kNone };
 
@@ -73,7 +74,8 @@ enum class Route { kAutoReport, kReview, kNone };
 // entry at distance d (true or wrong) routes it to auto-report when
 // d <= auto_threshold and quality >= min_quality, else to review when
 // d <= review_threshold, else nowhere. Requires auto <= review.
-Route RouteOf(const QueryOutcome& q, int auto_threshold, int review_threshold, int min_quality);
+Route RouteOf(const QueryOutcome& q, int auto_threshold, int review_threshold,
+              int min_quality);
 
 // Pictures per route. Copies are abuse material in the model (a copy of a
 // known picture is one whichever entry it matched); distractors are benign.
@@ -88,8 +90,9 @@ struct RouteCounts {
   int64_t gated_to_review = 0;
 };
 
-RouteCounts CountRoutes(absl::Span<const QueryOutcome* const> outcomes, int auto_threshold,
-                        int review_threshold, int min_quality);
+RouteCounts CountRoutes(absl::Span<const QueryOutcome* const> outcomes,
+                        int auto_threshold, int review_threshold,
+                        int min_quality);
 
 }  // namespace hashwatch::bench
 

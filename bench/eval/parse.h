@@ -18,8 +18,8 @@ namespace hashwatch::bench {
 // "k1=v1,k2=v2" -> {k1: v1, k2: v2}; numbers in C syntax; spaces around
 // items ignored; "" -> {}. InvalidArgument naming `what` and the bad item
 // (missing '=', empty key, bad number, duplicate key).
-absl::StatusOr<std::map<std::string, double>> ParseKeyValues(absl::string_view text,
-                                                             absl::string_view what);
+absl::StatusOr<std::map<std::string, double>> ParseKeyValues(
+    absl::string_view text, absl::string_view what);
 
 // "START-END:N[,...]": N moderators from hour START to hour END (0..24,
 // fractions allowed; END < START runs past midnight, END == START is 24

@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -24,20 +24,23 @@ namespace {
 
 bool Executable(const std::string& path) {
   struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
 }
 
 }  // namespace
 
 std::string GnuplotPreamble(int width, int height) {
-  return absl::StrCat("set terminal pngcairo size ", width, ",", height,
-                      " font 'DejaVu Sans,10' noenhanced\n",
-                      "set encoding utf8\nset grid lc rgb '#dddddd'\nset key noenhanced\n");
+  return absl::StrCat(
+      "set terminal pngcairo size ", width, ",", height,
+      " font 'DejaVu Sans,10' noenhanced\n",
+      "set encoding utf8\nset grid lc rgb '#dddddd'\nset key noenhanced\n");
 }
 
 bool GnuplotAvailable() {
   const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
+  for (absl::string_view dir :
+       absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
     if (!dir.empty() && Executable(absl::StrCat(dir, "/gnuplot"))) return true;
   }
   return false;
@@ -69,25 +72,29 @@ absl::Status RunGnuplot(const std::string& dir, absl::string_view script) {
   std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
   int in_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("plot: pipe: ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("plot: pipe: ", std::strerror(errno)));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
+                                   O_WRONLY, 0);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   char arg0[] = "gnuplot";
   char* argv[] = {arg0, nullptr};
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  const int rc =
+      posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
   close(err_pipe[1]);
   if (rc != 0) {
     close(in_pipe[1]);
     close(err_pipe[0]);
-    return absl::InternalError(absl::StrCat("plot: cannot start gnuplot: ", std::strerror(rc)));
+    return absl::InternalError(
+        absl::StrCat("plot: cannot start gnuplot: ", std::strerror(rc)));
   }
   // Feed the script and drain stderr together so neither pipe can fill up.
   std::string err;
@@ -107,7 +114,8 @@ absl::Status RunGnuplot(const std::string& dir, absl::string_view script) {
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
       if (fds[i].fd == in_fd) {
-        const ssize_t w = write(in_fd, script.data() + written, script.size() - written);
+        const ssize_t w =
+            write(in_fd, script.data() + written, script.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
         if (w < 0 || written == script.size()) {
           close(in_fd);
@@ -132,7 +140,8 @@ absl::Status RunGnuplot(const std::string& dir, absl::string_view script) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     // gnuplot ends its report with "line N: <what went wrong>".
     std::string last;
-    for (absl::string_view line : absl::StrSplit(err, '\n', absl::SkipWhitespace())) {
+    for (absl::string_view line :
+         absl::StrSplit(err, '\n', absl::SkipWhitespace())) {
       last = std::string(line);
     }
     return absl::InternalError(absl::StrCat("plot: gnuplot failed: ", last));

@@ -27,7 +27,8 @@ using matcher::PdqHash;
 using matcher::PdqResult;
 
 double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 std::string Join(absl::string_view dir, absl::string_view name) {
@@ -69,7 +70,8 @@ matcher::HashOptions HashOptionsFor(const SweepOptions& options) {
 }
 
 SweepGroup GroupOf(const TransformSpec& t) {
-  return {std::string(t.name), std::string(t.family), std::string(t.description)};
+  return {std::string(t.name), std::string(t.family),
+          std::string(t.description)};
 }
 
 absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
@@ -80,14 +82,18 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
   // The built-in order, whatever order --transforms named them in, so the
   // CSVs match a sweep of the same evaluation set read from its folder.
   std::vector<TransformSpec> transforms = options.evalset.transforms;
-  if (transforms.empty()) transforms.assign(AllTransforms().begin(), AllTransforms().end());
+  if (transforms.empty())
+    transforms.assign(AllTransforms().begin(), AllTransforms().end());
   std::sort(transforms.begin(), transforms.end(),
-            [](const TransformSpec& a, const TransformSpec& b) { return a.id < b.id; });
-  transforms.erase(std::unique(transforms.begin(), transforms.end(),
-                               [](const TransformSpec& a, const TransformSpec& b) {
-                                 return a.id == b.id;
-                               }),
-                   transforms.end());
+            [](const TransformSpec& a, const TransformSpec& b) {
+              return a.id < b.id;
+            });
+  transforms.erase(
+      std::unique(transforms.begin(), transforms.end(),
+                  [](const TransformSpec& a, const TransformSpec& b) {
+                    return a.id == b.id;
+                  }),
+      transforms.end());
   const size_t n = listing.images.size(), t_count = transforms.size();
   std::vector<Hashed> inputs(n), copies(n * t_count);
   std::vector<std::string> copy_names(n * t_count);
@@ -95,22 +101,27 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
   std::vector<Failure> failures;
   const matcher::HashOptions hash_options = HashOptionsFor(options);
   auto visit = [&](int, const EvalPicture& p) -> absl::Status {
-    absl::StatusOr<matcher::ImageHashes> h = matcher::HashImage(*p.bytes, hash_options);
+    absl::StatusOr<matcher::ImageHashes> h =
+        matcher::HashImage(*p.bytes, hash_options);
     if (!h.ok()) {
       absl::MutexLock lock(&mu);
-      failures.push_back({p.name, absl::StrCat("matcher: ", h.status().message())});
+      failures.push_back(
+          {p.name, absl::StrCat("matcher: ", h.status().message())});
       return absl::OkStatus();
     }
     // Each slot is written by exactly one visit, so no lock is needed.
-    Hashed& slot = p.role == Role::kCopy ? copies[p.input * t_count + p.transform]
-                                         : inputs[p.input];
+    Hashed& slot = p.role == Role::kCopy
+                       ? copies[p.input * t_count + p.transform]
+                       : inputs[p.input];
     slot = {true, h->pdq, p.width, p.height};
-    if (p.role == Role::kCopy) copy_names[p.input * t_count + p.transform] = p.name;
+    if (p.role == Role::kCopy)
+      copy_names[p.input * t_count + p.transform] = p.name;
     return absl::OkStatus();
   };
   EvalSetOptions evalset = options.evalset;
   evalset.transforms = transforms;
-  HW_RETURN_IF_ERROR(ForEachEvalPicture(listing, roles, evalset, visit, &failures));
+  HW_RETURN_IF_ERROR(
+      ForEachEvalPicture(listing, roles, evalset, visit, &failures));
 
   Hashes out;
   out.ignored = listing.ignored;
@@ -133,15 +144,16 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
                             "skipped: its known picture could not be hashed"});
         continue;
       }
-      out.queries.push_back({copy_names[i * t_count + t], Role::kCopy, known_index[i],
-                             static_cast<int>(t), c});
+      out.queries.push_back({copy_names[i * t_count + t], Role::kCopy,
+                             known_index[i], static_cast<int>(t), c});
     }
   }
   for (size_t i = 0; i < n; ++i) {
     if (!inputs[i].ok) continue;
     ++out.pictures;
     if (roles[i] != Role::kDistractor) continue;
-    out.queries.push_back({listing.images[i], Role::kDistractor, -1, -1, inputs[i]});
+    out.queries.push_back(
+        {listing.images[i], Role::kDistractor, -1, -1, inputs[i]});
   }
   std::sort(failures.begin(), failures.end(),
             [](const Failure& a, const Failure& b) { return a.file < b.file; });
@@ -165,7 +177,8 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
   const matcher::HashOptions hash_options = HashOptionsFor(options);
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < rows.size(); i = next.fetch_add(1)) {
-      absl::StatusOr<std::string> bytes = ReadWholeFile(Join(options.evalset_dir, rows[i].file));
+      absl::StatusOr<std::string> bytes =
+          ReadWholeFile(Join(options.evalset_dir, rows[i].file));
       absl::StatusOr<matcher::ImageHashes> h =
           bytes.ok() ? matcher::HashImage(*bytes, hash_options)
                      : absl::StatusOr<matcher::ImageHashes>(bytes.status());
@@ -190,9 +203,12 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
     if (rows[i].role != Role::kKnown) continue;
     ++out.pictures;
     if (!hashed[i].ok) continue;
-    if (!known_by_name.emplace(rows[i].source, static_cast<int>(out.known.size())).second) {
+    if (!known_by_name
+             .emplace(rows[i].source, static_cast<int>(out.known.size()))
+             .second) {
       return absl::InvalidArgumentError(absl::StrCat(
-          manifest_path, ": two known pictures have the source name '", rows[i].source, "'"));
+          manifest_path, ": two known pictures have the source name '",
+          rows[i].source, "'"));
     }
     out.known_names.push_back(rows[i].source);
     out.known.push_back(hashed[i]);
@@ -205,16 +221,19 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
   for (const TransformSpec& t : AllTransforms()) {
     auto it = labels.find(std::string(t.name));
     if (it == labels.end()) continue;
-    out.groups.push_back({it->first, it->second.empty() ? std::string(t.family) : it->second,
-                          std::string(t.description)});
+    out.groups.push_back(
+        {it->first, it->second.empty() ? std::string(t.family) : it->second,
+         std::string(t.description)});
     labels.erase(it);
   }
   for (const auto& [name, family] : labels) {
     out.groups.push_back({name, family.empty() ? "other" : family, ""});
   }
   std::map<std::string, int> group_index;
-  for (size_t g = 0; g < out.groups.size(); ++g) group_index[out.groups[g].name] = g;
-  std::vector<std::pair<std::tuple<int, int, std::string>, Hashes::Query>> copies;
+  for (size_t g = 0; g < out.groups.size(); ++g)
+    group_index[out.groups[g].name] = g;
+  std::vector<std::pair<std::tuple<int, int, std::string>, Hashes::Query>>
+      copies;
   std::vector<Hashes::Query> distractors;
   for (size_t i = 0; i < rows.size(); ++i) {
     const ManifestRow& r = rows[i];
@@ -227,12 +246,14 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
     }
     auto k = known_by_name.find(r.source);
     if (k == known_by_name.end()) {
-      failures.push_back({r.file, absl::StrCat("skipped: its source '", r.source,
-                                               "' is not a hashed known picture")});
+      failures.push_back(
+          {r.file, absl::StrCat("skipped: its source '", r.source,
+                                "' is not a hashed known picture")});
       continue;
     }
     const int g = group_index[r.transform];
-    copies.push_back({{k->second, g, r.file}, {r.file, Role::kCopy, k->second, g, hashed[i]}});
+    copies.push_back({{k->second, g, r.file},
+                      {r.file, Role::kCopy, k->second, g, hashed[i]}});
   }
   std::sort(copies.begin(), copies.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -250,13 +271,15 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
 class TempBank {
  public:
   static absl::StatusOr<std::unique_ptr<TempBank>> Create(size_t max_matches) {
-    HW_ASSIGN_OR_RETURN(std::unique_ptr<ScratchDir> dir, ScratchDir::Create("hashwatch-sweep"));
+    HW_ASSIGN_OR_RETURN(std::unique_ptr<ScratchDir> dir,
+                        ScratchDir::Create("hashwatch-sweep"));
     auto bank = std::unique_ptr<TempBank>(new TempBank(std::move(dir)));
     matcher::BankStoreOptions o;
     o.path = bank->dir_->path() + "/banks";
     o.sync_writes = false;  // a throwaway store
     o.max_matches = max_matches;
-    HW_ASSIGN_OR_RETURN(bank->store_, matcher::BankStore::Open(o, Clock::Real()));
+    HW_ASSIGN_OR_RETURN(bank->store_,
+                        matcher::BankStore::Open(o, Clock::Real()));
     return bank;
   }
   ~TempBank() { store_.reset(); }  // close the database before its folder goes
@@ -276,9 +299,11 @@ absl::string_view MatchModeName(MatchMode mode) {
 
 absl::Status ValidateSweepOptions(const SweepOptions& o) {
   if (o.images_dir.empty() == o.evalset_dir.empty()) {
-    return absl::InvalidArgumentError("sweep: give exactly one of --images and --evalset");
+    return absl::InvalidArgumentError(
+        "sweep: give exactly one of --images and --evalset");
   }
-  if (o.out_dir.empty()) return absl::InvalidArgumentError("sweep: --out is required");
+  if (o.out_dir.empty())
+    return absl::InvalidArgumentError("sweep: --out is required");
   auto range = [](const char* name, int v, int lo, int hi) -> absl::Status {
     if (v < lo || v > hi) {
       return absl::InvalidArgumentError(
@@ -286,8 +311,10 @@ absl::Status ValidateSweepOptions(const SweepOptions& o) {
     }
     return absl::OkStatus();
   };
-  HW_RETURN_IF_ERROR(range("auto threshold", o.auto_threshold, 0, kMaxThreshold));
-  HW_RETURN_IF_ERROR(range("review threshold", o.review_threshold, 0, kMaxThreshold));
+  HW_RETURN_IF_ERROR(
+      range("auto threshold", o.auto_threshold, 0, kMaxThreshold));
+  HW_RETURN_IF_ERROR(
+      range("review threshold", o.review_threshold, 0, kMaxThreshold));
   HW_RETURN_IF_ERROR(range("min quality", o.min_quality, 0, 100));
   if (o.auto_threshold > o.review_threshold) {
     return absl::InvalidArgumentError(
@@ -299,8 +326,9 @@ absl::Status ValidateSweepOptions(const SweepOptions& o) {
         absl::StrCat("sweep: threads is ", o.evalset.threads, ", want >= 0"));
   }
   if (!(o.evalset.known_fraction > 0 && o.evalset.known_fraction < 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sweep: known fraction is ", o.evalset.known_fraction, ", want 0 < f < 1"));
+    return absl::InvalidArgumentError(absl::StrCat("sweep: known fraction is ",
+                                                   o.evalset.known_fraction,
+                                                   ", want 0 < f < 1"));
   }
   return absl::OkStatus();
 }
@@ -308,10 +336,12 @@ absl::Status ValidateSweepOptions(const SweepOptions& o) {
 absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   HW_RETURN_IF_ERROR(ValidateSweepOptions(options));
   const auto start = std::chrono::steady_clock::now();
-  HW_ASSIGN_OR_RETURN(Hashes h, options.images_dir.empty() ? HashEvalSet(options)
-                                                           : HashFolder(options));
+  HW_ASSIGN_OR_RETURN(Hashes h, options.images_dir.empty()
+                                    ? HashEvalSet(options)
+                                    : HashFolder(options));
   SweepResult r;
-  r.input = options.images_dir.empty() ? options.evalset_dir : options.images_dir;
+  r.input =
+      options.images_dir.empty() ? options.evalset_dir : options.images_dir;
   r.threads = ResolveThreads(options.evalset.threads);
   r.hash_seconds = Since(start);
   r.pictures_hashed = h.pictures;
@@ -319,17 +349,20 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   r.ignored = std::move(h.ignored);
   r.groups = std::move(h.groups);
   for (const SweepGroup& g : r.groups) {
-    if (std::find(r.families.begin(), r.families.end(), g.family) == r.families.end()) {
+    if (std::find(r.families.begin(), r.families.end(), g.family) ==
+        r.families.end()) {
       r.families.push_back(g.family);
     }
   }
   r.known = static_cast<int>(h.known.size());
-  for (const auto& q : h.queries) (q.role == Role::kCopy ? r.copies : r.distractors)++;
+  for (const auto& q : h.queries)
+    (q.role == Role::kCopy ? r.copies : r.distractors)++;
   if (r.known == 0 || r.distractors == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sweep: ", r.input, " gave ", r.known, " hashable known and ", r.distractors,
-        " hashable distractor pictures; want at least one of each (", r.failures.size(),
-        " failed)"));
+        "sweep: ", r.input, " gave ", r.known, " hashable known and ",
+        r.distractors,
+        " hashable distractor pictures; want at least one of each (",
+        r.failures.size(), " failed)"));
   }
 
   const auto match_start = std::chrono::steady_clock::now();
@@ -340,7 +373,8 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
     std::string hex = h.known[k].pdq.hash.ToHex();
     std::vector<int>& same = known_by_hex[hex];
     if (same.empty()) {
-      entries.push_back({matcher::SignalType::kPdq, hex, "", h.known_names[k], "", ""});
+      entries.push_back(
+          {matcher::SignalType::kPdq, hex, "", h.known_names[k], "", ""});
     }
     same.push_back(k);
   }
@@ -351,16 +385,21 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   policy.review_distance = options.review_threshold;
   policy.min_quality = options.min_quality;
   HW_RETURN_IF_ERROR(
-      bank->store().CreateBank("sweep-known", matcher::BankKind::kMatch, policy).status());
+      bank->store()
+          .CreateBank("sweep-known", matcher::BankKind::kMatch, policy)
+          .status());
   HW_RETURN_IF_ERROR(bank->store().AddEntries("sweep-known", entries).status());
 
+  std::vector<std::string> known_hex(r.known);
+  for (int k = 0; k < r.known; ++k) known_hex[k] = h.known[k].pdq.hash.ToHex();
   const size_t nq = h.queries.size();
   r.queries.resize(nq);
   for (auto& o : r.outcomes) o.resize(nq);
   struct Local {
     std::array<std::array<int64_t, 257>, kMatchModes> same{}, different{};
   };
-  const int threads = std::max(1, std::min<int>(r.threads, static_cast<int>(nq)));
+  const int threads =
+      std::max(1, std::min<int>(r.threads, static_cast<int>(nq)));
   std::vector<Local> locals(threads);
   std::atomic<size_t> next{0};
   absl::Mutex mu;
@@ -384,7 +423,8 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
                      : absl::Span<const PdqHash>(&q.hashed.pdq.hash, 1);
         // Brute force over the known pictures: the full distances, and the
         // oracle the bank's answer must agree with.
-        std::map<std::string, int> expected;  // hex -> distance, within the radius
+        std::map<std::string, int>
+            expected;  // hex -> distance, within the radius
         int source_d = -1, other_d = -1;
         for (int k = 0; k < r.known; ++k) {
           int d = 257;
@@ -398,7 +438,7 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
             other_d = other_d < 0 ? d : std::min(other_d, d);
             ++local.different[m][d];
           }
-          if (d <= kMaxThreshold) expected[h.known[k].pdq.hash.ToHex()] = d;
+          if (d <= kMaxThreshold) expected[known_hex[k]] = d;
         }
         sq.source_distance[m] = source_d;
         sq.nearest_other[m] = other_d;
@@ -418,10 +458,11 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
         if (got != expected) {
           absl::MutexLock lock(&mu);
           if (error.ok()) {
-            error = absl::InternalError(absl::StrCat(
-                "sweep: the bank index returned ", got.size(), " entries within ",
-                kMaxThreshold, " of ", q.file, " (", MatchModeName(static_cast<MatchMode>(m)),
-                "), brute force ", expected.size()));
+            error = absl::InternalError(
+                absl::StrCat("sweep: the bank index returned ", got.size(),
+                             " entries within ", kMaxThreshold, " of ", q.file,
+                             " (", MatchModeName(static_cast<MatchMode>(m)),
+                             "), brute force ", expected.size()));
           }
           return;
         }
@@ -431,8 +472,8 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
         o.quality = q.hashed.pdq.quality;
         for (const auto& [hex, d] : got) {
           const std::vector<int>& owners = known_by_hex.at(hex);
-          const bool own = o.is_copy &&
-                           std::find(owners.begin(), owners.end(), q.source) != owners.end();
+          const bool own = o.is_copy && std::find(owners.begin(), owners.end(),
+                                                  q.source) != owners.end();
           if (own) {
             o.true_distance = d;
           } else {

@@ -115,8 +115,10 @@ struct SweepResult {
   int64_t bank_entries = 0;  // distinct PDQ hashes of the known pictures
   std::vector<SweepGroup> groups;
   std::vector<std::string> families;  // in first-appearance order of groups
-  std::vector<SweepQuery> queries;    // copies (by source, then group), then distractors
-  std::array<std::vector<QueryOutcome>, kMatchModes> outcomes;  // aligned with queries
+  std::vector<SweepQuery>
+      queries;  // copies (by source, then group), then distractors
+  std::array<std::vector<QueryOutcome>, kMatchModes>
+      outcomes;  // aligned with queries
   // Pairs by full distance 0..256: a copy and its source / any other pair.
   std::array<std::array<int64_t, 257>, kMatchModes> same_histogram{};
   std::array<std::array<int64_t, 257>, kMatchModes> different_histogram{};
@@ -137,8 +139,9 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options);
 
 // The statistics rows of `mode` at `level` ("all", "distractors", "family",
 // "transform") for `group` ("" for all/distractors).
-std::vector<ThresholdStats> SweepStats(const SweepResult& result, MatchMode mode,
-                                       absl::string_view level, absl::string_view group,
+std::vector<ThresholdStats> SweepStats(const SweepResult& result,
+                                       MatchMode mode, absl::string_view level,
+                                       absl::string_view group,
                                        int min_quality);
 
 // The CSV files' contents (see the header comment).
@@ -151,11 +154,13 @@ std::string DistancesCsv(const SweepResult& result);
 // into options.out_dir. FailedPrecondition when plots are on and gnuplot is
 // missing (checked before anything is written); Unavailable on write
 // errors.
-absl::Status WriteSweepOutputs(const SweepOptions& options, const SweepResult& result);
+absl::Status WriteSweepOutputs(const SweepOptions& options,
+                               const SweepResult& result);
 
 // A few lines for the terminal: counts, throughput, a table of TPR and
 // false positives at some thresholds, the routing split.
-std::string SweepSummary(const SweepOptions& options, const SweepResult& result);
+std::string SweepSummary(const SweepOptions& options,
+                         const SweepResult& result);
 
 }  // namespace hashwatch::bench
 

@@ -24,7 +24,8 @@ std::string Join(absl::string_view dir, absl::string_view name) {
 }
 
 std::vector<const QueryOutcome*> Select(const SweepResult& r, MatchMode mode,
-                                        absl::string_view level, absl::string_view group) {
+                                        absl::string_view level,
+                                        absl::string_view group) {
   std::vector<const QueryOutcome*> out;
   const auto& outcomes = r.outcomes[static_cast<int>(mode)];
   for (size_t i = 0; i < outcomes.size(); ++i) {
@@ -57,7 +58,8 @@ std::string Pct(double ratio, int decimals = 1) {
 
 // The closest pair of different pictures (full distance) and the scanned
 // picture in it; {-1, ""} when the bank holds a single picture.
-std::pair<int, std::string> ClosestDifferent(const SweepResult& r, MatchMode mode) {
+std::pair<int, std::string> ClosestDifferent(const SweepResult& r,
+                                             MatchMode mode) {
   std::pair<int, std::string> best = {-1, ""};
   for (const SweepQuery& q : r.queries) {
     const int d = q.nearest_other[static_cast<int>(mode)];
@@ -79,15 +81,19 @@ std::vector<int> TableThresholds(const SweepOptions& o) {
 
 std::string ThresholdArrows(const SweepOptions& o, bool labels) {
   std::string s;
-  absl::StrAppend(&s, "set arrow from ", o.auto_threshold, ", graph 0 to ", o.auto_threshold,
+  absl::StrAppend(&s, "set arrow from ", o.auto_threshold, ", graph 0 to ",
+                  o.auto_threshold,
                   ", graph 1 nohead dt 2 lw 1.5 lc rgb '#d62728'\n");
   absl::StrAppend(&s, "set arrow from ", o.review_threshold, ", graph 0 to ",
-                  o.review_threshold, ", graph 1 nohead dt 2 lw 1.5 lc rgb '#1f77b4'\n");
+                  o.review_threshold,
+                  ", graph 1 nohead dt 2 lw 1.5 lc rgb '#1f77b4'\n");
   if (labels) {
     absl::StrAppend(&s, "set label 'auto-report <= ", o.auto_threshold, "' at ",
-                    o.auto_threshold, ", graph 0.04 offset 0.4,0 tc rgb '#d62728'\n");
+                    o.auto_threshold,
+                    ", graph 0.04 offset 0.4,0 tc rgb '#d62728'\n");
     absl::StrAppend(&s, "set label 'review <= ", o.review_threshold, "' at ",
-                    o.review_threshold, ", graph 0.10 offset 0.4,0 tc rgb '#1f77b4'\n");
+                    o.review_threshold,
+                    ", graph 0.10 offset 0.4,0 tc rgb '#1f77b4'\n");
   }
   return s;
 }
@@ -103,7 +109,8 @@ std::string DistancePlot(const SweepOptions& o, const SweepResult& r) {
       int64_t c = 0;
       for (int d = b; d < std::min(257, b + kBin); ++d) c += h[d];
       if (c > 0 && total > 0) {
-        absl::StrAppend(&s, b + kBin / 2.0, " ", Fixed(static_cast<double>(c) / total, 8), "\n");
+        absl::StrAppend(&s, b + kBin / 2.0, " ",
+                        Fixed(static_cast<double>(c) / total, 8), "\n");
       }
     }
     absl::StrAppend(&s, "EOD\n");
@@ -115,25 +122,28 @@ std::string DistancePlot(const SweepOptions& o, const SweepResult& r) {
   absl::StrAppend(&s, block("same", r.same_histogram[m]),
                   block("different", r.different_histogram[m]));
   absl::StrAppend(
-      &s, "set output 'distances.png'\n",
-      "set title ", GnuplotQuote(absl::StrCat(
-                        "PDQ distance of scanned pictures to bank entries (",
-                        MatchModeName(Primary(o)), ")")),
+      &s, "set output 'distances.png'\n", "set title ",
+      GnuplotQuote(
+          absl::StrCat("PDQ distance of scanned pictures to bank entries (",
+                       MatchModeName(Primary(o)), ")")),
       "\n", "set xlabel 'Hamming distance (bits of 256), bins of 4'\n",
-      "set ylabel 'share of pairs (log scale)'\nset logscale y\nset format y '%.0e'\n",
+      "set ylabel 'share of pairs (log scale)'\nset logscale y\nset format y "
+      "'%.0e'\n",
       "set xrange [0:256]\nset yrange [1e-5:1]\nset key top right\n",
-      "set style fill transparent solid 0.55 noborder\nset boxwidth 4\n", ThresholdArrows(o, true),
+      "set style fill transparent solid 0.55 noborder\nset boxwidth 4\n",
+      ThresholdArrows(o, true),
       "plot $same using 1:2 with boxes lc rgb '#2ca02c' title ",
-      GnuplotQuote(absl::StrCat("copy vs its own source (", r.copies, " pairs)")),
+      GnuplotQuote(
+          absl::StrCat("copy vs its own source (", r.copies, " pairs)")),
       ", $different using 1:2 with boxes lc rgb '#ff7f0e' title ",
-      GnuplotQuote(absl::StrCat("different pictures (", different_pairs,
-                                 " pairs)")),
+      GnuplotQuote(
+          absl::StrCat("different pictures (", different_pairs, " pairs)")),
       "\n");
   return s;
 }
 
-std::string RecallPlot(const SweepOptions& o, const SweepResult& r, MatchMode mode,
-                       const std::string& file) {
+std::string RecallPlot(const SweepOptions& o, const SweepResult& r,
+                       MatchMode mode, const std::string& file) {
   std::string s = GnuplotPreamble(900, 560);
   absl::StrAppend(&s, "$data << EOD\nthreshold all");
   for (const std::string& f : r.families) absl::StrAppend(&s, " ", f);
@@ -155,14 +165,19 @@ std::string RecallPlot(const SweepOptions& o, const SweepResult& r, MatchMode mo
       &s, "EOD\n", "set output ", GnuplotQuote(file), "\n", "set title ",
       GnuplotQuote(absl::StrCat("Recall per transform family vs threshold (",
                                 MatchModeName(mode), " matching)")),
-      "\n", "set xlabel 'distance threshold'\nset ylabel 'recall (share of copies found)'\n",
+      "\n",
+      "set xlabel 'distance threshold'\nset ylabel 'recall (share of copies "
+      "found)'\n",
       "set xrange [0:64]\nset yrange [0:1.02]\nset key outside right top\n",
       ThresholdArrows(o, false),
-      "colours = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 "
+      "colours = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 "
+      "#7f7f7f #bcbd22 "
       "#17becf #393b79 #637939 #8c6d31 #843c39 #7b4173'\n",
-      "plot $data using 1:2 with lines lw 4 lc rgb 'black' title 'all copies', \\\n",
+      "plot $data using 1:2 with lines lw 4 lc rgb 'black' title 'all copies', "
+      "\\\n",
       "     for [i=3:", 2 + r.families.size(),
-      "] $data using 1:i with lines lw 2 dt 1+(i-3)/15 lc rgb word(colours, (i-3)%15+1) "
+      "] $data using 1:i with lines lw 2 dt 1+(i-3)/15 lc rgb word(colours, "
+      "(i-3)%15+1) "
       "title columnheader(i)\n");
   return s;
 }
@@ -175,58 +190,74 @@ std::string PrecisionRecallPlot(const SweepOptions& o, const SweepResult& r) {
     absl::StrAppend(&s, "$", MatchModeName(mode), " << EOD\n");
     for (const ThresholdStats& row : rows) {
       if (std::isnan(row.precision) || std::isnan(row.tpr)) continue;
-      absl::StrAppend(&s, Fixed(row.tpr, 6), " ", Fixed(row.precision, 6), " ",
-                      marks.count(row.threshold) ? absl::StrCat(row.threshold) : "\"\"", "\n");
+      absl::StrAppend(
+          &s, Fixed(row.tpr, 6), " ", Fixed(row.precision, 6), " ",
+          marks.count(row.threshold) ? absl::StrCat(row.threshold) : "\"\"",
+          "\n");
     }
     absl::StrAppend(&s, "EOD\n");
   }
   int64_t false_pairs = 0;
   for (MatchMode mode : kModes) {
-    false_pairs += SweepStats(r, mode, "all", "", o.min_quality)[kMaxThreshold].fp_pairs;
+    false_pairs +=
+        SweepStats(r, mode, "all", "", o.min_quality)[kMaxThreshold].fp_pairs;
   }
   if (false_pairs == 0) {
-    absl::StrAppend(&s, "set label ",
-                    GnuplotQuote(absl::StrCat("no false match at any threshold up to 64 (",
-                                              SweepStats(r, MatchMode::kPlain, "all", "",
-                                                         o.min_quality)[0]
-                                                  .nonmatch_pairs,
-                                              " non-matching pairs per mode)")),
-                    " at graph 0.5, graph 0.5 center\n");
+    absl::StrAppend(
+        &s, "set label ",
+        GnuplotQuote(absl::StrCat(
+            "no false match at any threshold up to 64 (",
+            SweepStats(r, MatchMode::kPlain, "all", "", o.min_quality)[0]
+                .nonmatch_pairs,
+            " non-matching pairs per mode)")),
+        " at graph 0.5, graph 0.5 center\n");
   }
   absl::StrAppend(
       &s, "set output 'precision_recall.png'\n",
-      "set title 'Precision vs recall, one point per threshold 0..64 (labels: threshold)'\n",
+      "set title 'Precision vs recall, one point per threshold 0..64 (labels: "
+      "threshold)'\n",
       "set xlabel 'recall (share of copies matched to their source)'\n",
       "set ylabel 'precision (share of matches that are right)'\n",
       "set xrange [0:1.02]\nset yrange [0:1.05]\nset key bottom left\n",
-      "plot $plain using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f77b4' title 'plain', \\\n",
-      "     $plain using 1:2:3 with labels offset 0,0.8 font ',8' tc rgb '#1f77b4' notitle, \\\n",
-      "     $dihedral using 1:2 with linespoints pt 5 ps 0.6 lw 2 lc rgb '#9467bd' "
+      "plot $plain using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "
+      "'#1f77b4' title 'plain', \\\n",
+      "     $plain using 1:2:3 with labels offset 0,0.8 font ',8' tc rgb "
+      "'#1f77b4' notitle, \\\n",
+      "     $dihedral using 1:2 with linespoints pt 5 ps 0.6 lw 2 lc rgb "
+      "'#9467bd' "
       "title 'dihedral (8 variants)', \\\n",
-      "     $dihedral using 1:2:3 with labels offset 0,-0.8 font ',8' tc rgb '#9467bd' notitle\n");
+      "     $dihedral using 1:2:3 with labels offset 0,-0.8 font ',8' tc rgb "
+      "'#9467bd' notitle\n");
   return s;
 }
 
 std::string TradeoffPlot(const SweepOptions& o, const SweepResult& r) {
   const MatchMode mode = Primary(o);
   const auto all = SweepStats(r, mode, "all", "", o.min_quality);
-  const auto distractors = SweepStats(r, mode, "distractors", "", o.min_quality);
+  const auto distractors =
+      SweepStats(r, mode, "distractors", "", o.min_quality);
   std::string s = GnuplotPreamble();
   absl::StrAppend(&s, "$data << EOD\n");
   for (int t = 0; t <= kMaxThreshold; ++t) {
-    absl::StrAppend(&s, t, " ", Fixed(all[t].tpr, 6), " ", Fixed(all[t].tpr_gated, 6), " ",
-                    all[t].fp_pairs, " ", distractors[t].fp_images, "\n");
+    absl::StrAppend(&s, t, " ", Fixed(all[t].tpr, 6), " ",
+                    Fixed(all[t].tpr_gated, 6), " ", all[t].fp_pairs, " ",
+                    distractors[t].fp_images, "\n");
   }
   absl::StrAppend(
       &s, "EOD\n", "set output 'tradeoff.png'\n", "set title ",
       GnuplotQuote(absl::StrCat("Recall and false positives vs threshold (",
                                 MatchModeName(mode), ")")),
-      "\n", "set xlabel 'distance threshold'\nset ylabel 'recall'\nset yrange [0:1.02]\n",
+      "\n",
+      "set xlabel 'distance threshold'\nset ylabel 'recall'\nset yrange "
+      "[0:1.02]\n",
       "set y2label 'false positives (count)'\nset y2tics\nset ytics nomirror\n",
-      "set y2range [0:*]\nset xrange [0:64]\nset key bottom right\n", ThresholdArrows(o, true),
-      "plot $data using 1:2 with lines lw 3 lc rgb 'black' title 'recall', \\\n",
+      "set y2range [0:*]\nset xrange [0:64]\nset key bottom right\n",
+      ThresholdArrows(o, true),
+      "plot $data using 1:2 with lines lw 3 lc rgb 'black' title 'recall', "
+      "\\\n",
       "     $data using 1:3 with lines lw 2 dt 2 lc rgb 'black' title ",
-      GnuplotQuote(absl::StrCat("recall, quality >= ", o.min_quality, " only")), ", \\\n",
+      GnuplotQuote(absl::StrCat("recall, quality >= ", o.min_quality, " only")),
+      ", \\\n",
       "     $data using 1:4 axes x1y2 with steps lw 2 lc rgb '#d62728' "
       "title 'false-positive pairs (all queries)', \\\n",
       "     $data using 1:5 axes x1y2 with steps lw 2 lc rgb '#ff7f0e' "
@@ -241,58 +272,79 @@ std::string Command(const SweepOptions& o) {
   return o.command_line.empty() ? "(library call)" : o.command_line;
 }
 
-absl::StatusOr<std::string> SweepHtml(const SweepOptions& o, const SweepResult& r) {
+absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
+                                      const SweepResult& r) {
   const MatchMode primary = Primary(o), secondary = Secondary(o);
   HtmlReport html("hashwatch threshold sweep");
   html.Paragraph(absl::StrCat(
-      "Input <code>", HtmlEscape(r.input), "</code>: ", r.known, " known pictures in the bank (",
-      r.bank_entries, " distinct PDQ hashes), ", r.copies, " transformed copies of them (",
-      r.groups.size(), " transforms), ", r.distractors, " distractors (pictures not in the bank). ",
-      r.pictures_hashed, " pictures hashed in ", Fixed(r.hash_seconds, 1), " s (",
-      Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1), " pictures/s on ", r.threads,
-      " threads, generating the copies included); matching took ", Fixed(r.match_seconds, 2),
-      " s. Main mode: <b>", MatchModeName(primary), "</b>. The closest two different pictures "
-      "are ", ClosestDifferent(r, primary).first, " bits apart (",
+      "Input <code>", HtmlEscape(r.input), "</code>: ", r.known,
+      " known pictures in the bank (", r.bank_entries,
+      " distinct PDQ hashes), ", r.copies, " transformed copies of them (",
+      r.groups.size(), " transforms), ", r.distractors,
+      " distractors (pictures not in the bank). ", r.pictures_hashed,
+      " pictures hashed in ", Fixed(r.hash_seconds, 1), " s (",
+      Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1),
+      " pictures/s on ", r.threads,
+      " threads, generating the copies included); matching took ",
+      Fixed(r.match_seconds, 2), " s. Main mode: <b>", MatchModeName(primary),
+      "</b>. The closest two different pictures "
+      "are ",
+      ClosestDifferent(r, primary).first, " bits apart (",
       HtmlEscape(ClosestDifferent(r, primary).second), " and a bank entry); ",
-      ClosestDifferent(r, secondary).first, " in ", MatchModeName(secondary), " mode."));
+      ClosestDifferent(r, secondary).first, " in ", MatchModeName(secondary),
+      " mode."));
   if (!r.failures.empty()) {
     std::string list;
     for (const Failure& f : r.failures) {
-      absl::StrAppend(&list, "<li><code>", HtmlEscape(f.file), "</code>: ", HtmlEscape(f.reason),
-                      "</li>");
+      absl::StrAppend(&list, "<li><code>", HtmlEscape(f.file),
+                      "</code>: ", HtmlEscape(f.reason), "</li>");
     }
-    html.Raw(absl::StrCat("<div class=\"warn\"><b>", r.failures.size(),
-                          " file(s) could not be used</b> and are left out:<ul>", list,
-                          "</ul></div>"));
+    html.Raw(
+        absl::StrCat("<div class=\"warn\"><b>", r.failures.size(),
+                     " file(s) could not be used</b> and are left out:<ul>",
+                     list, "</ul></div>"));
   }
 
   html.Heading(2, "How to read this report");
   html.Raw(absl::StrCat(
       "<div class=\"guide\"><ul>"
-      "<li><b>Recall</b> (TPR) is the share of copies whose own source picture is matched within "
+      "<li><b>Recall</b> (TPR) is the share of copies whose own source picture "
+      "is matched within "
       "the threshold: abuse material caught. What is not caught is missed.</li>"
-      "<li><b>False positives</b> are matches to the wrong picture: any match of a distractor, "
-      "and a copy matching another known picture. Pairs count every wrong (picture, entry) pair; "
-      "images count pictures with at least one. <b>Precision</b> is the share of matched pairs "
+      "<li><b>False positives</b> are matches to the wrong picture: any match "
+      "of a distractor, "
+      "and a copy matching another known picture. Pairs count every wrong "
+      "(picture, entry) pair; "
+      "images count pictures with at least one. <b>Precision</b> is the share "
+      "of matched pairs "
       "that are right.</li>"
-      "<li>Two thresholds route a scan (<code>matcher/bank.h</code>): at or below the "
+      "<li>Two thresholds route a scan (<code>matcher/bank.h</code>): at or "
+      "below the "
       "<b>auto-report</b> distance (",
       o.auto_threshold,
-      " here) a report goes out with no person looking, so it must sit where false positives are "
+      " here) a report goes out with no person looking, so it must sit where "
+      "false positives are "
       "zero with room to spare; at or below the <b>review</b> distance (",
       o.review_threshold,
-      ") a moderator looks. Recall gained between the two costs moderator time: "
-      "<code>hashwatch-bench capacity --sweep sweep.csv</code> turns it into queue waits.</li>"
+      ") a moderator looks. Recall gained between the two costs moderator "
+      "time: "
+      "<code>hashwatch-bench capacity --sweep sweep.csv</code> turns it into "
+      "queue waits.</li>"
       "<li>The <b>quality gate</b>: hashes with PDQ quality below ",
       o.min_quality,
       " never auto-report; they go to review instead (\"gated\" columns).</li>"
-      "<li><b>Plain</b> matching compares the scanned hash; <b>dihedral</b> also tries its "
-      "rotations and mirror images (8 variants), which catches rotated and mirrored copies at the "
+      "<li><b>Plain</b> matching compares the scanned hash; <b>dihedral</b> "
+      "also tries its "
+      "rotations and mirror images (8 variants), which catches rotated and "
+      "mirrored copies at the "
       "price of 8 times the comparisons and more chances of a false match.</li>"
-      "<li>Small sets cannot show rare false positives. With zero false pairs out of N "
-      "non-matching pairs, the 95% upper bound of the per-pair rate is about 3/N (here N = ",
+      "<li>Small sets cannot show rare false positives. With zero false pairs "
+      "out of N "
+      "non-matching pairs, the 95% upper bound of the per-pair rate is about "
+      "3/N (here N = ",
       SweepStats(r, primary, "all", "", o.min_quality)[0].nonmatch_pairs,
-      "); a production bank holds millions of entries, so check the rate on your own pictures "
+      "); a production bank holds millions of entries, so check the rate on "
+      "your own pictures "
       "with <code>--images</code>.</li></ul></div>"));
 
   html.Heading(2, "Headline numbers");
@@ -306,37 +358,46 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o, const SweepResult& 
       if (t == o.auto_threshold) absl::StrAppend(&label, " (auto)");
       if (t == o.review_threshold) absl::StrAppend(&label, " (review)");
       rows.push_back({label, HtmlCell(Pct(p[t].tpr), RatioColour(p[t].tpr)),
-                      Pct(p[t].tpr_gated), Pct(s[t].tpr), absl::StrCat(p[t].fp_pairs),
-                      absl::StrCat(p[t].fp_images),
+                      Pct(p[t].tpr_gated), Pct(s[t].tpr),
+                      absl::StrCat(p[t].fp_pairs), absl::StrCat(p[t].fp_images),
                       absl::StrCat(pd[t].fp_images, " of ", pd[t].queries),
                       Pct(p[t].precision, 2)});
     }
-    html.Table({"threshold", absl::StrCat("recall (", MatchModeName(primary), ")"),
-                absl::StrCat("recall, quality &ge; ", o.min_quality),
-                absl::StrCat("recall (", MatchModeName(secondary), ")"), "false-positive pairs",
-                "pictures with a false match", "distractors matched", "precision"},
-               rows);
+    html.Table(
+        {"threshold", absl::StrCat("recall (", MatchModeName(primary), ")"),
+         absl::StrCat("recall, quality &ge; ", o.min_quality),
+         absl::StrCat("recall (", MatchModeName(secondary), ")"),
+         "false-positive pairs", "pictures with a false match",
+         "distractors matched", "precision"},
+        rows);
   }
 
-  html.Heading(2, absl::StrCat("Routing at auto-report <= ", o.auto_threshold, ", review <= ",
-                               o.review_threshold, ", quality gate ", o.min_quality));
+  html.Heading(2, absl::StrCat("Routing at auto-report <= ", o.auto_threshold,
+                               ", review <= ", o.review_threshold,
+                               ", quality gate ", o.min_quality));
   {
     std::vector<std::vector<HtmlCell>> rows;
     for (MatchMode mode : kModes) {
-      const RouteCounts c = CountRoutes(Select(r, mode, "all", ""), o.auto_threshold,
-                                        o.review_threshold, o.min_quality);
-      rows.push_back({std::string(MatchModeName(mode)), absl::StrCat(c.auto_material),
-                      HtmlCell(absl::StrCat(c.auto_benign),
-                               c.auto_benign > 0 ? "#ffb3b3" : ""),
-                      absl::StrCat(c.review_material), absl::StrCat(c.review_benign),
-                      absl::StrCat(c.gated_to_review), absl::StrCat(c.missed_material)});
+      const RouteCounts c =
+          CountRoutes(Select(r, mode, "all", ""), o.auto_threshold,
+                      o.review_threshold, o.min_quality);
+      rows.push_back(
+          {std::string(MatchModeName(mode)), absl::StrCat(c.auto_material),
+           HtmlCell(absl::StrCat(c.auto_benign),
+                    c.auto_benign > 0 ? "#ffb3b3" : ""),
+           absl::StrCat(c.review_material), absl::StrCat(c.review_benign),
+           absl::StrCat(c.gated_to_review), absl::StrCat(c.missed_material)});
     }
-    html.Table({"mode", "auto-reported copies", "false auto-reports (distractors)",
-                "copies to review", "distractors to review", "copies sent to review by the "
-                "quality gate", "copies missed"},
-               rows);
+    html.Table(
+        {"mode", "auto-reported copies", "false auto-reports (distractors)",
+         "copies to review", "distractors to review",
+         "copies sent to review by the "
+         "quality gate",
+         "copies missed"},
+        rows);
     html.Paragraph(
-        "A picture goes where its closest entry puts it. Copies count as material whichever "
+        "A picture goes where its closest entry puts it. Copies count as "
+        "material whichever "
         "known picture they matched; distractors are benign.");
   }
 
@@ -345,29 +406,38 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o, const SweepResult& 
     const char* file;
     std::string caption;
   };
-  const std::string p_name(MatchModeName(primary)), s_name(MatchModeName(secondary));
+  const std::string p_name(MatchModeName(primary)),
+      s_name(MatchModeName(secondary));
   const std::vector<Plot> plots = {
       {"distances.png",
-       "Distance histograms. Green: each copy against its own source; orange: every other "
-       "(picture, entry) pair. Where the green mass ends and the orange begins is the room "
-       "the thresholds have; green to the right of the review line is missed material, orange "
+       "Distance histograms. Green: each copy against its own source; orange: "
+       "every other "
+       "(picture, entry) pair. Where the green mass ends and the orange begins "
+       "is the room "
+       "the thresholds have; green to the right of the review line is missed "
+       "material, orange "
        "to the left of a line is a false positive at that threshold."},
       {"tradeoff.png",
-       "Recall (left axis) and false positives (right axis) as the threshold rises. The dashed "
-       "recall line counts only hashes that pass the quality gate, i.e. what can auto-report."},
+       "Recall (left axis) and false positives (right axis) as the threshold "
+       "rises. The dashed "
+       "recall line counts only hashes that pass the quality gate, i.e. what "
+       "can auto-report."},
       {"precision_recall.png",
-       "Precision against recall for both matching modes; each point is a threshold (labelled). "
+       "Precision against recall for both matching modes; each point is a "
+       "threshold (labelled). "
        "Up and to the right is better."},
       {p_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
        absl::StrCat("Recall per transform family, ", p_name,
-                    " matching. Families whose curves rise late need a looser threshold to be "
+                    " matching. Families whose curves rise late need a looser "
+                    "threshold to be "
                     "caught; flat ones are out of PDQ's reach.")},
       {s_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
        absl::StrCat("The same for ", s_name, " matching.")},
   };
   if (o.plots) {
     for (const Plot& p : plots) {
-      HW_RETURN_IF_ERROR(html.Image(Join(o.out_dir, p.file), p.file, HtmlEscape(p.caption)));
+      HW_RETURN_IF_ERROR(
+          html.Image(Join(o.out_dir, p.file), p.file, HtmlEscape(p.caption)));
     }
   } else {
     html.Paragraph("Plots were not drawn (--no-plots).");
@@ -375,23 +445,28 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o, const SweepResult& 
 
   html.Heading(2, "Recall per transform");
   {
-    const std::vector<int> ts = {0, o.auto_threshold, 20, o.review_threshold, 48, 64};
+    const std::vector<int> ts = {
+        0, o.auto_threshold, 20, o.review_threshold, 48, 64};
     std::vector<std::string> header = {"transform", "family"};
-    for (int t : ts) absl::StrAppend(&header.emplace_back(), "&le; ", t, " ", p_name);
+    for (int t : ts)
+      absl::StrAppend(&header.emplace_back(), "&le; ", t, " ", p_name);
     header.push_back(absl::StrCat("&le; ", o.review_threshold, " ", s_name));
     header.push_back(absl::StrCat("copies below quality ", o.min_quality));
     header.push_back("what it is");
     std::vector<std::vector<HtmlCell>> rows;
     for (const SweepGroup& g : r.groups) {
       const auto p = SweepStats(r, primary, "transform", g.name, o.min_quality);
-      const auto s = SweepStats(r, secondary, "transform", g.name, o.min_quality);
+      const auto s =
+          SweepStats(r, secondary, "transform", g.name, o.min_quality);
       int low = 0;
       for (const QueryOutcome* q : Select(r, primary, "transform", g.name)) {
         low += q->quality < o.min_quality;
       }
-      std::vector<HtmlCell> row = {HtmlCell(absl::StrCat("<code>", HtmlEscape(g.name), "</code>")),
-                                   HtmlEscape(g.family)};
-      for (int t : ts) row.push_back(HtmlCell(Pct(p[t].tpr, 0), RatioColour(p[t].tpr)));
+      std::vector<HtmlCell> row = {
+          HtmlCell(absl::StrCat("<code>", HtmlEscape(g.name), "</code>")),
+          HtmlEscape(g.family)};
+      for (int t : ts)
+        row.push_back(HtmlCell(Pct(p[t].tpr, 0), RatioColour(p[t].tpr)));
       row.push_back(HtmlCell(Pct(s[o.review_threshold].tpr, 0),
                              RatioColour(s[o.review_threshold].tpr)));
       row.push_back(absl::StrCat(low));
@@ -403,44 +478,54 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o, const SweepResult& 
 
   html.Heading(2, "Files and reproduction");
   html.Paragraph(absl::StrCat(
-      "<code>sweep.csv</code>: every threshold 0..64 per mode and level (all, distractors, "
-      "family, transform); <code>split.csv</code>: the routing above per transform; "
-      "<code>queries.csv</code>: every scanned picture with its quality and full distances; "
+      "<code>sweep.csv</code>: every threshold 0..64 per mode and level (all, "
+      "distractors, "
+      "family, transform); <code>split.csv</code>: the routing above per "
+      "transform; "
+      "<code>queries.csv</code>: every scanned picture with its quality and "
+      "full distances; "
       "<code>distances.csv</code>: the distance histograms. "
       "The CSVs are byte-identical for the same input and options. ",
       r.ignored.empty() ? ""
-                        : absl::StrCat(r.ignored.size(), " file(s) without a picture extension "
-                                                         "were ignored. ")));
+                        : absl::StrCat(r.ignored.size(),
+                                       " file(s) without a picture extension "
+                                       "were ignored. ")));
   html.Raw(absl::StrCat("<pre>", HtmlEscape(Command(o)), "</pre>"));
   return html.Finish();
 }
 
 }  // namespace
 
-std::vector<ThresholdStats> SweepStats(const SweepResult& result, MatchMode mode,
-                                       absl::string_view level, absl::string_view group,
+std::vector<ThresholdStats> SweepStats(const SweepResult& result,
+                                       MatchMode mode, absl::string_view level,
+                                       absl::string_view group,
                                        int min_quality) {
-  return SweepThresholds(Select(result, mode, level, group), result.bank_entries, min_quality);
+  return SweepThresholds(Select(result, mode, level, group),
+                         result.bank_entries, min_quality);
 }
 
 std::string SweepCsv(const SweepResult& r, int min_quality) {
   std::string out =
-      "mode,level,group,threshold,queries,positives,tp,tpr,tp_gated,tpr_gated,fp_pairs,"
+      "mode,level,group,threshold,queries,positives,tp,tpr,tp_gated,tpr_gated,"
+      "fp_pairs,"
       "fp_pairs_gated,fp_images,fp_images_gated,nonmatch_pairs,precision\n";
   for (MatchMode mode : kModes) {
-    std::vector<std::pair<std::string, std::string>> groups = {{"all", ""},
-                                                               {"distractors", ""}};
+    std::vector<std::pair<std::string, std::string>> groups = {
+        {"all", ""}, {"distractors", ""}};
     for (const std::string& f : r.families) groups.push_back({"family", f});
-    for (const SweepGroup& g : r.groups) groups.push_back({"transform", g.name});
+    for (const SweepGroup& g : r.groups)
+      groups.push_back({"transform", g.name});
     for (const auto& [level, group] : groups) {
-      for (const ThresholdStats& s : SweepStats(r, mode, level, group, min_quality)) {
-        out += CsvLine({std::string(MatchModeName(mode)), level, group,
-                        absl::StrCat(s.threshold), absl::StrCat(s.queries),
-                        absl::StrCat(s.positives), absl::StrCat(s.tp), Fixed(s.tpr, 6),
-                        absl::StrCat(s.tp_gated), Fixed(s.tpr_gated, 6),
-                        absl::StrCat(s.fp_pairs), absl::StrCat(s.fp_pairs_gated),
-                        absl::StrCat(s.fp_images), absl::StrCat(s.fp_images_gated),
-                        absl::StrCat(s.nonmatch_pairs), Fixed(s.precision, 6)});
+      for (const ThresholdStats& s :
+           SweepStats(r, mode, level, group, min_quality)) {
+        out += CsvLine(
+            {std::string(MatchModeName(mode)), level, group,
+             absl::StrCat(s.threshold), absl::StrCat(s.queries),
+             absl::StrCat(s.positives), absl::StrCat(s.tp), Fixed(s.tpr, 6),
+             absl::StrCat(s.tp_gated), Fixed(s.tpr_gated, 6),
+             absl::StrCat(s.fp_pairs), absl::StrCat(s.fp_pairs_gated),
+             absl::StrCat(s.fp_images), absl::StrCat(s.fp_images_gated),
+             absl::StrCat(s.nonmatch_pairs), Fixed(s.precision, 6)});
       }
     }
   }
@@ -449,21 +534,26 @@ std::string SweepCsv(const SweepResult& r, int min_quality) {
 
 std::string SplitCsv(const SweepResult& r, const SweepOptions& o) {
   std::string out =
-      "mode,group,auto_threshold,review_threshold,min_quality,auto_material,auto_benign,"
-      "review_material,review_benign,missed_material,none_benign,gated_to_review\n";
+      "mode,group,auto_threshold,review_threshold,min_quality,auto_material,"
+      "auto_benign,"
+      "review_material,review_benign,missed_material,none_benign,gated_to_"
+      "review\n";
   for (MatchMode mode : kModes) {
-    std::vector<std::pair<std::string, std::string>> groups = {{"all", "all"},
-                                                               {"distractors", "distractors"}};
-    for (const SweepGroup& g : r.groups) groups.push_back({"transform", g.name});
+    std::vector<std::pair<std::string, std::string>> groups = {
+        {"all", "all"}, {"distractors", "distractors"}};
+    for (const SweepGroup& g : r.groups)
+      groups.push_back({"transform", g.name});
     for (const auto& [level, name] : groups) {
-      const RouteCounts c = CountRoutes(Select(r, mode, level, name), o.auto_threshold,
-                                        o.review_threshold, o.min_quality);
-      out += CsvLine({std::string(MatchModeName(mode)), name, absl::StrCat(o.auto_threshold),
-                      absl::StrCat(o.review_threshold), absl::StrCat(o.min_quality),
-                      absl::StrCat(c.auto_material), absl::StrCat(c.auto_benign),
-                      absl::StrCat(c.review_material), absl::StrCat(c.review_benign),
-                      absl::StrCat(c.missed_material), absl::StrCat(c.none_benign),
-                      absl::StrCat(c.gated_to_review)});
+      const RouteCounts c =
+          CountRoutes(Select(r, mode, level, name), o.auto_threshold,
+                      o.review_threshold, o.min_quality);
+      out += CsvLine(
+          {std::string(MatchModeName(mode)), name,
+           absl::StrCat(o.auto_threshold), absl::StrCat(o.review_threshold),
+           absl::StrCat(o.min_quality), absl::StrCat(c.auto_material),
+           absl::StrCat(c.auto_benign), absl::StrCat(c.review_material),
+           absl::StrCat(c.review_benign), absl::StrCat(c.missed_material),
+           absl::StrCat(c.none_benign), absl::StrCat(c.gated_to_review)});
     }
   }
   return out;
@@ -471,15 +561,17 @@ std::string SplitCsv(const SweepResult& r, const SweepOptions& o) {
 
 std::string QueriesCsv(const SweepResult& r) {
   std::string out =
-      "file,role,source,transform,family,quality,width,height,plain_source_distance,"
+      "file,role,source,transform,family,quality,width,height,plain_source_"
+      "distance,"
       "plain_nearest_other,dihedral_source_distance,dihedral_nearest_other\n";
   auto d = [](int v) { return v < 0 ? std::string() : absl::StrCat(v); };
   for (const SweepQuery& q : r.queries) {
     const SweepGroup* g = q.group >= 0 ? &r.groups[q.group] : nullptr;
-    out += CsvLine({q.file, std::string(RoleName(q.role)), q.source, g ? g->name : "",
-                    g ? g->family : "", absl::StrCat(q.quality), absl::StrCat(q.width),
-                    absl::StrCat(q.height), d(q.source_distance[0]), d(q.nearest_other[0]),
-                    d(q.source_distance[1]), d(q.nearest_other[1])});
+    out += CsvLine(
+        {q.file, std::string(RoleName(q.role)), q.source, g ? g->name : "",
+         g ? g->family : "", absl::StrCat(q.quality), absl::StrCat(q.width),
+         absl::StrCat(q.height), d(q.source_distance[0]), d(q.nearest_other[0]),
+         d(q.source_distance[1]), d(q.nearest_other[1])});
   }
   return out;
 }
@@ -500,22 +592,29 @@ std::string DistancesCsv(const SweepResult& r) {
 absl::Status WriteSweepOutputs(const SweepOptions& o, const SweepResult& r) {
   if (o.plots && !GnuplotAvailable()) {
     return absl::FailedPreconditionError(
-        "sweep: gnuplot is not installed (Debian package gnuplot-nox; scripts/install-deps.sh "
-        "installs it); pass --no-plots to write the CSVs and report without plots");
+        "sweep: gnuplot is not installed (Debian package gnuplot-nox; "
+        "scripts/install-deps.sh "
+        "installs it); pass --no-plots to write the CSVs and report without "
+        "plots");
   }
   HW_RETURN_IF_ERROR(MakeDirs(o.out_dir));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(o.out_dir, "sweep.csv"), SweepCsv(r, o.min_quality)));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(o.out_dir, "split.csv"), SplitCsv(r, o)));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(o.out_dir, "queries.csv"), QueriesCsv(r)));
-  HW_RETURN_IF_ERROR(WriteWholeFile(Join(o.out_dir, "distances.csv"), DistancesCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "sweep.csv"), SweepCsv(r, o.min_quality)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "split.csv"), SplitCsv(r, o)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "queries.csv"), QueriesCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "distances.csv"), DistancesCsv(r)));
   if (o.plots) {
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, DistancePlot(o, r)));
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, TradeoffPlot(o, r)));
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, PrecisionRecallPlot(o, r)));
-    HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, RecallPlot(o, r, MatchMode::kPlain,
-                                                        "recall_plain.png")));
-    HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, RecallPlot(o, r, MatchMode::kDihedral,
-                                                        "recall_dihedral.png")));
+    HW_RETURN_IF_ERROR(RunGnuplot(
+        o.out_dir, RecallPlot(o, r, MatchMode::kPlain, "recall_plain.png")));
+    HW_RETURN_IF_ERROR(RunGnuplot(
+        o.out_dir,
+        RecallPlot(o, r, MatchMode::kDihedral, "recall_dihedral.png")));
   }
   HW_ASSIGN_OR_RETURN(std::string html, SweepHtml(o, r));
   return WriteWholeFile(Join(o.out_dir, "report.html"), html);
@@ -524,45 +623,53 @@ absl::Status WriteSweepOutputs(const SweepOptions& o, const SweepResult& r) {
 std::string SweepSummary(const SweepOptions& o, const SweepResult& r) {
   const MatchMode primary = Primary(o), secondary = Secondary(o);
   std::string s = absl::StrFormat(
-      "sweep: %s: %d known (bank of %d PDQ hashes), %d copies (%d transforms), %d distractors; "
+      "sweep: %s: %d known (bank of %d PDQ hashes), %d copies (%d transforms), "
+      "%d distractors; "
       "%d file(s) failed\n",
-      r.input, r.known, r.bank_entries, r.copies, r.groups.size(), r.distractors,
-      r.failures.size());
-  absl::StrAppend(&s, absl::StrFormat(
-                          "hashed %d pictures in %.1f s: %.1f pictures/s on %d threads "
-                          "(copies generated on the fly); matching %.2f s\n\n",
-                          r.pictures_hashed, r.hash_seconds,
-                          r.pictures_hashed / std::max(1e-9, r.hash_seconds), r.threads,
-                          r.match_seconds));
+      r.input, r.known, r.bank_entries, r.copies, r.groups.size(),
+      r.distractors, r.failures.size());
+  absl::StrAppend(
+      &s, absl::StrFormat(
+              "hashed %d pictures in %.1f s: %.1f pictures/s on %d threads "
+              "(copies generated on the fly); matching %.2f s\n\n",
+              r.pictures_hashed, r.hash_seconds,
+              r.pictures_hashed / std::max(1e-9, r.hash_seconds), r.threads,
+              r.match_seconds));
   const auto p = SweepStats(r, primary, "all", "", o.min_quality);
   const auto q = SweepStats(r, secondary, "all", "", o.min_quality);
   const auto d = SweepStats(r, primary, "distractors", "", o.min_quality);
-  absl::StrAppend(&s, absl::StrFormat(
-                          "| threshold | recall %s | recall q>=%d | recall %s | FP pairs | "
-                          "FP pictures | distractors matched | precision |\n",
-                          MatchModeName(primary), o.min_quality, MatchModeName(secondary)));
+  absl::StrAppend(
+      &s, absl::StrFormat(
+              "| threshold | recall %s | recall q>=%d | recall %s | FP pairs | "
+              "FP pictures | distractors matched | precision |\n",
+              MatchModeName(primary), o.min_quality, MatchModeName(secondary)));
   absl::StrAppend(&s, "|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int t : TableThresholds(o)) {
-    absl::StrAppend(&s, absl::StrFormat("| %d | %s | %s | %s | %d | %d | %d/%d | %s |\n", t,
-                                        Pct(p[t].tpr), Pct(p[t].tpr_gated), Pct(q[t].tpr),
-                                        p[t].fp_pairs, p[t].fp_images, d[t].fp_images,
-                                        d[t].queries, Pct(p[t].precision, 2)));
+    absl::StrAppend(
+        &s, absl::StrFormat("| %d | %s | %s | %s | %d | %d | %d/%d | %s |\n", t,
+                            Pct(p[t].tpr), Pct(p[t].tpr_gated), Pct(q[t].tpr),
+                            p[t].fp_pairs, p[t].fp_images, d[t].fp_images,
+                            d[t].queries, Pct(p[t].precision, 2)));
   }
   for (MatchMode mode : kModes) {
-    const RouteCounts c = CountRoutes(Select(r, mode, "all", ""), o.auto_threshold,
-                                      o.review_threshold, o.min_quality);
+    const RouteCounts c =
+        CountRoutes(Select(r, mode, "all", ""), o.auto_threshold,
+                    o.review_threshold, o.min_quality);
     absl::StrAppend(
-        &s, absl::StrFormat("\nrouting (%s, auto<=%d, review<=%d, quality>=%d): auto-report %d "
-                            "copies + %d distractors; review %d copies (%d by the quality "
-                            "gate) + %d distractors; missed %d copies",
-                            MatchModeName(mode), o.auto_threshold, o.review_threshold,
-                            o.min_quality, c.auto_material, c.auto_benign, c.review_material,
-                            c.gated_to_review, c.review_benign, c.missed_material));
+        &s,
+        absl::StrFormat(
+            "\nrouting (%s, auto<=%d, review<=%d, quality>=%d): auto-report %d "
+            "copies + %d distractors; review %d copies (%d by the quality "
+            "gate) + %d distractors; missed %d copies",
+            MatchModeName(mode), o.auto_threshold, o.review_threshold,
+            o.min_quality, c.auto_material, c.auto_benign, c.review_material,
+            c.gated_to_review, c.review_benign, c.missed_material));
   }
   for (MatchMode mode : kModes) {
     const auto [d, file] = ClosestDifferent(r, mode);
-    absl::StrAppend(&s, absl::StrFormat("\nclosest different pictures (%s): %d bits (%s)",
-                                        MatchModeName(mode), d, file));
+    absl::StrAppend(
+        &s, absl::StrFormat("\nclosest different pictures (%s): %d bits (%s)",
+                            MatchModeName(mode), d, file));
   }
   absl::StrAppend(&s, "\n");
   for (const Failure& f : r.failures) {

@@ -34,8 +34,8 @@ enum class Op {
   kLetterbox,    // pad to a square with black bars, picture centred
   kRot90,        // clockwise
   kRot180,
-  kMirror,       // left-right
-  kRotate,       // a: degrees (small angles); centre crop to the input size
+  kMirror,  // left-right
+  kRotate,  // a: degrees (small angles); centre crop to the input size
   kGrey,
   kLinear,       // out = a * in + b, clipped to 0..255
   kBlur,         // a: Gaussian sigma as a fraction of the long side
@@ -43,7 +43,8 @@ enum class Op {
   kCaption,      // meme-style caption at the top and the bottom
   kWatermark,    // semi-transparent text in the bottom-right corner
   kSquash,       // a: width factor (aspect-ratio change), height kept
-  kEmbedCanvas,  // a: scale of the picture on a page-like canvas of the input size
+  kEmbedCanvas,  // a: scale of the picture on a page-like canvas of the input
+                 // size
 };
 
 struct Step {
@@ -67,63 +68,163 @@ struct Chain {
 // quality 90 unless the chain says otherwise (what most platforms serve).
 const std::vector<Chain>& Chains() {
   static const auto* chains = new std::vector<Chain>{
-      {"original", "identity", "the known file itself, byte for byte", {}, Encoder::kOriginal},
+      {"original",
+       "identity",
+       "the known file itself, byte for byte",
+       {},
+       Encoder::kOriginal},
       {"png", "identity", "lossless PNG re-encode", {}, Encoder::kPng},
-      {"jpeg_q90", "jpeg", "JPEG re-encode, quality 90", {}, Encoder::kJpeg, 90},
-      {"jpeg_q75", "jpeg", "JPEG re-encode, quality 75", {}, Encoder::kJpeg, 75},
-      {"jpeg_q50", "jpeg", "JPEG re-encode, quality 50", {}, Encoder::kJpeg, 50},
-      {"jpeg_q30", "jpeg", "JPEG re-encode, quality 30", {}, Encoder::kJpeg, 30},
+      {"jpeg_q90",
+       "jpeg",
+       "JPEG re-encode, quality 90",
+       {},
+       Encoder::kJpeg,
+       90},
+      {"jpeg_q75",
+       "jpeg",
+       "JPEG re-encode, quality 75",
+       {},
+       Encoder::kJpeg,
+       75},
+      {"jpeg_q50",
+       "jpeg",
+       "JPEG re-encode, quality 50",
+       {},
+       Encoder::kJpeg,
+       50},
+      {"jpeg_q30",
+       "jpeg",
+       "JPEG re-encode, quality 30",
+       {},
+       Encoder::kJpeg,
+       30},
       {"scale_50", "resize", "downscaled to 50%", {{Op::kResizeScale, 0.5}}},
       {"scale_25", "resize", "downscaled to 25%", {{Op::kResizeScale, 0.25}}},
-      {"thumb_256", "resize", "thumbnail, long side 256 px", {{Op::kResizeLong, 256}}},
-      {"crop_5", "crop", "5% cut from each dimension, random offset", {{Op::kCrop, 0.05}}},
-      {"crop_10", "crop", "10% cut from each dimension, random offset", {{Op::kCrop, 0.10}}},
-      {"crop_20", "crop", "20% cut from each dimension, random offset", {{Op::kCrop, 0.20}}},
-      {"crop_33", "crop", "33% cut from each dimension, random offset", {{Op::kCrop, 0.33}}},
-      {"border_8", "canvas", "white border, 8% of the short side", {{Op::kBorder, 0.08}}},
-      {"letterbox", "canvas", "padded to a square with black bars", {{Op::kLetterbox}}},
-      {"embed_canvas", "canvas", "shrunk to 60% on a page-like canvas of the same size",
+      {"thumb_256",
+       "resize",
+       "thumbnail, long side 256 px",
+       {{Op::kResizeLong, 256}}},
+      {"crop_5",
+       "crop",
+       "5% cut from each dimension, random offset",
+       {{Op::kCrop, 0.05}}},
+      {"crop_10",
+       "crop",
+       "10% cut from each dimension, random offset",
+       {{Op::kCrop, 0.10}}},
+      {"crop_20",
+       "crop",
+       "20% cut from each dimension, random offset",
+       {{Op::kCrop, 0.20}}},
+      {"crop_33",
+       "crop",
+       "33% cut from each dimension, random offset",
+       {{Op::kCrop, 0.33}}},
+      {"border_8",
+       "canvas",
+       "white border, 8% of the short side",
+       {{Op::kBorder, 0.08}}},
+      {"letterbox",
+       "canvas",
+       "padded to a square with black bars",
+       {{Op::kLetterbox}}},
+      {"embed_canvas",
+       "canvas",
+       "shrunk to 60% on a page-like canvas of the same size",
        {{Op::kEmbedCanvas, 0.6}}},
-      {"aspect_75", "canvas", "width squeezed to 75% (aspect-ratio change)",
+      {"aspect_75",
+       "canvas",
+       "width squeezed to 75% (aspect-ratio change)",
        {{Op::kSquash, 0.75}}},
       {"rot90", "dihedral", "rotated 90 degrees clockwise", {{Op::kRot90}}},
       {"rot180", "dihedral", "rotated 180 degrees", {{Op::kRot180}}},
       {"mirror", "dihedral", "mirrored left-right", {{Op::kMirror}}},
-      {"rotate_2", "rotate", "rotated 2 degrees, cropped to the original size",
+      {"rotate_2",
+       "rotate",
+       "rotated 2 degrees, cropped to the original size",
        {{Op::kRotate, 2}}},
-      {"rotate_5", "rotate", "rotated 5 degrees, cropped to the original size",
+      {"rotate_5",
+       "rotate",
+       "rotated 5 degrees, cropped to the original size",
        {{Op::kRotate, 5}}},
       {"grey", "colour", "greyscale", {{Op::kGrey}}},
       {"bright_up", "colour", "brightness +40", {{Op::kLinear, 1.0, 40}}},
       {"bright_down", "colour", "brightness -40", {{Op::kLinear, 1.0, -40}}},
-      {"contrast_up", "colour", "contrast x1.4 about mid-grey",
+      {"contrast_up",
+       "colour",
+       "contrast x1.4 about mid-grey",
        {{Op::kLinear, 1.4, -0.4 * 128}}},
-      {"contrast_down", "colour", "contrast x0.6 about mid-grey",
+      {"contrast_down",
+       "colour",
+       "contrast x0.6 about mid-grey",
        {{Op::kLinear, 0.6, 0.4 * 128}}},
-      {"blur_light", "blur_noise", "Gaussian blur, sigma 0.1% of the long side",
+      {"blur_light",
+       "blur_noise",
+       "Gaussian blur, sigma 0.1% of the long side",
        {{Op::kBlur, 0.001}}},
-      {"blur_strong", "blur_noise", "Gaussian blur, sigma 0.5% of the long side",
+      {"blur_strong",
+       "blur_noise",
+       "Gaussian blur, sigma 0.5% of the long side",
        {{Op::kBlur, 0.005}}},
       {"noise_8", "blur_noise", "Gaussian-like noise, sd 8", {{Op::kNoise, 8}}},
-      {"noise_25", "blur_noise", "Gaussian-like noise, sd 25", {{Op::kNoise, 25}}},
-      {"caption", "overlay", "meme-style caption at top and bottom", {{Op::kCaption}}},
-      {"watermark", "overlay", "semi-transparent text watermark, bottom right",
+      {"noise_25",
+       "blur_noise",
+       "Gaussian-like noise, sd 25",
+       {{Op::kNoise, 25}}},
+      {"caption",
+       "overlay",
+       "meme-style caption at top and bottom",
+       {{Op::kCaption}}},
+      {"watermark",
+       "overlay",
+       "semi-transparent text watermark, bottom right",
        {{Op::kWatermark}}},
-      {"combo_crop_scale_q70", "combo", "crop 10%, downscale 50%, JPEG 70",
-       {{Op::kCrop, 0.10}, {Op::kResizeScale, 0.5}}, Encoder::kJpeg, 70},
-      {"combo_mirror_crop_q80", "combo", "mirror, crop 10%, JPEG 80",
-       {{Op::kMirror}, {Op::kCrop, 0.10}}, Encoder::kJpeg, 80},
-      {"combo_caption_q60", "combo", "caption, JPEG 60", {{Op::kCaption}}, Encoder::kJpeg, 60},
-      {"combo_grey_blur_q70", "combo", "greyscale, light blur, JPEG 70",
-       {{Op::kGrey}, {Op::kBlur, 0.001}}, Encoder::kJpeg, 70},
-      {"combo_rot90_thumb", "combo", "rotate 90, thumbnail 256 px",
+      {"combo_crop_scale_q70",
+       "combo",
+       "crop 10%, downscale 50%, JPEG 70",
+       {{Op::kCrop, 0.10}, {Op::kResizeScale, 0.5}},
+       Encoder::kJpeg,
+       70},
+      {"combo_mirror_crop_q80",
+       "combo",
+       "mirror, crop 10%, JPEG 80",
+       {{Op::kMirror}, {Op::kCrop, 0.10}},
+       Encoder::kJpeg,
+       80},
+      {"combo_caption_q60",
+       "combo",
+       "caption, JPEG 60",
+       {{Op::kCaption}},
+       Encoder::kJpeg,
+       60},
+      {"combo_grey_blur_q70",
+       "combo",
+       "greyscale, light blur, JPEG 70",
+       {{Op::kGrey}, {Op::kBlur, 0.001}},
+       Encoder::kJpeg,
+       70},
+      {"combo_rot90_thumb",
+       "combo",
+       "rotate 90, thumbnail 256 px",
        {{Op::kRot90}, {Op::kResizeLong, 256}}},
-      {"combo_screenshot", "combo", "on a page-like canvas, caption, JPEG 80",
-       {{Op::kEmbedCanvas, 0.6}, {Op::kCaption}}, Encoder::kJpeg, 80},
-      {"combo_bright_contrast_noise", "combo", "brightness +20, contrast x1.2, noise sd 8",
-       {{Op::kLinear, 1.0, 20}, {Op::kLinear, 1.2, -0.2 * 128}, {Op::kNoise, 8}}},
-      {"combo_border_watermark_q75", "combo", "white border, watermark, JPEG 75",
-       {{Op::kBorder, 0.08}, {Op::kWatermark}}, Encoder::kJpeg, 75},
+      {"combo_screenshot",
+       "combo",
+       "on a page-like canvas, caption, JPEG 80",
+       {{Op::kEmbedCanvas, 0.6}, {Op::kCaption}},
+       Encoder::kJpeg,
+       80},
+      {"combo_bright_contrast_noise",
+       "combo",
+       "brightness +20, contrast x1.2, noise sd 8",
+       {{Op::kLinear, 1.0, 20},
+        {Op::kLinear, 1.2, -0.2 * 128},
+        {Op::kNoise, 8}}},
+      {"combo_border_watermark_q75",
+       "combo",
+       "white border, watermark, JPEG 75",
+       {{Op::kBorder, 0.08}, {Op::kWatermark}},
+       Encoder::kJpeg,
+       75},
   };
   return *chains;
 }
@@ -141,7 +242,9 @@ const std::vector<TransformSpec>& Specs() {
   return *specs;
 }
 
-int RoundSide(double v) { return std::max(1, static_cast<int>(std::lround(v))); }
+int RoundSide(double v) {
+  return std::max(1, static_cast<int>(std::lround(v)));
+}
 
 PictureSize StepSize(const Step& s, PictureSize in) {
   const int w = in.width, h = in.height;
@@ -223,11 +326,13 @@ absl::StatusOr<VipsRef> Constant(VipsImage* like, double value) {
 
 // Pads w x h with `value` on every band to a canvas of cw x ch, the picture
 // at (x, y).
-absl::StatusOr<VipsRef> Pad(VipsImage* in, int x, int y, int cw, int ch, double value) {
+absl::StatusOr<VipsRef> Pad(VipsImage* in, int x, int y, int cw, int ch,
+                            double value) {
   VipsArrayDouble* background = vips_array_double_newv(1, value);
   VipsRef out;
-  const int rc = vips_embed(in, out.out(), x, y, cw, ch, "extend", VIPS_EXTEND_BACKGROUND,
-                            "background", background, nullptr);
+  const int rc =
+      vips_embed(in, out.out(), x, y, cw, ch, "extend", VIPS_EXTEND_BACKGROUND,
+                 "background", background, nullptr);
   vips_area_unref(VIPS_AREA(background));
   if (rc != 0) return VipsError("evalset: embed");
   return out;
@@ -235,10 +340,11 @@ absl::StatusOr<VipsRef> Pad(VipsImage* in, int x, int y, int cw, int ch, double 
 
 // A one-band mask (0..255) of `text` fitted into box_w x box_h: libvips'
 // text renderer, or glyph-sized blocks when it fails (no fonts).
-absl::StatusOr<VipsRef> TextMask(const std::string& text, int box_w, int box_h) {
+absl::StatusOr<VipsRef> TextMask(const std::string& text, int box_w,
+                                 int box_h) {
   VipsRef mask;
-  if (vips_text(mask.out(), text.c_str(), "font", kFont, "width", box_w, "height", box_h,
-                "align", VIPS_ALIGN_CENTRE, nullptr) == 0 &&
+  if (vips_text(mask.out(), text.c_str(), "font", kFont, "width", box_w,
+                "height", box_h, "align", VIPS_ALIGN_CENTRE, nullptr) == 0 &&
       mask.width() > 1 && mask.height() > 1) {
     return mask;
   }
@@ -248,13 +354,15 @@ absl::StatusOr<VipsRef> TextMask(const std::string& text, int box_w, int box_h) 
   std::vector<uint8_t> px(static_cast<size_t>(box_w) * box_h, 0);
   for (int i = 0; i < n && i * cell < box_w; ++i) {
     if (text[i] == ' ') continue;
-    const int x0 = i * cell + cell / 8, x1 = std::min(box_w, i * cell + cell * 7 / 8);
+    const int x0 = i * cell + cell / 8,
+              x1 = std::min(box_w, i * cell + cell * 7 / 8);
     for (int y = box_h / 10; y < box_h * 9 / 10; ++y) {
-      for (int x = x0; x < x1; ++x) px[static_cast<size_t>(y) * box_w + x] = 255;
+      for (int x = x0; x < x1; ++x)
+        px[static_cast<size_t>(y) * box_w + x] = 255;
     }
   }
-  VipsImage* img =
-      vips_image_new_from_memory_copy(px.data(), px.size(), box_w, box_h, 1, VIPS_FORMAT_UCHAR);
+  VipsImage* img = vips_image_new_from_memory_copy(px.data(), px.size(), box_w,
+                                                   box_h, 1, VIPS_FORMAT_UCHAR);
   if (img == nullptr) return VipsError("evalset: glyph blocks");
   return VipsRef(img);
 }
@@ -263,19 +371,22 @@ absl::StatusOr<VipsRef> TextMask(const std::string& text, int box_w, int box_h) 
 // with `halo`, a soft dark outline first so light text reads on light areas.
 absl::Status Overlay(VipsRef& img, VipsImage* mask, int x, int y, double colour,
                      double opacity, bool halo) {
-  HW_ASSIGN_OR_RETURN(VipsRef full, Pad(mask, x, y, img.width(), img.height(), 0));
+  HW_ASSIGN_OR_RETURN(VipsRef full,
+                      Pad(mask, x, y, img.width(), img.height(), 0));
   if (halo) {
     VipsRef blurred, strong;
     const double sigma = std::max(1.0, mask->Ysize / 24.0);
     if (vips_gaussblur(full.get(), blurred.out(), sigma, nullptr) != 0 ||
-        vips_linear1(blurred.get(), strong.out(), 3.0 * opacity, 0, nullptr) != 0) {
+        vips_linear1(blurred.get(), strong.out(), 3.0 * opacity, 0, nullptr) !=
+            0) {
       return VipsError("evalset: text halo");
     }
-    HW_ASSIGN_OR_RETURN(VipsRef halo_mask, CastUchar(strong.get(), "evalset: text halo"));
+    HW_ASSIGN_OR_RETURN(VipsRef halo_mask,
+                        CastUchar(strong.get(), "evalset: text halo"));
     HW_ASSIGN_OR_RETURN(VipsRef black, Constant(img.get(), 0));
     VipsRef out;
-    if (vips_ifthenelse(halo_mask.get(), black.get(), img.get(), out.out(), "blend", TRUE,
-                        nullptr) != 0) {
+    if (vips_ifthenelse(halo_mask.get(), black.get(), img.get(), out.out(),
+                        "blend", TRUE, nullptr) != 0) {
       return VipsError("evalset: text halo");
     }
     img = std::move(out);
@@ -289,8 +400,8 @@ absl::Status Overlay(VipsRef& img, VipsImage* mask, int x, int y, double colour,
   }
   HW_ASSIGN_OR_RETURN(VipsRef fill, Constant(img.get(), colour));
   VipsRef out;
-  if (vips_ifthenelse(full.get(), fill.get(), img.get(), out.out(), "blend", TRUE, nullptr) !=
-      0) {
+  if (vips_ifthenelse(full.get(), fill.get(), img.get(), out.out(), "blend",
+                      TRUE, nullptr) != 0) {
     return VipsError("evalset: text overlay");
   }
   img = std::move(out);
@@ -324,8 +435,10 @@ absl::Status Watermark(VipsRef& img, std::mt19937& rng) {
   const int w = img.width(), h = img.height();
   const int box_w = w * 3 / 10, box_h = std::max(1, h * 7 / 100);
   if (box_w < 8 || box_h < 4) return absl::OkStatus();
-  static constexpr const char* kMarks[] = {"\u00a9 hashwatch", "SAMPLE", "\u00a9 2026 photos"};
-  HW_ASSIGN_OR_RETURN(VipsRef mask, TextMask(kMarks[Below(rng, 3)], box_w, box_h));
+  static constexpr const char* kMarks[] = {"\u00a9 hashwatch", "SAMPLE",
+                                           "\u00a9 2026 photos"};
+  HW_ASSIGN_OR_RETURN(VipsRef mask,
+                      TextMask(kMarks[Below(rng, 3)], box_w, box_h));
   const int x = w - w * 4 / 100 - mask.width();
   const int y = h - h * 4 / 100 - mask.height();
   return Overlay(img, mask.get(), x, y, 255, 0.55, true);
@@ -333,7 +446,8 @@ absl::Status Watermark(VipsRef& img, std::mt19937& rng) {
 
 // A page-like canvas (light background, a coloured top bar, grey text
 // lines) of the input's size with the picture, shrunk by `scale`, on it.
-absl::StatusOr<VipsRef> EmbedCanvas(VipsImage* in, double scale, std::mt19937& rng) {
+absl::StatusOr<VipsRef> EmbedCanvas(VipsImage* in, double scale,
+                                    std::mt19937& rng) {
   const int w = in->Xsize, h = in->Ysize, bands = in->Bands;
   std::vector<uint8_t> px(static_cast<size_t>(w) * h * bands, 238);
   auto rect = [&](int x0, int y0, int x1, int y1, std::array<uint8_t, 3> c) {
@@ -349,11 +463,12 @@ absl::StatusOr<VipsRef> EmbedCanvas(VipsImage* in, double scale, std::mt19937& r
   rect(0, 0, w, bar, {59, 89, 152});
   for (int line = 0; line < 6; ++line) {  // "text" under the picture area
     const int y = h * (80 + 3 * line) / 100;
-    rect(w / 20, y, w / 20 + static_cast<int>(w * (0.5 + 0.4 * ((line * 7) % 5) / 5.0)),
+    rect(w / 20, y,
+         w / 20 + static_cast<int>(w * (0.5 + 0.4 * ((line * 7) % 5) / 5.0)),
          y + std::max(1, h / 100), {170, 170, 170});
   }
-  VipsImage* canvas_img =
-      vips_image_new_from_memory_copy(px.data(), px.size(), w, h, bands, VIPS_FORMAT_UCHAR);
+  VipsImage* canvas_img = vips_image_new_from_memory_copy(
+      px.data(), px.size(), w, h, bands, VIPS_FORMAT_UCHAR);
   if (canvas_img == nullptr) return VipsError("evalset: canvas");
   VipsRef canvas(canvas_img);
   canvas.get()->Type = in->Type;
@@ -361,7 +476,9 @@ absl::StatusOr<VipsRef> EmbedCanvas(VipsImage* in, double scale, std::mt19937& r
   HW_ASSIGN_OR_RETURN(VipsRef small, ResizeExact(in, pw, ph));
   const int x = Below(rng, static_cast<uint32_t>(std::max(1, w - pw + 1)));
   const int y_min = std::min(bar, std::max(0, h - ph));
-  const int y = y_min + Below(rng, static_cast<uint32_t>(std::max(1, h - ph - y_min + 1)));
+  const int y =
+      y_min +
+      Below(rng, static_cast<uint32_t>(std::max(1, h - ph - y_min + 1)));
   VipsRef out;
   if (vips_insert(canvas.get(), small.get(), out.out(), x, y, nullptr) != 0) {
     return VipsError("evalset: canvas insert");
@@ -377,19 +494,23 @@ absl::StatusOr<VipsRef> Noise(VipsImage* in, double sd, std::mt19937& rng) {
   constexpr double kSd = 147.80;
   for (float& v : noise) {
     const uint32_t r = rng();
-    const int sum = (r & 255) + ((r >> 8) & 255) + ((r >> 16) & 255) + (r >> 24);
+    const int sum =
+        (r & 255) + ((r >> 8) & 255) + ((r >> 16) & 255) + (r >> 24);
     v = static_cast<float>((sum - 510) / kSd * sd);
   }
   VipsImage* noise_img = vips_image_new_from_memory_copy(
-      noise.data(), n * sizeof(float), in->Xsize, in->Ysize, in->Bands, VIPS_FORMAT_FLOAT);
+      noise.data(), n * sizeof(float), in->Xsize, in->Ysize, in->Bands,
+      VIPS_FORMAT_FLOAT);
   if (noise_img == nullptr) return VipsError("evalset: noise");
   VipsRef noise_ref(noise_img);
   VipsRef sum;
-  if (vips_add(in, noise_ref.get(), sum.out(), nullptr) != 0) return VipsError("evalset: noise");
+  if (vips_add(in, noise_ref.get(), sum.out(), nullptr) != 0)
+    return VipsError("evalset: noise");
   return CastUchar(sum.get(), "evalset: noise");
 }
 
-absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) {
+absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in,
+                                  std::mt19937& rng) {
   const int w = in.width(), h = in.height();
   const PictureSize size = StepSize(s, {w, h});
   VipsRef out;
@@ -402,7 +523,8 @@ absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) 
     case Op::kCrop: {
       const int x = Below(rng, w - size.width + 1);
       const int y = Below(rng, h - size.height + 1);
-      if (vips_extract_area(in.get(), out.out(), x, y, size.width, size.height, nullptr) != 0) {
+      if (vips_extract_area(in.get(), out.out(), x, y, size.width, size.height,
+                            nullptr) != 0) {
         return VipsError("evalset: crop");
       }
       return out;
@@ -412,17 +534,19 @@ absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) 
       return Pad(in.get(), b, b, size.width, size.height, 255);
     }
     case Op::kLetterbox:
-      return Pad(in.get(), (size.width - w) / 2, (size.height - h) / 2, size.width, size.height,
-                 0);
+      return Pad(in.get(), (size.width - w) / 2, (size.height - h) / 2,
+                 size.width, size.height, 0);
     case Op::kRot90:
     case Op::kRot180:
-      if (vips_rot(in.get(), out.out(), s.op == Op::kRot90 ? VIPS_ANGLE_D90 : VIPS_ANGLE_D180,
+      if (vips_rot(in.get(), out.out(),
+                   s.op == Op::kRot90 ? VIPS_ANGLE_D90 : VIPS_ANGLE_D180,
                    nullptr) != 0) {
         return VipsError("evalset: rotate");
       }
       return out;
     case Op::kMirror:
-      if (vips_flip(in.get(), out.out(), VIPS_DIRECTION_HORIZONTAL, nullptr) != 0) {
+      if (vips_flip(in.get(), out.out(), VIPS_DIRECTION_HORIZONTAL, nullptr) !=
+          0) {
         return VipsError("evalset: mirror");
       }
       return out;
@@ -436,13 +560,15 @@ absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) 
       if (rotated.width() < w || rotated.height() < h) {
         return absl::InternalError("evalset: rotation shrank the picture");
       }
-      if (vips_extract_area(rotated.get(), out.out(), x, y, w, h, nullptr) != 0) {
+      if (vips_extract_area(rotated.get(), out.out(), x, y, w, h, nullptr) !=
+          0) {
         return VipsError("evalset: rotate");
       }
       return CastUchar(out.get(), "evalset: rotate");
     }
     case Op::kGrey:
-      if (vips_colourspace(in.get(), out.out(), VIPS_INTERPRETATION_B_W, nullptr) != 0) {
+      if (vips_colourspace(in.get(), out.out(), VIPS_INTERPRETATION_B_W,
+                           nullptr) != 0) {
         return VipsError("evalset: greyscale");
       }
       return out;
@@ -452,8 +578,8 @@ absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) 
       }
       return CastUchar(out.get(), "evalset: brightness/contrast");
     case Op::kBlur:
-      if (vips_gaussblur(in.get(), out.out(), std::max(0.5, s.a * std::max(w, h)), nullptr) !=
-          0) {
+      if (vips_gaussblur(in.get(), out.out(),
+                         std::max(0.5, s.a * std::max(w, h)), nullptr) != 0) {
         return VipsError("evalset: blur");
       }
       return out;
@@ -474,8 +600,11 @@ absl::StatusOr<VipsRef> ApplyStep(const Step& s, VipsRef in, std::mt19937& rng) 
 absl::string_view SniffExtension(absl::string_view b) {
   if (b.size() >= 3 && b.substr(0, 3) == "\xff\xd8\xff") return "jpg";
   if (b.size() >= 8 && b.substr(0, 8) == "\x89PNG\r\n\x1a\n") return "png";
-  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "webp";
-  if (b.size() >= 6 && (b.substr(0, 6) == "GIF87a" || b.substr(0, 6) == "GIF89a")) return "gif";
+  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP")
+    return "webp";
+  if (b.size() >= 6 &&
+      (b.substr(0, 6) == "GIF87a" || b.substr(0, 6) == "GIF89a"))
+    return "gif";
   if (b.size() >= 4 && (b.substr(0, 4) == absl::string_view("II*\0", 4) ||
                         b.substr(0, 4) == absl::string_view("MM\0*", 4))) {
     return "tif";
@@ -485,7 +614,8 @@ absl::string_view SniffExtension(absl::string_view b) {
 
 }  // namespace
 
-SourcePicture::SourcePicture(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SourcePicture::SourcePicture(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 SourcePicture::SourcePicture(SourcePicture&&) noexcept = default;
 SourcePicture& SourcePicture::operator=(SourcePicture&&) noexcept = default;
 SourcePicture::~SourcePicture() = default;
@@ -497,26 +627,30 @@ absl::StatusOr<SourcePicture> SourcePicture::Decode(absl::string_view bytes) {
   internal::InitVips();
   auto impl = std::make_unique<Impl>();
   impl->bytes = std::string(bytes);
-  if (impl->bytes.empty()) return absl::InvalidArgumentError("evalset: empty file");
-  VipsImage* loaded = vips_image_new_from_buffer(impl->bytes.data(), impl->bytes.size(), "",
-                                                 "access", VIPS_ACCESS_RANDOM, nullptr);
+  if (impl->bytes.empty())
+    return absl::InvalidArgumentError("evalset: empty file");
+  VipsImage* loaded =
+      vips_image_new_from_buffer(impl->bytes.data(), impl->bytes.size(), "",
+                                 "access", VIPS_ACCESS_RANDOM, nullptr);
   if (loaded == nullptr) return VipsError("evalset: decode");
   VipsRef image(loaded);
   if (static_cast<int64_t>(image.width()) * image.height() > kMaxSourcePixels) {
-    return absl::ResourceExhaustedError(absl::StrCat("evalset: picture is ", image.width(),
-                                                     "x", image.height(), ", over ",
-                                                     kMaxSourcePixels, " pixels"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("evalset: picture is ", image.width(), "x", image.height(),
+                     ", over ", kMaxSourcePixels, " pixels"));
   }
   if (vips_image_hasalpha(image.get())) {
     VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
     VipsRef flat;
-    const int rc = vips_flatten(image.get(), flat.out(), "background", white, nullptr);
+    const int rc =
+        vips_flatten(image.get(), flat.out(), "background", white, nullptr);
     vips_area_unref(VIPS_AREA(white));
     if (rc != 0) return VipsError("evalset: decode");
     image = std::move(flat);
   }
   VipsRef srgb;
-  if (vips_colourspace(image.get(), srgb.out(), VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
+  if (vips_colourspace(image.get(), srgb.out(), VIPS_INTERPRETATION_sRGB,
+                       nullptr) != 0) {
     return VipsError("evalset: decode");
   }
   HW_ASSIGN_OR_RETURN(VipsRef rgb, CastUchar(srgb.get(), "evalset: decode"));
@@ -539,7 +673,8 @@ absl::Span<const absl::string_view> TransformFamilies() {
   static const auto* families = [] {
     auto* v = new std::vector<absl::string_view>;
     for (const TransformSpec& t : Specs()) {
-      if (std::find(v->begin(), v->end(), t.family) == v->end()) v->push_back(t.family);
+      if (std::find(v->begin(), v->end(), t.family) == v->end())
+        v->push_back(t.family);
     }
     return v;
   }();
@@ -550,11 +685,13 @@ absl::StatusOr<TransformSpec> FindTransform(absl::string_view name) {
   for (const TransformSpec& t : Specs()) {
     if (t.name == name) return t;
   }
-  return absl::NotFoundError(absl::StrCat("evalset: no transform called '", name,
-                                          "' (hashwatch-bench evalset --list shows them)"));
+  return absl::NotFoundError(
+      absl::StrCat("evalset: no transform called '", name,
+                   "' (hashwatch-bench evalset --list shows them)"));
 }
 
-PictureSize ExpectedSize(const TransformSpec& transform, int width, int height) {
+PictureSize ExpectedSize(const TransformSpec& transform, int width,
+                         int height) {
   PictureSize size{width, height};
   for (const Step& s : Chains()[transform.id].steps) size = StepSize(s, size);
   return size;
@@ -565,8 +702,8 @@ absl::StatusOr<TransformedImage> ApplyTransform(const SourcePicture& source,
                                                 uint64_t seed) {
   const Chain& chain = Chains()[transform.id];
   if (chain.encoder == Encoder::kOriginal) {
-    return TransformedImage{source.bytes(), SniffExtension(source.bytes()), source.width(),
-                            source.height()};
+    return TransformedImage{source.bytes(), SniffExtension(source.bytes()),
+                            source.width(), source.height()};
   }
   std::mt19937 rng(static_cast<uint32_t>(seed ^ (seed >> 32)));
   VipsImage* start = source.impl().image.get();
@@ -582,7 +719,8 @@ absl::StatusOr<TransformedImage> ApplyTransform(const SourcePicture& source,
     HW_ASSIGN_OR_RETURN(out.bytes, internal::EncodePng(image.get()));
     out.extension = "png";
   } else {
-    HW_ASSIGN_OR_RETURN(out.bytes, internal::EncodeJpeg(image.get(), chain.quality));
+    HW_ASSIGN_OR_RETURN(out.bytes,
+                        internal::EncodeJpeg(image.get(), chain.quality));
     out.extension = "jpg";
   }
   return out;

@@ -4,7 +4,8 @@
 //   HW_ASSIGN_OR_RETURN(SourcePicture src, SourcePicture::Decode(bytes));
 //   for (const TransformSpec& t : AllTransforms()) {
 //     HW_ASSIGN_OR_RETURN(TransformedImage copy,
-//                         ApplyTransform(src, t, TransformSeed(1, "b001.jpg", t)));
+//                         ApplyTransform(src, t, TransformSeed(1, "b001.jpg",
+//                         t)));
 //   }
 //
 // Each transform is a short chain of steps (resize, crop, rotate, overlay
@@ -61,9 +62,9 @@ class SourcePicture final {
 };
 
 struct TransformSpec {
-  int id = 0;                 // index into AllTransforms()
-  absl::string_view name;     // e.g. "jpeg_q50", "combo_crop_resize_q70"
-  absl::string_view family;   // e.g. "jpeg", "crop", "combo": for grouped plots
+  int id = 0;                // index into AllTransforms()
+  absl::string_view name;    // e.g. "jpeg_q50", "combo_crop_resize_q70"
+  absl::string_view family;  // e.g. "jpeg", "crop", "combo": for grouped plots
   absl::string_view description;  // one line, for reports
 };
 
@@ -90,7 +91,8 @@ PictureSize ExpectedSize(const TransformSpec& transform, int width, int height);
 
 struct TransformedImage {
   std::string bytes;
-  absl::string_view extension;  // "jpg" or "png" (or the source's for "original")
+  absl::string_view
+      extension;  // "jpg" or "png" (or the source's for "original")
   int width = 0;
   int height = 0;
 };

@@ -26,35 +26,39 @@ ProcessResult Bench(std::vector<std::string> args) {
 
 int Lines(const std::string& s) {
   int n = 0;
-  for (absl::string_view l : absl::StrSplit(s, '\n', absl::SkipEmpty())) n += !l.empty();
+  for (absl::string_view l : absl::StrSplit(s, '\n', absl::SkipEmpty()))
+    n += !l.empty();
   return n;
 }
 
 TEST(BenchCliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Bench({}).exit_code, 2);
-  EXPECT_EQ(Bench({"sweep"}).exit_code, 2);                        // --out missing
-  EXPECT_EQ(Bench({"sweep", "--out", "/tmp/x"}).exit_code, 2);     // no input
-  EXPECT_EQ(Bench({"capacity", "--out", "/tmp/x", "--search"}).exit_code, 2);  // no sweep
-  ProcessResult bad_range = Bench({"sweep", "--images", ".", "--out", "o", "--auto-threshold",
-                                   "70"});
+  EXPECT_EQ(Bench({"sweep"}).exit_code, 2);                     // --out missing
+  EXPECT_EQ(Bench({"sweep", "--out", "/tmp/x"}).exit_code, 2);  // no input
+  EXPECT_EQ(Bench({"capacity", "--out", "/tmp/x", "--search"}).exit_code,
+            2);  // no sweep
+  ProcessResult bad_range =
+      Bench({"sweep", "--images", ".", "--out", "o", "--auto-threshold", "70"});
   EXPECT_EQ(bad_range.exit_code, 2);
-  EXPECT_EQ(Bench({"capacity", "--out", "/tmp/x", "--shifts", "9-17"}).exit_code, 2);
+  EXPECT_EQ(
+      Bench({"capacity", "--out", "/tmp/x", "--shifts", "9-17"}).exit_code, 2);
 }
 
 TEST(BenchCliTest, FailuresExitOneWithOneLine) {
   TempDir dir;
-  ProcessResult missing =
-      Bench({"sweep", "--images", dir.Sub("missing"), "--out", dir.Sub("out"), "--no-plots"});
+  ProcessResult missing = Bench({"sweep", "--images", dir.Sub("missing"),
+                                 "--out", dir.Sub("out"), "--no-plots"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(Lines(missing.err), 1) << missing.err;
   EXPECT_THAT(missing.err, HasSubstr("no such folder"));
 
-  ProcessResult empty = Bench({"sweep", "--images", dir.path(), "--out", dir.Sub("out"),
-                               "--no-plots"});
+  ProcessResult empty = Bench(
+      {"sweep", "--images", dir.path(), "--out", dir.Sub("out"), "--no-plots"});
   EXPECT_EQ(empty.exit_code, 1);
   EXPECT_THAT(empty.err, HasSubstr("no pictures"));
 
-  ProcessResult nobody = Bench({"capacity", "--out", dir.Sub("cap"), "--moderators", "0"});
+  ProcessResult nobody =
+      Bench({"capacity", "--out", dir.Sub("cap"), "--moderators", "0"});
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_EQ(Lines(nobody.err), 1) << nobody.err;
   EXPECT_THAT(nobody.err, HasSubstr("no moderators"));
@@ -78,21 +82,21 @@ TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_THAT(list.out, HasSubstr("jpeg_q50\tjpeg\t"));
 
-  ProcessResult es = Bench({"evalset", "--images", images, "--out", dir.Sub("set"),
-                            "--transforms", "jpeg_q75,mirror"});
+  ProcessResult es = Bench({"evalset", "--images", images, "--out",
+                            dir.Sub("set"), "--transforms", "jpeg_q75,mirror"});
   EXPECT_EQ(es.exit_code, 0) << es.err;
   EXPECT_THAT(es.err, HasSubstr("warning: bad.jpg"));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("set/manifest.csv")));
 
-  ProcessResult sweep = Bench({"sweep", "--evalset", dir.Sub("set"), "--out", dir.Sub("sweep"),
-                               "--no-plots", "--dihedral"});
+  ProcessResult sweep = Bench({"sweep", "--evalset", dir.Sub("set"), "--out",
+                               dir.Sub("sweep"), "--no-plots", "--dihedral"});
   EXPECT_EQ(sweep.exit_code, 0) << sweep.err;
   EXPECT_THAT(sweep.out, HasSubstr("pictures/s"));
   EXPECT_THAT(sweep.out, HasSubstr("| 31 |"));
 
   ProcessResult cap = Bench({"capacity", "--out", dir.Sub("cap"), "--sweep",
-                             dir.Sub("sweep/sweep.csv"), "--days", "1", "--no-plots",
-                             "--search"});
+                             dir.Sub("sweep/sweep.csv"), "--days", "1",
+                             "--no-plots", "--search"});
   EXPECT_EQ(cap.exit_code, 0) << cap.err;
   EXPECT_THAT(cap.out, HasSubstr("search:"));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/capacity.csv")));
@@ -103,8 +107,9 @@ TEST(BenchCliTest, UnknownTransformIsAFailure) {
   TempDir dir;
   dir.Write("a.jpg", MakePicture(1, 64, 64));
   dir.Write("b.jpg", MakePicture(2, 64, 64));
-  ProcessResult r = Bench({"sweep", "--images", dir.path(), "--out", dir.Sub("o"),
-                           "--transforms", "jpeg_q50,sepia", "--no-plots"});
+  ProcessResult r =
+      Bench({"sweep", "--images", dir.path(), "--out", dir.Sub("o"),
+             "--transforms", "jpeg_q50,sepia", "--no-plots"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("sepia"));
 }

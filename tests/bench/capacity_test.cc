@@ -12,8 +12,8 @@ namespace hashwatch::bench {
 namespace {
 
 using ::hashwatch::testing::StatusIs;
-using ::testing::HasSubstr;
 using queue::PriorityClass;
+using ::testing::HasSubstr;
 
 // One lane, one class, no welfare limits, always staffed: the queue is an
 // M/M/c queue served first come, first served.
@@ -21,7 +21,8 @@ CapacityOptions MmcOptions(int c, double lambda, double mu, double days) {
   CapacityOptions o;
   o.match_review_per_hour = 0;
   o.novel_per_hour = 0;
-  o.user_reports_per_hour = lambda;  // no classifier score, no signals: one base priority
+  o.user_reports_per_hour =
+      lambda;  // no classifier score, no signals: one base priority
   o.signals.clear();
   o.shifts = {{0, 24, c}};
   o.days_per_week = 7;
@@ -51,10 +52,11 @@ TEST(CapacityTest, MmcMeanWaitMatchesErlangC) {
   // Two moderators, 12 arrivals and 10 decisions per hour each: rho = 0.6.
   const int c = 2;
   const double lambda = 12, mu = 10;
-  const double p_wait = ErlangC(c, lambda / mu);             // 0.45
+  const double p_wait = ErlangC(c, lambda / mu);              // 0.45
   const double wq_minutes = p_wait / (c * mu - lambda) * 60;  // 3.375 min
   // P(W > t) = p_wait * exp(-(c mu - lambda) t): the 90th percentile.
-  const double p90_minutes = std::log(p_wait / 0.1) / (c * mu - lambda) * 60;  // 11.28 min
+  const double p90_minutes =
+      std::log(p_wait / 0.1) / (c * mu - lambda) * 60;  // 11.28 min
   // Three independent 60-day replications (about 17,000 items each; one
   // replication's mean wait has a standard error of about 5%), averaged.
   double mean = 0, p90 = 0, utilization = 0;
@@ -65,7 +67,8 @@ TEST(CapacityTest, MmcMeanWaitMatchesErlangC) {
     const WaitStats& w = r.all;
     ASSERT_GT(w.arrivals, 15000);
     EXPECT_EQ(w.waiting_end + w.served, w.arrivals);
-    EXPECT_EQ(r.by_class[static_cast<int>(PriorityClass::kNormal)].arrivals, w.arrivals);
+    EXPECT_EQ(r.by_class[static_cast<int>(PriorityClass::kNormal)].arrivals,
+              w.arrivals);
     mean += w.mean_minutes / 3;
     p90 += w.p90_minutes / 3;
     utilization += r.flows.utilization / 3;
@@ -93,17 +96,21 @@ TEST(CapacityTest, SameSeedSameCsvs) {
 TEST(CapacityTest, NightsWithoutShiftsBreachTheCriticalSla) {
   CapacityOptions o;
   o.days = 3;
-  o.signals = {{"livestream", 0.3}, {"grooming", 0.3}};  // plenty of critical items
+  o.signals = {{"livestream", 0.3},
+               {"grooming", 0.3}};  // plenty of critical items
   ASSERT_OK_AND_ASSIGN(CapacityResult day_only, SimulateCapacity(o, nullptr));
   o.shifts = {{0, 8, 2}, {8, 8, 2}, {16, 8, 2}};
-  ASSERT_OK_AND_ASSIGN(CapacityResult around_the_clock, SimulateCapacity(o, nullptr));
+  ASSERT_OK_AND_ASSIGN(CapacityResult around_the_clock,
+                       SimulateCapacity(o, nullptr));
   const int critical = static_cast<int>(PriorityClass::kCritical);
   EXPECT_GT(day_only.by_class[critical].arrivals, 10);
   EXPECT_GT(day_only.by_class[critical].breach_fraction, 0.3);
   EXPECT_LT(around_the_clock.by_class[critical].breach_fraction, 0.05);
   // Higher classes are served first when the team is busy.
   EXPECT_LE(around_the_clock.by_class[critical].mean_minutes,
-            around_the_clock.by_class[static_cast<int>(PriorityClass::kLow)].mean_minutes + 1);
+            around_the_clock.by_class[static_cast<int>(PriorityClass::kLow)]
+                    .mean_minutes +
+                1);
 }
 
 TEST(CapacityTest, WelfareLimitsOfTheQueueApply) {
@@ -119,11 +126,12 @@ TEST(CapacityTest, WelfareLimitsOfTheQueueApply) {
 }
 
 TEST(CapacityTest, ImpossibleParametersAreRefused) {
-  auto bad = [](std::function<void(CapacityOptions&)> change, absl::StatusCode code,
-                const std::string& text) {
+  auto bad = [](std::function<void(CapacityOptions&)> change,
+                absl::StatusCode code, const std::string& text) {
     CapacityOptions o;
     change(o);
-    EXPECT_THAT(SimulateCapacity(o, nullptr), StatusIs(code, HasSubstr(text))) << text;
+    EXPECT_THAT(SimulateCapacity(o, nullptr), StatusIs(code, HasSubstr(text)))
+        << text;
   };
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
   bad([](auto& o) { o.shifts = {{9, 8, 0}}; }, kInvalid, "no moderators");
@@ -132,18 +140,20 @@ TEST(CapacityTest, ImpossibleParametersAreRefused) {
   bad([](auto& o) { o.shifts = {{9, 25, 2}}; }, kInvalid, "shift 1");
   bad([](auto& o) { o.days = 0; }, kInvalid, "days");
   bad([](auto& o) { o.days_per_week = 8; }, kInvalid, "days per week");
-  bad([](auto& o) { o.auto_threshold = 40; }, kInvalid, "above the review threshold");
+  bad([](auto& o) { o.auto_threshold = 40; }, kInvalid,
+      "above the review threshold");
   bad([](auto& o) { o.review_threshold = 65; }, kInvalid, "review threshold");
   bad([](auto& o) { o.signals = {{"sunburn", 0.1}}; }, kInvalid, "sunburn");
   bad([](auto& o) { o.severity = {{"A", 0}}; }, kInvalid, "severity");
   bad([](auto& o) { o.escalate_fraction = 1.5; }, kInvalid, "escalate");
   bad([](auto& o) { o.welfare.max_items_per_hour = -1; }, kInvalid, "welfare");
-  bad([](auto& o) { o.novel_per_hour = 1e6; }, absl::StatusCode::kResourceExhausted,
-      "at most");
+  bad([](auto& o) { o.novel_per_hour = 1e6; },
+      absl::StatusCode::kResourceExhausted, "at most");
   // Zero moderators is fine when nothing arrives.
   CapacityOptions idle;
   idle.shifts = {{9, 8, 0}};
-  idle.match_review_per_hour = idle.novel_per_hour = idle.user_reports_per_hour = 0;
+  idle.match_review_per_hour = idle.novel_per_hour =
+      idle.user_reports_per_hour = 0;
   idle.days = 1;
   EXPECT_OK(SimulateCapacity(idle, nullptr).status());
 }
@@ -155,22 +165,26 @@ std::string SmallSweepCsv() {
   r.bank_entries = 3;
   r.groups = {{"jpeg_q50", "jpeg", ""}};
   r.families = {"jpeg"};
-  for (int i = 0; i < 2; ++i) r.outcomes[i] = {{true, 0, 80, 4, {}}, {true, 0, 80, 20, {}},
-                                               {true, 0, 80, kBeyond, {}}, {false, -1, 80,
-                                                                            kBeyond, {50}}};
+  for (int i = 0; i < 2; ++i)
+    r.outcomes[i] = {{true, 0, 80, 4, {}},
+                     {true, 0, 80, 20, {}},
+                     {true, 0, 80, kBeyond, {}},
+                     {false, -1, 80, kBeyond, {50}}};
   return SweepCsv(r, 50);
 }
 
 TEST(CapacityTest, RatesFromASweep) {
-  ASSERT_OK_AND_ASSIGN(SweepRates rates, ParseSweepRates(SmallSweepCsv(), "plain"));
+  ASSERT_OK_AND_ASSIGN(SweepRates rates,
+                       ParseSweepRates(SmallSweepCsv(), "plain"));
   EXPECT_DOUBLE_EQ(rates.tpr[3], 0.0);
   EXPECT_DOUBLE_EQ(rates.tpr[4], 1.0 / 3);
   EXPECT_DOUBLE_EQ(rates.tpr[31], 2.0 / 3);
   EXPECT_DOUBLE_EQ(rates.fp_image_rate[49], 0.0);
   EXPECT_DOUBLE_EQ(rates.fp_image_rate[50], 1.0);
   EXPECT_EQ(rates.bank_entries, 3);
-  EXPECT_THAT(ParseSweepRates("a,b\n1,2\n", "plain"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
+  EXPECT_THAT(
+      ParseSweepRates("a,b\n1,2\n", "plain"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
   EXPECT_THAT(ParseSweepRates(SmallSweepCsv(), "sideways"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 
@@ -199,7 +213,9 @@ TEST(CapacityTest, DistanceModelAndBankScaling) {
   for (int d = 0; d <= 256; ++d) {
     const double z = (d - 128) / 8.0;
     csv += "plain," + std::to_string(d) + ",0," +
-           std::to_string(static_cast<int>(std::round(1000 * std::exp(-z * z / 2)))) + "\n";
+           std::to_string(
+               static_cast<int>(std::round(1000 * std::exp(-z * z / 2)))) +
+           "\n";
   }
   SweepRates rates;
   ASSERT_OK(FitDistanceModel(csv, "plain", &rates));
@@ -208,16 +224,20 @@ TEST(CapacityTest, DistanceModelAndBankScaling) {
   EXPECT_GT(rates.impostor_dof, 200);
   EXPECT_LT(rates.model_pair_rate[31], 1e-30);
   EXPECT_LT(rates.model_pair_rate[31], rates.model_pair_rate[64]);
-  EXPECT_THAT(FitDistanceModel("mode,distance,same_pairs,different_pairs\nplain,3,0,2\n",
-                               "plain", &rates),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("want >= 30")));
+  EXPECT_THAT(
+      FitDistanceModel(
+          "mode,distance,same_pairs,different_pairs\nplain,3,0,2\n", "plain",
+          &rates),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("want >= 30")));
 }
 
 TEST(CapacityTest, SearchFindsTheHighestAffordableReviewThreshold) {
-  ASSERT_OK_AND_ASSIGN(SweepRates rates, ParseSweepRates(SmallSweepCsv(), "plain"));
+  ASSERT_OK_AND_ASSIGN(SweepRates rates,
+                       ParseSweepRates(SmallSweepCsv(), "plain"));
   CapacityOptions o;
   o.days = 1;
-  o.uploads_per_hour = 100;  // the distractor rate: every benign upload matches at 50
+  o.uploads_per_hour =
+      100;  // the distractor rate: every benign upload matches at 50
   o.known_prevalence = 0.1;
   o.shifts = {{0, 24, 2}};
   o.signals = {{"livestream", 0.2}};
@@ -232,15 +252,18 @@ TEST(CapacityTest, SearchFindsTheHighestAffordableReviewThreshold) {
   }
   o.search_auto = true;
   ASSERT_OK_AND_ASSIGN(SearchResult with_auto, SearchThresholds(o, rates));
-  EXPECT_EQ(with_auto.auto_threshold, 31);  // the cap; the false match at 50 minus 8 is 42
+  EXPECT_EQ(with_auto.auto_threshold,
+            31);  // the cap; the false match at 50 minus 8 is 42
 }
 
 TEST(ParseTest, KeyValuesAndShifts) {
-  ASSERT_OK_AND_ASSIGN(auto kv, ParseKeyValues(" A=0.2, B=0.3 ,C=5e-1", "--severity"));
+  ASSERT_OK_AND_ASSIGN(auto kv,
+                       ParseKeyValues(" A=0.2, B=0.3 ,C=5e-1", "--severity"));
   EXPECT_EQ(kv.size(), 3u);
   EXPECT_DOUBLE_EQ(kv["C"], 0.5);
-  EXPECT_THAT(ParseKeyValues("A=x", "--severity"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--severity")));
+  EXPECT_THAT(
+      ParseKeyValues("A=x", "--severity"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--severity")));
   EXPECT_THAT(ParseKeyValues("A=1,A=2", "--sla"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("twice")));
   ASSERT_OK_AND_ASSIGN(auto shifts, ParseShifts("22-6:2, 9-17:4, 0-0:1"));
@@ -249,8 +272,10 @@ TEST(ParseTest, KeyValuesAndShifts) {
   EXPECT_DOUBLE_EQ(shifts[1].start_hour, 9);
   EXPECT_EQ(shifts[1].moderators, 4);
   EXPECT_DOUBLE_EQ(shifts[2].hours, 24);
-  EXPECT_THAT(ParseShifts("9-17"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseShifts("25-3:1"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseShifts("9-17"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseShifts("25-3:1"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TEST(ListFolderTest, ListsPicturesSortedAndIgnoresOthers) {
   dir.Write("a.png", "x");
   dir.Write("notes.txt", "x");
   dir.Write(".hidden.jpg", "x");
-  std::filesystem::create_directory(dir.Sub("sub.jpg"));  // a folder, not a file
+  std::filesystem::create_directory(
+      dir.Sub("sub.jpg"));  // a folder, not a file
   ASSERT_OK_AND_ASSIGN(FolderListing l, ListFolder(dir.path()));
   EXPECT_THAT(l.images, ElementsAre("a.png", "b.JPG"));
   EXPECT_THAT(l.ignored, ElementsAre("notes.txt"));
@@ -38,14 +39,17 @@ TEST(ListFolderTest, ClearErrors) {
   TempDir dir;
   EXPECT_THAT(ListFolder(dir.Sub("missing")),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
-  EXPECT_THAT(ListFolder(dir.Write("file.jpg", "x")),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a folder")));
+  EXPECT_THAT(
+      ListFolder(dir.Write("file.jpg", "x")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a folder")));
   TempDir empty;
-  EXPECT_THAT(ListFolder(empty.path()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no pictures")));
+  EXPECT_THAT(
+      ListFolder(empty.path()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no pictures")));
   empty.Write("readme.txt", "x");
-  EXPECT_THAT(ListFolder(empty.path()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 other files")));
+  EXPECT_THAT(
+      ListFolder(empty.path()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 other files")));
 }
 
 TEST(ListFolderTest, UnreadableFolder) {
@@ -53,39 +57,48 @@ TEST(ListFolderTest, UnreadableFolder) {
   TempDir dir;
   const std::string locked = dir.Sub("locked");
   ASSERT_EQ(mkdir(locked.c_str(), 0), 0);
-  EXPECT_THAT(ListFolder(locked), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(ListFolder(locked),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   chmod(locked.c_str(), 0700);
 }
 
 TEST(SplitKnownTest, DeterministicAndIndependentOfOrder) {
   std::vector<std::string> names;
-  for (int i = 0; i < 20; ++i) names.push_back("p" + std::to_string(i) + ".jpg");
+  for (int i = 0; i < 20; ++i)
+    names.push_back("p" + std::to_string(i) + ".jpg");
   ASSERT_OK_AND_ASSIGN(std::vector<Role> a, SplitKnown(names, 0.5, 1));
   EXPECT_EQ(std::count(a.begin(), a.end(), Role::kKnown), 10);
   std::vector<std::string> reversed(names.rbegin(), names.rend());
   ASSERT_OK_AND_ASSIGN(std::vector<Role> b, SplitKnown(reversed, 0.5, 1));
-  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(a[i], b[names.size() - 1 - i]);
+  for (size_t i = 0; i < names.size(); ++i)
+    EXPECT_EQ(a[i], b[names.size() - 1 - i]);
   ASSERT_OK_AND_ASSIGN(std::vector<Role> other_seed, SplitKnown(names, 0.5, 2));
   EXPECT_NE(a, other_seed);
   ASSERT_OK_AND_ASSIGN(std::vector<Role> few, SplitKnown({"a", "b"}, 0.01, 1));
-  EXPECT_EQ(std::count(few.begin(), few.end(), Role::kKnown), 1);  // at least one each
+  EXPECT_EQ(std::count(few.begin(), few.end(), Role::kKnown),
+            1);  // at least one each
 }
 
 TEST(SplitKnownTest, BadInputs) {
-  EXPECT_THAT(SplitKnown({"only.jpg"}, 0.5, 1),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least 2")));
-  EXPECT_THAT(SplitKnown({"a", "b"}, 1.0, 1), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(SplitKnown({"a", "a"}, 0.5, 1),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
+  EXPECT_THAT(
+      SplitKnown({"only.jpg"}, 0.5, 1),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least 2")));
+  EXPECT_THAT(SplitKnown({"a", "b"}, 1.0, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      SplitKnown({"a", "a"}, 0.5, 1),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("duplicate")));
 }
 
 TEST(ManifestTest, RoundTripsWithQuoting) {
   std::vector<ManifestRow> rows = {
       {"known/a,b.jpg", Role::kKnown, "a,b.jpg", "", "", 10, 20},
-      {"copies/a,b__mirror.jpg", Role::kCopy, "a,b.jpg", "mirror", "dihedral", 10, 20},
+      {"copies/a,b__mirror.jpg", Role::kCopy, "a,b.jpg", "mirror", "dihedral",
+       10, 20},
       {"distractors/\"q\".png", Role::kDistractor, "\"q\".png", "", "", 5, 6},
   };
-  ASSERT_OK_AND_ASSIGN(std::vector<ManifestRow> back, ParseManifest(ManifestCsv(rows)));
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestRow> back,
+                       ParseManifest(ManifestCsv(rows)));
   ASSERT_EQ(back.size(), rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(back[i].file, rows[i].file);
@@ -98,16 +111,21 @@ TEST(ManifestTest, RoundTripsWithQuoting) {
 
 TEST(ManifestTest, ErrorsNameTheLine) {
   const std::string header = "file,role,source,transform,family,width,height\n";
-  EXPECT_THAT(ParseManifest("file,role\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1")));
-  EXPECT_THAT(ParseManifest(header + "a.jpg,known,a.jpg,,,1,1\nb.jpg,nope,b.jpg,,,1,1\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3")));
+  EXPECT_THAT(
+      ParseManifest("file,role\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1")));
+  EXPECT_THAT(
+      ParseManifest(header +
+                    "a.jpg,known,a.jpg,,,1,1\nb.jpg,nope,b.jpg,,,1,1\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3")));
   EXPECT_THAT(ParseManifest(header + "c.jpg,copy,,,,1,1\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("source and transform")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("source and transform")));
   EXPECT_THAT(ParseManifest(header + "c.jpg,known,c.jpg,,,x,1\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("width")));
-  EXPECT_THAT(ParseManifest(header + "\"c.jpg,known\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unterminated")));
+  EXPECT_THAT(
+      ParseManifest(header + "\"c.jpg,known\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unterminated")));
 }
 
 TEST(WriteEvalSetTest, WritesFilesAndManifestAndListsFailures) {
@@ -123,7 +141,8 @@ TEST(WriteEvalSetTest, WritesFilesAndManifestAndListsFailures) {
     ASSERT_OK_AND_ASSIGN(TransformSpec t, FindTransform(name));
     o.transforms.push_back(t);
   }
-  ASSERT_OK_AND_ASSIGN(EvalSetSummary s, WriteEvalSet(in.path(), out.path(), o));
+  ASSERT_OK_AND_ASSIGN(EvalSetSummary s,
+                       WriteEvalSet(in.path(), out.path(), o));
   // 5 files with a picture extension: split 3 known (one of them may be
   // the broken file) / 2 distractors; the broken one is listed.
   ASSERT_EQ(s.failures.size(), 1u);
@@ -134,7 +153,8 @@ TEST(WriteEvalSetTest, WritesFilesAndManifestAndListsFailures) {
   EXPECT_EQ(s.copies, 3 * s.known);
   ASSERT_OK_AND_ASSIGN(std::string csv, ReadWholeFile(out.Sub("manifest.csv")));
   ASSERT_OK_AND_ASSIGN(std::vector<ManifestRow> rows, ParseManifest(csv));
-  EXPECT_EQ(rows.size(), static_cast<size_t>(s.known + s.distractors + s.copies));
+  EXPECT_EQ(rows.size(),
+            static_cast<size_t>(s.known + s.distractors + s.copies));
   for (const ManifestRow& r : rows) {
     EXPECT_TRUE(std::filesystem::exists(out.Sub(r.file))) << r.file;
     if (r.role == Role::kCopy) {
@@ -144,7 +164,8 @@ TEST(WriteEvalSetTest, WritesFilesAndManifestAndListsFailures) {
   // Same input, same set: byte-identical manifest.
   TempDir again;
   ASSERT_OK(WriteEvalSet(in.path(), again.path(), o).status());
-  ASSERT_OK_AND_ASSIGN(std::string csv2, ReadWholeFile(again.Sub("manifest.csv")));
+  ASSERT_OK_AND_ASSIGN(std::string csv2,
+                       ReadWholeFile(again.Sub("manifest.csv")));
   EXPECT_EQ(csv, csv2);
 }
 

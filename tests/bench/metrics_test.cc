@@ -88,15 +88,17 @@ TEST(MetricsTest, UndefinedRatiosAreNaN) {
 TEST(MetricsTest, RoutingWithQualityGate) {
   const auto q = Example();
   const RouteCounts c = CountRoutes(Ptrs(q), 10, 31, 50);
-  EXPECT_EQ(c.auto_material, 1);     // c1
-  EXPECT_EQ(c.review_material, 2);   // c2 (12), c3 (5 but quality 30)
-  EXPECT_EQ(c.gated_to_review, 1);   // c3
-  EXPECT_EQ(c.missed_material, 1);   // c4 (closest 40)
+  EXPECT_EQ(c.auto_material, 1);    // c1
+  EXPECT_EQ(c.review_material, 2);  // c2 (12), c3 (5 but quality 30)
+  EXPECT_EQ(c.gated_to_review, 1);  // c3
+  EXPECT_EQ(c.missed_material, 1);  // c4 (closest 40)
   EXPECT_EQ(c.auto_benign, 0);
-  EXPECT_EQ(c.review_benign, 2);     // d1 (25), d2 (8 but quality 20)
+  EXPECT_EQ(c.review_benign, 2);  // d1 (25), d2 (8 but quality 20)
   EXPECT_EQ(c.none_benign, 0);
-  EXPECT_EQ(RouteOf(q[3], 10, 40, 50), Route::kReview);  // the wrong match at 40
-  EXPECT_EQ(RouteOf(q[5], 10, 31, 0), Route::kAutoReport);  // no gate: a false report
+  EXPECT_EQ(RouteOf(q[3], 10, 40, 50),
+            Route::kReview);  // the wrong match at 40
+  EXPECT_EQ(RouteOf(q[5], 10, 31, 0),
+            Route::kAutoReport);  // no gate: a false report
   const RouteCounts strict = CountRoutes(Ptrs(q), 0, 0, 50);
   EXPECT_EQ(strict.auto_material, 1);
   EXPECT_EQ(strict.missed_material, 3);

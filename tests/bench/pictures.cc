@@ -11,7 +11,8 @@
 
 namespace hashwatch::testing {
 
-std::string MakePicture(int seed, int width, int height, const std::string& suffix) {
+std::string MakePicture(int seed, int width, int height,
+                        const std::string& suffix) {
   static std::once_flag once;
   std::call_once(once, [] {
     if (VIPS_INIT("hashwatch-bench-tests") != 0) std::abort();
@@ -24,14 +25,18 @@ std::string MakePicture(int seed, int width, int height, const std::string& suff
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       for (int b = 0; b < 3; ++b) {
-        px[(static_cast<size_t>(y) * width + x) * 3 + b] = static_cast<unsigned char>(std::clamp(
-            base[b] * 0.5 + 60 * gx * x / width + 60 * gy * y / height + 40, 0.0, 255.0));
+        px[(static_cast<size_t>(y) * width + x) * 3 + b] =
+            static_cast<unsigned char>(std::clamp(
+                base[b] * 0.5 + 60 * gx * x / width + 60 * gy * y / height + 40,
+                0.0, 255.0));
       }
     }
   }
   for (int k = 0; k < 14; ++k) {
-    const int cx = static_cast<int>(u() * width), cy = static_cast<int>(u() * height);
-    const int r = static_cast<int>((0.08 + 0.25 * u()) * std::min(width, height));
+    const int cx = static_cast<int>(u() * width),
+              cy = static_cast<int>(u() * height);
+    const int r =
+        static_cast<int>((0.08 + 0.25 * u()) * std::min(width, height));
     const bool disc = u() < 0.5;
     const unsigned char c[3] = {static_cast<unsigned char>(u() * 255),
                                 static_cast<unsigned char>(u() * 255),
@@ -39,18 +44,21 @@ std::string MakePicture(int seed, int width, int height, const std::string& suff
     for (int y = std::max(0, cy - r); y < std::min(height, cy + r); ++y) {
       for (int x = std::max(0, cx - r); x < std::min(width, cx + r); ++x) {
         if (disc && (x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r) continue;
-        for (int b = 0; b < 3; ++b) px[(static_cast<size_t>(y) * width + x) * 3 + b] = c[b];
+        for (int b = 0; b < 3; ++b)
+          px[(static_cast<size_t>(y) * width + x) * 3 + b] = c[b];
       }
     }
   }
-  VipsImage* image =
-      vips_image_new_from_memory_copy(px.data(), px.size(), width, height, 3, VIPS_FORMAT_UCHAR);
+  VipsImage* image = vips_image_new_from_memory_copy(
+      px.data(), px.size(), width, height, 3, VIPS_FORMAT_UCHAR);
   if (image == nullptr) std::abort();
   image->Type = VIPS_INTERPRETATION_sRGB;
   void* buf = nullptr;
   size_t len = 0;
   const std::string options = suffix == ".jpg" ? ".jpg[Q=92]" : suffix;
-  if (vips_image_write_to_buffer(image, options.c_str(), &buf, &len, nullptr) != 0) std::abort();
+  if (vips_image_write_to_buffer(image, options.c_str(), &buf, &len, nullptr) !=
+      0)
+    std::abort();
   std::string out(static_cast<char*>(buf), len);
   g_free(buf);
   g_object_unref(image);

@@ -9,7 +9,8 @@
 namespace hashwatch::testing {
 
 // A width x height RGB picture encoded as `suffix` (".jpg", ".png").
-std::string MakePicture(int seed, int width, int height, const std::string& suffix = ".jpg");
+std::string MakePicture(int seed, int width, int height,
+                        const std::string& suffix = ".jpg");
 
 }  // namespace hashwatch::testing
 

@@ -32,7 +32,8 @@ using ::hashwatch::testing::TempDir;
 
 std::string FindInPath(const std::string& name) {
   const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
+  for (absl::string_view dir :
+       absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
     const std::string candidate = absl::StrCat(dir, "/", name);
     if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) return candidate;
   }
@@ -44,10 +45,12 @@ std::string FindInPath(const std::string& name) {
 // browser, so the test never waits on a clock of its own.
 ProcessResult Chromium(const std::string& html, const std::string& mode) {
   TempDir profile;
-  return RunProcess({FindInPath("timeout"), "120", FindInPath("chromium"), "--headless",
-                     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + profile.path(),
+  return RunProcess({FindInPath("timeout"), "120", FindInPath("chromium"),
+                     "--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-quic", "--no-first-run",
+                     "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     "--hide-scrollbars", "--user-data-dir=" + profile.path(),
                      "--window-size=1200,1800", mode, "file://" + html});
 }
 
@@ -57,8 +60,8 @@ struct Ink {
 };
 
 Ink Measure(const std::string& png) {
-  VipsImage* image = vips_image_new_from_file(png.c_str(), "access", VIPS_ACCESS_SEQUENTIAL,
-                                              nullptr);
+  VipsImage* image = vips_image_new_from_file(png.c_str(), "access",
+                                              VIPS_ACCESS_SEQUENTIAL, nullptr);
   EXPECT_NE(image, nullptr) << vips_error_buffer();
   Ink ink;
   if (image == nullptr) return ink;
@@ -72,7 +75,8 @@ Ink Measure(const std::string& png) {
   }
   vips_extract_band(flat, &rgb, 0, "n", 3, nullptr);
   size_t size = 0;
-  auto* px = static_cast<unsigned char*>(vips_image_write_to_memory(rgb, &size));
+  auto* px =
+      static_cast<unsigned char*>(vips_image_write_to_memory(rgb, &size));
   double sum = 0, sum2 = 0;
   size_t dark = 0;
   for (size_t i = 0; i + 2 < size; i += 3) {
@@ -102,8 +106,9 @@ void ExpectRendered(const std::string& html, int images) {
   EXPECT_GT(ink.stddev, 15) << "page looks flat";
   ProcessResult dom = Chromium(html, "--dump-dom");
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
-  EXPECT_THAT(dom.out, ::testing::HasSubstr(absl::StrCat("data-images-loaded=\"", images, "/",
-                                                         images, "\"")));
+  EXPECT_THAT(dom.out,
+              ::testing::HasSubstr(absl::StrCat("data-images-loaded=\"", images,
+                                                "/", images, "\"")));
   EXPECT_THAT(dom.out, ::testing::Not(::testing::HasSubstr("http://")));
   EXPECT_THAT(dom.out, ::testing::Not(::testing::HasSubstr("https://")));
 }
@@ -111,7 +116,8 @@ void ExpectRendered(const std::string& html, int images) {
 class ReportRenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (FindInPath("chromium").empty()) GTEST_SKIP() << "chromium is not installed";
+    if (FindInPath("chromium").empty())
+      GTEST_SKIP() << "chromium is not installed";
     if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
   }
 };
@@ -119,7 +125,8 @@ class ReportRenderTest : public ::testing::Test {
 TEST_F(ReportRenderTest, SweepAndCapacityReportsShowEveryPlot) {
   TempDir images, out, capacity_out;
   for (int i = 0; i < 4; ++i) {
-    images.Write("p" + std::to_string(i) + ".jpg", MakePicture(50 + i, 160, 120));
+    images.Write("p" + std::to_string(i) + ".jpg",
+                 MakePicture(50 + i, 160, 120));
   }
   SweepOptions o;
   o.images_dir = images.path();
@@ -132,12 +139,14 @@ TEST_F(ReportRenderTest, SweepAndCapacityReportsShowEveryPlot) {
   ASSERT_OK(WriteSweepOutputs(o, r));
   ExpectRendered(out.Sub("report.html"), 5);
 
-  ASSERT_OK_AND_ASSIGN(SweepRates rates, ReadSweepRates(out.Sub("sweep.csv"), "plain"));
+  ASSERT_OK_AND_ASSIGN(SweepRates rates,
+                       ReadSweepRates(out.Sub("sweep.csv"), "plain"));
   CapacityOptions co;
   co.days = 1;
   ASSERT_OK_AND_ASSIGN(SearchResult search, SearchThresholds(co, rates));
   ASSERT_OK_AND_ASSIGN(CapacityResult cr, SimulateCapacity(co, &rates));
-  CapacityReportInput in{capacity_out.path(), true, "test", out.Sub("sweep.csv"), &rates};
+  CapacityReportInput in{capacity_out.path(), true, "test",
+                         out.Sub("sweep.csv"), &rates};
   ASSERT_OK(WriteCapacityOutputs(in, co, cr, &search));
   ExpectRendered(capacity_out.Sub("report.html"), 3);
 }

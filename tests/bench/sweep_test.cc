@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/bench/pictures.h"
+#include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -18,7 +19,8 @@ using ::hashwatch::testing::StatusIs;
 using ::hashwatch::testing::TempDir;
 using ::testing::HasSubstr;
 
-std::vector<TransformSpec> Transforms(std::initializer_list<absl::string_view> names) {
+std::vector<TransformSpec> Transforms(
+    std::initializer_list<absl::string_view> names) {
   std::vector<TransformSpec> out;
   for (absl::string_view n : names) {
     absl::StatusOr<TransformSpec> t = FindTransform(n);
@@ -31,7 +33,8 @@ std::vector<TransformSpec> Transforms(std::initializer_list<absl::string_view> n
 // Six small distinct pictures.
 void FillFolder(const TempDir& dir, int n = 6) {
   for (int i = 0; i < n; ++i) {
-    dir.Write("pic" + std::to_string(i) + ".jpg", MakePicture(100 + i, 160, 120));
+    dir.Write("pic" + std::to_string(i) + ".jpg",
+              MakePicture(100 + i, 160, 120));
   }
 }
 
@@ -40,8 +43,8 @@ SweepOptions Options(const std::string& images, const std::string& out) {
   o.images_dir = images;
   o.out_dir = out;
   o.plots = false;
-  o.evalset.transforms =
-      Transforms({"original", "jpeg_q50", "scale_50", "mirror", "crop_20", "caption"});
+  o.evalset.transforms = Transforms(
+      {"original", "jpeg_q50", "scale_50", "mirror", "crop_20", "caption"});
   return o;
 }
 
@@ -66,15 +69,19 @@ TEST(SweepTest, MeasuresKnownBehaviourAndIsReproducible) {
 
   // The unmodified file matches at distance 0; a mirror image only with
   // the dihedral variants.
-  const auto original = SweepStats(one, MatchMode::kPlain, "transform", "original", 50);
+  const auto original =
+      SweepStats(one, MatchMode::kPlain, "transform", "original", 50);
   EXPECT_DOUBLE_EQ(original[0].tpr, 1.0);
-  const auto mirror_plain = SweepStats(one, MatchMode::kPlain, "transform", "mirror", 50);
-  const auto mirror_dihedral = SweepStats(one, MatchMode::kDihedral, "transform", "mirror", 50);
+  const auto mirror_plain =
+      SweepStats(one, MatchMode::kPlain, "transform", "mirror", 50);
+  const auto mirror_dihedral =
+      SweepStats(one, MatchMode::kDihedral, "transform", "mirror", 50);
   // (At 160x120 the matcher's top-left-aligned nearest-neighbour resize
   // is not mirror-symmetric, so the mirrored hash is a few bits off.)
   EXPECT_DOUBLE_EQ(mirror_plain[31].tpr, 0.0);
   EXPECT_DOUBLE_EQ(mirror_dihedral[48].tpr, 1.0);
-  const auto jpeg = SweepStats(one, MatchMode::kPlain, "transform", "jpeg_q50", 50);
+  const auto jpeg =
+      SweepStats(one, MatchMode::kPlain, "transform", "jpeg_q50", 50);
   EXPECT_DOUBLE_EQ(jpeg[31].tpr, 1.0);
   // Full distances agree with the thresholded outcome.
   for (size_t i = 0; i < one.queries.size(); ++i) {
@@ -98,11 +105,12 @@ TEST(SweepTest, MeasuresKnownBehaviourAndIsReproducible) {
 
   // The outputs are written, and the capacity planner reads them back.
   ASSERT_OK(WriteSweepOutputs(o, one));
-  for (const char* f : {"sweep.csv", "split.csv", "queries.csv", "distances.csv",
-                        "report.html"}) {
+  for (const char* f : {"sweep.csv", "split.csv", "queries.csv",
+                        "distances.csv", "report.html"}) {
     EXPECT_TRUE(std::filesystem::exists(out.Sub(f))) << f;
   }
-  ASSERT_OK_AND_ASSIGN(SweepRates rates, ReadSweepRates(out.Sub("sweep.csv"), "plain"));
+  ASSERT_OK_AND_ASSIGN(SweepRates rates,
+                       ReadSweepRates(out.Sub("sweep.csv"), "plain"));
   const auto all = SweepStats(one, MatchMode::kPlain, "all", "", 50);
   EXPECT_DOUBLE_EQ(rates.tpr[31], all[31].tpr);
   EXPECT_EQ(rates.distractors, 3);
@@ -129,7 +137,8 @@ TEST(SweepTest, UndecodableFilesAreListedNotFatal) {
   images.Write("zz-truncated.jpg", MakePicture(1, 160, 120).substr(0, 200));
   images.Write("garbage.png", "definitely not a png");
   images.Write("notes.txt", "ignored");
-  ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(Options(images.path(), out.path())));
+  ASSERT_OK_AND_ASSIGN(SweepResult r,
+                       RunSweep(Options(images.path(), out.path())));
   std::vector<std::string> failed;
   for (const Failure& f : r.failures) failed.push_back(f.file);
   EXPECT_THAT(failed, ::testing::Contains("garbage.png"));
@@ -139,25 +148,60 @@ TEST(SweepTest, UndecodableFilesAreListedNotFatal) {
   EXPECT_GE(r.distractors, 1);
 }
 
+TEST(SweepTest, RealPicturesFromTheCorpus) {
+  const std::string base = ::hashwatch::testing::SharedDir() + "/corpus/base";
+  if (!std::filesystem::exists(base + "/b030.jpg")) {
+    GTEST_SKIP() << "no corpus at " << base;
+  }
+  TempDir images, out;
+  for (const char* name : {"b005.jpg", "b023.jpg", "b030.jpg", "b044.jpg"}) {
+    ASSERT_OK_AND_ASSIGN(std::string bytes,
+                         ReadWholeFile(base + "/" + std::string(name)));
+    images.Write(name, bytes);
+  }
+  SweepOptions o = Options(images.path(), out.path());
+  o.evalset.transforms =
+      Transforms({"jpeg_q75", "scale_50", "mirror", "crop_33", "grey"});
+  ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(o));
+  ASSERT_EQ(r.known, 2);
+  ASSERT_EQ(r.copies, 10);
+  auto tpr = [&](MatchMode m, const char* t, int threshold) {
+    return SweepStats(r, m, "transform", t, 50)[threshold].tpr;
+  };
+  // Photographs: re-encodes, resizes and greyscale stay close; a third
+  // cropped away does not; a mirror image needs the dihedral variants.
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "jpeg_q75", 10), 1.0);
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "scale_50", 31), 1.0);
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "grey", 31), 1.0);
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "crop_33", 31), 0.0);
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "mirror", 31), 0.0);
+  EXPECT_DOUBLE_EQ(tpr(MatchMode::kDihedral, "mirror", 31), 1.0);
+  EXPECT_EQ(SweepStats(r, MatchMode::kDihedral, "all", "", 50)[64].fp_pairs, 0);
+}
+
 TEST(SweepTest, BadInputsGiveClearErrors) {
   TempDir images, out;
   EXPECT_THAT(RunSweep(Options(images.Sub("nope"), out.path())),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
-  EXPECT_THAT(RunSweep(Options(images.path(), out.path())),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no pictures")));
+  EXPECT_THAT(
+      RunSweep(Options(images.path(), out.path())),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no pictures")));
   images.Write("a.jpg", "broken");
   images.Write("b.jpg", "broken too");
   EXPECT_THAT(RunSweep(Options(images.path(), out.path())),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want at least one")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("want at least one")));
   SweepOptions o = Options(images.path(), out.path());
   o.auto_threshold = 40;
   EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kInvalidArgument,
                                     HasSubstr("above the review threshold")));
   o = Options(images.path(), out.path());
   o.evalset_dir = out.path();
-  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
+  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("exactly one")));
   o.images_dir.clear();
-  EXPECT_THAT(RunSweep(o), StatusIs(absl::StatusCode::kNotFound, HasSubstr("manifest.csv")));
+  EXPECT_THAT(RunSweep(o),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("manifest.csv")));
 }
 
 }  // namespace

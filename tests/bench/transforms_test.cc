@@ -29,7 +29,8 @@ PictureSize DecodedSize(const std::string& bytes) {
 TEST(TransformsTest, EveryTransformDecodesAtTheExpectedSize) {
   // An even and an odd, portrait size: rounding and rotation both show.
   for (const auto& [w, h] : {std::pair{320, 240}, std::pair{173, 251}}) {
-    ASSERT_OK_AND_ASSIGN(SourcePicture src, SourcePicture::Decode(MakePicture(7, w, h)));
+    ASSERT_OK_AND_ASSIGN(SourcePicture src,
+                         SourcePicture::Decode(MakePicture(7, w, h)));
     ASSERT_EQ(src.width(), w);
     ASSERT_EQ(src.height(), h);
     for (const TransformSpec& t : AllTransforms()) {
@@ -38,14 +39,17 @@ TEST(TransformsTest, EveryTransformDecodesAtTheExpectedSize) {
       const PictureSize want = ExpectedSize(t, w, h);
       EXPECT_EQ(DecodedSize(out.bytes), want);
       EXPECT_EQ((PictureSize{out.width, out.height}), want);
-      EXPECT_OK(SourcePicture::Decode(out.bytes).status());  // libvips reads it too
+      EXPECT_OK(
+          SourcePicture::Decode(out.bytes).status());  // libvips reads it too
     }
   }
 }
 
 TEST(TransformsTest, OutputIsByteIdenticalForTheSameSeed) {
-  ASSERT_OK_AND_ASSIGN(SourcePicture src, SourcePicture::Decode(MakePicture(3, 200, 150)));
-  ASSERT_OK_AND_ASSIGN(SourcePicture again, SourcePicture::Decode(MakePicture(3, 200, 150)));
+  ASSERT_OK_AND_ASSIGN(SourcePicture src,
+                       SourcePicture::Decode(MakePicture(3, 200, 150)));
+  ASSERT_OK_AND_ASSIGN(SourcePicture again,
+                       SourcePicture::Decode(MakePicture(3, 200, 150)));
   for (const TransformSpec& t : AllTransforms()) {
     SCOPED_TRACE(std::string(t.name));
     ASSERT_OK_AND_ASSIGN(TransformedImage a, ApplyTransform(src, t, 99));
@@ -55,7 +59,8 @@ TEST(TransformsTest, OutputIsByteIdenticalForTheSameSeed) {
 }
 
 TEST(TransformsTest, SeedChangesTheRandomChoices) {
-  ASSERT_OK_AND_ASSIGN(SourcePicture src, SourcePicture::Decode(MakePicture(3, 200, 150)));
+  ASSERT_OK_AND_ASSIGN(SourcePicture src,
+                       SourcePicture::Decode(MakePicture(3, 200, 150)));
   for (absl::string_view name : {"noise_8", "crop_20"}) {
     ASSERT_OK_AND_ASSIGN(TransformSpec t, FindTransform(name));
     ASSERT_OK_AND_ASSIGN(TransformedImage a, ApplyTransform(src, t, 1));
@@ -81,13 +86,16 @@ TEST(TransformsTest, ExpectedSizeArithmetic) {
   };
   EXPECT_EQ(size("rot90", 100, 50), (PictureSize{50, 100}));
   EXPECT_EQ(size("rot180", 100, 50), (PictureSize{100, 50}));
-  EXPECT_EQ(size("scale_50", 333, 101), (PictureSize{167, 51}));  // lround(166.5), lround(50.5)
-  EXPECT_EQ(size("scale_25", 3, 3), (PictureSize{1, 1}));         // never below one pixel
+  EXPECT_EQ(size("scale_50", 333, 101),
+            (PictureSize{167, 51}));  // lround(166.5), lround(50.5)
+  EXPECT_EQ(size("scale_25", 3, 3),
+            (PictureSize{1, 1}));  // never below one pixel
   EXPECT_EQ(size("crop_10", 100, 50), (PictureSize{90, 45}));
   EXPECT_EQ(size("border_8", 100, 50), (PictureSize{108, 58}));
   EXPECT_EQ(size("letterbox", 100, 50), (PictureSize{100, 100}));
   EXPECT_EQ(size("thumb_256", 1024, 512), (PictureSize{256, 128}));
-  EXPECT_EQ(size("thumb_256", 100, 50), (PictureSize{100, 50}));  // never enlarges
+  EXPECT_EQ(size("thumb_256", 100, 50),
+            (PictureSize{100, 50}));  // never enlarges
   EXPECT_EQ(size("aspect_75", 100, 50), (PictureSize{75, 50}));
   EXPECT_EQ(size("combo_rot90_thumb", 1024, 512), (PictureSize{128, 256}));
   EXPECT_EQ(size("combo_crop_scale_q70", 200, 100), (PictureSize{90, 45}));
@@ -104,10 +112,13 @@ TEST(TransformsTest, NamesAreUniqueAndFamiliesListed) {
 }
 
 TEST(TransformsTest, BadInputs) {
-  EXPECT_THAT(SourcePicture::Decode(""), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(SourcePicture::Decode("not a picture at all"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("decode")));
-  EXPECT_THAT(FindTransform("sepia"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("sepia")));
+  EXPECT_THAT(SourcePicture::Decode(""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      SourcePicture::Decode("not a picture at all"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("decode")));
+  EXPECT_THAT(FindTransform("sepia"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("sepia")));
 }
 
 TEST(TransformsTest, StableHashIsPinned) {

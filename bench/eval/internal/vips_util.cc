@@ -42,16 +42,16 @@ absl::StatusOr<std::string> TakeBuffer(int rc, void* buf, size_t len,
 absl::StatusOr<std::string> EncodeJpeg(VipsImage* image, int quality) {
   void* buf = nullptr;
   size_t len = 0;
-  const int rc = vips_jpegsave_buffer(image, &buf, &len, "Q", quality, "strip", TRUE,
-                                      nullptr);
+  const int rc = vips_jpegsave_buffer(image, &buf, &len, "Q", quality, "strip",
+                                      TRUE, nullptr);
   return TakeBuffer(rc, buf, len, "evalset: jpeg encode");
 }
 
 absl::StatusOr<std::string> EncodePng(VipsImage* image) {
   void* buf = nullptr;
   size_t len = 0;
-  const int rc = vips_pngsave_buffer(image, &buf, &len, "compression", 6, "strip", TRUE,
-                                     nullptr);
+  const int rc = vips_pngsave_buffer(image, &buf, &len, "compression", 6,
+                                     "strip", TRUE, nullptr);
   return TakeBuffer(rc, buf, len, "evalset: png encode");
 }
 
