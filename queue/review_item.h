@@ -87,6 +87,9 @@ struct EnqueueRequest {
   std::string category;       // severity category; may be empty (unknown)
   double priority_boost = 0;  // the bank policy's boost, in priority points
   std::string preview;        // optional preview image bytes (already blurred)
+  // What the item is about, in words (cases: e.g. a grooming report);
+  // at most 4096 bytes.
+  std::string summary;
 };
 
 struct EnqueueResult {
@@ -143,6 +146,7 @@ struct ReviewItem {
   std::string category;
   double priority_boost = 0;
   bool has_preview = false;  // fetch with ReviewQueue::GetPreview
+  std::string summary;       // as enqueued
 
   absl::Time enqueue_time;  // first enqueue
   absl::Time lane_time;     // entered the current lane (escalation resets it)

@@ -644,6 +644,10 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
       return absl::InvalidArgumentError(
           absl::StrCat("queue: category too long", where));
     }
+    if (r.summary.size() > kMaxTextBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "queue: summary longer than ", kMaxTextBytes, " bytes", where));
+    }
     if (r.preview.size() > options_.max_preview_bytes) {
       return absl::ResourceExhaustedError(
           absl::StrCat("queue: preview of ", r.preview.size(),
@@ -691,6 +695,7 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
       it.category = r.category;
       it.priority_boost = r.priority_boost;
       it.has_preview = !r.preview.empty();
+      it.summary = r.summary;
       it.enqueue_time = now;
       it.lane_time = now;
       std::vector<PriorityMatch> matches;

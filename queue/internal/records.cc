@@ -126,6 +126,9 @@ std::string EncodeItem(const StoredItem& stored) {
   }
   e.Time(stored.virtual_enqueue);
   EncodeExclusionList(e, stored.exclusions);
+  // Added after version 1 shipped: optional trailing field, absent when
+  // empty, so records written before it decode unchanged.
+  if (!it.summary.empty()) e.Bytes(it.summary);
   return e.Release();
 }
 
@@ -192,6 +195,7 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   }
   HW_READ(d.Time(&stored->virtual_enqueue));
   HW_READ(DecodeExclusionList(d, &stored->exclusions));
+  if (!d.done()) HW_READ(d.Bytes(&it.summary));
   HW_READ(d.done());
   return absl::OkStatus();
 }

@@ -556,6 +556,27 @@ TEST_F(ReviewQueueTest, StoresPayloadAndPreview) {
   EXPECT_NEAR(item.base_priority, 40 + 20.0 * 6 / 21 + 20, 1e-9);
   EXPECT_EQ(item.priority_class, PriorityClass::kHigh);
   EXPECT_EQ(item.sla_deadline, item.enqueue_time + absl::Hours(4));
+  EXPECT_EQ(item.summary, "");
+}
+
+TEST_F(ReviewQueueTest, CaseSummaryIsStoredAcrossReopenAndBoundedInLength) {
+  uint64_t id = 0;
+  {
+    auto q = OpenQueue();
+    EnqueueRequest r = Request("case-1", "user_report", "", ItemKind::kCase);
+    r.summary = "account asks minors for photos";
+    ASSERT_OK_AND_ASSIGN(EnqueueResult e, q->Enqueue(r));
+    id = e.item_id;
+    r.content_id = "case-2";
+    r.summary = std::string(4097, 'x');
+    EXPECT_THAT(q->Enqueue(r), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("summary")));
+  }
+  auto q = OpenQueue();
+  ASSERT_OK_AND_ASSIGN(ReviewItem item, q->GetItem(id));
+  EXPECT_EQ(item.summary, "account asks minors for photos");
+  EXPECT_EQ(item.kind, ItemKind::kCase);
+  EXPECT_THAT(q->FindItem("case-2"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 // --- Welfare ----------------------------------------------------------------
