@@ -6,6 +6,7 @@
 #include "cli/bank_command.h"
 #include "cli/hash_command.h"
 #include "cli/match_command.h"
+#include "cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   CLI::App* bank = hashwatch::cli::AddBankCommand(app, bank_options);
   hashwatch::cli::MatchCommandOptions match_options;
   CLI::App* match = hashwatch::cli::AddMatchCommand(app, match_options);
+  hashwatch::cli::TokenCommandOptions token_options;
+  CLI::App* token = hashwatch::cli::AddTokenCommand(app, token_options);
 
   try {
     app.parse(argc, argv);
@@ -35,6 +38,9 @@ int main(int argc, char** argv) {
   }
   if (match->parsed()) {
     return hashwatch::cli::RunMatchCommand(match_options, std::cout, std::cerr);
+  }
+  if (token->parsed()) {
+    return hashwatch::cli::RunTokenCommand(token_options, std::cout, std::cerr);
   }
   return 2;
 }
