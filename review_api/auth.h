@@ -2,8 +2,7 @@
 // permissions and the fixed role table (Authorize), and the bearer-token
 // store (TokenStore) that the server reads and `hashwatch token` writes.
 //
-//   HW_ASSIGN_OR_RETURN(auto tokens,
-//   TokenStore::Open("var/hashwatch/tokens.json"));
+//   HW_ASSIGN_OR_RETURN(auto tokens, TokenStore::Open(db + "/tokens.json"));
 //   HW_ASSIGN_OR_RETURN(std::string secret,
 //                       tokens->Create("alice", Role::kModerator, {"reveal"}));
 //   // ... later, per request, with the bearer token from the metadata:
