@@ -7,6 +7,7 @@
 #include "cli/hash_command.h"
 #include "cli/match_command.h"
 #include "cli/serve_command.h"
+#include "cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   CLI::App* match = hashwatch::cli::AddMatchCommand(app, match_options);
   hashwatch::cli::ServeCommandOptions serve_options;
   CLI::App* serve = hashwatch::cli::AddServeCommand(app, serve_options);
+  hashwatch::cli::TokenCommandOptions token_options;
+  CLI::App* token = hashwatch::cli::AddTokenCommand(app, token_options);
 
   try {
     app.parse(argc, argv);
@@ -41,6 +44,9 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) {
     return hashwatch::cli::RunServeCommand(serve_options, std::cout, std::cerr);
+  }
+  if (token->parsed()) {
+    return hashwatch::cli::RunTokenCommand(token_options, std::cout, std::cerr);
   }
   return 2;
 }
