@@ -101,7 +101,9 @@ struct ServerConfig {
   ReportConfig reports;
   // Graceful shutdown: in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
-  int threads = 0;  // gRPC worker threads; 0 = 4 x cores
+  // Upper bound on the server's threads (gRPC resource quota; each call
+  // in progress holds one); 0 = gRPC's default (no bound).
+  int threads = 0;
 };
 
 // Reads a JSON config file over the defaults. Durations are given in

@@ -23,7 +23,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf
   libabsl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev
+  libssl-dev openssl
   clang libclang-rt-14-dev
   # bench/: plots for the sweep and capacity reports (gnuplot's pngcairo
   # terminal), the fonts vips_text draws overlaid text with, and the headless

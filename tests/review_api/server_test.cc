@@ -5,6 +5,7 @@
 
 #include <vips/vips.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -589,6 +590,48 @@ TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
   v1::BankStats stats;
   ASSERT_TRUE(banks_->GetStats(As(admin_).get(), stats_req, &stats).ok());
   EXPECT_EQ(stats.entries(), 0);
+}
+
+TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
+  // A throwaway self-signed certificate (also used as the client CA and the
+  // client's certificate).
+  const std::string key = dir_.Sub("key.pem"), cert = dir_.Sub("cert.pem");
+  const std::string cmd = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ", key, " -out ", cert,
+      " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+      ">/dev/null 2>&1");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string key_pem = hashwatch::testing::ReadFileOrDie(key);
+  const std::string cert_pem = hashwatch::testing::ReadFileOrDie(cert);
+  Stop();
+  config_.plaintext = false;
+  config_.tls.cert_file = cert;
+  config_.tls.key_file = key;
+  config_.tls.client_ca_file = cert;
+  config_.tls.require_client_cert = true;
+  Start();
+  const std::string target = absl::StrCat("127.0.0.1:", server_->port());
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto call = [&](const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+    auto stub = v1::ScanService::NewStub(grpc::CreateCustomChannel(target, creds, args));
+    v1::HashRequest req;
+    req.set_image(Corpus("b011.jpg"));
+    v1::HashResponse resp;
+    auto ctx = As(pipeline_);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub->Hash(ctx.get(), req, &resp);
+  };
+  grpc::SslCredentialsOptions mutual;
+  mutual.pem_root_certs = cert_pem;
+  mutual.pem_private_key = key_pem;
+  mutual.pem_cert_chain = cert_pem;
+  grpc::Status ok = call(grpc::SslCredentials(mutual));
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
+  grpc::SslCredentialsOptions server_only;
+  server_only.pem_root_certs = cert_pem;
+  EXPECT_FALSE(call(grpc::SslCredentials(server_only)).ok()) << "no client certificate";
+  EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok()) << "plaintext to a TLS port";
 }
 
 }  // namespace
