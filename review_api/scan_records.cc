@@ -8,6 +8,8 @@
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -52,8 +54,14 @@ absl::StatusOr<std::unique_ptr<ScanRecords>> ScanRecords::Open(
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
+  // Most scans are of new content ids: a bloom filter answers "not stored"
+  // without reading data blocks.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions records_options;
+  records_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {rocksdb::kDefaultColumnFamilyName, records_options},
       {"reveal", rocksdb::ColumnFamilyOptions()}};
   rocksdb::DB* raw = nullptr;
   HW_RETURN_IF_ERROR(FromRocksDb(rocksdb::DB::Open(db_options, options.path, cfs,

@@ -49,6 +49,15 @@ MATCHER(IsOk, "is OK") {
   return s.ok();
 }
 
+// A StatusOr that is OK and whose value matches `value_matcher`.
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
+}
+
 }  // namespace hashwatch::testing
 
 #define HW_TESTING_CONCAT_(a, b) a##b
