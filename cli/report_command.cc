@@ -2,11 +2,11 @@
 
 #include <memory>
 #include <ostream>
-#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
+#include "common/status_macros.h"
 #include "hashwatch/v1/report.grpc.pb.h"
 
 namespace hashwatch::cli {
@@ -18,16 +18,16 @@ using v1::ReportService;
 absl::StatusOr<v1::ListReportsRequest> MakeRequest(const ReportCommandOptions& o) {
   v1::ListReportsRequest req;
   const absl::Time now = absl::Now();
-  for (const auto& [flag, text, field] :
-       {std::tuple("--from", &o.from, req.mutable_from()),
-        std::tuple("--to", &o.to, req.mutable_to())}) {
-    if (text->empty()) continue;
-    absl::StatusOr<absl::Time> t = ParseTimeOrDuration(*text, now);
-    if (!t.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", t.status().message()));
-    }
-    ToProto(*t, field);
-  }
+  auto bound = [&](const char* flag, const std::string& text,
+                   google::protobuf::Timestamp* (v1::ListReportsRequest::*field)()) {
+    if (text.empty()) return absl::OkStatus();
+    absl::StatusOr<absl::Time> t = ParseTimeOrDuration(text, now);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", t.status().message()));
+    ToProto(*t, (req.*field)());
+    return absl::OkStatus();
+  };
+  HW_RETURN_IF_ERROR(bound("--from", o.from, &v1::ListReportsRequest::mutable_from));
+  HW_RETURN_IF_ERROR(bound("--to", o.to, &v1::ListReportsRequest::mutable_to));
   if (o.state == "pending") req.set_state(v1::REPORT_STATE_PENDING);
   if (o.state == "submitted") req.set_state(v1::REPORT_STATE_SUBMITTED);
   req.set_bank(o.bank);
