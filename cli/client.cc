@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/common_flags.h"
 #include "cli/read_input.h"
+#include "grpc/support/log.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -26,6 +27,11 @@ absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& 
   }
   return pem;
 }
+
+// gRPC's own log lines ("E1129 ... Handshake failed ...") would add to the
+// one line a failed call prints; their reason is in the call's status. Set
+// GRPC_VERBOSITY to see them.
+void DropGrpcLog(gpr_log_func_args*) {}
 
 }  // namespace
 
@@ -81,6 +87,7 @@ int Connect(const ClientOptions& o, std::ostream& err, std::unique_ptr<Connectio
     err << "hashwatch: --timeout must be a positive number of seconds\n";
     return 2;
   }
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DropGrpcLog);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (o.plaintext) {
     credentials = grpc::InsecureChannelCredentials();

@@ -3,6 +3,7 @@
 // kind of answer, independent of the real server's policy.
 #include <stdlib.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "matcher/hashes.h"
 #include "nlohmann/json.hpp"
+#include "tests/cli/self_signed.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -242,11 +244,13 @@ class FakeBank final : public v1::BankService::Service {
 
 class ClientFakeServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(grpc::InsecureServerCredentials()); }
+
+  void Start(std::shared_ptr<grpc::ServerCredentials> credentials) {
     setenv("HASHWATCH_TOKEN", kToken, 1);
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort("127.0.0.1:0", credentials, &port);
     builder.RegisterService(&scan_);
     builder.RegisterService(&review_);
     builder.RegisterService(&report_);
@@ -261,9 +265,10 @@ class ClientFakeServerTest : public ::testing::Test {
     unsetenv("HASHWATCH_TOKEN");
   }
 
-  ProcessResult Run(std::vector<std::string> args) {
+  ProcessResult Run(std::vector<std::string> args, bool plaintext = true) {
     args.insert(args.begin(), BinaryPath("hashwatch"));
-    args.insert(args.end(), {"--plaintext", "--server", address_});
+    if (plaintext) args.push_back("--plaintext");
+    args.insert(args.end(), {"--server", address_});
     return RunProcess(args);
   }
 
@@ -449,6 +454,47 @@ TEST_F(ClientFakeServerTest, BankDisableTriesPdqThenSha256ForeverByDefault) {
   EXPECT_EQ(bank_.disable_requests_[0].signal(), v1::SIGNAL_TYPE_PDQ);
   // "Forever" is the largest Timestamp: an unset one would re-enable.
   EXPECT_EQ(bank_.disable_requests_[1].until().seconds(), 253402300799);
+}
+
+// The same server behind TLS that requires a client certificate.
+class ClientTlsTest : public ClientFakeServerTest {
+ protected:
+  void SetUp() override {
+    pem_ = testing::MakeSelfSignedCert();
+    grpc::SslServerCredentialsOptions options(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.pem_root_certs = pem_.cert;
+    options.pem_key_cert_pairs.push_back({pem_.key, pem_.cert});
+    Start(grpc::SslServerCredentials(options));
+    ca_ = dir_.Write("ca.pem", pem_.cert);
+    cert_ = dir_.Write("client.pem", pem_.cert);
+    key_ = dir_.Write("client.key", pem_.key);
+  }
+  testing::PemPair pem_;
+  std::string ca_, cert_, key_;
+};
+
+TEST_F(ClientTlsTest, MutualTlsWithTheGivenRoots) {
+  ProcessResult ok = Run({"review", "stats", "--ca-cert", ca_, "--client-cert", cert_,
+                          "--client-key", key_},
+                         /*plaintext=*/false);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(nlohmann::json::parse(ok.out).at("waiting"), 3);
+
+  // Without a client certificate the handshake fails.
+  ProcessResult no_client = Run({"review", "stats", "--ca-cert", ca_}, /*plaintext=*/false);
+  EXPECT_EQ(no_client.exit_code, 1);
+  EXPECT_THAT(no_client.err, ::testing::StartsWith("hashwatch: review stats: UNAVAILABLE: "));
+  EXPECT_EQ(std::count(no_client.err.begin(), no_client.err.end(), '\n'), 1);
+  // The system roots do not know the test certificate.
+  ProcessResult system_roots =
+      Run({"review", "stats", "--client-cert", cert_, "--client-key", key_}, /*plaintext=*/false);
+  EXPECT_EQ(system_roots.exit_code, 1);
+  EXPECT_THAT(system_roots.err,
+              ::testing::MatchesRegex("hashwatch: review stats: UNAVAILABLE: [^\n]*"
+                                      "certificate verify failed[^\n]*\n"));
+  // Plaintext against a TLS port fails too.
+  EXPECT_EQ(Run({"review", "stats"}).exit_code, 1);
 }
 
 }  // namespace
