@@ -9,6 +9,7 @@
 #include "cli/report_command.h"
 #include "cli/review_command.h"
 #include "cli/scan_command.h"
+#include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   CLI::App* review = hashwatch::cli::AddReviewCommand(app, review_options);
   hashwatch::cli::ReportCommandOptions report_options;
   CLI::App* report = hashwatch::cli::AddReportCommand(app, report_options);
+  hashwatch::cli::ServeCommandOptions serve_options;
+  CLI::App* serve = hashwatch::cli::AddServeCommand(app, serve_options);
 
   try {
     app.parse(argc, argv);
@@ -53,6 +56,9 @@ int main(int argc, char** argv) {
   }
   if (report->parsed()) {
     return hashwatch::cli::RunReportCommand(report_options, std::cout, std::cerr);
+  }
+  if (serve->parsed()) {
+    return hashwatch::cli::RunServeCommand(serve_options, std::cout, std::cerr);
   }
   return 2;
 }

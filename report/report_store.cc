@@ -224,7 +224,9 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
   if (draft.content_id.empty()) {
     return absl::InvalidArgumentError("report_store: content_id is empty");
   }
-  if (draft.md5.empty() && draft.sha256.empty() && draft.pdq.empty() && draft.evidence.empty()) {
+  // A confirmed case (no file, e.g. grooming) is identified by its review item.
+  if (draft.md5.empty() && draft.sha256.empty() && draft.pdq.empty() && draft.evidence.empty() &&
+      draft.review_item_id.empty()) {
     return absl::InvalidArgumentError("report_store: a report needs file hashes or evidence");
   }
   absl::MutexLock lock(&impl_->mu);

@@ -54,7 +54,8 @@ class ReportStore final {
   // Stores `draft` (id, sequence, created, platform, incident type and
   // preservation deadline are assigned) and returns it; when a report with
   // the same content id and origin exists, returns that one unchanged.
-  // InvalidArgument: empty content id or no evidence hashes at all.
+  // InvalidArgument: empty content id, or no file hashes, no evidence and no
+  // review item (a confirmed case may have no file).
   absl::StatusOr<Report> Create(const Report& draft);
   // NotFound for an unknown id.
   absl::StatusOr<Report> Get(absl::string_view id) const;

@@ -82,11 +82,13 @@ std::string TransformImage(const std::string& encoded, const std::string& op) {
   } else if (op == "antitranspose") {  // mirror about the anti-diagonal
     rc = vips_rot(in, &tmp, VIPS_ANGLE_D90, nullptr) ||
          vips_flip(tmp, &out, VIPS_DIRECTION_VERTICAL, nullptr);
+  } else if (op == "shrink_jpeg") {  // 60% size, JPEG quality 40
+    rc = vips_resize(in, &out, 0.6, nullptr);
   } else {
     std::abort();
   }
   if (rc != 0) std::abort();
-  std::string result = Save(out, ".png");
+  std::string result = Save(out, op == "shrink_jpeg" ? ".jpg[Q=40]" : ".png");
   g_object_unref(in);
   g_object_unref(out);
   if (tmp != nullptr) g_object_unref(tmp);

@@ -1,0 +1,284 @@
+#include "review_api/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace hashwatch::review_api {
+namespace {
+
+using Json = nlohmann::json;
+
+// One walk over every option, shared by the reader and the writer so the
+// file format and the printed configuration cannot drift apart.
+template <typename V>
+void VisitConfig(V& v, ServerConfig& c) {
+  v.String("listen", c.listen);
+  v.String("db", c.db);
+  v.Bool("plaintext", c.plaintext);
+  v.Object("tls", [&] {
+    v.String("cert_file", c.tls.cert_file);
+    v.String("key_file", c.tls.key_file);
+    v.String("client_ca_file", c.tls.client_ca_file);
+    v.Bool("require_client_cert", c.tls.require_client_cert);
+  });
+  v.Object("limits", [&] {
+    v.Int("max_message_bytes", c.limits.max_message_bytes, 1024, int64_t{1} << 30);
+    v.Int("max_image_bytes", c.limits.max_image_bytes, 1, int64_t{1} << 30);
+    v.Int("max_image_pixels", c.limits.max_image_pixels, 1, int64_t{1} << 31);
+    v.Int("max_entries_per_write", c.limits.max_entries_per_write, 1, 50'000'000);
+    v.Int("max_lease_items", c.limits.max_lease_items, 1, 10'000);
+    v.Int("max_list_reports", c.limits.max_list_reports, 1, 1'000'000);
+  });
+  v.Object("scan", [&] {
+    v.Bool("dihedral", c.scan.dihedral);
+    v.Bool("compat_decode", c.scan.compat_decode);
+    v.Seconds("no_match_record_ttl_seconds", c.scan.no_match_record_ttl);
+    v.Bool("sync_no_match_records", c.scan.sync_no_match_records);
+    v.Double("novel_classifier_threshold", c.scan.novel_classifier_threshold, 0, 1.01);
+    v.Bool("review_user_reports", c.scan.review_user_reports);
+    v.Strings("review_signals", c.scan.review_signals);
+    v.String("default_lane", c.scan.default_lane);
+    v.String("user_report_lane", c.scan.user_report_lane);
+    v.Int("flood_max_distinct_contents", c.scan.flood_max_distinct_contents, 1, 1'000'000'000);
+    v.Seconds("flood_window_seconds", c.scan.flood_window);
+  });
+  v.Object("review", [&] {
+    v.String("platform_bank", c.review.platform_bank);
+    v.String("allow_bank", c.review.allow_bank);
+    v.Seconds("lease_duration_seconds", c.review.lease_duration);
+    v.Bool("keep_reveal_previews", c.review.keep_reveal_previews);
+    v.Int("reveal_max_side", c.review.reveal_max_side, 16, 2048);
+    v.Int("preview_max_side", c.review.preview_max_side, 16, 1024);
+    v.String("case_lane", c.review.case_lane);
+  });
+  v.Object("reports", [&] {
+    v.String("platform", c.reports.platform);
+    v.String("incident_type", c.reports.incident_type);
+    v.Seconds("retention_seconds", c.reports.retention);
+  });
+  v.Seconds("shutdown_grace_seconds", c.shutdown_grace);
+  v.Int("threads", c.threads, 0, 1024);
+}
+
+class Reader {
+ public:
+  explicit Reader(const Json& root) { stack_.push_back({&root, "", {}}); }
+
+  template <typename T>
+  void Int(const char* key, T& out, int64_t lo, int64_t hi) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_number_integer()) return Fail(key, "must be an integer");
+    const int64_t v = j->get<int64_t>();
+    if (v < lo || v > hi) {
+      return Fail(key, absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
+    }
+    out = static_cast<T>(v);
+  }
+  void Double(const char* key, double& out, double lo, double hi) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_number()) return Fail(key, "must be a number");
+    const double v = j->get<double>();
+    if (!std::isfinite(v) || v < lo || v > hi) {
+      return Fail(key, absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
+    }
+    out = v;
+  }
+  void Bool(const char* key, bool& out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_boolean()) return Fail(key, "must be true or false");
+    out = j->get<bool>();
+  }
+  void String(const char* key, std::string& out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_string()) return Fail(key, "must be a string");
+    out = j->get<std::string>();
+  }
+  void Strings(const char* key, std::vector<std::string>& out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_array()) return Fail(key, "must be an array of strings");
+    std::vector<std::string> v;
+    for (const Json& e : *j) {
+      if (!e.is_string()) return Fail(key, "must be an array of strings");
+      v.push_back(e.get<std::string>());
+    }
+    out = std::move(v);
+  }
+  void Seconds(const char* key, absl::Duration& out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_number()) return Fail(key, "must be a number of seconds");
+    const double v = j->get<double>();
+    if (!std::isfinite(v) || v <= 0 || v > 100.0 * 365 * 86400) {
+      return Fail(key, absl::StrCat("must be > 0 and at most 100 years (got ", v, ")"));
+    }
+    out = absl::Seconds(v);
+  }
+  template <typename F>
+  void Object(const char* key, F&& body) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_object()) return Fail(key, "must be an object");
+    stack_.push_back({j, Path(key), {}});
+    body();
+    CheckUnknown();
+    stack_.pop_back();
+  }
+
+  absl::Status Finish() {
+    CheckUnknown();
+    return status_;
+  }
+
+ private:
+  struct Level {
+    const Json* object;
+    std::string path;
+    std::set<std::string> seen;
+  };
+
+  std::string Path(const char* key) const {
+    return stack_.back().path.empty() ? std::string(key)
+                                      : absl::StrCat(stack_.back().path, ".", key);
+  }
+  const Json* Find(const char* key) {
+    Level& level = stack_.back();
+    level.seen.insert(key);
+    auto it = level.object->find(key);
+    return it == level.object->end() ? nullptr : &*it;
+  }
+  void Fail(const char* key, absl::string_view what) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(absl::StrCat("config: ", Path(key), " ", what));
+    }
+  }
+  void CheckUnknown() {
+    const Level& level = stack_.back();
+    for (const auto& [key, value] : level.object->items()) {
+      if (!level.seen.contains(key) && status_.ok()) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(
+            "config: unknown key \"",
+            level.path.empty() ? key : absl::StrCat(level.path, ".", key), "\""));
+      }
+    }
+  }
+
+  std::vector<Level> stack_;
+  absl::Status status_;
+};
+
+class Writer {
+ public:
+  template <typename T>
+  void Int(const char* key, T& v, int64_t, int64_t) { (*current_)[key] = static_cast<int64_t>(v); }
+  void Double(const char* key, double& v, double, double) { (*current_)[key] = v; }
+  void Bool(const char* key, bool& v) { (*current_)[key] = v; }
+  void String(const char* key, std::string& v) { (*current_)[key] = v; }
+  void Strings(const char* key, std::vector<std::string>& v) { (*current_)[key] = v; }
+  void Seconds(const char* key, absl::Duration& v) {
+    (*current_)[key] = absl::ToDoubleSeconds(v);
+  }
+  template <typename F>
+  void Object(const char* key, F&& body) {
+    Json* parent = current_;
+    current_ = &(*parent)[key];
+    *current_ = Json::object();
+    body();
+    current_ = parent;
+  }
+  Json root = Json::object();
+
+ private:
+  Json* current_ = &root;
+};
+
+bool ValidLaneName(absl::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char ch : s) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json) {
+  Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false,
+                          /*ignore_comments=*/true);
+  if (root.is_discarded()) return absl::InvalidArgumentError("config: not valid JSON");
+  if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
+  ServerConfig config;
+  Reader reader(root);
+  VisitConfig(reader, config);
+  HW_RETURN_IF_ERROR(reader.Finish());
+  HW_RETURN_IF_ERROR(ValidateServerConfig(config));
+  return config;
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("config: cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto config = ParseServerConfig(buffer.str());
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+absl::Status ValidateServerConfig(const ServerConfig& c) {
+  if (c.listen.empty() || c.listen.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: listen must be HOST:PORT (got \"", c.listen, "\")"));
+  }
+  if (c.db.empty()) return absl::InvalidArgumentError("config: db must not be empty");
+  if (!c.plaintext && (c.tls.cert_file.empty() || c.tls.key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "config: TLS needs tls.cert_file and tls.key_file (or plaintext: true / "
+        "--plaintext for local development)");
+  }
+  if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config: tls.require_client_cert needs tls.client_ca_file");
+  }
+  for (const auto* lane : {&c.scan.default_lane, &c.scan.user_report_lane, &c.review.case_lane}) {
+    if (!ValidLaneName(*lane)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config: lane name \"", *lane, "\" must be 1..64 of [a-z0-9_-]"));
+    }
+  }
+  if (c.review.platform_bank == c.review.allow_bank) {
+    return absl::InvalidArgumentError(
+        "config: review.platform_bank and review.allow_bank must differ");
+  }
+  if (c.limits.max_image_bytes > c.limits.max_message_bytes) {
+    return absl::InvalidArgumentError(
+        "config: limits.max_image_bytes must not exceed limits.max_message_bytes");
+  }
+  return absl::OkStatus();
+}
+
+std::string ServerConfigToJson(const ServerConfig& config) {
+  ServerConfig copy = config;
+  Writer writer;
+  VisitConfig(writer, copy);
+  return writer.root.dump(2);
+}
+
+}  // namespace hashwatch::review_api

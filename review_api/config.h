@@ -1,0 +1,122 @@
+// Server configuration: every option of `hashwatch serve`, with defaults,
+// loaded from a JSON file (unknown keys are errors, so a typo never goes
+// unnoticed) and overridden by command-line flags. The file's keys mirror
+// the struct fields; see docs/server-config.md for the annotated example.
+//
+//   HW_ASSIGN_OR_RETURN(ServerConfig config, LoadServerConfig("hashwatch.json"));
+//   config.listen = "127.0.0.1:0";
+//   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
+#ifndef HASHWATCH_REVIEW_API_CONFIG_H_
+#define HASHWATCH_REVIEW_API_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace hashwatch::review_api {
+
+struct TlsConfig {
+  std::string cert_file;       // PEM server certificate chain
+  std::string key_file;        // PEM private key
+  // PEM roots for client certificates; set to verify them.
+  std::string client_ca_file;
+  // With client_ca_file: refuse clients without a valid certificate.
+  bool require_client_cert = false;
+};
+
+struct LimitsConfig {
+  // Largest request message in bytes (an image scan carries the image).
+  // Default 64 MiB + 64 KiB of envelope.
+  int64_t max_message_bytes = (64 << 20) + (64 << 10);
+  int64_t max_image_bytes = 64 << 20;     // larger images: RESOURCE_EXHAUSTED
+  int64_t max_image_pixels = 100'000'000; // width x height, from the header
+  int max_entries_per_write = 5'000'000;  // AddEntries/RemoveEntries/ImportList
+  int max_lease_items = 50;               // per Lease call
+  int max_list_reports = 10'000;          // per ReportService.List call
+};
+
+struct ScanConfig {
+  // Match the 8 rotations/mirrors of each image (finds flipped copies;
+  // about 8x the index work per scan).
+  bool dihedral = false;
+  // Reference-compatible full decode instead of the fast shrink-on-load.
+  bool compat_decode = false;
+  // How long a NO_MATCH scan's idempotency record (content id -> verdict,
+  // no hashes) is kept. Default 24 h.
+  absl::Duration no_match_record_ttl = absl::Hours(24);
+  // fsync the NO_MATCH records too. Off by default: they hold no evidence
+  // and a lost one only means a rescan recomputes the same verdict; they
+  // still reach the OS before the answer, so a process crash loses none.
+  bool sync_no_match_records = false;
+  // Unmatched items flagged like this go to review as novel.
+  double novel_classifier_threshold = 0.9;  // 0..1; > 1 turns it off
+  bool review_user_reports = true;
+  std::vector<std::string> review_signals = {"grooming", "livestream",
+                                             "underage_account",
+                                             "multiple_victims"};
+  // Lanes for items a scan queues: user reports go to user_report_lane,
+  // everything else to default_lane, unless the scan names its lane.
+  std::string default_lane = "proactive";
+  std::string user_report_lane = "user_report";
+  // Flood guard: one bank entry matching more distinct content ids than
+  // this within the window stops auto-reporting (review instead) and is
+  // flagged for a lead.
+  int flood_max_distinct_contents = 50;
+  absl::Duration flood_window = absl::Hours(1);
+};
+
+struct ReviewConfig {
+  // Confirmed items' hashes are added here (created at start-up if absent).
+  std::string platform_bank = "internal-confirmed";
+  // "Reject + allow" adds the hashes here (an allow bank; created if absent).
+  std::string allow_bank = "internal-allow";
+  absl::Duration lease_duration = absl::Minutes(10);
+  // Keep an unblurred colour preview (<= reveal_max_side px) of queued
+  // images for audited Reveal calls. Off: Reveal answers NOT_FOUND.
+  bool keep_reveal_previews = true;
+  int reveal_max_side = 512;
+  int preview_max_side = 256;  // the blurred greyscale preview, 16..1024
+  std::string case_lane = "user_report";  // EnqueueCase without a lane
+};
+
+struct ReportConfig {
+  std::string platform = "hashwatch";
+  std::string incident_type = "child_sexual_abuse_material";
+  absl::Duration retention = absl::Hours(24 * 365);  // preservation period
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";  // HOST:PORT; port 0 = any free port
+  std::string db = "./var/hashwatch";      // banks/, queue/, reports/, scans/, tokens.json
+  // Serve without TLS (local development only; logged as a warning).
+  bool plaintext = false;
+  TlsConfig tls;
+  LimitsConfig limits;
+  ScanConfig scan;
+  ReviewConfig review;
+  ReportConfig reports;
+  // Graceful shutdown: in-flight calls get this long to finish.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  int threads = 0;  // gRPC worker threads; 0 = 4 x cores
+};
+
+// Reads a JSON config file over the defaults. Durations are given in
+// seconds (keys ending in `_seconds`). InvalidArgument names the key for
+// unknown keys, wrong types and values out of range; NotFound for a
+// missing file.
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
+absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json);
+
+// Range and consistency checks (also run by LoadServerConfig).
+absl::Status ValidateServerConfig(const ServerConfig& config);
+
+// The effective configuration as JSON (for `serve --print-config`).
+std::string ServerConfigToJson(const ServerConfig& config);
+
+}  // namespace hashwatch::review_api
+
+#endif  // HASHWATCH_REVIEW_API_CONFIG_H_

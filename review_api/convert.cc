@@ -1,0 +1,313 @@
+#include "review_api/convert.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace hashwatch::review_api {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return;
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1'000'000;
+  int64_t rem = micros % 1'000'000;
+  if (rem < 0) {
+    rem += 1'000'000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rem * 1000));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return absl::InfinitePast();
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+absl::StatusOr<absl::Time> FromProtoChecked(const google::protobuf::Timestamp& t,
+                                            absl::string_view field) {
+  // google.protobuf.Timestamp's documented range: 0001-01-01 .. 9999-12-31.
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+      t.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is not a valid timestamp"));
+  }
+  return FromProto(t);
+}
+
+v1::SignalType ToProto(matcher::SignalType s) {
+  switch (s) {
+    case matcher::SignalType::kPdq: return v1::SIGNAL_TYPE_PDQ;
+    case matcher::SignalType::kMd5: return v1::SIGNAL_TYPE_MD5;
+    case matcher::SignalType::kSha1: return v1::SIGNAL_TYPE_SHA1;
+    case matcher::SignalType::kSha256: return v1::SIGNAL_TYPE_SHA256;
+  }
+  return v1::SIGNAL_TYPE_UNSPECIFIED;
+}
+
+absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s, absl::string_view field) {
+  switch (s) {
+    case v1::SIGNAL_TYPE_PDQ: return matcher::SignalType::kPdq;
+    case v1::SIGNAL_TYPE_MD5: return matcher::SignalType::kMd5;
+    case v1::SIGNAL_TYPE_SHA1: return matcher::SignalType::kSha1;
+    case v1::SIGNAL_TYPE_SHA256: return matcher::SignalType::kSha256;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " must be one of SIGNAL_TYPE_PDQ, _MD5, _SHA1, _SHA256"));
+  }
+}
+
+v1::SignalType SignalFromName(absl::string_view name) {
+  auto s = matcher::ParseSignalType(name);
+  return s.ok() ? ToProto(*s) : v1::SIGNAL_TYPE_UNSPECIFIED;
+}
+
+void ToProto(const matcher::BankPolicy& p, v1::BankPolicy* out) {
+  out->set_auto_report_distance(p.auto_report_distance);
+  out->set_review_distance(p.review_distance);
+  out->set_min_quality(p.min_quality);
+  out->set_auto_report_enabled(p.auto_report_enabled);
+  out->set_default_category(p.default_category);
+  out->set_priority_boost(p.priority_boost);
+}
+
+matcher::BankPolicy FromProto(const v1::BankPolicy& p) {
+  matcher::BankPolicy policy;
+  policy.auto_report_distance = p.auto_report_distance();
+  policy.review_distance = p.review_distance();
+  policy.min_quality = p.min_quality();
+  policy.auto_report_enabled = p.auto_report_enabled();
+  policy.default_category = p.default_category();
+  policy.priority_boost = p.priority_boost();
+  return policy;
+}
+
+void ToProto(const matcher::Bank& b, v1::Bank* out) {
+  out->set_name(b.name);
+  out->set_kind(b.kind == matcher::BankKind::kAllow ? v1::BANK_KIND_ALLOW : v1::BANK_KIND_MATCH);
+  ToProto(b.policy, out->mutable_policy());
+  ToProto(b.created, out->mutable_created());
+  ToProto(b.last_change, out->mutable_last_change());
+}
+
+void ToProto(const matcher::BankEntry& e, v1::Entry* out) {
+  out->set_id(e.id);
+  out->set_bank(e.bank);
+  out->set_signal(ToProto(e.signal));
+  out->set_value(e.value);
+  out->set_category(e.category);
+  out->set_source(e.source);
+  out->set_note(e.note);
+  out->set_metadata_json(e.metadata_json);
+  ToProto(e.added, out->mutable_added());
+  if (e.disabled_until != absl::InfinitePast()) {
+    ToProto(e.disabled_until, out->mutable_disabled_until());
+  }
+}
+
+void ToProto(const matcher::BankStats& s, v1::BankStats* out) {
+  out->set_bank(s.bank);
+  out->set_entries(s.entries);
+  for (const auto& [k, v] : s.by_signal) (*out->mutable_by_signal())[k] = v;
+  for (const auto& [k, v] : s.by_category) (*out->mutable_by_category())[k] = v;
+  out->set_disabled(s.disabled);
+  ToProto(s.last_change, out->mutable_last_change());
+}
+
+void ToProto(const matcher::WriteResult& r, v1::WriteResult* out) {
+  out->set_added(r.added);
+  out->set_updated(r.updated);
+  out->set_unchanged(r.unchanged);
+  out->set_removed(r.removed);
+  out->set_not_found(r.not_found);
+}
+
+void ToProto(const report::Report& r, v1::Report* out) {
+  out->set_id(r.id);
+  out->set_sequence(r.sequence);
+  ToProto(r.created, out->mutable_created());
+  out->set_origin(r.origin == report::ReportOrigin::kAutomatic
+                      ? v1::REPORT_ORIGIN_AUTOMATIC
+                      : v1::REPORT_ORIGIN_MODERATOR_CONFIRM);
+  out->set_state(r.state == report::ReportState::kSubmitted ? v1::REPORT_STATE_SUBMITTED
+                                                            : v1::REPORT_STATE_PENDING);
+  out->set_submission_ref(r.submission_ref);
+  out->set_platform(r.platform);
+  out->set_incident_type(r.incident_type);
+  out->set_content_id(r.content_id);
+  v1::Hashes* h = out->mutable_hashes();
+  h->set_pdq(r.pdq);
+  h->set_pdq_quality(r.pdq_quality);
+  h->set_md5(r.md5);
+  h->set_sha1(r.sha1);
+  h->set_sha256(r.sha256);
+  for (const report::Evidence& e : r.evidence) {
+    v1::Evidence* pe = out->add_evidence();
+    pe->set_bank(e.bank);
+    pe->set_entry_id(e.entry_id);
+    pe->set_signal(SignalFromName(e.signal));
+    pe->set_hash(e.value);
+    pe->set_source(e.source);
+    pe->set_category(e.category);
+    pe->set_distance(e.distance);
+  }
+  out->set_category(r.category);
+  out->set_viewed_by_platform(r.viewed_by_platform);
+  out->set_viewed_by(r.viewed_by);
+  ToProto(r.viewed_at, out->mutable_viewed_at());
+  uint64_t item_id = 0;
+  if (absl::SimpleAtoi(r.review_item_id, &item_id)) out->set_review_item_id(item_id);
+  out->set_uploader_id(r.uploader_account);
+  out->set_uploader_ip(r.uploader_ip);
+  ToProto(r.upload_time, out->mutable_upload_time());
+  ToProto(r.preservation_deadline, out->mutable_preservation_deadline());
+}
+
+absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r,
+                                               int max_limit) {
+  report::ReportFilter f;
+  if (r.has_from()) {
+    auto t = FromProtoChecked(r.from(), "from");
+    if (!t.ok()) return t.status();
+    f.from = *t;
+  }
+  if (r.has_to()) {
+    auto t = FromProtoChecked(r.to(), "to");
+    if (!t.ok()) return t.status();
+    f.to = *t;
+  }
+  switch (r.state()) {
+    case v1::REPORT_STATE_UNSPECIFIED: break;
+    case v1::REPORT_STATE_PENDING: f.state = report::ReportState::kPending; break;
+    case v1::REPORT_STATE_SUBMITTED: f.state = report::ReportState::kSubmitted; break;
+    default: return absl::InvalidArgumentError("state is not a known ReportState");
+  }
+  f.bank = r.bank();
+  f.after_sequence = r.after_sequence();
+  if (r.limit() < 0 || r.limit() > max_limit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit must be in 0..", max_limit));
+  }
+  f.limit = r.limit() == 0 ? std::min(1000, max_limit) : r.limit();
+  return f;
+}
+
+namespace {
+
+v1::ItemKind ToProto(queue::ItemKind k) {
+  switch (k) {
+    case queue::ItemKind::kHashMatch: return v1::ITEM_KIND_HASH_MATCH;
+    case queue::ItemKind::kNovel: return v1::ITEM_KIND_NOVEL;
+    case queue::ItemKind::kCase: return v1::ITEM_KIND_CASE;
+  }
+  return v1::ITEM_KIND_UNSPECIFIED;
+}
+
+v1::ItemState ToProto(queue::ItemState s) {
+  switch (s) {
+    case queue::ItemState::kQueued: return v1::ITEM_STATE_QUEUED;
+    case queue::ItemState::kLeased: return v1::ITEM_STATE_LEASED;
+    case queue::ItemState::kDecided: return v1::ITEM_STATE_DECIDED;
+    case queue::ItemState::kEscalated: return v1::ITEM_STATE_ESCALATED;
+  }
+  return v1::ITEM_STATE_UNSPECIFIED;
+}
+
+v1::DecisionKind ToProto(queue::DecisionKind k) {
+  switch (k) {
+    case queue::DecisionKind::kConfirm: return v1::DECISION_KIND_CONFIRM;
+    case queue::DecisionKind::kReject: return v1::DECISION_KIND_REJECT;
+    case queue::DecisionKind::kEscalate: return v1::DECISION_KIND_ESCALATE;
+    case queue::DecisionKind::kSkip: return v1::DECISION_KIND_SKIP;
+  }
+  return v1::DECISION_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+void ToProto(const queue::Decision& d, v1::Decision* out) {
+  out->set_moderator(d.moderator);
+  out->set_kind(ToProto(d.kind));
+  out->set_category(d.category);
+  out->set_add_to_allow_list(d.add_to_allow_list);
+  out->set_note(d.note);
+  ToProto(d.time, out->mutable_time());
+}
+
+void ToProto(const queue::ReviewItem& item, v1::ReviewItem* out) {
+  out->set_id(item.id);
+  out->set_content_id(item.content_id);
+  out->set_lane(item.lane);
+  out->set_kind(ToProto(item.kind));
+  v1::Hashes* h = out->mutable_hashes();
+  h->set_pdq(item.hashes.pdq);
+  h->set_pdq_quality(std::max(0, item.hashes.pdq_quality));
+  h->set_md5(item.hashes.md5);
+  h->set_sha256(item.hashes.sha256);
+  for (const queue::MatchEvidence& m : item.matches) {
+    v1::ReviewMatch* pm = out->add_matches();
+    pm->set_bank(m.bank);
+    pm->set_signal(SignalFromName(m.signal_type));
+    pm->set_hash(m.matched_hash);
+    pm->set_distance(m.distance);
+    pm->set_auto_report_distance(m.auto_report_distance);
+    pm->set_review_distance(m.review_distance);
+    pm->set_category(m.category);
+    pm->set_source(m.source_ref);
+  }
+  v1::ScanContext* c = out->mutable_context();
+  c->set_uploader_id(item.context.uploader);
+  ToProto(item.context.upload_time, c->mutable_upload_time());
+  c->set_uploader_ip(item.context.ip);
+  if (item.context.classifier_score >= 0) c->set_classifier_score(item.context.classifier_score);
+  for (const std::string& s : item.context.signals) c->add_signals(s);
+  c->set_lane(item.lane);
+  out->set_category(item.category);
+  out->set_base_priority(item.base_priority);
+  out->set_priority_class(static_cast<v1::PriorityClass>(static_cast<int>(item.priority_class) + 1));
+  ToProto(item.enqueue_time, out->mutable_enqueue_time());
+  ToProto(item.sla_deadline, out->mutable_sla_deadline());
+  out->set_state(ToProto(item.state));
+  out->set_lease_holder(item.lease_holder);
+  ToProto(item.lease_expires, out->mutable_lease_expires());
+  if (item.decision) ToProto(*item.decision, out->mutable_decision());
+  for (const queue::HistoryEntry& e : item.history) {
+    v1::HistoryEntry* pe = out->add_history();
+    ToProto(e.time, pe->mutable_time());
+    pe->set_actor(e.actor);
+    pe->set_event(e.event);
+    pe->set_lease_id(e.lease_id);
+    pe->set_details(e.details);
+  }
+  out->set_has_preview(item.has_preview);
+  out->set_summary(item.summary);
+}
+
+void ToProto(const queue::QueueStats& s, v1::QueueStats* out) {
+  for (const queue::LaneStats& l : s.lanes) {
+    v1::LaneStats* pl = out->add_lanes();
+    pl->set_lane(l.lane);
+    pl->set_waiting(l.waiting);
+    pl->set_overdue(l.overdue);
+    pl->set_oldest_age_seconds(absl::ToDoubleSeconds(l.oldest_age));
+  }
+  out->set_waiting(s.waiting);
+  out->set_overdue(s.overdue);
+  out->set_leases_outstanding(s.leases_outstanding);
+  out->set_decided(s.decided);
+  out->set_items(s.items);
+}
+
+queue::CallerContext FromProto(const v1::ScanContext& c) {
+  queue::CallerContext out;
+  out.uploader = c.uploader_id();
+  out.upload_time = c.has_upload_time() ? FromProto(c.upload_time()) : absl::InfinitePast();
+  out.ip = c.uploader_ip();
+  out.classifier_score = c.has_classifier_score() ? c.classifier_score() : -1;
+  out.signals.assign(c.signals().begin(), c.signals().end());
+  return out;
+}
+
+}  // namespace hashwatch::review_api

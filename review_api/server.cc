@@ -1,0 +1,156 @@
+#include "review_api/server.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "review_api/services.h"
+
+namespace hashwatch::review_api {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("config: cannot read ", what, " ", path));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (buffer.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", what, " ", path, " is not PEM"));
+  }
+  return buffer.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerConfig& c) {
+  if (c.plaintext) {
+    HW_LOG(kWarning,
+           "serving WITHOUT TLS (plaintext): local development only; tokens and images "
+           "cross the network unencrypted");
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions options;
+  HW_ASSIGN_OR_RETURN(std::string key, ReadPem(c.tls.key_file, "tls.key_file"));
+  HW_ASSIGN_OR_RETURN(std::string cert, ReadPem(c.tls.cert_file, "tls.cert_file"));
+  options.pem_key_cert_pairs.push_back({key, cert});
+  if (!c.tls.client_ca_file.empty()) {
+    HW_ASSIGN_OR_RETURN(options.pem_root_certs, ReadPem(c.tls.client_ca_file, "tls.client_ca_file"));
+    options.client_certificate_request =
+        c.tls.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                  : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config, Clock* clock) {
+  HW_RETURN_IF_ERROR(ValidateServerConfig(config));
+  std::unique_ptr<Server> s(new Server());
+  s->config_ = config;
+  HW_ASSIGN_OR_RETURN(auto credentials, Credentials(config));
+  HW_ASSIGN_OR_RETURN(s->engine_, Engine::Open(config, clock));
+  HW_ASSIGN_OR_RETURN(s->tokens_, TokenStore::Open(config.db + "/tokens.json", clock));
+  auto tokens = s->tokens_->List();
+  if (tokens.ok() && tokens->empty()) {
+    HW_LOG(kWarning, "no tokens exist yet, so every call will be refused: create one with "
+                     "`hashwatch token create NAME --role ROLE --db %s`", config.db);
+  }
+
+  s->services_ = MakeServices(
+      {.engine = s->engine_.get(), .tokens = s->tokens_.get(), .shutting_down = &s->shutting_down_});
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, credentials, &s->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
+  if (config.threads > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                config.threads);
+  }
+  for (auto& service : s->services_) builder.RegisterService(service.get());
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  s->housekeeping_ = std::thread([p = s.get()] { p->HousekeepingLoop(); });
+  return s;
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::HousekeepingLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stop_housekeeping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stop_housekeeping_), absl::Minutes(1));
+    if (stop_housekeeping_) break;
+    mu_.Unlock();
+    absl::Status s = engine_->Housekeeping();
+    if (!s.ok()) HW_LOG(kWarning, "housekeeping: %s", s.ToString());
+    mu_.Lock();
+  }
+}
+
+void Server::Shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoSeconds(config_.shutdown_grace));
+    server_->Wait();
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    stop_housekeeping_ = true;
+  }
+  if (housekeeping_.joinable()) housekeeping_.join();
+  server_.reset();
+  services_.clear();
+  tokens_.reset();
+  engine_.reset();  // closes the databases after every call has ended
+}
+
+absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_file) {
+  // Block the signals in every thread (gRPC's included) and take them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  HW_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Start(config, Clock::Real()));
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  const std::string where = absl::StrCat(host, ":", server->port());
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << server->port() << "\n";
+      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+    }
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", port_file));
+    }
+  }
+  HW_LOG(kInfo, "serving on %s (%s), database %s", where, config.plaintext ? "plaintext" : "TLS",
+         config.db);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  HW_LOG(kInfo, "%s: shutting down (in-flight calls get %s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+         absl::FormatDuration(config.shutdown_grace));
+  server->Shutdown();
+  HW_LOG(kInfo, "stopped; databases closed");
+  return absl::OkStatus();
+}
+
+}  // namespace hashwatch::review_api

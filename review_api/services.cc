@@ -1,0 +1,507 @@
+#include "review_api/services.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "hashwatch/v1/bank.grpc.pb.h"
+#include "hashwatch/v1/report.grpc.pb.h"
+#include "hashwatch/v1/review.grpc.pb.h"
+#include "hashwatch/v1/scan.grpc.pb.h"
+#include "matcher/list_import.h"
+#include "review_api/convert.h"
+
+namespace hashwatch::review_api {
+namespace {
+
+// The caller's principal, checked for `permission`.
+absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const ServiceDeps& deps,
+                                     Permission permission) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "missing token: send metadata \"authorization: Bearer <token>\"");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  HW_ASSIGN_OR_RETURN(Principal who, deps.tokens->Authenticate(value));
+  HW_RETURN_IF_ERROR(Authorize(who, permission));
+  return who;
+}
+
+// Runs `body` for an authorized caller and maps its status.
+#define HW_GRPC_AUTHORIZE(who, permission)                                  \
+  auto who##_or = Authorized(context, deps_, permission);                   \
+  if (!who##_or.ok()) return ToGrpc(who##_or.status());                     \
+  const Principal& who = *who##_or
+
+template <typename T>
+grpc::Status Answer(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return ToGrpc(result.status());
+  *out = *std::move(result);
+  return grpc::Status::OK;
+}
+
+// ---------------------------------------------------------------- scan ----
+
+class ScanServiceImpl final : public v1::ScanService::Service {
+ public:
+  explicit ScanServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
+
+  grpc::Status Scan(grpc::ServerContext* context, const v1::ScanRequest* request,
+                    v1::ScanResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kScan);
+    (void)who;
+    return Answer(deps_.engine->Scan(*request), response);
+  }
+
+  grpc::Status ScanStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kScan);
+    (void)who;
+    v1::ScanRequest request;
+    while (stream->Read(&request)) {
+      absl::StatusOr<v1::ScanResponse> result = deps_.engine->Scan(request);
+      v1::ScanResponse response;
+      if (result.ok()) {
+        response = *std::move(result);
+      } else {
+        response.set_content_id(request.content_id());
+        response.mutable_error()->set_code(static_cast<int>(result.status().code()));
+        response.mutable_error()->set_message(std::string(result.status().message()));
+      }
+      if (!stream->Write(response)) break;  // the client went away
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Hash(grpc::ServerContext* context, const v1::HashRequest* request,
+                    v1::HashResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kScan);
+    (void)who;
+    return Answer(deps_.engine->Hash(*request), response);
+  }
+
+ private:
+  ServiceDeps deps_;
+};
+
+// ---------------------------------------------------------------- banks ---
+
+absl::StatusOr<matcher::BankKind> KindFromProto(v1::BankKind kind) {
+  switch (kind) {
+    case v1::BANK_KIND_UNSPECIFIED:
+    case v1::BANK_KIND_MATCH: return matcher::BankKind::kMatch;
+    case v1::BANK_KIND_ALLOW: return matcher::BankKind::kAllow;
+    default: return absl::InvalidArgumentError("kind must be BANK_KIND_MATCH or BANK_KIND_ALLOW");
+  }
+}
+
+class BankServiceImpl final : public v1::BankService::Service {
+ public:
+  explicit BankServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
+
+  grpc::Status CreateBank(grpc::ServerContext* context, const v1::CreateBankRequest* request,
+                          v1::Bank* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    auto kind = KindFromProto(request->kind());
+    if (!kind.ok()) return ToGrpc(kind.status());
+    const matcher::BankPolicy policy =
+        request->has_policy() ? FromProto(request->policy()) : matcher::BankPolicy();
+    auto bank = banks().CreateBank(request->name(), *kind, policy);
+    if (!bank.ok()) return ToGrpc(bank.status());
+    HW_LOG(kInfo, "bank %s created by %s", bank->name, who.name);
+    ToProto(*bank, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListBanks(grpc::ServerContext* context, const v1::ListBanksRequest*,
+                         v1::ListBanksResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
+    (void)who;
+    for (const matcher::Bank& b : banks().ListBanks()) ToProto(b, response->add_banks());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetBank(grpc::ServerContext* context, const v1::GetBankRequest* request,
+                       v1::Bank* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
+    (void)who;
+    auto bank = banks().GetBank(request->name());
+    if (!bank.ok()) return ToGrpc(bank.status());
+    ToProto(*bank, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status UpdatePolicy(grpc::ServerContext* context, const v1::UpdatePolicyRequest* request,
+                            v1::Bank* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    auto bank = banks().UpdatePolicy(request->name(), FromProto(request->policy()));
+    if (!bank.ok()) return ToGrpc(bank.status());
+    HW_LOG(kInfo, "bank %s: policy updated by %s", bank->name, who.name);
+    ToProto(*bank, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DeleteBank(grpc::ServerContext* context, const v1::DeleteBankRequest* request,
+                          v1::DeleteBankResponse*) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    const ServerConfig& config = deps_.engine->config();
+    if (request->name() == config.review.platform_bank ||
+        request->name() == config.review.allow_bank) {
+      return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
+          "bank ", request->name(), " receives moderators' decisions; change the "
+          "server's review configuration before deleting it")));
+    }
+    absl::Status s = banks().DeleteBank(request->name());
+    if (s.ok()) HW_LOG(kInfo, "bank %s deleted by %s", request->name(), who.name);
+    return ToGrpc(s);
+  }
+
+  grpc::Status AddEntries(grpc::ServerContext* context,
+                          grpc::ServerReader<v1::AddEntriesRequest>* reader,
+                          v1::WriteResult* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    std::string bank;
+    std::vector<matcher::NewEntry> entries;
+    v1::AddEntriesRequest request;
+    const size_t limit = deps_.engine->config().limits.max_entries_per_write;
+    while (reader->Read(&request)) {
+      if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
+      for (const v1::NewEntry& e : request.entries()) {
+        if (entries.size() >= limit) {
+          return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
+              "more than limits.max_entries_per_write (", limit, ") entries in one call")));
+        }
+        auto signal = FromProto(e.signal(), absl::StrCat("entries[", entries.size(), "].signal"));
+        if (!signal.ok()) return ToGrpc(signal.status());
+        entries.push_back({*signal, e.value(), e.category(), e.source(), e.note(),
+                           e.metadata_json()});
+      }
+    }
+    if (bank.empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
+    auto result = banks().AddEntries(bank, entries);
+    if (!result.ok()) return ToGrpc(result.status());
+    HW_LOG(kInfo, "bank %s: %d entries added, %d updated by %s", bank, result->added,
+           result->updated, who.name);
+    ToProto(*result, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RemoveEntries(grpc::ServerContext* context,
+                             grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
+                             v1::WriteResult* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    std::string bank;
+    std::vector<std::pair<matcher::SignalType, std::string>> values;
+    v1::RemoveEntriesRequest request;
+    const size_t limit = deps_.engine->config().limits.max_entries_per_write;
+    while (reader->Read(&request)) {
+      if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
+      for (const auto& v : request.values()) {
+        if (values.size() >= limit) {
+          return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
+              "more than limits.max_entries_per_write (", limit, ") values in one call")));
+        }
+        auto signal = FromProto(v.signal(), absl::StrCat("values[", values.size(), "].signal"));
+        if (!signal.ok()) return ToGrpc(signal.status());
+        auto canonical = matcher::CanonicalHashValue(*signal, v.value());
+        if (!canonical.ok()) {
+          return ToGrpc(absl::InvalidArgumentError(absl::StrCat(
+              "values[", values.size(), "].value: ", canonical.status().message())));
+        }
+        values.emplace_back(*signal, *canonical);
+      }
+    }
+    if (bank.empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
+    auto result = banks().RemoveEntries(bank, values);
+    if (!result.ok()) return ToGrpc(result.status());
+    HW_LOG(kInfo, "bank %s: %d entries removed by %s", bank, result->removed, who.name);
+    ToProto(*result, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DisableEntry(grpc::ServerContext* context, const v1::DisableEntryRequest* request,
+                            v1::Entry* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    auto signal = FromProto(request->signal(), "signal");
+    if (!signal.ok()) return ToGrpc(signal.status());
+    absl::Time until = absl::InfinitePast();
+    if (request->has_until()) {
+      auto t = FromProtoChecked(request->until(), "until");
+      if (!t.ok()) return ToGrpc(t.status());
+      until = *t;
+    }
+    auto entry = banks().DisableEntry(request->bank(), *signal, request->value(), until);
+    if (!entry.ok()) return ToGrpc(entry.status());
+    HW_LOG(kInfo, "bank %s: entry %d disabled until %s by %s", request->bank(), entry->id,
+           absl::FormatTime(until), who.name);
+    ToProto(*entry, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ImportList(grpc::ServerContext* context, const v1::ImportListRequest* request,
+                          v1::ImportListResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    if (request->bank().empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
+    matcher::ListParseOptions options;
+    if (request->signal() != v1::SIGNAL_TYPE_UNSPECIFIED) {
+      auto signal = FromProto(request->signal(), "signal");
+      if (!signal.ok()) return ToGrpc(signal.status());
+      options.signal = *signal;
+    }
+    options.max_entries = deps_.engine->config().limits.max_entries_per_write;
+    matcher::ParsedList parsed = matcher::ParseHashList(request->content(), options);
+    if (parsed.too_many_entries) {
+      return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
+          "the list has more than limits.max_entries_per_write (", options.max_entries,
+          ") entries")));
+    }
+    if (!parsed.errors.empty() && !request->skip_invalid()) {
+      std::string first;
+      for (size_t i = 0; i < parsed.errors.size() && i < 5; ++i) {
+        absl::StrAppend(&first, i ? "; " : "", "line ", parsed.errors[i].line, ": ",
+                        parsed.errors[i].message);
+      }
+      return ToGrpc(absl::InvalidArgumentError(
+          absl::StrCat("content: ", parsed.errors.size(),
+                       " malformed line(s), nothing imported (skip_invalid imports the rest): ",
+                       first)));
+    }
+    matcher::WriteResult result;
+    if (!parsed.entries.empty()) {
+      auto written = banks().AddEntries(request->bank(), parsed.entries);
+      if (!written.ok()) return ToGrpc(written.status());
+      result = *written;
+    } else if (auto bank = banks().GetBank(request->bank()); !bank.ok()) {
+      return ToGrpc(bank.status());
+    }
+    ToProto(result, response->mutable_result());
+    response->set_format(std::string(matcher::ListFormatName(parsed.format)));
+    for (const matcher::ListLineError& e : parsed.errors) {
+      v1::LineError* le = response->add_errors();
+      le->set_line(e.line);
+      le->set_message(e.message);
+    }
+    HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines", request->bank(), who.name,
+           result.added, parsed.errors.size());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ExportBank(grpc::ServerContext* context, const v1::ExportBankRequest* request,
+                          grpc::ServerWriter<v1::Entry>* writer) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
+    (void)who;
+    v1::Entry out;
+    return ToGrpc(banks().ForEachEntry(request->name(), [&](const matcher::BankEntry& e) {
+      out.Clear();
+      ToProto(e, &out);
+      if (context->IsCancelled() || !writer->Write(out)) {
+        return absl::CancelledError("export cancelled by the client");
+      }
+      return absl::OkStatus();
+    }));
+  }
+
+  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
+                        v1::BankStats* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
+    (void)who;
+    auto stats = banks().Stats(request->name());
+    if (!stats.ok()) return ToGrpc(stats.status());
+    ToProto(*stats, response);
+    return grpc::Status::OK;
+  }
+
+ private:
+  matcher::BankStore& banks() { return deps_.engine->banks(); }
+  static absl::Status SameBank(const std::string& name, std::string* bank) {
+    if (name.empty()) return absl::InvalidArgumentError("bank is required in every message");
+    if (bank->empty()) *bank = name;
+    if (*bank != name) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("every message must name the same bank (", *bank, ", then ", name, ")"));
+    }
+    return absl::OkStatus();
+  }
+  ServiceDeps deps_;
+};
+
+// ---------------------------------------------------------------- review --
+
+class ReviewServiceImpl final : public v1::ReviewService::Service {
+ public:
+  explicit ReviewServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
+
+  grpc::Status Lease(grpc::ServerContext* context, const v1::LeaseRequest* request,
+                     v1::LeaseResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    return Answer(deps_.engine->Lease(who.name, *request), response);
+  }
+  grpc::Status ExtendLease(grpc::ServerContext* context, const v1::ExtendLeaseRequest* request,
+                           v1::ExtendLeaseResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    return Answer(deps_.engine->ExtendLease(who.name, *request), response);
+  }
+  grpc::Status Release(grpc::ServerContext* context, const v1::ReleaseRequest* request,
+                       v1::ReleaseResponse*) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    return ToGrpc(deps_.engine->Release(who.name, *request));
+  }
+  grpc::Status Decide(grpc::ServerContext* context, const v1::DecideRequest* request,
+                      v1::DecideResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    return Answer(deps_.engine->Decide(who.name, *request), response);
+  }
+  grpc::Status GetItem(grpc::ServerContext* context, const v1::GetItemRequest* request,
+                       v1::ReviewItem* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    (void)who;
+    return Answer(deps_.engine->GetItem(*request), response);
+  }
+  grpc::Status Stats(grpc::ServerContext* context, const v1::QueueStatsRequest*,
+                     v1::QueueStats* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kQueueStats);
+    (void)who;
+    return Answer(deps_.engine->Stats(), response);
+  }
+  grpc::Status Reveal(grpc::ServerContext* context, const v1::RevealRequest* request,
+                      v1::RevealResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReveal);
+    return Answer(deps_.engine->Reveal(who.name, *request), response);
+  }
+  grpc::Status EnqueueCase(grpc::ServerContext* context, const v1::EnqueueCaseRequest* request,
+                           v1::EnqueueCaseResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kEnqueueCase);
+    (void)who;
+    return Answer(deps_.engine->EnqueueCase(*request), response);
+  }
+
+ private:
+  ServiceDeps deps_;
+};
+
+// ---------------------------------------------------------------- reports -
+
+class ReportServiceImpl final : public v1::ReportService::Service {
+ public:
+  explicit ReportServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
+
+  grpc::Status Get(grpc::ServerContext* context, const v1::GetReportRequest* request,
+                   v1::Report* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
+    (void)who;
+    if (request->id().empty()) return ToGrpc(absl::InvalidArgumentError("id is required"));
+    auto report = reports().Get(request->id());
+    if (!report.ok()) return ToGrpc(report.status());
+    ToProto(*report, response);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status List(grpc::ServerContext* context, const v1::ListReportsRequest* request,
+                    v1::ListReportsResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
+    (void)who;
+    auto filter = FromProto(*request, deps_.engine->config().limits.max_list_reports);
+    if (!filter.ok()) return ToGrpc(filter.status());
+    auto list = reports().List(*filter);
+    if (!list.ok()) return ToGrpc(list.status());
+    for (const report::Report& r : *list) ToProto(r, response->add_reports());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Watch(grpc::ServerContext* context, const v1::WatchReportsRequest* request,
+                     grpc::ServerWriter<v1::Report>* writer) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
+    HW_LOG(kInfo, "report watch by %s from sequence %d", who.name, request->after_sequence());
+    report::ReportFilter filter;
+    filter.after_sequence = request->after_sequence();
+    filter.limit = 500;
+    v1::Report out;
+    while (!context->IsCancelled()) {
+      if (deps_.shutting_down->load()) {
+        return ToGrpc(absl::UnavailableError("server is shutting down; resume from the last sequence"));
+      }
+      auto batch = reports().List(filter);
+      if (!batch.ok()) return ToGrpc(batch.status());
+      for (const report::Report& r : *batch) {
+        out.Clear();
+        ToProto(r, &out);
+        if (!writer->Write(out)) return grpc::Status::CANCELLED;
+        filter.after_sequence = r.sequence;
+      }
+      if (batch->size() < filter.limit) {
+        // Wakes as soon as a report is filed; the timeout only bounds how
+        // long a cancelled call or a shutdown goes unnoticed.
+        reports().WaitForReports(filter.after_sequence, absl::Now() + absl::Milliseconds(250));
+      }
+    }
+    return grpc::Status::CANCELLED;
+  }
+
+  grpc::Status Export(grpc::ServerContext* context, const v1::ListReportsRequest* request,
+                      grpc::ServerWriter<v1::ExportChunk>* writer) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
+    (void)who;
+    // Pages through the whole filter; `limit` (0 = no limit here) caps it.
+    v1::ListReportsRequest page = *request;
+    page.set_limit(0);
+    auto filter = FromProto(page, deps_.engine->config().limits.max_list_reports);
+    if (!filter.ok()) return ToGrpc(filter.status());
+    if (request->limit() < 0) return ToGrpc(absl::InvalidArgumentError("limit must be >= 0"));
+    size_t remaining = request->limit() == 0 ? SIZE_MAX : request->limit();
+    v1::ExportChunk chunk;
+    while (remaining > 0 && !context->IsCancelled()) {
+      filter->limit = std::min<size_t>(1000, remaining);
+      auto batch = reports().List(*filter);
+      if (!batch.ok()) return ToGrpc(batch.status());
+      for (const report::Report& r : *batch) {
+        chunk.set_json_line(report::ReportStore::ToJson(r));
+        if (!writer->Write(chunk)) return grpc::Status::CANCELLED;
+        filter->after_sequence = r.sequence;
+      }
+      remaining -= batch->size();
+      if (batch->size() < filter->limit) break;
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status MarkSubmitted(grpc::ServerContext* context, const v1::MarkSubmittedRequest* request,
+                             v1::Report* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteReports);
+    if (request->id().empty()) return ToGrpc(absl::InvalidArgumentError("id is required"));
+    if (request->submission_ref().empty()) {
+      return ToGrpc(absl::InvalidArgumentError("submission_ref is required"));
+    }
+    auto report = reports().MarkSubmitted(request->id(), request->submission_ref());
+    if (!report.ok()) return ToGrpc(report.status());
+    HW_LOG(kInfo, "report %s marked submitted by %s", report->id, who.name);
+    ToProto(*report, response);
+    return grpc::Status::OK;
+  }
+
+ private:
+  report::ReportStore& reports() { return deps_.engine->reports(); }
+  ServiceDeps deps_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::make_unique<ScanServiceImpl>(deps));
+  services.push_back(std::make_unique<BankServiceImpl>(deps));
+  services.push_back(std::make_unique<ReviewServiceImpl>(deps));
+  services.push_back(std::make_unique<ReportServiceImpl>(deps));
+  return services;
+}
+
+}  // namespace hashwatch::review_api
