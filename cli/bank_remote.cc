@@ -21,9 +21,9 @@ using matcher::SignalType;
 using v1::BankService;
 
 // Lists up to this size go in one ImportList message; larger ones are
-// parsed here and streamed with AddEntries, because a gRPC server refuses
-// messages over its receive limit (4 MiB by default).
-constexpr size_t kMaxImportListBytes = 3 << 20;
+// parsed here and streamed with AddEntries in chunks, because the server
+// refuses messages over its limits.max_message_bytes (64 MiB by default).
+constexpr size_t kMaxImportListBytes = 16 << 20;
 // Approximate bytes per AddEntries / RemoveEntries message.
 constexpr size_t kChunkBytes = 1 << 20;
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -238,6 +239,24 @@ class FakeBank final : public v1::BankService::Service {
     resp->set_value(req->value());
     return grpc::Status::OK;
   }
+  grpc::Status AddEntries(grpc::ServerContext* ctx,
+                          grpc::ServerReader<v1::AddEntriesRequest>* reader,
+                          v1::WriteResult* resp) override {
+    if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
+    v1::AddEntriesRequest req;
+    while (reader->Read(&req)) {
+      if (req.bank() != "iwf") return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bank");
+      added_messages_++;
+      for (const v1::NewEntry& e : req.entries()) {
+        if (e.signal() != v1::SIGNAL_TYPE_MD5 || e.category() != "A") {
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "entry");
+        }
+      }
+      resp->set_added(resp->added() + req.entries_size());
+    }
+    return grpc::Status::OK;
+  }
+  int added_messages_ = 0;
   int removed_messages_ = 0;
   std::vector<v1::DisableEntryRequest> disable_requests_;
 };
@@ -443,6 +462,21 @@ TEST_F(ClientFakeServerTest, BankRemoveStreamsAndExportReportsAFailureAfterTheEn
   EXPECT_EQ(ex.out, "hash,signal_type,category,source,note,metadata\n" + std::string(32, 'b') +
                         ",md5,A,\"list, 2\",,\n");
   EXPECT_EQ(ex.err, "hashwatch: bank export iwf: DATA_LOSS: bank_store: entry 2 is corrupt\n");
+}
+
+TEST_F(ClientFakeServerTest, BankImportOfAListTooLargeForOneMessageStreamsEntries) {
+  // 17 MiB of CSV: over the ImportList size, so it goes as AddEntries chunks.
+  std::string csv = "hash,category\n";
+  const int n = 17 * (1 << 20) / 35;
+  csv.reserve(static_cast<size_t>(n) * 36 + 16);
+  for (int i = 0; i < n; ++i) csv += absl::StrFormat("%032x,A\n", i);
+  const std::string list = dir_.Write("big.csv", csv);
+  ProcessResult r = Run({"bank", "import", "iwf", list});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrFormat("imported %s into iwf (csv): %d added, 0 updated, 0 "
+                                   "unchanged, 0 bad lines skipped\n",
+                                   list, n));
+  EXPECT_GT(bank_.added_messages_, 1);
 }
 
 TEST_F(ClientFakeServerTest, BankDisableTriesPdqThenSha256ForeverByDefault) {

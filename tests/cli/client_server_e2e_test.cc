@@ -333,6 +333,17 @@ TEST_F(ClientServerE2eTest, BadListsAndDeletesThroughTheServer) {
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, StartsWith("name\tkind\tentries\t"));
   EXPECT_THAT(listed.out, Not(HasSubstr("\niwf\t")));
+  // An item the server cannot decode fails alone; the stream goes on.
+  const std::string text = dir_.Write("notes.jpg", "not an image");
+  ProcessResult scan = As(pipeline_, {"scan", "--json", text, Corpus("b001.jpg")});
+  EXPECT_EQ(scan.exit_code, 1);
+  EXPECT_THAT(scan.err, StartsWith("hashwatch: scan " + text + ": INVALID_ARGUMENT: "));
+  EXPECT_THAT(Lines(scan.err), SizeIs(1));
+  const std::vector<std::string> lines = Lines(scan.out);
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_EQ(nlohmann::json::parse(lines[0]).at("error").at("code"), "INVALID_ARGUMENT");
+  EXPECT_EQ(nlohmann::json::parse(lines[1]).at("verdict"), "NO_MATCH");
+
   // A pipeline token may not touch banks.
   ProcessResult denied = As(pipeline_, {"bank", "list"});
   EXPECT_EQ(denied.exit_code, 1);
