@@ -10,6 +10,7 @@
 #include "cli/review_command.h"
 #include "cli/scan_command.h"
 #include "cli/serve_command.h"
+#include "cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   CLI::App* report = hashwatch::cli::AddReportCommand(app, report_options);
   hashwatch::cli::ServeCommandOptions serve_options;
   CLI::App* serve = hashwatch::cli::AddServeCommand(app, serve_options);
+  hashwatch::cli::TokenCommandOptions token_options;
+  CLI::App* token = hashwatch::cli::AddTokenCommand(app, token_options);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +62,9 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) {
     return hashwatch::cli::RunServeCommand(serve_options, std::cout, std::cerr);
+  }
+  if (token->parsed()) {
+    return hashwatch::cli::RunTokenCommand(token_options, std::cout, std::cerr);
   }
   return 2;
 }
