@@ -28,10 +28,6 @@ std::string CsvField(const std::string& s) {
   return out;
 }
 
-std::string Dump(const nlohmann::ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 nlohmann::ordered_json BankJson(const matcher::Bank& b) {
   nlohmann::ordered_json j;
   j["name"] = b.name;
@@ -152,7 +148,7 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
     j["by_category"] = s.by_category;
     j["disabled"] = s.disabled;
     j["last_change"] = FormatTimestamp(s.last_change);
-    out << Dump(j) << "\n";
+    out << JsonLine(j) << "\n";
     return;
   }
   out << "bank\t" << s.bank << "\nentries\t" << s.entries << "\n";
@@ -192,7 +188,7 @@ void PrintExportEntry(const matcher::BankEntry& e, bool json, std::ostream& out)
     j["metadata"] = e.metadata_json;
     j["added"] = FormatTimestamp(e.added);
     j["disabled_until"] = FormatTimestamp(e.disabled_until);
-    out << Dump(j) << "\n";
+    out << JsonLine(j) << "\n";
     return;
   }
   out << e.value << "," << matcher::SignalTypeName(e.signal) << "," << CsvField(e.category)

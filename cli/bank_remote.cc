@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -26,6 +27,33 @@ using v1::BankService;
 constexpr size_t kMaxImportListBytes = 16 << 20;
 // Approximate bytes per AddEntries / RemoveEntries message.
 constexpr size_t kChunkBytes = 1 << 20;
+
+// Streams `entries` as requests of about kChunkBytes, each naming `bank`
+// (at least one request, so the server learns the bank of an empty list),
+// and returns the call's status. `add(request, entry)` appends one entry
+// and returns its approximate size.
+template <typename Request, typename Add>
+grpc::Status WriteChunked(grpc::ClientWriter<Request>& writer, const std::string& bank,
+                          const std::vector<matcher::NewEntry>& entries, Add add) {
+  Request req;
+  req.set_bank(bank);
+  size_t bytes = 0, in_request = 0;
+  bool open = true;
+  for (const matcher::NewEntry& e : entries) {
+    bytes += add(req, e);
+    ++in_request;
+    if (bytes >= kChunkBytes) {
+      open = writer.Write(req);
+      req.Clear();
+      req.set_bank(bank);
+      bytes = in_request = 0;
+      if (!open) break;  // the call ended; Finish says why
+    }
+  }
+  if (open && (in_request > 0 || entries.empty())) writer.Write(req);
+  writer.WritesDone();
+  return writer.Finish();
+}
 
 class RemoteBank {
  public:
@@ -131,33 +159,19 @@ class RemoteBank {
     v1::WriteResult result;
     std::unique_ptr<grpc::ClientWriter<v1::AddEntriesRequest>> writer =
         stub_->AddEntries(ctx.get(), &result);
-    v1::AddEntriesRequest req;
-    size_t bytes = 0;
-    bool open = true;
-    for (const matcher::NewEntry& e : list.parsed.entries) {
-      v1::NewEntry* n = req.add_entries();
-      n->set_signal(ToProto(e.signal));
-      n->set_value(e.value);
-      n->set_category(e.category);
-      n->set_source(e.source);
-      n->set_note(e.note);
-      n->set_metadata_json(e.metadata_json);
-      bytes += 16 + e.value.size() + e.category.size() + e.source.size() + e.note.size() +
-               e.metadata_json.size();
-      if (bytes >= kChunkBytes) {
-        req.set_bank(o_.name);
-        open = writer->Write(req);
-        req.Clear();
-        bytes = 0;
-        if (!open) break;
-      }
-    }
-    if (open && (req.entries_size() > 0 || list.parsed.entries.empty())) {
-      req.set_bank(o_.name);
-      writer->Write(req);
-    }
-    writer->WritesDone();
-    grpc::Status s = writer->Finish();
+    grpc::Status s = WriteChunked(
+        *writer, o_.name, list.parsed.entries,
+        [](v1::AddEntriesRequest& req, const matcher::NewEntry& e) {
+          v1::NewEntry* n = req.add_entries();
+          n->set_signal(ToProto(e.signal));
+          n->set_value(e.value);
+          n->set_category(e.category);
+          n->set_source(e.source);
+          n->set_note(e.note);
+          n->set_metadata_json(e.metadata_json);
+          return 16 + e.value.size() + e.category.size() + e.source.size() + e.note.size() +
+                 e.metadata_json.size();
+        });
     if (!s.ok()) return RpcError(s);
     PrintImported(o_.file, o_.name, std::string(matcher::ListFormatName(list.parsed.format)),
                   FromProto(result), list.parsed.errors.size(), out_);
@@ -174,28 +188,13 @@ class RemoteBank {
     v1::WriteResult result;
     std::unique_ptr<grpc::ClientWriter<v1::RemoveEntriesRequest>> writer =
         stub_->RemoveEntries(ctx.get(), &result);
-    v1::RemoveEntriesRequest req;
-    size_t bytes = 0;
-    bool open = true;
-    for (const matcher::NewEntry& e : list->parsed.entries) {
-      v1::RemoveEntriesRequest::Value* v = req.add_values();
-      v->set_signal(ToProto(e.signal));
-      v->set_value(e.value);
-      bytes += 8 + e.value.size();
-      if (bytes >= kChunkBytes) {
-        req.set_bank(o_.name);
-        open = writer->Write(req);
-        req.Clear();
-        bytes = 0;
-        if (!open) break;
-      }
-    }
-    if (open && (req.values_size() > 0 || list->parsed.entries.empty())) {
-      req.set_bank(o_.name);
-      writer->Write(req);
-    }
-    writer->WritesDone();
-    grpc::Status s = writer->Finish();
+    grpc::Status s = WriteChunked(*writer, o_.name, list->parsed.entries,
+                                  [](v1::RemoveEntriesRequest& req, const matcher::NewEntry& e) {
+                                    v1::RemoveEntriesRequest::Value* v = req.add_values();
+                                    v->set_signal(ToProto(e.signal));
+                                    v->set_value(e.value);
+                                    return 8 + e.value.size();
+                                  });
     if (!s.ok()) return RpcError(s);
     PrintRemoved(o_.name, FromProto(result), out_);
     return 0;

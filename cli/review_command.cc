@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "cli/common_flags.h"
 #include "cli/proto_convert.h"
 #include "hashwatch/v1/review.grpc.pb.h"
 #include "nlohmann/json.hpp"
@@ -13,10 +14,6 @@ namespace hashwatch::cli {
 namespace {
 
 using v1::ReviewService;
-
-std::string Dump(const nlohmann::ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 nlohmann::ordered_json ContextJson(const v1::ScanContext& c) {
   nlohmann::ordered_json j;
@@ -105,7 +102,7 @@ int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::S
       rc = 1;
     }
   }
-  out << Dump(j) << "\n";
+  out << JsonLine(j) << "\n";
   return rc;
 }
 
@@ -133,7 +130,7 @@ int Decide(const ReviewCommandOptions& o, const Connection& conn, ReviewService:
   j["report_id"] = resp.report_id();
   j["banked"] = nlohmann::ordered_json::array();
   for (const std::string& b : resp.banked()) j["banked"].push_back(b);
-  out << Dump(j) << "\n";
+  out << JsonLine(j) << "\n";
   return 0;
 }
 
@@ -159,7 +156,7 @@ int Stats(const Connection& conn, ReviewService::Stub& stub, std::ostream& out,
   }
   j["flagged_entries"] = nlohmann::ordered_json::array();
   for (uint64_t id : stats.flagged_entries()) j["flagged_entries"].push_back(id);
-  out << Dump(j) << "\n";
+  out << JsonLine(j) << "\n";
   return 0;
 }
 

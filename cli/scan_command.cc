@@ -129,7 +129,7 @@ bool PrintResponse(const Pending& p, const ScanResponse& r, bool json, std::ostr
       j["error"] = {{"code", StatusCodeName(r.error().code())},
                     {"message", r.error().message()}};
     }
-    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    out << JsonLine(j) << "\n";
     return !failed;
   }
   if (failed) return false;
