@@ -1,8 +1,12 @@
 #include "review_api/services.h"
 
+#include <algorithm>
+#include <deque>
 #include <string>
+#include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
@@ -62,24 +66,85 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     return Answer(deps_.engine->Scan(*request), response);
   }
 
+  // Requests of one stream are scanned in parallel (a backfill on one
+  // connection uses every core) and answered in request order. At most
+  // kMaxInFlight requests are read ahead of the oldest unanswered one.
   grpc::Status ScanStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
     HW_GRPC_AUTHORIZE(who, Permission::kScan);
     (void)who;
-    v1::ScanRequest request;
-    while (stream->Read(&request)) {
-      absl::StatusOr<v1::ScanResponse> result = deps_.engine->Scan(request);
-      v1::ScanResponse response;
-      if (result.ok()) {
-        response = *std::move(result);
-      } else {
-        response.set_content_id(request.content_id());
-        response.mutable_error()->set_code(static_cast<int>(result.status().code()));
-        response.mutable_error()->set_message(std::string(result.status().message()));
-      }
-      if (!stream->Write(response)) break;  // the client went away
+    constexpr uint64_t kMaxInFlight = 256;
+    const int workers = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    absl::Mutex mu;
+    std::deque<std::pair<uint64_t, v1::ScanRequest>> pending;
+    absl::flat_hash_map<uint64_t, v1::ScanResponse> finished;
+    uint64_t next_read = 0;   // sequence of the next request read
+    uint64_t next_write = 0;  // sequence of the next answer to write
+    bool reading_done = false;
+    bool broken = false;  // the client went away
+
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w) {
+      pool.emplace_back([&] {
+        while (true) {
+          std::pair<uint64_t, v1::ScanRequest> job;
+          {
+            absl::MutexLock lock(&mu);
+            auto has_work = [&] { return !pending.empty() || reading_done || broken; };
+            mu.Await(absl::Condition(&has_work));
+            if (pending.empty() || broken) return;
+            job = std::move(pending.front());
+            pending.pop_front();
+          }
+          v1::ScanResponse response = ScanOne(job.second);
+          absl::MutexLock lock(&mu);
+          finished.emplace(job.first, std::move(response));
+        }
+      });
     }
+    std::thread writer([&] {
+      while (true) {
+        v1::ScanResponse response;
+        {
+          absl::MutexLock lock(&mu);
+          auto ready = [&] {
+            return finished.contains(next_write) || broken ||
+                   (reading_done && next_write == next_read);
+          };
+          mu.Await(absl::Condition(&ready));
+          auto it = finished.find(next_write);
+          if (it == finished.end()) return;
+          response = std::move(it->second);
+          finished.erase(it);
+        }
+        const bool ok = stream->Write(response);
+        absl::MutexLock lock(&mu);
+        ++next_write;
+        if (!ok) {
+          broken = true;
+          return;
+        }
+      }
+    });
+    v1::ScanRequest request;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu);
+        auto room = [&] { return next_read - next_write < kMaxInFlight || broken; };
+        mu.Await(absl::Condition(&room));
+        if (broken) break;
+      }
+      if (!stream->Read(&request)) break;
+      absl::MutexLock lock(&mu);
+      pending.emplace_back(next_read++, std::move(request));
+    }
+    {
+      absl::MutexLock lock(&mu);
+      reading_done = true;
+    }
+    for (std::thread& t : pool) t.join();
+    writer.join();
     return grpc::Status::OK;
   }
 
@@ -91,6 +156,16 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   }
 
  private:
+  v1::ScanResponse ScanOne(const v1::ScanRequest& request) {
+    absl::StatusOr<v1::ScanResponse> result = deps_.engine->Scan(request);
+    if (result.ok()) return *std::move(result);
+    v1::ScanResponse response;
+    response.set_content_id(request.content_id());
+    response.mutable_error()->set_code(static_cast<int>(result.status().code()));
+    response.mutable_error()->set_message(std::string(result.status().message()));
+    return response;
+  }
+
   ServiceDeps deps_;
 };
 

@@ -1,0 +1,335 @@
+// scan_bench: a load generator for the gRPC service, end to end over a
+// loopback connection (client and in-process server share this machine).
+//
+//  1. Starts the server (plaintext, temporary database on /dev/shm when it
+//     exists) and loads --entries random PDQ hashes (PDQ-like: exactly 128
+//     ones) into one bank, so every scan searches a realistic index.
+//  2. Makes --images 512 px JPEGs from the corpus (libvips thumbnail,
+//     quality 85; flipped and re-encoded variants when the corpus is small).
+//  3. Baseline: hashing alone (HashImage with digests, as `hashwatch hash
+//     --threads 2` does) on 2 threads over the same images.
+//  4. Image scans: --streams concurrent ScanStreams, each sending one image
+//     and waiting for its answer, for --seconds; scans/s and p50/p99.
+//  5. Hash-only scans: precomputed PDQ hashes over one connection and one
+//     ScanStream, pipelined (up to --window requests in flight), for
+//     --seconds; scans/s and p50/p99.
+//
+//   build/bin/scan_bench --corpus ../shared/corpus/base
+//   build/bin/scan_bench --entries 100000 --seconds 3        # quick
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "hashwatch/v1/scan.grpc.pb.h"
+#include "matcher/hashes.h"
+#include "matcher/pdq.h"
+#include "review_api/auth.h"
+#include "review_api/server.h"
+
+namespace hashwatch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace v1 = ::hashwatch::v1;
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+
+// Random 256 bits with exactly 128 ones, as hex.
+std::string RandomPdqHex(std::mt19937_64& rng) {
+  std::array<int, 256> bits{};
+  for (int i = 0; i < 128; ++i) bits[i] = 1;
+  std::shuffle(bits.begin(), bits.end(), rng);
+  std::string hex;
+  static const char* kDigits = "0123456789abcdef";
+  for (int i = 0; i < 256; i += 4) {
+    hex.push_back(kDigits[bits[i] << 3 | bits[i + 1] << 2 | bits[i + 2] << 1 | bits[i + 3]]);
+  }
+  return hex;
+}
+
+std::string ToJpeg512(const std::string& path, bool flip, int quality) {
+  VipsImage* thumb = nullptr;
+  if (vips_thumbnail(path.c_str(), &thumb, 512, nullptr) != 0) return "";
+  VipsImage* img = thumb;
+  VipsImage* flipped = nullptr;
+  if (flip && vips_flip(thumb, &flipped, VIPS_DIRECTION_HORIZONTAL, nullptr) == 0) img = flipped;
+  void* buf = nullptr;
+  size_t len = 0;
+  std::string out;
+  if (vips_jpegsave_buffer(img, &buf, &len, "Q", quality, nullptr) == 0) {
+    out.assign(static_cast<const char*>(buf), len);
+    g_free(buf);
+  }
+  if (flipped) g_object_unref(flipped);
+  g_object_unref(thumb);
+  return out;
+}
+
+struct Figures {
+  double per_second = 0, p50_ms = 0, p99_ms = 0;
+  int64_t count = 0, errors = 0;
+};
+
+Figures HashOnlyBaseline(const std::vector<std::string>& images, int threads, double seconds) {
+  std::atomic<int64_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  const auto start = Clock::now();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      matcher::HashOptions options;
+      for (size_t i = t; !stop.load(std::memory_order_relaxed); i += threads) {
+        auto h = matcher::HashImage(images[i % images.size()], options);
+        if (h.ok()) done.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the measurement window
+  stop = true;
+  for (auto& th : pool) th.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return {.per_second = done / elapsed, .count = done};
+}
+
+Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                   const std::vector<std::string>& images, int streams, double seconds) {
+  absl::Mutex mu;
+  std::vector<double> latencies;
+  std::atomic<int64_t> errors{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  const auto start = Clock::now();
+  for (int s = 0; s < streams; ++s) {
+    clients.emplace_back([&, s] {
+      auto stub = v1::ScanService::NewStub(channel);
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token);
+      auto stream = stub->ScanStream(&ctx);
+      std::vector<double> mine;
+      v1::ScanRequest req;
+      v1::ScanResponse resp;
+      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        req.set_content_id(absl::StrCat("img-", s, "-", i));
+        req.set_image(images[(i * streams + s) % images.size()]);
+        const auto t0 = Clock::now();
+        if (!stream->Write(req) || !stream->Read(&resp)) break;
+        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (resp.has_error() || resp.verdict() == v1::VERDICT_UNSPECIFIED) ++errors;
+      }
+      stream->WritesDone();
+      while (stream->Read(&resp)) {
+      }
+      stream->Finish();
+      absl::MutexLock lock(&mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the measurement window
+  stop = true;
+  for (auto& th : clients) th.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return {.per_second = latencies.size() / elapsed,
+          .p50_ms = Percentile(latencies, 0.5),
+          .p99_ms = Percentile(latencies, 0.99),
+          .count = static_cast<int64_t>(latencies.size()),
+          .errors = errors};
+}
+
+Figures HashScans(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                  double seconds, int window) {
+  auto stub = v1::ScanService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub->ScanStream(&ctx);
+  std::mt19937_64 rng(7);
+  std::vector<std::string> queries(4096);
+  for (std::string& q : queries) q = RandomPdqHex(rng);
+
+  absl::Mutex mu;
+  int in_flight = 0;
+  std::vector<Clock::time_point> sent;  // by request index
+  sent.reserve(1 << 22);
+  std::atomic<bool> stop{false};
+  int64_t written = 0;
+  std::thread writer([&] {
+    v1::ScanRequest req;
+    for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+      {
+        absl::MutexLock lock(&mu);
+        auto room = [&] { return in_flight < window || stop.load(); };
+        mu.Await(absl::Condition(&room));
+        if (stop.load()) break;
+        ++in_flight;
+        sent.push_back(Clock::now());
+      }
+      req.set_content_id(absl::StrCat("h-", i));
+      req.mutable_hashes()->set_pdq(queries[i % queries.size()]);
+      req.mutable_hashes()->set_pdq_quality(90);
+      if (!stream->Write(req)) break;
+      ++written;
+    }
+    stream->WritesDone();
+  });
+  std::vector<double> latencies;
+  int64_t errors = 0;
+  v1::ScanResponse resp;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  size_t received = 0;
+  while (stream->Read(&resp)) {
+    const auto now = Clock::now();
+    {
+      absl::MutexLock lock(&mu);
+      latencies.push_back(std::chrono::duration<double, std::milli>(now - sent[received]).count());
+      --in_flight;
+    }
+    ++received;
+    if (resp.has_error()) ++errors;
+    if (now >= end && !stop.load()) {
+      absl::MutexLock lock(&mu);
+      stop = true;
+    }
+  }
+  writer.join();
+  stream->Finish();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return {.per_second = received / elapsed,
+          .p50_ms = Percentile(latencies, 0.5),
+          .p99_ms = Percentile(latencies, 0.99),
+          .count = static_cast<int64_t>(received),
+          .errors = errors};
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"scan_bench: scans per second through the gRPC service"};
+  std::string corpus = "../shared/corpus/base";
+  int64_t entries = 1'000'000;
+  int images_wanted = 240;
+  int streams = 8;
+  double seconds = 10;
+  int window = 512;
+  app.add_option("--corpus", corpus, "Folder of JPEGs to make the 512 px images from");
+  app.add_option("--entries", entries, "Random PDQ hashes stored in the bank")
+      ->check(CLI::Range(int64_t{0}, int64_t{20'000'000}));
+  app.add_option("--images", images_wanted, "Distinct 512 px JPEGs")->check(CLI::Range(1, 100000));
+  app.add_option("--streams", streams, "Concurrent streams for image scans")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--seconds", seconds, "Length of each measurement")->check(CLI::Range(0.5, 600.0));
+  app.add_option("--window", window, "Hash-only requests in flight")->check(CLI::Range(1, 65536));
+  CLI11_PARSE(app, argc, argv);
+  if (VIPS_INIT(argv[0]) != 0) {
+    std::fprintf(stderr, "scan_bench: cannot start libvips\n");
+    return 1;
+  }
+
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(corpus, ec)) {
+    const std::string ext = e.path().extension().string();
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    std::fprintf(stderr, "scan_bench: no images in %s\n", corpus.c_str());
+    return 1;
+  }
+  std::vector<std::string> images;
+  for (int variant = 0; static_cast<int>(images.size()) < images_wanted && variant < 8; ++variant) {
+    for (const std::string& f : files) {
+      if (static_cast<int>(images.size()) >= images_wanted) break;
+      std::string jpeg = ToJpeg512(f, variant % 2 == 1, 85 - 5 * (variant / 2));
+      if (!jpeg.empty()) images.push_back(std::move(jpeg));
+    }
+  }
+  std::fprintf(stderr, "scan_bench: %zu images of 512 px\n", images.size());
+
+  const std::string root = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+  const std::string dir = absl::StrCat(root, "/scan_bench-", getpid());
+  std::filesystem::create_directories(dir);
+  review_api::ServerConfig config;
+  config.db = dir;
+  config.plaintext = true;
+  config.listen = "127.0.0.1:0";
+  std::string token;
+  {
+    auto tokens = review_api::TokenStore::Open(dir + "/tokens.json");
+    if (!tokens.ok()) return 1;
+    auto t = (*tokens)->Create("bench", review_api::Role::kAdmin, {});
+    if (!t.ok()) return 1;
+    token = *t;
+  }
+  auto server = review_api::Server::Start(config, hashwatch::Clock::Real());
+  if (!server.ok()) {
+    std::fprintf(stderr, "scan_bench: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  {
+    const auto t0 = Clock::now();
+    matcher::BankStore& banks = (*server)->engine().banks();
+    if (!banks.CreateBank("bench-list", matcher::BankKind::kMatch, {}).ok()) return 1;
+    std::mt19937_64 rng(42);
+    std::vector<matcher::NewEntry> batch;
+    for (int64_t i = 0; i < entries; ++i) {
+      batch.push_back({matcher::SignalType::kPdq, RandomPdqHex(rng), "B", "bench", "", ""});
+      if (batch.size() == 500'000 || i + 1 == entries) {
+        auto r = banks.AddEntries("bench-list", batch);
+        if (!r.ok()) {
+          std::fprintf(stderr, "scan_bench: %s\n", r.status().ToString().c_str());
+          return 1;
+        }
+        batch.clear();
+      }
+    }
+    std::fprintf(stderr, "scan_bench: loaded %lld hashes in %.1f s\n",
+                 static_cast<long long>(entries),
+                 std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+
+  std::fprintf(stderr, "scan_bench: hashing alone, 2 threads\n");
+  const Figures baseline = HashOnlyBaseline(images, 2, seconds);
+  std::fprintf(stderr, "scan_bench: image scans, %d streams\n", streams);
+  const Figures scans = ImageScans(channel, token, images, streams, seconds);
+  std::fprintf(stderr, "scan_bench: hash-only scans, one stream\n");
+  const Figures hash_scans = HashScans(channel, token, seconds, window);
+  (*server)->Shutdown();
+  std::filesystem::remove_all(dir, ec);
+
+  std::printf("\nscan_bench: %lld stored PDQ hashes, %zu distinct 512 px JPEGs, %.0f s per row\n\n",
+              static_cast<long long>(entries), images.size(), seconds);
+  std::printf("| workload | scans/s | p50 ms | p99 ms | scans | errors | vs hashing alone |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  std::printf("| hashing alone (HashImage, 2 threads) | %.0f | | | %lld | | 100%% |\n",
+              baseline.per_second, static_cast<long long>(baseline.count));
+  std::printf("| image scans, %d streams | %.0f | %.2f | %.2f | %lld | %lld | %.0f%% |\n", streams,
+              scans.per_second, scans.p50_ms, scans.p99_ms, static_cast<long long>(scans.count),
+              static_cast<long long>(scans.errors), 100 * scans.per_second / baseline.per_second);
+  std::printf("| hash-only scans, 1 stream, %d in flight | %.0f | %.2f | %.2f | %lld | %lld | |\n",
+              window, hash_scans.per_second, hash_scans.p50_ms, hash_scans.p99_ms,
+              static_cast<long long>(hash_scans.count), static_cast<long long>(hash_scans.errors));
+  return 0;
+}
+
+}  // namespace
+}  // namespace hashwatch
+
+int main(int argc, char** argv) { return hashwatch::Main(argc, argv); }
