@@ -1,5 +1,7 @@
 // `hashwatch bank ...`: create, list, inspect, import, export, remove and
-// disable hash banks in the local database.
+// disable hash banks: directly in the local database (--db), or through a
+// running server's BankService (--server HOST:PORT; see cli/client.h). Both
+// paths print the same output (cli/bank_common.h).
 #ifndef HASHWATCH_CLI_BANK_COMMAND_H_
 #define HASHWATCH_CLI_BANK_COMMAND_H_
 
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "cli/client.h"
 #include "matcher/bank.h"
 
 namespace hashwatch::cli {
@@ -24,12 +27,16 @@ struct BankCommandOptions {
   std::string signal;  // empty = infer
   bool skip_invalid = false;
   std::string until;   // empty = forever
+  ClientOptions client;  // client.server empty: work on `db` directly
   // Which subcommand ran (set by AddBankCommand's callbacks).
   std::string action;
 };
 
 // Registers `bank` and its subcommands on `app`, bound to `options`.
 CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& options);
+
+// The policy `bank create` asks for: `policy` with --no-auto-report applied.
+matcher::BankPolicy CreatePolicy(const BankCommandOptions& options);
 
 // Runs the parsed subcommand. Exit code: 0 success, 1 failure (one line on
 // `err` per problem).

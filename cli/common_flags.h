@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "matcher/bank_store.h"
+#include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {
 
@@ -30,6 +31,9 @@ absl::StatusOr<absl::Time> ParseTimeOrDuration(const std::string& text,
 
 // RFC 3339 in UTC, "never" for the infinite future, "" for the past.
 std::string FormatTimestamp(absl::Time t);
+
+// One line of JSON output (no newline); invalid UTF-8 is replaced.
+std::string JsonLine(const nlohmann::ordered_json& j);
 
 }  // namespace hashwatch::cli
 

@@ -6,6 +6,9 @@
 #include "cli/bank_command.h"
 #include "cli/hash_command.h"
 #include "cli/match_command.h"
+#include "cli/report_command.h"
+#include "cli/review_command.h"
+#include "cli/scan_command.h"
 #include "cli/serve_command.h"
 #include "cli/token_command.h"
 
@@ -20,6 +23,12 @@ int main(int argc, char** argv) {
   CLI::App* bank = hashwatch::cli::AddBankCommand(app, bank_options);
   hashwatch::cli::MatchCommandOptions match_options;
   CLI::App* match = hashwatch::cli::AddMatchCommand(app, match_options);
+  hashwatch::cli::ScanCommandOptions scan_options;
+  CLI::App* scan = hashwatch::cli::AddScanCommand(app, scan_options);
+  hashwatch::cli::ReviewCommandOptions review_options;
+  CLI::App* review = hashwatch::cli::AddReviewCommand(app, review_options);
+  hashwatch::cli::ReportCommandOptions report_options;
+  CLI::App* report = hashwatch::cli::AddReportCommand(app, report_options);
   hashwatch::cli::ServeCommandOptions serve_options;
   CLI::App* serve = hashwatch::cli::AddServeCommand(app, serve_options);
   hashwatch::cli::TokenCommandOptions token_options;
@@ -41,6 +50,15 @@ int main(int argc, char** argv) {
   }
   if (match->parsed()) {
     return hashwatch::cli::RunMatchCommand(match_options, std::cout, std::cerr);
+  }
+  if (scan->parsed()) {
+    return hashwatch::cli::RunScanCommand(scan_options, std::cout, std::cerr);
+  }
+  if (review->parsed()) {
+    return hashwatch::cli::RunReviewCommand(review_options, std::cout, std::cerr);
+  }
+  if (report->parsed()) {
+    return hashwatch::cli::RunReportCommand(report_options, std::cout, std::cerr);
   }
   if (serve->parsed()) {
     return hashwatch::cli::RunServeCommand(serve_options, std::cout, std::cerr);

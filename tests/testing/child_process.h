@@ -8,7 +8,9 @@
 //   while (child.ReadLine(&line)) ...;  // lines written before the kill
 //   child.Wait();
 //
-// Standard error is inherited. Not thread-safe.
+// The other stream is inherited. With Stream::kStderr the child's
+// standard error is read instead (e.g. a server's log, waiting for its
+// "serving on" line). Not thread-safe.
 #ifndef HASHWATCH_TESTS_TESTING_CHILD_PROCESS_H_
 #define HASHWATCH_TESTS_TESTING_CHILD_PROCESS_H_
 
@@ -21,8 +23,11 @@ namespace hashwatch::testing {
 
 class ChildProcess {
  public:
-  // Starts argv[0] (a path); started() is false when that fails.
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  enum class Stream { kStdout, kStderr };
+
+  // Starts argv[0] (a path) with `read` piped to ReadLine; started() is
+  // false when that fails.
+  explicit ChildProcess(const std::vector<std::string>& argv, Stream read = Stream::kStdout);
   ~ChildProcess();  // kills (SIGKILL) and reaps a child still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

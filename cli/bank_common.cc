@@ -1,0 +1,209 @@
+#include "cli/bank_common.h"
+
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/common_flags.h"
+#include "cli/read_input.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace hashwatch::cli {
+namespace {
+
+using matcher::SignalType;
+
+// Errors shown for a bad list before the rest are summarised.
+constexpr size_t kMaxErrorsShown = 20;
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+nlohmann::ordered_json BankJson(const matcher::Bank& b) {
+  nlohmann::ordered_json j;
+  j["name"] = b.name;
+  j["kind"] = std::string(matcher::BankKindName(b.kind));
+  j["auto_report_distance"] = b.policy.auto_report_distance;
+  j["review_distance"] = b.policy.review_distance;
+  j["min_quality"] = b.policy.min_quality;
+  j["auto_report_enabled"] = b.policy.auto_report_enabled;
+  j["default_category"] = b.policy.default_category;
+  j["priority_boost"] = b.policy.priority_boost;
+  j["created"] = FormatTimestamp(b.created);
+  j["last_change"] = FormatTimestamp(b.last_change);
+  return j;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<SignalType>> SignalOption(const std::string& name) {
+  if (name.empty()) return std::optional<SignalType>();
+  HW_ASSIGN_OR_RETURN(SignalType s, matcher::ParseSignalType(name));
+  return std::optional<SignalType>(s);
+}
+
+std::optional<LoadedList> LoadList(const BankCommandOptions& o, std::ostream& err,
+                                   int* exit_code) {
+  absl::StatusOr<std::optional<SignalType>> signal = SignalOption(o.signal);
+  if (!signal.ok()) {
+    *exit_code = Fail(err, signal.status());
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> content = ReadInput(o.file, 4LL << 30);
+  if (!content.ok()) {
+    *exit_code = Fail(err, absl::Status(content.status().code(),
+                                        absl::StrCat(o.file, ": ", content.status().message())));
+    return std::nullopt;
+  }
+  matcher::ListParseOptions parse;
+  parse.signal = *signal;
+  LoadedList list{*std::move(content), {}};
+  list.parsed = matcher::ParseHashList(list.content, parse);
+  const std::vector<matcher::ListLineError>& errors = list.parsed.errors;
+  for (size_t i = 0; i < errors.size() && i < kMaxErrorsShown; ++i) {
+    err << "hashwatch: " << o.file << ":" << errors[i].line << ": " << errors[i].message << "\n";
+  }
+  if (errors.size() > kMaxErrorsShown) {
+    err << "hashwatch: " << o.file << ": and " << errors.size() - kMaxErrorsShown
+        << " more bad lines\n";
+  }
+  if (list.parsed.too_many_entries) {
+    *exit_code = Fail(err, absl::ResourceExhaustedError(absl::StrCat(
+                               o.file, ": more entries than the import limit of ",
+                               parse.max_entries)));
+    return std::nullopt;
+  }
+  if (!errors.empty() && !o.skip_invalid) {
+    err << "hashwatch: " << o.file << ": " << errors.size()
+        << " bad lines, nothing imported (--skip-invalid imports the good ones)\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  return list;
+}
+
+std::vector<SignalType> DisableCandidates(std::optional<SignalType> signal,
+                                          const std::string& hash) {
+  if (signal.has_value()) return {*signal};
+  switch (hash.size()) {
+    case 32:
+      return {SignalType::kMd5};
+    case 40:
+      return {SignalType::kSha1};
+    case 64:
+      return {SignalType::kPdq, SignalType::kSha256};  // whichever the bank holds
+    default:
+      return {};
+  }
+}
+
+absl::StatusOr<absl::Time> DisableUntil(const std::string& until) {
+  if (until.empty()) return absl::InfiniteFuture();
+  return ParseTimeOrDuration(until, absl::Now());
+}
+
+void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out) {
+  if (json) {
+    out << BankJson(bank).dump() << "\n";
+  } else {
+    out << "created bank " << bank.name << " (" << matcher::BankKindName(bank.kind) << ")\n";
+  }
+}
+
+void PrintBankListHeader(bool json, std::ostream& out) {
+  if (json) return;
+  out << "name\tkind\tentries\tauto_report_distance\treview_distance\t"
+         "min_quality\tauto_report\tlast_change\n";
+}
+
+void PrintBankListRow(const matcher::Bank& b, int64_t entries, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j = BankJson(b);
+    j["entries"] = entries;
+    out << j.dump() << "\n";
+    return;
+  }
+  out << absl::StrFormat("%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", b.name,
+                         matcher::BankKindName(b.kind), entries, b.policy.auto_report_distance,
+                         b.policy.review_distance, b.policy.min_quality,
+                         b.policy.auto_report_enabled ? "on" : "off",
+                         FormatTimestamp(b.last_change));
+}
+
+void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["bank"] = s.bank;
+    j["entries"] = s.entries;
+    j["by_signal"] = s.by_signal;
+    j["by_category"] = s.by_category;
+    j["disabled"] = s.disabled;
+    j["last_change"] = FormatTimestamp(s.last_change);
+    out << JsonLine(j) << "\n";
+    return;
+  }
+  out << "bank\t" << s.bank << "\nentries\t" << s.entries << "\n";
+  for (const auto& [signal, n] : s.by_signal) out << "signal." << signal << "\t" << n << "\n";
+  for (const auto& [category, n] : s.by_category) {
+    out << "category." << (category.empty() ? "(none)" : category) << "\t" << n << "\n";
+  }
+  out << "disabled\t" << s.disabled << "\nlast_change\t" << FormatTimestamp(s.last_change)
+      << "\n";
+}
+
+void PrintImported(const std::string& file, const std::string& bank, const std::string& format,
+                   const matcher::WriteResult& r, size_t bad_lines, std::ostream& out) {
+  out << absl::StrFormat(
+      "imported %s into %s (%s): %d added, %d updated, %d unchanged, %d bad lines skipped\n",
+      file, bank, format, r.added, r.updated, r.unchanged, bad_lines);
+}
+
+void PrintRemoved(const std::string& bank, const matcher::WriteResult& r, std::ostream& out) {
+  out << absl::StrFormat("removed %d from %s; %d not in the bank\n", r.removed, bank,
+                         r.not_found);
+}
+
+void PrintExportHeader(bool json, std::ostream& out) {
+  if (!json) out << "hash,signal_type,category,source,note,metadata\n";
+}
+
+void PrintExportEntry(const matcher::BankEntry& e, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["id"] = e.id;
+    j["hash"] = e.value;
+    j["signal_type"] = std::string(matcher::SignalTypeName(e.signal));
+    j["category"] = e.category;
+    j["source"] = e.source;
+    j["note"] = e.note;
+    j["metadata"] = e.metadata_json;
+    j["added"] = FormatTimestamp(e.added);
+    j["disabled_until"] = FormatTimestamp(e.disabled_until);
+    out << JsonLine(j) << "\n";
+    return;
+  }
+  out << e.value << "," << matcher::SignalTypeName(e.signal) << "," << CsvField(e.category)
+      << "," << CsvField(e.source) << "," << CsvField(e.note) << ","
+      << CsvField(e.metadata_json) << "\n";
+}
+
+void PrintDisabled(const std::string& bank, SignalType signal, const std::string& value,
+                   absl::Time until, std::ostream& out) {
+  out << "disabled " << matcher::SignalTypeName(signal) << " " << value << " in " << bank
+      << " until " << FormatTimestamp(until) << "\n";
+}
+
+void PrintDeleted(const std::string& bank, std::ostream& out) {
+  out << "deleted bank " << bank << "\n";
+}
+
+}  // namespace hashwatch::cli

@@ -1,0 +1,51 @@
+// Conversions between the hashwatch.v1 messages and the CLI's own types
+// (the matcher's value types, absl::Time, JSON), so that the --server paths
+// print exactly what the direct paths print.
+#ifndef HASHWATCH_CLI_PROTO_CONVERT_H_
+#define HASHWATCH_CLI_PROTO_CONVERT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "hashwatch/v1/bank.pb.h"
+#include "hashwatch/v1/common.pb.h"
+#include "matcher/bank.h"
+#include "matcher/bank_store.h"
+#include "nlohmann/json.hpp"
+
+namespace hashwatch::cli {
+
+// An unset Timestamp (the epoch, 0 s 0 ns) is InfinitePast, which
+// FormatTimestamp prints as "".
+absl::Time FromProto(const google::protobuf::Timestamp& t);
+// InfiniteFuture becomes 9999-12-31T23:59:59Z (the largest Timestamp);
+// InfinitePast clears `out`.
+void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+// RFC 3339 (FormatTimestamp), "" when unset.
+std::string FormatProtoTime(const google::protobuf::Timestamp& t);
+
+v1::SignalType ToProto(matcher::SignalType s);
+// UNSPECIFIED (or an unknown value) becomes kPdq; check first where it
+// matters.
+matcher::SignalType FromProto(v1::SignalType s);
+// "pdq", "md5", "sha1", "sha256"; "unspecified" for UNSPECIFIED.
+std::string SignalName(v1::SignalType s);
+
+v1::BankPolicy ToProto(const matcher::BankPolicy& p);
+matcher::Bank FromProto(const v1::Bank& b);
+matcher::BankStats FromProto(const v1::BankStats& s);
+matcher::BankEntry FromProto(const v1::Entry& e);
+matcher::WriteResult FromProto(const v1::WriteResult& r);
+
+// An enum value's name without `prefix`, lowercased:
+// EnumWord("ITEM_KIND_HASH_MATCH", "ITEM_KIND_") is "hash_match".
+std::string EnumWord(const std::string& name, absl::string_view prefix);
+
+// {"pdq", "pdq_quality", "md5", "sha1", "sha256"}, only the hashes set.
+nlohmann::ordered_json HashesJson(const v1::Hashes& h);
+
+}  // namespace hashwatch::cli
+
+#endif  // HASHWATCH_CLI_PROTO_CONVERT_H_
