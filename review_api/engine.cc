@@ -131,6 +131,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const ServerConfig& config,
   queue_options.lease_duration = config.review.lease_duration;
   queue_options.max_lease_items = config.limits.max_lease_items;
   for (const queue::LaneOptions& lane : queue_options.lanes) e->lanes_.push_back(lane.name);
+  e->escalation_lane_ = queue_options.escalation_lane;
   for (const std::string* lane :
        {&config.scan.default_lane, &config.scan.user_report_lane, &config.review.case_lane}) {
     HW_RETURN_IF_ERROR(e->ValidateLane(*lane, "config lane"));
@@ -462,14 +463,25 @@ absl::StatusOr<v1::HashResponse> Engine::Hash(const v1::HashRequest& request) co
 }
 
 absl::StatusOr<v1::LeaseResponse> Engine::Lease(absl::string_view moderator,
-                                                const v1::LeaseRequest& request) {
+                                                const v1::LeaseRequest& request, bool lead) {
   const int max_items = request.max_items() == 0 ? 1 : request.max_items();
   if (max_items < 1 || max_items > config_.limits.max_lease_items) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_items must be in 1..", config_.limits.max_lease_items, " (got ", max_items, ")"));
   }
   std::vector<std::string> lanes(request.lanes().begin(), request.lanes().end());
-  for (const std::string& lane : lanes) HW_RETURN_IF_ERROR(ValidateLane(lane, "lanes"));
+  for (const std::string& lane : lanes) {
+    HW_RETURN_IF_ERROR(ValidateLane(lane, "lanes"));
+    if (lane == escalation_lane_ && !lead) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("only leads and admins lease from the ", escalation_lane_, " lane"));
+    }
+  }
+  if (lanes.empty() && !lead) {
+    for (const std::string& lane : lanes_) {
+      if (lane != escalation_lane_) lanes.push_back(lane);
+    }
+  }
   HW_ASSIGN_OR_RETURN(std::vector<queue::LeasedItem> leased,
                       queue_->Lease(moderator, max_items, lanes));
   v1::LeaseResponse response;

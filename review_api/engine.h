@@ -47,8 +47,10 @@ class Engine final {
   absl::StatusOr<v1::HashResponse> Hash(const v1::HashRequest& request) const;
 
   // Review calls, acting for `moderator` (the authenticated principal).
+  // Escalated items go to leads: without `lead`, the escalation lane is
+  // left out (and asking for it is PermissionDenied).
   absl::StatusOr<v1::LeaseResponse> Lease(absl::string_view moderator,
-                                          const v1::LeaseRequest& request);
+                                          const v1::LeaseRequest& request, bool lead);
   absl::StatusOr<v1::ExtendLeaseResponse> ExtendLease(absl::string_view moderator,
                                                       const v1::ExtendLeaseRequest& request);
   absl::Status Release(absl::string_view moderator, const v1::ReleaseRequest& request);
@@ -83,6 +85,7 @@ class Engine final {
   matcher::RoutingOptions routing_;
   matcher::FloodGuard flood_guard_;
   std::vector<std::string> lanes_;
+  std::string escalation_lane_;
   std::unique_ptr<matcher::BankStore> banks_;
   std::unique_ptr<queue::ReviewQueue> queue_;
   std::unique_ptr<report::ReportStore> reports_;

@@ -419,7 +419,8 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
   grpc::Status Lease(grpc::ServerContext* context, const v1::LeaseRequest* request,
                      v1::LeaseResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    return Answer(deps_.engine->Lease(who.name, *request), response);
+    const bool lead = who.role == Role::kLead || who.role == Role::kAdmin;
+    return Answer(deps_.engine->Lease(who.name, *request, lead), response);
   }
   grpc::Status ExtendLease(grpc::ServerContext* context, const v1::ExtendLeaseRequest* request,
                            v1::ExtendLeaseResponse* response) override {

@@ -634,5 +634,26 @@ TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok()) << "plaintext to a TLS port";
 }
 
+TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
+  v1::ScanContext flagged;
+  flagged.set_classifier_score(0.99);
+  ASSERT_EQ(ScanOk("esc", Corpus("b012.jpg"), flagged).verdict(), v1::QUEUED_FOR_REVIEW);
+  auto leased = Lease(mod1_);
+  ASSERT_THAT(leased, SizeIs(1));
+  v1::DecideResponse decided;
+  ASSERT_TRUE(Decide(mod1_, leased[0], v1::DECISION_KIND_ESCALATE, &decided).ok());
+  EXPECT_THAT(Lease(mod1_), IsEmpty()) << "the escalating moderator cannot take it back";
+  EXPECT_THAT(Lease(mod2_), IsEmpty());
+  v1::LeaseRequest only_escalations;
+  only_escalations.add_lanes("escalation");
+  v1::LeaseResponse resp;
+  EXPECT_EQ(review_->Lease(As(mod2_).get(), only_escalations, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto lead = Lease(lead_);
+  ASSERT_THAT(lead, SizeIs(1));
+  EXPECT_EQ(lead[0].item().lane(), "escalation");
+  EXPECT_EQ(lead[0].item().id(), leased[0].item().id());
+}
+
 }  // namespace
 }  // namespace hashwatch::review_api
