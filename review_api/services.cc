@@ -1,6 +1,7 @@
 #include "review_api/services.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <string>
 #include <thread>
@@ -66,85 +67,50 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     return Answer(deps_.engine->Scan(*request), response);
   }
 
-  // Requests of one stream are scanned in parallel (a backfill on one
-  // connection uses every core) and answered in request order. At most
-  // kMaxInFlight requests are read ahead of the oldest unanswered one.
+  // Requests of one stream are scanned in parallel by the service's shared
+  // workers (a backfill on one connection uses every core; many streams do
+  // not multiply threads) and answered in request order: the worker that
+  // completes the oldest unanswered request writes it and any answers
+  // queued behind it. At most kMaxInFlight requests are read ahead of the
+  // oldest unanswered one.
   grpc::Status ScanStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
     HW_GRPC_AUTHORIZE(who, Permission::kScan);
     (void)who;
     constexpr uint64_t kMaxInFlight = 256;
-    const int workers = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
-    absl::Mutex mu;
-    std::deque<std::pair<uint64_t, v1::ScanRequest>> pending;
-    absl::flat_hash_map<uint64_t, v1::ScanResponse> finished;
-    uint64_t next_read = 0;   // sequence of the next request read
-    uint64_t next_write = 0;  // sequence of the next answer to write
-    bool reading_done = false;
-    bool broken = false;  // the client went away
-
-    std::vector<std::thread> pool;
-    for (int w = 0; w < workers; ++w) {
-      pool.emplace_back([&] {
-        while (true) {
-          std::pair<uint64_t, v1::ScanRequest> job;
-          {
-            absl::MutexLock lock(&mu);
-            auto has_work = [&] { return !pending.empty() || reading_done || broken; };
-            mu.Await(absl::Condition(&has_work));
-            if (pending.empty() || broken) return;
-            job = std::move(pending.front());
-            pending.pop_front();
-          }
-          v1::ScanResponse response = ScanOne(job.second);
-          absl::MutexLock lock(&mu);
-          finished.emplace(job.first, std::move(response));
-        }
-      });
-    }
-    std::thread writer([&] {
-      while (true) {
-        v1::ScanResponse response;
-        {
-          absl::MutexLock lock(&mu);
-          auto ready = [&] {
-            return finished.contains(next_write) || broken ||
-                   (reading_done && next_write == next_read);
-          };
-          mu.Await(absl::Condition(&ready));
-          auto it = finished.find(next_write);
-          if (it == finished.end()) return;
-          response = std::move(it->second);
-          finished.erase(it);
-        }
-        const bool ok = stream->Write(response);
-        absl::MutexLock lock(&mu);
-        ++next_write;
-        if (!ok) {
-          broken = true;
-          return;
-        }
-      }
-    });
+    StreamState state;
+    state.stream = stream;
     v1::ScanRequest request;
     while (true) {
       {
-        absl::MutexLock lock(&mu);
-        auto room = [&] { return next_read - next_write < kMaxInFlight || broken; };
-        mu.Await(absl::Condition(&room));
-        if (broken) break;
+        absl::MutexLock lock(&state.mu);
+        auto room = [&] { return state.next_read - state.next_written < kMaxInFlight || state.broken; };
+        state.mu.Await(absl::Condition(&room));
+        if (state.broken) break;
       }
       if (!stream->Read(&request)) break;
-      absl::MutexLock lock(&mu);
-      pending.emplace_back(next_read++, std::move(request));
+      uint64_t seq;
+      bool idle;
+      {
+        absl::MutexLock lock(&state.mu);
+        idle = state.completed == state.next_read;
+        seq = state.next_read++;
+      }
+      // With every core busy already, a stream with nothing in flight (a
+      // caller that waits for each answer) is served on this thread: a
+      // hand-off to a worker would only add a thread switch.
+      if (idle && active_.load(std::memory_order_relaxed) >= cores_) {
+        Complete(&state, seq, ScanOne(request));
+      } else {
+        Submit({&state, seq, std::move(request)});
+      }
     }
-    {
-      absl::MutexLock lock(&mu);
-      reading_done = true;
-    }
-    for (std::thread& t : pool) t.join();
-    writer.join();
+    // Every submitted request is answered (or dropped once the client is
+    // gone) before the stream, which the workers write to, goes away.
+    absl::MutexLock lock(&state.mu);
+    auto drained = [&] { return state.completed == state.next_read; };
+    state.mu.Await(absl::Condition(&drained));
     return grpc::Status::OK;
   }
 
@@ -155,9 +121,84 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     return Answer(deps_.engine->Hash(*request), response);
   }
 
+ ~ScanServiceImpl() override {
+    {
+      absl::MutexLock lock(&pool_mu_);
+      stopping_ = true;
+    }
+    for (std::thread& t : workers_) t.join();
+  }
+
  private:
+  struct StreamState {
+    grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream = nullptr;
+    absl::Mutex mu;
+    uint64_t next_read = 0;     // sequence of the next request read
+    uint64_t next_written = 0;  // sequence of the next answer to write
+    uint64_t completed = 0;     // requests scanned (written or dropped)
+    bool writing = false;       // a worker is writing answers now
+    bool broken = false;        // a write failed: the client went away
+    absl::flat_hash_map<uint64_t, v1::ScanResponse> finished;
+  };
+  struct Job {
+    StreamState* state;
+    uint64_t seq;
+    v1::ScanRequest request;
+  };
+
+  void Submit(Job job) {
+    absl::MutexLock lock(&pool_mu_);
+    if (workers_.empty()) {
+      const int n = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
+      for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+    }
+    jobs_.push_back(std::move(job));
+  }
+
+  void WorkerLoop() {
+    while (true) {
+      Job job;
+      {
+        absl::MutexLock lock(&pool_mu_);
+        auto ready = [this] { return !jobs_.empty() || stopping_; };
+        pool_mu_.Await(absl::Condition(&ready));
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      Complete(job.state, job.seq, ScanOne(job.request));
+    }
+  }
+
+  // Records an answer; the first worker to find the oldest unanswered
+  // answer ready writes it and every ready answer after it.
+  static void Complete(StreamState* state, uint64_t seq, v1::ScanResponse response) {
+    absl::MutexLock lock(&state->mu);
+    state->finished.emplace(seq, std::move(response));
+    if (state->writing) return;
+    state->writing = true;
+    while (true) {
+      auto it = state->finished.find(state->next_written);
+      if (it == state->finished.end()) break;
+      v1::ScanResponse next = std::move(it->second);
+      state->finished.erase(it);
+      bool ok = !state->broken;
+      if (ok) {
+        state->mu.Unlock();
+        ok = state->stream->Write(next);
+        state->mu.Lock();
+      }
+      if (!ok) state->broken = true;
+      ++state->next_written;
+      ++state->completed;
+    }
+    state->writing = false;
+  }
+
   v1::ScanResponse ScanOne(const v1::ScanRequest& request) {
+    active_.fetch_add(1, std::memory_order_relaxed);
     absl::StatusOr<v1::ScanResponse> result = deps_.engine->Scan(request);
+    active_.fetch_sub(1, std::memory_order_relaxed);
     if (result.ok()) return *std::move(result);
     v1::ScanResponse response;
     response.set_content_id(request.content_id());
@@ -167,6 +208,12 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   }
 
   ServiceDeps deps_;
+  absl::Mutex pool_mu_;
+  std::deque<Job> jobs_;
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;
+  std::atomic<int> active_{0};  // scans running now, on workers or inline
+  const int cores_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 // ---------------------------------------------------------------- banks ---
