@@ -14,19 +14,19 @@
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
 #include "nlohmann/json.hpp"
+#include "review_api/convert.h"
 
 namespace hashwatch::cli {
 
-// An unset Timestamp (the epoch, 0 s 0 ns) is InfinitePast, which
-// FormatTimestamp prints as "".
-absl::Time FromProto(const google::protobuf::Timestamp& t);
-// InfiniteFuture becomes 9999-12-31T23:59:59Z (the largest Timestamp);
-// InfinitePast clears `out`.
-void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+// Timestamps and the bank messages convert as the server converts them
+// (review_api/convert.h): an unset Timestamp is InfinitePast, the largest
+// one InfiniteFuture.
+using review_api::FromProto;
+using review_api::ToProto;
+
 // RFC 3339 (FormatTimestamp), "" when unset.
 std::string FormatProtoTime(const google::protobuf::Timestamp& t);
 
-v1::SignalType ToProto(matcher::SignalType s);
 // UNSPECIFIED (or an unknown value) becomes kPdq; check first where it
 // matters.
 matcher::SignalType FromProto(v1::SignalType s);
@@ -34,10 +34,6 @@ matcher::SignalType FromProto(v1::SignalType s);
 std::string SignalName(v1::SignalType s);
 
 v1::BankPolicy ToProto(const matcher::BankPolicy& p);
-matcher::Bank FromProto(const v1::Bank& b);
-matcher::BankStats FromProto(const v1::BankStats& s);
-matcher::BankEntry FromProto(const v1::Entry& e);
-matcher::WriteResult FromProto(const v1::WriteResult& r);
 
 // An enum value's name without `prefix`, lowercased:
 // EnumWord("ITEM_KIND_HASH_MATCH", "ITEM_KIND_") is "hash_match".

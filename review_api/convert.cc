@@ -10,28 +10,33 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+namespace {
+// 9999-12-31T23:59:59Z, the largest value a Timestamp may hold.
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+}  // namespace
+
 void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return;
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rem = micros % 1'000'000;
-  if (rem < 0) {
-    rem += 1'000'000;
-    --seconds;
+  out->Clear();
+  if (t == absl::InfinitePast()) return;
+  if (t == absl::InfiniteFuture() || absl::ToUnixSeconds(t) >= kMaxTimestampSeconds) {
+    out->set_seconds(kMaxTimestampSeconds);
+    return;
   }
+  const int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward -inf
   out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rem * 1000));
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return absl::InfinitePast();
+  if (t.seconds() >= kMaxTimestampSeconds) return absl::InfiniteFuture();
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 absl::StatusOr<absl::Time> FromProtoChecked(const google::protobuf::Timestamp& t,
                                             absl::string_view field) {
   // google.protobuf.Timestamp's documented range: 0001-01-01 .. 9999-12-31.
-  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+  if (t.seconds() < -62135596800 || t.seconds() > kMaxTimestampSeconds || t.nanos() < 0 ||
       t.nanos() > 999'999'999) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is not a valid timestamp"));
   }
@@ -72,6 +77,52 @@ void ToProto(const matcher::BankPolicy& p, v1::BankPolicy* out) {
   out->set_auto_report_enabled(p.auto_report_enabled);
   out->set_default_category(p.default_category);
   out->set_priority_boost(p.priority_boost);
+}
+
+matcher::Bank FromProto(const v1::Bank& b) {
+  matcher::Bank out;
+  out.name = b.name();
+  out.kind = b.kind() == v1::BANK_KIND_ALLOW ? matcher::BankKind::kAllow : matcher::BankKind::kMatch;
+  out.policy = FromProto(b.policy());
+  out.created = FromProto(b.created());
+  out.last_change = FromProto(b.last_change());
+  return out;
+}
+
+matcher::BankStats FromProto(const v1::BankStats& s) {
+  matcher::BankStats out;
+  out.bank = s.bank();
+  out.entries = s.entries();
+  out.by_signal.insert(s.by_signal().begin(), s.by_signal().end());
+  out.by_category.insert(s.by_category().begin(), s.by_category().end());
+  out.disabled = s.disabled();
+  out.last_change = FromProto(s.last_change());
+  return out;
+}
+
+matcher::BankEntry FromProto(const v1::Entry& e) {
+  matcher::BankEntry out;
+  out.id = e.id();
+  out.bank = e.bank();
+  out.signal = FromProto(e.signal(), "signal").value_or(matcher::SignalType::kPdq);
+  out.value = e.value();
+  out.category = e.category();
+  out.source = e.source();
+  out.note = e.note();
+  out.metadata_json = e.metadata_json();
+  out.added = FromProto(e.added());
+  out.disabled_until = FromProto(e.disabled_until());
+  return out;
+}
+
+matcher::WriteResult FromProto(const v1::WriteResult& r) {
+  matcher::WriteResult out;
+  out.added = r.added();
+  out.updated = r.updated();
+  out.unchanged = r.unchanged();
+  out.removed = r.removed();
+  out.not_found = r.not_found();
+  return out;
 }
 
 matcher::BankPolicy FromProto(const v1::BankPolicy& p) {

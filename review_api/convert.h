@@ -25,7 +25,9 @@ namespace v1 = ::hashwatch::v1;
 
 grpc::Status ToGrpc(const absl::Status& status);
 
-// Unset timestamps are InfinitePast / left unset.
+// InfinitePast is an unset Timestamp (the epoch, 0 s 0 ns); InfiniteFuture
+// (e.g. "disabled forever") is 9999-12-31T23:59:59Z, the largest Timestamp,
+// and reads back as InfiniteFuture.
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 absl::Time FromProto(const google::protobuf::Timestamp& t);
 // InvalidArgument naming `field` for out-of-range seconds or nanos.
@@ -44,6 +46,11 @@ void ToProto(const matcher::Bank& b, v1::Bank* out);
 void ToProto(const matcher::BankEntry& e, v1::Entry* out);
 void ToProto(const matcher::BankStats& s, v1::BankStats* out);
 void ToProto(const matcher::WriteResult& r, v1::WriteResult* out);
+// The reverse, for clients.
+matcher::Bank FromProto(const v1::Bank& b);
+matcher::BankStats FromProto(const v1::BankStats& s);
+matcher::BankEntry FromProto(const v1::Entry& e);
+matcher::WriteResult FromProto(const v1::WriteResult& r);
 
 void ToProto(const report::Report& r, v1::Report* out);
 absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r, int max_limit);

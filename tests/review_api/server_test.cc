@@ -634,6 +634,25 @@ TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok()) << "plaintext to a TLS port";
 }
 
+TEST_F(ServerTest, DisabledEntryStopsMatchingUntilReEnabled) {
+  const std::string image = Corpus("b011.jpg");
+  BankImage("hotline", image, "A");
+  const std::string pdq = Hash(image).hashes().pdq();
+  v1::DisableEntryRequest disable;
+  disable.set_bank("hotline");
+  disable.set_signal(v1::SIGNAL_TYPE_PDQ);
+  disable.set_value(pdq);
+  disable.mutable_until()->set_seconds(253402300799);  // the largest Timestamp: for ever
+  v1::Entry entry;
+  ASSERT_TRUE(banks_->DisableEntry(As(admin_).get(), disable, &entry).ok());
+  EXPECT_EQ(entry.disabled_until().seconds(), 253402300799);
+  EXPECT_EQ(ScanOk("d-1", image).verdict(), v1::NO_MATCH);
+  disable.clear_until();  // re-enable
+  ASSERT_TRUE(banks_->DisableEntry(As(admin_).get(), disable, &entry).ok());
+  EXPECT_FALSE(entry.has_disabled_until());
+  EXPECT_EQ(ScanOk("d-2", image).verdict(), v1::AUTO_REPORTED);
+}
+
 TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
   v1::ScanContext flagged;
   flagged.set_classifier_score(0.99);
