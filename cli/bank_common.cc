@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common_flags.h"
-#include "cli/read_input.h"
+#include "common/read_input.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 

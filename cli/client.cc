@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/common_flags.h"
-#include "cli/read_input.h"
+#include "common/read_input.h"
 #include "grpc/support/log.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"

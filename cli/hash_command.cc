@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
-#include "cli/read_input.h"
+#include "common/read_input.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {

@@ -11,7 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
-#include "cli/read_input.h"
+#include "common/read_input.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "matcher/decode.h"
 #include "matcher/hashes.h"

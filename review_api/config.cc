@@ -1,13 +1,12 @@
 #include "review_api/config.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/read_input.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -15,6 +14,8 @@ namespace hashwatch::review_api {
 namespace {
 
 using Json = nlohmann::json;
+
+constexpr int64_t kMaxConfigBytes = 1 << 20;
 
 // One walk over every option, shared by the reader and the writer so the
 // file format and the printed configuration cannot drift apart.
@@ -230,11 +231,12 @@ absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json) {
 }
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("config: cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto config = ParseServerConfig(buffer.str());
+  auto text = ReadInput(path, kMaxConfigBytes);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("config: ", path, ": ", text.status().message()));
+  }
+  auto config = ParseServerConfig(*text);
   if (!config.ok()) {
     return absl::Status(config.status().code(),
                         absl::StrCat(path, ": ", config.status().message()));

@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/read_input.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -19,16 +19,15 @@ namespace hashwatch::review_api {
 namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(absl::StrCat("config: cannot read ", what, " ", path));
+  auto pem = ReadInput(path, 1 << 20);
+  if (!pem.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: cannot read ", what, " ", path, ": ", pem.status().message()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (buffer.str().find("-----BEGIN") == std::string::npos) {
+  if (pem->find("-----BEGIN") == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", what, " ", path, " is not PEM"));
   }
-  return buffer.str();
+  return pem;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerConfig& c) {

@@ -1,4 +1,4 @@
-#include "cli/read_input.h"
+#include "common/read_input.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_format.h"
 
-namespace hashwatch::cli {
+namespace hashwatch {
 namespace {
 
 absl::Status ErrnoStatus(int err, const std::string& what) {
@@ -69,4 +69,4 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
   return data;
 }
 
-}  // namespace hashwatch::cli
+}  // namespace hashwatch
