@@ -37,6 +37,7 @@
 
 #include "CLI/CLI.hpp"
 #include "matcher/hamming_index.h"
+#include "bench/synthetic.h"
 #include "matcher/pdq.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -53,51 +54,13 @@ using hashwatch::matcher::IndexHit;
 using hashwatch::matcher::PdqHash;
 using Clock = std::chrono::steady_clock;
 using Entries = std::vector<std::pair<uint64_t, PdqHash>>;
+using hashwatch::bench::Percentile;
+using hashwatch::bench::PdqLike;
+using hashwatch::bench::Rng;
+using hashwatch::bench::ToggleBit;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// splitmix64: fast and good enough for synthetic data.
-struct Rng {
-  uint64_t s;
-  uint64_t operator()() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  int Below(int n) {
-    return static_cast<int>((*this)() % static_cast<uint64_t>(n));
-  }
-};
-
-int Popcount(const PdqHash& h) {
-  int n = 0;
-  for (uint16_t w : h.words) n += __builtin_popcount(w);
-  return n;
-}
-
-void ToggleBit(PdqHash& h, int bit) {
-  h.words[bit >> 4] ^= static_cast<uint16_t>(1u << (bit & 15));
-}
-
-// Random 256 bits with exactly 128 ones.
-PdqHash PdqLike(Rng& rng) {
-  PdqHash h;
-  for (int i = 0; i < 16; i += 4) {
-    const uint64_t x = rng();
-    for (int k = 0; k < 4; ++k)
-      h.words[i + k] = static_cast<uint16_t>(x >> (16 * k));
-  }
-  for (int ones = Popcount(h); ones != 128;) {
-    const int bit = rng.Below(256);
-    if (h.Bit(bit) == (ones > 128)) {
-      ToggleBit(h, bit);
-      ones += ones > 128 ? -1 : 1;
-    }
-  }
-  return h;
 }
 
 // `swaps` one-bits turned off and as many zero-bits turned on: 2 * swaps
@@ -161,13 +124,6 @@ std::vector<PdqHash> NearQueries(const Entries& stored, int n, uint64_t seed) {
     h = FlipBits(stored[rng() % stored.size()].second, rng.Below(41), rng);
   }
   return q;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
 }
 
 struct Timing {

@@ -28,12 +28,12 @@
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "bench/synthetic.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -48,27 +48,8 @@ namespace hashwatch {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::Percentile;
 namespace v1 = ::hashwatch::v1;
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
-}
-
-// Random 256 bits with exactly 128 ones, as hex.
-std::string RandomPdqHex(std::mt19937_64& rng) {
-  std::array<int, 256> bits{};
-  for (int i = 0; i < 128; ++i) bits[i] = 1;
-  std::shuffle(bits.begin(), bits.end(), rng);
-  std::string hex;
-  static const char* kDigits = "0123456789abcdef";
-  for (int i = 0; i < 256; i += 4) {
-    hex.push_back(kDigits[bits[i] << 3 | bits[i + 1] << 2 | bits[i + 2] << 1 | bits[i + 3]]);
-  }
-  return hex;
-}
 
 std::string ToJpeg512(const std::string& path, bool flip, int quality) {
   VipsImage* thumb = nullptr;
@@ -164,9 +145,9 @@ Figures HashScans(const std::shared_ptr<grpc::Channel>& channel, const std::stri
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + token);
   auto stream = stub->ScanStream(&ctx);
-  std::mt19937_64 rng(7);
+  bench::Rng rng{7};
   std::vector<std::string> queries(4096);
-  for (std::string& q : queries) q = RandomPdqHex(rng);
+  for (std::string& q : queries) q = bench::PdqLike(rng).ToHex();
 
   absl::Mutex mu;
   int in_flight = 0;
@@ -329,10 +310,10 @@ int Main(int argc, char** argv) {
     const auto t0 = Clock::now();
     matcher::BankStore& banks = (*server)->engine().banks();
     if (!banks.CreateBank("bench-list", matcher::BankKind::kMatch, {}).ok()) return 1;
-    std::mt19937_64 rng(42);
+    bench::Rng rng{42};
     std::vector<matcher::NewEntry> batch;
     for (int64_t i = 0; i < entries; ++i) {
-      batch.push_back({matcher::SignalType::kPdq, RandomPdqHex(rng), "B", "bench", "", ""});
+      batch.push_back({matcher::SignalType::kPdq, bench::PdqLike(rng).ToHex(), "B", "bench", "", ""});
       if (batch.size() == 500'000 || i + 1 == entries) {
         auto r = banks.AddEntries("bench-list", batch);
         if (!r.ok()) {

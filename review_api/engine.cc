@@ -73,6 +73,25 @@ absl::Status ValidateContext(const v1::ScanContext& c) {
   return absl::OkStatus();
 }
 
+constexpr matcher::SignalType kDigestTypes[] = {
+    matcher::SignalType::kMd5, matcher::SignalType::kSha1, matcher::SignalType::kSha256};
+
+// The field of `h` that holds a digest of type `type` (md5, sha1, sha256).
+std::string* MutableDigest(v1::Hashes* h, matcher::SignalType type) {
+  switch (type) {
+    case matcher::SignalType::kMd5: return h->mutable_md5();
+    case matcher::SignalType::kSha1: return h->mutable_sha1();
+    default: return h->mutable_sha256();
+  }
+}
+const std::string& Digest(const v1::Hashes& h, matcher::SignalType type) {
+  switch (type) {
+    case matcher::SignalType::kMd5: return h.md5();
+    case matcher::SignalType::kSha1: return h.sha1();
+    default: return h.sha256();
+  }
+}
+
 std::string EntryCategory(const matcher::Match& m) {
   return m.entry.category.empty() ? m.policy.default_category : m.entry.category;
 }
@@ -176,49 +195,39 @@ absl::Status Engine::ValidateLane(absl::string_view lane, absl::string_view fiel
                                                  absl::StrJoin(lanes_, ", "), ")"));
 }
 
+absl::Status Engine::CheckImage(const std::string& image) const {
+  if (image.empty()) return absl::InvalidArgumentError("image is empty");
+  if (static_cast<int64_t>(image.size()) > config_.limits.max_image_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("image is ", image.size(),
+                                                     " bytes, more than limits.max_image_bytes ",
+                                                     config_.limits.max_image_bytes));
+  }
+  return absl::OkStatus();
+}
+
+matcher::DecodeOptions Engine::Decoding(bool compat) const {
+  return {.mode = compat ? matcher::DecodeMode::kCompat : matcher::DecodeMode::kFast,
+          .max_pixels = config_.limits.max_image_pixels,
+          .max_bytes = config_.limits.max_image_bytes};
+}
+
 absl::StatusOr<v1::ScanResponse> Engine::Scan(const v1::ScanRequest& request) {
   HW_RETURN_IF_ERROR(ValidateContentId(request.content_id()));
-  switch (request.content_case()) {
-    case v1::ScanRequest::kImage:
-      if (request.image().empty()) return absl::InvalidArgumentError("image is empty");
-      if (static_cast<int64_t>(request.image().size()) > config_.limits.max_image_bytes) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("image is ", request.image().size(), " bytes, more than limits.max_image_bytes ",
-                         config_.limits.max_image_bytes));
-      }
-      break;
-    case v1::ScanRequest::kHashes:
-      break;
-    default:
-      return absl::InvalidArgumentError("one of image or hashes is required");
-  }
   HW_RETURN_IF_ERROR(ValidateContext(request.context()));
   if (!request.context().lane().empty()) {
     HW_RETURN_IF_ERROR(ValidateLane(request.context().lane(), "context.lane"));
   }
+  // Validating and hashing need no lock: scans of other content ids that
+  // share this one's lock stripe are not held up by it.
+  HW_ASSIGN_OR_RETURN(ScanHashes hashes, ComputeHashes(request));
   absl::Mutex& lock =
       content_locks_[absl::Hash<std::string>()(request.content_id()) % content_locks_.size()];
   absl::MutexLock hold(&lock);
-  return ScanLocked(request);
+  return ScanLocked(request, std::move(hashes));
 }
 
-absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& request) {
-  const std::string& content_id = request.content_id();
-  HW_ASSIGN_OR_RETURN(std::optional<std::string> stored, records_->Get(content_id));
-  if (stored) {
-    v1::ScanResponse replay;
-    if (!replay.ParseFromString(*stored)) {
-      return absl::DataLossError(absl::StrCat("scan record of ", content_id, " is corrupt"));
-    }
-    replay.set_replayed(true);
-    return replay;
-  }
-
-  v1::ScanResponse response;
-  response.set_content_id(content_id);
-  v1::Hashes* hashes = response.mutable_hashes();
-  std::vector<matcher::PdqHash> queries;
-  int quality = 100;  // exact-hash-only scans are fully trusted
+absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(const v1::ScanRequest& request) const {
+  ScanHashes out;
   if (request.has_hashes()) {
     const v1::Hashes& given = request.hashes();
     if (given.pdq().empty() && given.md5().empty() && given.sha1().empty() &&
@@ -234,52 +243,65 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& reque
         return absl::InvalidArgumentError(
             absl::StrCat("hashes.pdq_quality must be in 0..100 (got ", given.pdq_quality(), ")"));
       }
-      queries.push_back(*pdq);
-      hashes->set_pdq(pdq->ToHex());
-      hashes->set_pdq_quality(given.pdq_quality());
-      quality = given.pdq_quality();
+      out.queries.push_back(*pdq);
+      out.hashes.set_pdq(pdq->ToHex());
+      out.hashes.set_pdq_quality(given.pdq_quality());
+      out.quality = given.pdq_quality();
     }
-    const std::pair<const std::string*, matcher::SignalType> exact[] = {
-        {&given.md5(), matcher::SignalType::kMd5},
-        {&given.sha1(), matcher::SignalType::kSha1},
-        {&given.sha256(), matcher::SignalType::kSha256}};
-    for (const auto& [value, type] : exact) {
-      if (value->empty()) continue;
-      auto canonical = matcher::CanonicalHashValue(type, *value);
+    for (matcher::SignalType type : kDigestTypes) {
+      const std::string& value = Digest(given, type);
+      if (value.empty()) continue;
+      auto canonical = matcher::CanonicalHashValue(type, value);
       if (!canonical.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "hashes.", matcher::SignalTypeName(type), ": ", canonical.status().message()));
       }
-      switch (type) {
-        case matcher::SignalType::kMd5: hashes->set_md5(*canonical); break;
-        case matcher::SignalType::kSha1: hashes->set_sha1(*canonical); break;
-        default: hashes->set_sha256(*canonical); break;
-      }
+      *MutableDigest(&out.hashes, type) = *std::move(canonical);
     }
-  } else {
-    matcher::HashOptions options;
-    options.decode.mode =
-        config_.scan.compat_decode ? matcher::DecodeMode::kCompat : matcher::DecodeMode::kFast;
-    options.decode.max_pixels = config_.limits.max_image_pixels;
-    options.decode.max_bytes = config_.limits.max_image_bytes;
-    options.dihedral = config_.scan.dihedral;
-    auto computed = matcher::HashImage(request.image(), options);
-    if (!computed.ok()) {
-      return absl::Status(computed.status().code(),
-                          absl::StrCat("image: ", computed.status().message()));
-    }
-    hashes->set_pdq(computed->pdq.hash.ToHex());
-    hashes->set_pdq_quality(computed->pdq.quality);
-    hashes->set_md5(computed->md5);
-    hashes->set_sha1(computed->sha1);
-    hashes->set_sha256(computed->sha256);
-    quality = computed->pdq.quality;
-    if (computed->pdq.has_dihedral) {
-      queries.assign(computed->pdq.dihedral.begin(), computed->pdq.dihedral.end());
-    } else {
-      queries.push_back(computed->pdq.hash);
-    }
+    return out;
   }
+  if (!request.has_image()) return absl::InvalidArgumentError("one of image or hashes is required");
+  HW_RETURN_IF_ERROR(CheckImage(request.image()));
+  auto computed = matcher::HashImage(
+      request.image(),
+      {.decode = Decoding(config_.scan.compat_decode), .dihedral = config_.scan.dihedral});
+  if (!computed.ok()) {
+    return absl::Status(computed.status().code(),
+                        absl::StrCat("image: ", computed.status().message()));
+  }
+  out.hashes.set_pdq(computed->pdq.hash.ToHex());
+  out.hashes.set_pdq_quality(computed->pdq.quality);
+  out.hashes.set_md5(computed->md5);
+  out.hashes.set_sha1(computed->sha1);
+  out.hashes.set_sha256(computed->sha256);
+  out.quality = computed->pdq.quality;
+  if (computed->pdq.has_dihedral) {
+    out.queries.assign(computed->pdq.dihedral.begin(), computed->pdq.dihedral.end());
+  } else {
+    out.queries.push_back(computed->pdq.hash);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& request,
+                                                    ScanHashes computed) {
+  const std::string& content_id = request.content_id();
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> stored, records_->Get(content_id));
+  if (stored) {
+    v1::ScanResponse replay;
+    if (!replay.ParseFromString(*stored)) {
+      return absl::DataLossError(absl::StrCat("scan record of ", content_id, " is corrupt"));
+    }
+    replay.set_replayed(true);
+    return replay;
+  }
+
+  v1::ScanResponse response;
+  response.set_content_id(content_id);
+  *response.mutable_hashes() = std::move(computed.hashes);
+  const v1::Hashes* hashes = &response.hashes();
+  const std::vector<matcher::PdqHash>& queries = computed.queries;
+  const int quality = computed.quality;
 
   // Look up: every bank's PDQ entries within the widest review radius, and
   // the exact digests by key.
@@ -291,13 +313,10 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& reque
     }
     HW_ASSIGN_OR_RETURN(matches, banks_->MatchPdq(queries, radius));
   }
-  const std::pair<const std::string*, matcher::SignalType> digests[] = {
-      {&hashes->md5(), matcher::SignalType::kMd5},
-      {&hashes->sha1(), matcher::SignalType::kSha1},
-      {&hashes->sha256(), matcher::SignalType::kSha256}};
-  for (const auto& [value, type] : digests) {
-    if (value->empty()) continue;
-    HW_ASSIGN_OR_RETURN(std::vector<matcher::Match> exact, banks_->MatchExact(type, *value));
+  for (matcher::SignalType type : kDigestTypes) {
+    const std::string& value = Digest(*hashes, type);
+    if (value.empty()) continue;
+    HW_ASSIGN_OR_RETURN(std::vector<matcher::Match> exact, banks_->MatchExact(type, value));
     matches.insert(matches.end(), std::make_move_iterator(exact.begin()),
                    std::make_move_iterator(exact.end()));
   }
@@ -393,9 +412,7 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& reque
     if (request.has_image()) {
       matcher::PreviewOptions preview;
       preview.max_side = config_.review.preview_max_side;
-      auto jpeg = matcher::MakePreview(request.image(), preview,
-                                       {.max_pixels = config_.limits.max_image_pixels,
-                                        .max_bytes = config_.limits.max_image_bytes});
+      auto jpeg = matcher::MakePreview(request.image(), preview, Decoding(false));
       if (jpeg.ok()) {
         item.preview = *std::move(jpeg);
       } else {
@@ -409,9 +426,7 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& reque
       reveal.blur = false;
       reveal.greyscale = false;
       reveal.jpeg_quality = 85;
-      auto jpeg = matcher::MakePreview(request.image(), reveal,
-                                       {.max_pixels = config_.limits.max_image_pixels,
-                                        .max_bytes = config_.limits.max_image_bytes});
+      auto jpeg = matcher::MakePreview(request.image(), reveal, Decoding(false));
       if (jpeg.ok()) HW_RETURN_IF_ERROR(records_->PutRevealPreview(queued.item_id, *jpeg));
     }
     response.set_item_id(queued.item_id);
@@ -437,18 +452,9 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& reque
 }
 
 absl::StatusOr<v1::HashResponse> Engine::Hash(const v1::HashRequest& request) const {
-  if (request.image().empty()) return absl::InvalidArgumentError("image is required");
-  if (static_cast<int64_t>(request.image().size()) > config_.limits.max_image_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("image is ", request.image().size(), " bytes, more than limits.max_image_bytes ",
-                     config_.limits.max_image_bytes));
-  }
-  matcher::HashOptions options;
-  options.decode.mode = request.compat() ? matcher::DecodeMode::kCompat : matcher::DecodeMode::kFast;
-  options.decode.max_pixels = config_.limits.max_image_pixels;
-  options.decode.max_bytes = config_.limits.max_image_bytes;
-  options.dihedral = request.dihedral();
-  auto h = matcher::HashImage(request.image(), options);
+  HW_RETURN_IF_ERROR(CheckImage(request.image()));
+  auto h = matcher::HashImage(request.image(),
+                              {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});
   if (!h.ok()) return absl::Status(h.status().code(), absl::StrCat("image: ", h.status().message()));
   v1::HashResponse response;
   response.mutable_hashes()->set_pdq(h->pdq.hash.ToHex());

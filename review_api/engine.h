@@ -24,6 +24,8 @@
 #include "hashwatch/v1/review.pb.h"
 #include "hashwatch/v1/scan.pb.h"
 #include "matcher/bank_store.h"
+#include "matcher/decode.h"
+#include "matcher/pdq.h"
 #include "matcher/routing.h"
 #include "queue/review_queue.h"
 #include "report/report_store.h"
@@ -72,8 +74,19 @@ class Engine final {
   const ServerConfig& config() const { return config_; }
 
  private:
+  // A scan's hashes, validated (given) or computed (image).
+  struct ScanHashes {
+    v1::Hashes hashes;                     // canonical lowercase hex
+    std::vector<matcher::PdqHash> queries; // PDQ (and its dihedral variants)
+    int quality = 100;                     // exact-hash-only scans are fully trusted
+  };
+
   Engine(const ServerConfig& config, Clock* clock);
-  absl::StatusOr<v1::ScanResponse> ScanLocked(const v1::ScanRequest& request);
+  absl::Status CheckImage(const std::string& image) const;
+  matcher::DecodeOptions Decoding(bool compat) const;
+  absl::StatusOr<ScanHashes> ComputeHashes(const v1::ScanRequest& request) const;
+  absl::StatusOr<v1::ScanResponse> ScanLocked(const v1::ScanRequest& request,
+                                              ScanHashes computed);
   absl::Status ValidateLane(absl::string_view lane, absl::string_view field) const;
   absl::StatusOr<std::vector<std::string>> BankConfirmedHashes(const queue::ReviewItem& item,
                                                                const std::string& bank,

@@ -41,11 +41,18 @@ absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const Service
   return who;
 }
 
-// Runs `body` for an authorized caller and maps its status.
+// In a handler: authenticates the caller, checks `permission`, and binds
+// the principal to `who`; returns the gRPC status of a refusal.
 #define HW_GRPC_AUTHORIZE(who, permission)                                  \
   auto who##_or = Authorized(context, deps_, permission);                   \
   if (!who##_or.ok()) return ToGrpc(who##_or.status());                     \
   const Principal& who = *who##_or
+
+// The same where the handler does not need the principal.
+#define HW_GRPC_REQUIRE(permission)                                         \
+  if (auto status = Authorized(context, deps_, permission).status();        \
+      !status.ok())                                                         \
+  return ToGrpc(status)
 
 template <typename T>
 grpc::Status Answer(absl::StatusOr<T> result, T* out) {
@@ -62,8 +69,7 @@ class ScanServiceImpl final : public v1::ScanService::Service {
 
   grpc::Status Scan(grpc::ServerContext* context, const v1::ScanRequest* request,
                     v1::ScanResponse* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kScan);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kScan);
     return Answer(deps_.engine->Scan(*request), response);
   }
 
@@ -76,8 +82,7 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   grpc::Status ScanStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kScan);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kScan);
     constexpr uint64_t kMaxInFlight = 256;
     StreamState state;
     state.stream = stream;
@@ -116,8 +121,7 @@ class ScanServiceImpl final : public v1::ScanService::Service {
 
   grpc::Status Hash(grpc::ServerContext* context, const v1::HashRequest* request,
                     v1::HashResponse* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kScan);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kScan);
     return Answer(deps_.engine->Hash(*request), response);
   }
 
@@ -247,16 +251,14 @@ class BankServiceImpl final : public v1::BankService::Service {
 
   grpc::Status ListBanks(grpc::ServerContext* context, const v1::ListBanksRequest*,
                          v1::ListBanksResponse* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadBanks);
     for (const matcher::Bank& b : banks().ListBanks()) ToProto(b, response->add_banks());
     return grpc::Status::OK;
   }
 
   grpc::Status GetBank(grpc::ServerContext* context, const v1::GetBankRequest* request,
                        v1::Bank* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadBanks);
     auto bank = banks().GetBank(request->name());
     if (!bank.ok()) return ToGrpc(bank.status());
     ToProto(*bank, response);
@@ -420,8 +422,7 @@ class BankServiceImpl final : public v1::BankService::Service {
 
   grpc::Status ExportBank(grpc::ServerContext* context, const v1::ExportBankRequest* request,
                           grpc::ServerWriter<v1::Entry>* writer) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadBanks);
     v1::Entry out;
     return ToGrpc(banks().ForEachEntry(request->name(), [&](const matcher::BankEntry& e) {
       out.Clear();
@@ -435,8 +436,7 @@ class BankServiceImpl final : public v1::BankService::Service {
 
   grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
                         v1::BankStats* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadBanks);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadBanks);
     auto stats = banks().Stats(request->name());
     if (!stats.ok()) return ToGrpc(stats.status());
     ToProto(*stats, response);
@@ -486,14 +486,12 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
   }
   grpc::Status GetItem(grpc::ServerContext* context, const v1::GetItemRequest* request,
                        v1::ReviewItem* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReview);
     return Answer(deps_.engine->GetItem(*request), response);
   }
   grpc::Status Stats(grpc::ServerContext* context, const v1::QueueStatsRequest*,
                      v1::QueueStats* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kQueueStats);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kQueueStats);
     return Answer(deps_.engine->Stats(), response);
   }
   grpc::Status Reveal(grpc::ServerContext* context, const v1::RevealRequest* request,
@@ -503,8 +501,7 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
   }
   grpc::Status EnqueueCase(grpc::ServerContext* context, const v1::EnqueueCaseRequest* request,
                            v1::EnqueueCaseResponse* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kEnqueueCase);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kEnqueueCase);
     return Answer(deps_.engine->EnqueueCase(*request), response);
   }
 
@@ -520,8 +517,7 @@ class ReportServiceImpl final : public v1::ReportService::Service {
 
   grpc::Status Get(grpc::ServerContext* context, const v1::GetReportRequest* request,
                    v1::Report* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadReports);
     if (request->id().empty()) return ToGrpc(absl::InvalidArgumentError("id is required"));
     auto report = reports().Get(request->id());
     if (!report.ok()) return ToGrpc(report.status());
@@ -531,8 +527,7 @@ class ReportServiceImpl final : public v1::ReportService::Service {
 
   grpc::Status List(grpc::ServerContext* context, const v1::ListReportsRequest* request,
                     v1::ListReportsResponse* response) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadReports);
     auto filter = FromProto(*request, deps_.engine->config().limits.max_list_reports);
     if (!filter.ok()) return ToGrpc(filter.status());
     auto list = reports().List(*filter);
@@ -572,8 +567,7 @@ class ReportServiceImpl final : public v1::ReportService::Service {
 
   grpc::Status Export(grpc::ServerContext* context, const v1::ListReportsRequest* request,
                       grpc::ServerWriter<v1::ExportChunk>* writer) override {
-    HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
-    (void)who;
+    HW_GRPC_REQUIRE(Permission::kReadReports);
     // Pages through the whole filter; `limit` (0 = no limit here) caps it.
     v1::ListReportsRequest page = *request;
     page.set_limit(0);
