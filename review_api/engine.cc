@@ -218,7 +218,8 @@ absl::StatusOr<v1::ScanResponse> Engine::Scan(const v1::ScanRequest& request) {
     HW_RETURN_IF_ERROR(ValidateLane(request.context().lane(), "context.lane"));
   }
   // Validating and hashing need no lock: scans of other content ids that
-  // share this one's lock stripe are not held up by it.
+  // share this one's lock stripe are not held up by it. (A repeated scan
+  // hashes again before it finds its record; repeats are retries, rare.)
   HW_ASSIGN_OR_RETURN(ScanHashes hashes, ComputeHashes(request));
   absl::Mutex& lock =
       content_locks_[absl::Hash<std::string>()(request.content_id()) % content_locks_.size()];
