@@ -1,16 +1,18 @@
 // queue_bench: throughput and latency of the durable review queue at depth.
 //
 // Fills a fresh queue (a temporary directory under /tmp) with --items items
-// by durable EnqueueBatch calls of 100, then measures at that depth:
-// durable enqueue in batches of 100, lease+decide pairs per second with one
-// moderator and with --threads moderators (each Lease and Decide is its own
-// durable call; concurrent callers share WAL fsyncs), Lease latency, and
-// the process's resident memory before, during and after filling. The
+// by durable EnqueueBatch calls of 100, waits for RocksDB's compactions of
+// that bulk load to finish, then measures at that depth:
+// durable enqueue in batches of 100, then lease+decide pairs per second and
+// Lease latency with each --threads count of concurrent moderators in turn
+// (each Lease and Decide is its own durable call; concurrent callers share
+// WAL fsyncs), and the process's resident memory throughout. The
 // disk's raw fsync cost is measured first, since it bounds every durable
 // call. Welfare limits are off (one benchmark moderator leases thousands of
 // items); items carry no preview bytes.
 //
-//   build/bin/queue_bench [--items 1000000] [--threads 32] [--pairs 20000]
+//   build/bin/queue_bench [--items 1000000] [--threads 1,16,32]
+//                         [--pairs 20000] [--block-cache-mb N]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -29,6 +31,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/clock.h"
 #include "queue/review_queue.h"
 
@@ -169,26 +172,34 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
 int main(int argc, char** argv) {
   CLI::App app{"queue_bench: durable review queue throughput at depth"};
   int64_t items = 1'000'000;
-  int threads = 32;
+  std::vector<int> threads = {1, 16, 32};
   int pairs = 20'000;
   int enqueue_batches = 200;
   bool keep = false;
   bool sync = true;
+  int64_t cache_mb = -1;
   app.add_option("--items", items, "Items queued before measuring");
   app.add_option("--threads", threads,
-                 "Concurrent moderators for the second lease+decide run");
+                 "Concurrent moderators, one lease+decide run per count "
+                 "(comma-separated)")
+      ->delimiter(',');
   app.add_option("--pairs", pairs, "Lease+decide pairs per run");
   app.add_option("--enqueue-batches", enqueue_batches,
                  "Batches of 100 measured at depth");
   app.add_flag("--keep", keep, "Keep the database directory");
+  app.add_option("--block-cache-mb", cache_mb,
+                 "RocksDB block cache, MB (default: the queue's default)");
   app.add_flag("!--no-sync", sync,
                "Skip WAL fsyncs (CPU cost only; not durable)");
   CLI11_PARSE(app, argc, argv);
 
-  if (items < 2LL * pairs + 1000 || items < 100 || threads < 1 || pairs < 1) {
+  const int64_t runs = static_cast<int64_t>(threads.size());
+  if (items < runs * pairs + 1000 || items < 100 || pairs < 1 ||
+      threads.empty() ||
+      *std::min_element(threads.begin(), threads.end()) < 1) {
     std::fprintf(stderr,
-                 "queue_bench: need --items >= 2 * --pairs + 1000 and positive "
-                 "counts\n");
+                 "queue_bench: need --items >= (number of --threads counts) * "
+                 "--pairs + 1000 and positive counts\n");
     return 1;
   }
   const fs::path dir =
@@ -200,6 +211,7 @@ int main(int argc, char** argv) {
   QueueOptions options;
   options.path = (dir / "db").string();
   options.sync_writes = sync;
+  if (cache_mb >= 0) options.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   options.welfare.max_items_per_hour = 0;
   options.welfare.max_items_per_shift = 0;
   options.welfare.break_after_items = 0;
@@ -227,8 +239,11 @@ int main(int argc, char** argv) {
   };
 
   std::printf(
-      "queue_bench: %lld items, fsync %s, %d threads, %d pairs per run\n\n",
-      static_cast<long long>(items), sync ? "on" : "OFF", threads, pairs);
+      "queue_bench: %lld items, fsync %s, %s moderators, %d pairs per run, "
+      "block cache %s\n\n",
+      static_cast<long long>(items), sync ? "on" : "OFF",
+      absl::StrJoin(threads, ",").c_str(), pairs,
+      cache_mb < 0 ? "default" : absl::StrCat(cache_mb, " MB").c_str());
   std::fflush(stdout);
   std::vector<std::pair<int64_t, double>> rss_during;
   const double fill_cpu_start = CpuSeconds();
@@ -242,16 +257,27 @@ int main(int argc, char** argv) {
   const double fill_s = Seconds(fill_start, Clock::now());
   const double fill_cpu_us = (CpuSeconds() - fill_cpu_start) * 1e6 / items;
   const double rss_full = RssMb();
+  // Measure a settled queue, not the compaction backlog of a fill far faster
+  // than any real intake.
+  const auto settle_start = Clock::now();
+  if (const absl::Status settled = q.WaitForCompactions(absl::Minutes(10));
+      !settled.ok()) {
+    std::fprintf(stderr, "queue_bench: %s\n", settled.ToString().c_str());
+    return 1;
+  }
+  const double settle_s = Seconds(settle_start, Clock::now());
 
   const auto enq_start = Clock::now();
   for (int b = 0; b < enqueue_batches; ++b) enqueue_batch();
   const double enq_per_s =
       enqueue_batches * 100 / Seconds(enq_start, Clock::now());
 
-  const PairResult one = LeaseDecide(q, 1, pairs);
-  const double rss_one = RssMb();
-  const PairResult many = LeaseDecide(q, threads, pairs);
-  const double rss_end = RssMb();
+  std::vector<PairResult> pair_runs;
+  std::vector<double> rss_runs;
+  for (int t : threads) {
+    pair_runs.push_back(LeaseDecide(q, t, pairs));
+    rss_runs.push_back(RssMb());
+  }
   auto stats = q.Stats();
   const uint64_t disk = DirBytes(dir);
   const double fsync_end_us = FsyncMicros(dir, 500);
@@ -265,28 +291,28 @@ int main(int argc, char** argv) {
       "| durable enqueue, batches of 100, filling 0 -> %lld | %.0f items/s "
       "(%.1f s; CPU %.0f us/item) |\n",
       static_cast<long long>(items), items / fill_s, fill_s, fill_cpu_us);
+  std::printf("| background compaction after filling, waited for | %.1f s |\n",
+              settle_s);
   std::printf(
       "| durable enqueue, batches of 100, at depth %lld | %.0f items/s |\n",
       static_cast<long long>(items), enq_per_s);
+  for (size_t i = 0; i < threads.size(); ++i) {
+    const PairResult& r = pair_runs[i];
+    std::printf(
+        "| lease+decide, %d moderator%s | %.0f pairs/s (CPU %.0f us/pair); "
+        "lease p50 / p99 / max %.3f / %.3f / %.3f ms |\n",
+        threads[i], threads[i] == 1 ? "" : "s", r.pairs_per_s,
+        r.cpu_us_per_pair, r.p50_ms, r.p99_ms, r.max_ms);
+  }
   std::printf(
-      "| lease+decide, 1 moderator | %.0f pairs/s (CPU %.0f us/pair) |\n",
-      one.pairs_per_s, one.cpu_us_per_pair);
-  std::printf(
-      "| lease latency, 1 moderator: p50 / p99 / max | %.3f / %.3f / %.3f ms "
-      "|\n",
-      one.p50_ms, one.p99_ms, one.max_ms);
-  std::printf(
-      "| lease+decide, %d concurrent moderators | %.0f pairs/s (CPU %.0f "
-      "us/pair) |\n",
-      threads, many.pairs_per_s, many.cpu_us_per_pair);
-  std::printf(
-      "| lease latency, %d moderators: p50 / p99 / max | %.3f / %.3f / %.3f ms "
-      "|\n",
-      threads, many.p50_ms, many.p99_ms, many.max_ms);
-  std::printf(
-      "| RSS: before open / opened empty / after filling / after 1-moderator "
-      "run / at end | %.0f / %.0f / %.0f / %.0f / %.0f MB |\n",
-      rss_before_open, rss_empty, rss_full, rss_one, rss_end);
+      "| RSS: before open / opened empty / after filling / after each "
+      "lease+decide run | %.0f / %.0f / %.0f / %s MB |\n",
+      rss_before_open, rss_empty, rss_full,
+      absl::StrJoin(rss_runs, " / ",
+                    [](std::string* out, double mb) {
+                      absl::StrAppend(out, static_cast<int>(mb + 0.5));
+                    })
+          .c_str());
   std::printf("| database on disk at end | %.0f MB |\n", disk / 1048576.0);
   if (stats.ok()) {
     std::printf(

@@ -252,6 +252,11 @@ class ReviewQueue final {
   // Returns the head; DataLoss naming the index of the first broken link.
   absl::StatusOr<AuditHead> VerifyAudit() const;
 
+  // Waits until the database has no flush or compaction pending or running,
+  // or `timeout` passes (DeadlineExceeded). For benchmarks and tools that
+  // measure a settled database rather than the backlog of a bulk load.
+  absl::Status WaitForCompactions(absl::Duration timeout) const;
+
  private:
   class Impl;
   explicit ReviewQueue(std::unique_ptr<Impl> impl);

@@ -1,4 +1,5 @@
 // Concurrent callers: no item is ever leased to two moderators at once.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <random>
@@ -136,6 +137,61 @@ TEST(ReviewQueueConcurrencyTest, MixedOperationsKeepEveryItemWithOneOwner) {
   EXPECT_EQ(stats.decided, kItems);
   EXPECT_EQ(stats.waiting, 0);
   EXPECT_EQ(stats.leases_outstanding, 0);
+  ASSERT_OK(q->VerifyAudit());
+}
+
+// Reveals of waiting items race with leases of them (Lease reads its items
+// outside the queue's mutex): no reveal may be lost from an item's history,
+// and the history a Lease returns is the one stored.
+TEST(ReviewQueueConcurrencyTest, RevealsDuringLeasesAreNeverLost) {
+  TempDir dir;
+  FakeClock clock;
+  constexpr int kItems = 1000;  // one enqueue batch
+  auto q = FilledQueue(dir.path(), &clock, kItems);
+  std::atomic<bool> leasing_done{false};
+  std::vector<int> reveals(kItems + 1, 0);  // by item id; ids are 1..kItems
+  std::thread revealer([&] {
+    std::mt19937 rng(7);
+    while (!leasing_done.load()) {
+      const uint64_t id = 1 + rng() % kItems;
+      ASSERT_OK(q->RecordReveal("lead-1", id, "check"));
+      ++reveals[id];
+    }
+  });
+  std::vector<std::thread> leasers;
+  for (int t = 0; t < 4; ++t) {
+    leasers.emplace_back([&, t] {
+      const std::string me = absl::StrCat("mod-", t);
+      for (int round = 0; round < 20; ++round) {
+        // Large leases keep many items reserved while they are read.
+        auto leased = q->Lease(me, 50);
+        ASSERT_OK(leased);
+        for (const LeasedItem& l : *leased) {
+          ASSERT_OK_AND_ASSIGN(ReviewItem stored, q->GetItem(l.lease.item_id));
+          // Nothing but reveals can change a leased item meanwhile, and
+          // those only add to its history.
+          ASSERT_LE(l.item.history.size(), stored.history.size());
+          for (size_t i = 0; i < l.item.history.size(); ++i) {
+            EXPECT_EQ(l.item.history[i].event, stored.history[i].event);
+          }
+          ASSERT_OK(q->Release(me, l.lease));
+        }
+      }
+    });
+  }
+  for (auto& th : leasers) th.join();
+  leasing_done = true;
+  revealer.join();
+  int total_reveals = 0;
+  for (uint64_t id = 1; id <= kItems; ++id) {
+    ASSERT_OK_AND_ASSIGN(ReviewItem item, q->GetItem(id));
+    int seen = 0;
+    for (const auto& h : item.history) seen += h.event == "reveal";
+    EXPECT_EQ(seen, reveals[id]) << "item " << id;
+    EXPECT_EQ(item.state, ItemState::kQueued) << "item " << id;
+    total_reveals += reveals[id];
+  }
+  EXPECT_GT(total_reveals, 0);
   ASSERT_OK(q->VerifyAudit());
 }
 

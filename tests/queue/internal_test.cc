@@ -1,14 +1,22 @@
 // Tests of the queue's private building blocks: encodings, the lane
-// scheduler, welfare arithmetic and the group-commit gate.
+// scheduler and lane head, welfare arithmetic, the group-commit gate and
+// the combiner.
 #include <atomic>
 #include <limits>
+#include <map>
+#include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "queue/internal/codec.h"
+#include "queue/internal/combiner.h"
+#include "queue/internal/lane_head.h"
 #include "queue/internal/lane_scheduler.h"
 #include "queue/internal/records.h"
 #include "queue/internal/schema.h"
@@ -200,18 +208,43 @@ TEST(SyncGateTest, ConcurrentWaitersShareSyncs) {
     }
     return absl::OkStatus();
   });
-  // The first write starts a sync, held inside the callback.
-  std::vector<uint64_t> tickets = {gate.Written()};
+  // The first waiter leads a sync, held inside the callback.
+  const uint64_t first = gate.Written();
+  std::thread leader([&] { EXPECT_OK(gate.WaitDurable(first)); });
   in_first_sync.WaitForNotification();
   // Eight more writes arrive during that sync: one more sync covers them.
+  std::vector<uint64_t> tickets;
   for (int i = 0; i < 8; ++i) tickets.push_back(gate.Written());
   std::vector<std::thread> waiters;
   for (uint64_t t : tickets) {
     waiters.emplace_back([&, t] { EXPECT_OK(gate.WaitDurable(t)); });
   }
   release_first_sync.Notify();
+  leader.join();
   for (auto& w : waiters) w.join();
   EXPECT_EQ(syncs.load(), 2);
+}
+
+TEST(SyncGateTest, LoneCallerSyncsOnItsOwnThread) {
+  std::thread::id sync_thread;
+  SyncGate gate([&] {
+    sync_thread = std::this_thread::get_id();
+    return absl::OkStatus();
+  });
+  EXPECT_OK(gate.WaitDurable(gate.Written()));
+  EXPECT_EQ(sync_thread, std::this_thread::get_id());
+}
+
+TEST(SyncGateTest, DestructorSyncsUnawaitedWrites) {
+  int syncs = 0;
+  {
+    SyncGate gate([&] {
+      ++syncs;
+      return absl::OkStatus();
+    });
+    gate.Written();
+  }
+  EXPECT_EQ(syncs, 1);
 }
 
 TEST(SyncGateTest, FailedSyncFailsEveryLaterWait) {
@@ -220,6 +253,85 @@ TEST(SyncGateTest, FailedSyncFailsEveryLaterWait) {
               StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(gate.WaitDurable(gate.Written()),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reopen")));
+}
+
+// LaneHead against a model of the range: after any mix of puts and
+// deletes, its entries are exactly the first keys of the range, in order,
+// with their latest values, and it is complete only when it holds them all.
+TEST(LaneHeadTest, StaysTheFirstKeysOfTheRangeThroughPutsAndDeletes) {
+  constexpr size_t kCapacity = 8;
+  std::map<std::string, std::string> model;
+  LaneHead head(kCapacity);
+  auto fill = [&] {
+    std::vector<LaneHead::Entry> entries;
+    for (const auto& [k, v] : model) {
+      if (entries.size() == kCapacity) break;
+      entries.push_back({k, v});
+    }
+    head.Fill(std::move(entries), model.size() <= kCapacity);
+  };
+  EXPECT_TRUE(head.NeedsFill());
+  std::mt19937 rng(3);
+  int fills = 0;
+  for (int op = 0; op < 20000; ++op) {
+    const std::string key = absl::StrFormat("k%03d", rng() % 200);
+    if (rng() % 2 == 0) {
+      const std::string value = absl::StrCat("v", op);
+      model[key] = value;
+      head.Put(key, value);
+    } else {
+      model.erase(key);
+      head.Delete(key);
+    }
+    if (head.NeedsFill()) {
+      fill();
+      ++fills;
+    }
+    const auto& entries = head.entries();
+    ASSERT_LE(entries.size(), 2 * kCapacity);
+    auto it = model.begin();
+    for (const LaneHead::Entry& e : entries) {
+      ASSERT_NE(it, model.end());
+      ASSERT_EQ(e.key, it->first) << "op " << op;
+      ASSERT_EQ(e.value, it->second) << "op " << op;
+      ++it;
+    }
+    if (head.complete()) {
+      ASSERT_EQ(entries.size(), model.size());
+    }
+  }
+  EXPECT_GT(fills, 1);
+  head.Invalidate();
+  EXPECT_TRUE(head.NeedsFill());
+}
+
+// Closures run one at a time with the section held, each exactly once, and
+// each caller sees its closure's effect when Run returns.
+TEST(CombinerTest, RunsEveryClosureOnceUnderTheSection) {
+  absl::Mutex section;
+  Combiner combiner(&section);
+  std::atomic<int> inside{0};
+  int runs = 0;  // guarded by section, through the combiner
+  constexpr int kThreads = 8, kCalls = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kCalls; ++i) {
+        bool ran = false;
+        combiner.Run([&] {
+          section.AssertHeld();
+          EXPECT_EQ(inside.fetch_add(1), 0);
+          ++runs;
+          ran = true;
+          inside.fetch_sub(1);
+        });
+        ASSERT_TRUE(ran);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  absl::MutexLock lock(&section);
+  EXPECT_EQ(runs, kThreads * kCalls);
 }
 
 }  // namespace
