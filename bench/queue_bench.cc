@@ -5,14 +5,18 @@
 // that bulk load to finish, then measures at that depth:
 // durable enqueue in batches of 100, then lease+decide pairs per second and
 // Lease latency with each --threads count of concurrent moderators in turn
-// (each Lease and Decide is its own durable call; concurrent callers share
-// WAL fsyncs), and the process's resident memory throughout. The
+// (closed loop: each leases and decides as fast as it can), then at each
+// --rates pairs/s offered on a fixed schedule (open loop, latency counted
+// from each pair's scheduled start), and the process's resident memory
+// throughout. Each Lease and Decide is its own durable call; concurrent
+// callers share WAL fsyncs. The
 // disk's raw fsync cost is measured first, since it bounds every durable
 // call. Welfare limits are off (one benchmark moderator leases thousands of
 // items); items carry no preview bytes.
 //
 //   build/bin/queue_bench [--items 1000000] [--threads 1,16,32]
-//                         [--pairs 20000] [--block-cache-mb N]
+//                         [--rates 2500,5000] [--pairs 20000]
+//                         [--block-cache-mb N]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -119,8 +123,44 @@ struct PairResult {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
 };
 
-// `threads` moderators each lease one item and confirm or reject it, until
-// `pairs` pairs are done in total.
+// One moderator's lease+decide: Lease(me, 1), then confirm or reject it.
+// Returns the milliseconds from `from` to the end of the Lease call.
+double LeaseAndDecide(ReviewQueue& q, const std::string& me, bool confirm,
+                      Clock::time_point from) {
+  auto leased = q.Lease(me, 1);
+  const double lease_ms = Seconds(from, Clock::now()) * 1e3;
+  if (!leased.ok() || leased->empty()) {
+    std::fprintf(stderr, "queue_bench: lease: %s\n",
+                 leased.ok() ? "queue empty" : leased.status().ToString().c_str());
+    std::abort();
+  }
+  DecisionRequest d;
+  d.kind = confirm ? DecisionKind::kConfirm : DecisionKind::kReject;
+  d.category = "A";
+  auto decided = q.Decide(me, leased->front().lease, d);
+  if (!decided.ok()) {
+    std::fprintf(stderr, "queue_bench: decide: %s\n",
+                 decided.status().ToString().c_str());
+    std::abort();
+  }
+  return lease_ms;
+}
+
+PairResult Summarise(std::vector<double> latencies, int pairs, double seconds,
+                     double cpu_seconds) {
+  PairResult r;
+  r.pairs_per_s = pairs / seconds;
+  r.cpu_us_per_pair = cpu_seconds * 1e6 / pairs;
+  std::sort(latencies.begin(), latencies.end());
+  r.p50_ms = latencies[latencies.size() / 2];
+  r.p99_ms = latencies[latencies.size() * 99 / 100];
+  r.max_ms = latencies.back();
+  return r;
+}
+
+// Closed loop: `threads` moderators each lease one item and decide it, as
+// fast as they can, until `pairs` pairs are done in total. Latency: each
+// Lease call.
 PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   std::atomic<int> left{pairs};
   std::mutex mu;
@@ -133,38 +173,48 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
       const std::string me = absl::StrCat("bench-mod-", t);
       std::vector<double> mine;
       while (left.fetch_sub(1) > 0) {
-        const auto a = Clock::now();
-        auto leased = q.Lease(me, 1);
-        mine.push_back(Seconds(a, Clock::now()) * 1e3);
-        if (!leased.ok() || leased->empty()) {
-          std::fprintf(stderr, "queue_bench: lease: %s\n",
-                       leased.status().ToString().c_str());
-          std::abort();
-        }
-        DecisionRequest d;
-        d.kind =
-            mine.size() % 2 ? DecisionKind::kReject : DecisionKind::kConfirm;
-        d.category = "A";
-        auto decided = q.Decide(me, leased->front().lease, d);
-        if (!decided.ok()) {
-          std::fprintf(stderr, "queue_bench: decide: %s\n",
-                       decided.status().ToString().c_str());
-          std::abort();
-        }
+        mine.push_back(
+            LeaseAndDecide(q, me, mine.size() % 2 == 0, Clock::now()));
       }
       std::lock_guard<std::mutex> lock(mu);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
     });
   }
   for (auto& th : pool) th.join();
-  PairResult r;
-  r.pairs_per_s = pairs / Seconds(start, Clock::now());
-  r.cpu_us_per_pair = (CpuSeconds() - cpu_start) * 1e6 / pairs;
-  std::sort(latencies.begin(), latencies.end());
-  r.p50_ms = latencies[latencies.size() / 2];
-  r.p99_ms = latencies[latencies.size() * 99 / 100];
-  r.max_ms = latencies.back();
-  return r;
+  return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
+                   CpuSeconds() - cpu_start);
+}
+
+// Open loop: pairs start on a fixed schedule of `rate` pairs a second,
+// spread over `workers` moderators, whatever the queue's speed. Latency:
+// from a pair's scheduled start to the end of its Lease, so time spent
+// waiting for a free worker counts too.
+PairResult LeaseDecideAtRate(ReviewQueue& q, int workers, int pairs,
+                             double rate) {
+  std::atomic<int> next{0};
+  std::mutex mu;
+  std::vector<double> latencies;
+  const double cpu_start = CpuSeconds();
+  const auto start = Clock::now() + std::chrono::milliseconds(10);
+  std::vector<std::thread> pool;
+  for (int w = 0; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      const std::string me = absl::StrCat("bench-rate-", w);
+      std::vector<double> mine;
+      for (int i = next.fetch_add(1); i < pairs; i = next.fetch_add(1)) {
+        const auto scheduled =
+            start + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(i / rate));
+        std::this_thread::sleep_until(scheduled);
+        mine.push_back(LeaseAndDecide(q, me, i % 2 == 0, scheduled));
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& th : pool) th.join();
+  return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
+                   CpuSeconds() - cpu_start);
 }
 
 }  // namespace
@@ -178,6 +228,8 @@ int main(int argc, char** argv) {
   bool keep = false;
   bool sync = true;
   int64_t cache_mb = -1;
+  std::vector<double> rates = {2500, 5000};
+  int rate_workers = 64;
   app.add_option("--items", items, "Items queued before measuring");
   app.add_option("--threads", threads,
                  "Concurrent moderators, one lease+decide run per count "
@@ -187,13 +239,20 @@ int main(int argc, char** argv) {
   app.add_option("--enqueue-batches", enqueue_batches,
                  "Batches of 100 measured at depth");
   app.add_flag("--keep", keep, "Keep the database directory");
+  app.add_option("--rates", rates,
+                 "Open-loop runs: pairs/s offered, one run per rate "
+                 "(comma-separated; 0 for none)")
+      ->delimiter(',');
+  app.add_option("--rate-workers", rate_workers,
+                 "Moderators sharing each open-loop run");
   app.add_option("--block-cache-mb", cache_mb,
                  "RocksDB block cache, MB (default: the queue's default)");
   app.add_flag("!--no-sync", sync,
                "Skip WAL fsyncs (CPU cost only; not durable)");
   CLI11_PARSE(app, argc, argv);
 
-  const int64_t runs = static_cast<int64_t>(threads.size());
+  std::erase(rates, 0.0);
+  const int64_t runs = static_cast<int64_t>(threads.size() + rates.size());
   if (items < runs * pairs + 1000 || items < 100 || pairs < 1 ||
       threads.empty() ||
       *std::min_element(threads.begin(), threads.end()) < 1) {
@@ -278,6 +337,11 @@ int main(int argc, char** argv) {
     pair_runs.push_back(LeaseDecide(q, t, pairs));
     rss_runs.push_back(RssMb());
   }
+  std::vector<PairResult> rate_runs;
+  for (double rate : rates) {
+    rate_runs.push_back(LeaseDecideAtRate(q, rate_workers, pairs, rate));
+    rss_runs.push_back(RssMb());
+  }
   auto stats = q.Stats();
   const uint64_t disk = DirBytes(dir);
   const double fsync_end_us = FsyncMicros(dir, 500);
@@ -303,6 +367,15 @@ int main(int argc, char** argv) {
         "lease p50 / p99 / max %.3f / %.3f / %.3f ms |\n",
         threads[i], threads[i] == 1 ? "" : "s", r.pairs_per_s,
         r.cpu_us_per_pair, r.p50_ms, r.p99_ms, r.max_ms);
+  }
+  for (size_t i = 0; i < rates.size(); ++i) {
+    const PairResult& r = rate_runs[i];
+    std::printf(
+        "| lease+decide offered at %.0f pairs/s (open loop, %d moderators) | "
+        "%.0f pairs/s done (CPU %.0f us/pair); lease p50 / p99 / max from "
+        "scheduled start %.3f / %.3f / %.3f ms |\n",
+        rates[i], rate_workers, r.pairs_per_s, r.cpu_us_per_pair, r.p50_ms,
+        r.p99_ms, r.max_ms);
   }
   std::printf(
       "| RSS: before open / opened empty / after filling / after each "
