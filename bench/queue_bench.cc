@@ -130,8 +130,9 @@ double LeaseAndDecide(ReviewQueue& q, const std::string& me, bool confirm,
   auto leased = q.Lease(me, 1);
   const double lease_ms = Seconds(from, Clock::now()) * 1e3;
   if (!leased.ok() || leased->empty()) {
-    std::fprintf(stderr, "queue_bench: lease: %s\n",
-                 leased.ok() ? "queue empty" : leased.status().ToString().c_str());
+    std::fprintf(
+        stderr, "queue_bench: lease: %s\n",
+        leased.ok() ? "queue empty" : leased.status().ToString().c_str());
     std::abort();
   }
   DecisionRequest d;
@@ -270,7 +271,8 @@ int main(int argc, char** argv) {
   QueueOptions options;
   options.path = (dir / "db").string();
   options.sync_writes = sync;
-  if (cache_mb >= 0) options.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
+  if (cache_mb >= 0)
+    options.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   options.welfare.max_items_per_hour = 0;
   options.welfare.max_items_per_shift = 0;
   options.welfare.break_after_items = 0;
@@ -381,11 +383,9 @@ int main(int argc, char** argv) {
       "| RSS: before open / opened empty / after filling / after each "
       "lease+decide run | %.0f / %.0f / %.0f / %s MB |\n",
       rss_before_open, rss_empty, rss_full,
-      absl::StrJoin(rss_runs, " / ",
-                    [](std::string* out, double mb) {
-                      absl::StrAppend(out, static_cast<int>(mb + 0.5));
-                    })
-          .c_str());
+      absl::StrJoin(rss_runs, " / ", [](std::string* out, double mb) {
+        absl::StrAppend(out, static_cast<int>(mb + 0.5));
+      }).c_str());
   std::printf("| database on disk at end | %.0f MB |\n", disk / 1048576.0);
   if (stats.ok()) {
     std::printf(

@@ -442,8 +442,8 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   const std::vector<rocksdb::CompressionType> supported =
       rocksdb::GetSupportedCompressions();
   const rocksdb::CompressionType compression =
-      std::find(supported.begin(), supported.end(),
-                rocksdb::kLZ4Compression) != supported.end()
+      std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) !=
+              supported.end()
           ? rocksdb::kLZ4Compression
           : rocksdb::kSnappyCompression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -548,8 +548,7 @@ absl::StatusOr<internal::ModeratorState> ReviewQueue::Impl::LoadModeratorState(
   return state;
 }
 
-absl::StatusOr<StoredItem> ReviewQueue::Impl::LoadLeasedItem(
-    uint64_t item_id) {
+absl::StatusOr<StoredItem> ReviewQueue::Impl::LoadLeasedItem(uint64_t item_id) {
   auto it = leased_.find(item_id);
   if (it != leased_.end()) return it->second;
   return LoadItem(item_id);
@@ -620,8 +619,8 @@ void ReviewQueue::Impl::DeleteIndexes(const StoredItem& s, Txn& txn) const {
   const ReviewItem& it = s.item;
   std::string ready = internal::ReadyKey(it.lane, s.virtual_enqueue, it.id);
   txn.batch.Delete(cf(internal::kReadyCf), ready);
-  txn.ready_writes.push_back({lane_index_.at(it.lane), std::move(ready), "",
-                              false});
+  txn.ready_writes.push_back(
+      {lane_index_.at(it.lane), std::move(ready), "", false});
   txn.batch.Delete(
       cf(internal::kDueCf),
       internal::DueKey(it.lane, it.priority_class, it.sla_deadline, it.id));
@@ -1134,60 +1133,60 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
           &args));
     }
     busy = false;
-  HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
-    if (leasing_.contains(moderator)) {
-      busy = true;
-      return absl::OkStatus();
-    }
-    const absl::Time now = clock_->Now();
-    int reclaimed = 0;
-    HW_ASSIGN_OR_RETURN(
-        reclaim_ticket,
-        ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
-    HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
-                        CachedModeratorState(moderator));
-    HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
-                        LoadExposures(moderator, now));
-    verdict =
-        internal::EvaluateWelfare(options_.welfare, now, state, exposures);
-    if (verdict.allowed == 0) {
-      refusal = absl::ResourceExhaustedError(absl::StrCat(
-          "queue: moderator '", moderator, "' reached an exposure limit (",
-          verdict.reason, "); take a break until ",
-          TimeText(verdict.break_until)));
-    } else {
-      const int want = std::min(max_items, verdict.allowed);
-      absl::flat_hash_set<uint64_t> chosen;
-      std::vector<std::optional<std::optional<Candidate>>> cache(
-          options_.lanes.size());
-      absl::Status find_status;
-      while (static_cast<int>(picks.size()) < want) {
-        const int lane = scheduler_.Pick([&](int i) {
-          if (!allowed[i] || !find_status.ok()) return false;
-          if (!cache[i]) {
-            auto found = FindEligible(i, moderator, now, chosen);
-            if (!found.ok()) {
-              find_status = found.status();
-              return false;
+    HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
+      if (leasing_.contains(moderator)) {
+        busy = true;
+        return absl::OkStatus();
+      }
+      const absl::Time now = clock_->Now();
+      int reclaimed = 0;
+      HW_ASSIGN_OR_RETURN(
+          reclaim_ticket,
+          ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
+      HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                          CachedModeratorState(moderator));
+      HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
+                          LoadExposures(moderator, now));
+      verdict =
+          internal::EvaluateWelfare(options_.welfare, now, state, exposures);
+      if (verdict.allowed == 0) {
+        refusal = absl::ResourceExhaustedError(absl::StrCat(
+            "queue: moderator '", moderator, "' reached an exposure limit (",
+            verdict.reason, "); take a break until ",
+            TimeText(verdict.break_until)));
+      } else {
+        const int want = std::min(max_items, verdict.allowed);
+        absl::flat_hash_set<uint64_t> chosen;
+        std::vector<std::optional<std::optional<Candidate>>> cache(
+            options_.lanes.size());
+        absl::Status find_status;
+        while (static_cast<int>(picks.size()) < want) {
+          const int lane = scheduler_.Pick([&](int i) {
+            if (!allowed[i] || !find_status.ok()) return false;
+            if (!cache[i]) {
+              auto found = FindEligible(i, moderator, now, chosen);
+              if (!found.ok()) {
+                find_status = found.status();
+                return false;
+              }
+              cache[i] = *found;
             }
-            cache[i] = *found;
-          }
-          return cache[i]->has_value();
-        });
-        HW_RETURN_IF_ERROR(find_status);
-        if (lane < 0) break;
-        const Candidate c = **cache[lane];
-        cache[lane].reset();
-        chosen.insert(c.item_id);
-        picks.emplace_back(c, lane);
+            return cache[i]->has_value();
+          });
+          HW_RETURN_IF_ERROR(find_status);
+          if (lane < 0) break;
+          const Candidate c = **cache[lane];
+          cache[lane].reset();
+          chosen.insert(c.item_id);
+          picks.emplace_back(c, lane);
+        }
+        if (!picks.empty()) {
+          for (const auto& [c, lane] : picks) reserved_.insert(c.item_id);
+          leasing_.insert(std::string(moderator));
+        }
       }
-      if (!picks.empty()) {
-        for (const auto& [c, lane] : picks) reserved_.insert(c.item_id);
-        leasing_.insert(std::string(moderator));
-      }
-    }
-    return absl::OkStatus();
-  }));
+      return absl::OkStatus();
+    }));
   } while (busy);
   if (!refusal.ok() || picks.empty()) {
     HW_RETURN_IF_ERROR(Durable(reclaim_ticket));

@@ -147,8 +147,8 @@ struct QueueStats {
   absl::Duration oldest_age = absl::ZeroDuration();
   // Items leased, including expired leases not yet returned to the queue.
   int64_t leases_outstanding = 0;
-  int64_t decided = 0;  // items confirmed or rejected, ever
-  int64_t items = 0;    // items ever enqueued
+  int64_t decided = 0;                     // items confirmed or rejected, ever
+  int64_t items = 0;                       // items ever enqueued
   std::vector<ModeratorStats> moderators;  // with a decision in the last hour
 };
 

@@ -195,5 +195,34 @@ TEST(ReviewQueueConcurrencyTest, RevealsDuringLeasesAreNeverLost) {
   ASSERT_OK(q->VerifyAudit());
 }
 
+// One moderator leasing from several sessions at once still gets exactly
+// their hourly allowance: welfare limits count every item once.
+TEST(ReviewQueueConcurrencyTest, ConcurrentLeasesOfOneModeratorKeepTheLimit) {
+  TempDir dir;
+  FakeClock clock;
+  QueueOptions o = TestOptions(dir.path());
+  o.welfare.max_items_per_hour = 25;
+  { auto q = FilledQueue(o.path, &clock, 200); }
+  ASSERT_OK_AND_ASSIGN(auto q, ReviewQueue::Open(o, &clock));
+  std::atomic<int> leased{0};
+  std::vector<std::thread> sessions;
+  for (int t = 0; t < 6; ++t) {
+    sessions.emplace_back([&] {
+      while (true) {
+        auto got = q->Lease("alice", 2);
+        if (!got.ok()) {
+          EXPECT_EQ(got.status().code(), absl::StatusCode::kResourceExhausted);
+          return;
+        }
+        leased += static_cast<int>(got->size());
+      }
+    });
+  }
+  for (auto& th : sessions) th.join();
+  EXPECT_EQ(leased.load(), 25);
+  ASSERT_OK_AND_ASSIGN(WelfareStatus w, q->Welfare("alice"));
+  EXPECT_EQ(w.items_last_hour, 25);
+}
+
 }  // namespace
 }  // namespace hashwatch::queue
