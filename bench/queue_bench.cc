@@ -229,6 +229,7 @@ int main(int argc, char** argv) {
   bool keep = false;
   bool sync = true;
   int64_t cache_mb = -1;
+  int64_t write_buffer_mb = -1;
   std::vector<double> rates = {2500, 5000};
   int rate_workers = 64;
   app.add_option("--items", items, "Items queued before measuring");
@@ -246,6 +247,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--rate-workers", rate_workers,
                  "Moderators sharing each open-loop run");
+  app.add_option("--write-buffer-mb", write_buffer_mb,
+                 "RocksDB memtables, MB in all (default: the queue's default)");
   app.add_option("--block-cache-mb", cache_mb,
                  "RocksDB block cache, MB (default: the queue's default)");
   app.add_flag("!--no-sync", sync,
@@ -271,6 +274,8 @@ int main(int argc, char** argv) {
   QueueOptions options;
   options.path = (dir / "db").string();
   options.sync_writes = sync;
+  if (write_buffer_mb > 0)
+    options.write_buffer_bytes = static_cast<size_t>(write_buffer_mb) << 20;
   if (cache_mb >= 0)
     options.block_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   options.welfare.max_items_per_hour = 0;
