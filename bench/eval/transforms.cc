@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "bench/eval/internal/vips_util.h"
 #include "common/status_macros.h"
+#include "matcher/vips_init.h"
 
 namespace hashwatch::bench {
 
@@ -624,7 +625,7 @@ int SourcePicture::height() const { return impl_->image.height(); }
 const std::string& SourcePicture::bytes() const { return impl_->bytes; }
 
 absl::StatusOr<SourcePicture> SourcePicture::Decode(absl::string_view bytes) {
-  internal::InitVips();
+  matcher::InitVips();
   auto impl = std::make_unique<Impl>();
   impl->bytes = std::string(bytes);
   if (impl->bytes.empty())

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "matcher/internal/luma.h"
+#include "matcher/vips_init.h"
 
 namespace hashwatch::matcher::internal {
 namespace {
@@ -21,24 +22,6 @@ constexpr std::array<const char*, 7> kAllowedLoaders = {
     "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadWebp",
     "VipsForeignLoadGif",  "VipsForeignLoadTiff", "VipsForeignLoadHeif",
     "VipsForeignLoadNsgif"};
-
-void DropVipsWarning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
-
-void InitVips() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (VIPS_INIT("hashwatch") != 0) vips_error_clear();
-    // We parallelise across images; one thread per image avoids libvips
-    // spawning a pool per decode. Its operation cache would hold decoded
-    // uploads in memory, so it is off.
-    vips_concurrency_set(1);
-    vips_cache_set_max(0);
-    vips_cache_set_max_mem(0);
-    // Problems come back as statuses; libvips' own warnings would only add
-    // noise on stderr.
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, DropVipsWarning, nullptr);
-  });
-}
 
 // Owns one VipsImage reference.
 class ImageRef {
@@ -83,8 +66,9 @@ absl::Status VipsError(absl::string_view what) {
 // dropped without compositing.
 bool ToEightBit(ImageRef* image) {
   VipsImage* in = image->get();
-  const bool grey = vips_image_get_bands(in) - (vips_image_hasalpha(in) ? 1 : 0) <= 1 &&
-                    vips_image_get_interpretation(in) != VIPS_INTERPRETATION_CMYK;
+  const bool grey =
+      vips_image_get_bands(in) - (vips_image_hasalpha(in) ? 1 : 0) <= 1 &&
+      vips_image_get_interpretation(in) != VIPS_INTERPRETATION_CMYK;
   const VipsInterpretation target =
       grey ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
   if (vips_image_get_interpretation(in) != target ||
@@ -120,13 +104,16 @@ namespace {
 // The header alone gives the declared size; nothing is decoded yet.
 absl::Status CheckHeader(absl::string_view bytes, const DecodeOptions& options,
                          ImageRef* header, LumaImage* out) {
-  InitVips();
-  if (bytes.empty()) return absl::InvalidArgumentError("decode: input is empty");
+  ::hashwatch::matcher::InitVips();
+  if (bytes.empty())
+    return absl::InvalidArgumentError("decode: input is empty");
   if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "decode: input is %d bytes, over the limit of %d bytes", bytes.size(), options.max_bytes));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("decode: input is %d bytes, over the limit of %d bytes",
+                        bytes.size(), options.max_bytes));
   }
-  const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
+  const char* loader =
+      vips_foreign_find_load_buffer(bytes.data(), bytes.size());
   if (loader == nullptr) {
     vips_error_clear();
     return absl::InvalidArgumentError(
@@ -159,7 +146,8 @@ absl::Status CheckHeader(absl::string_view bytes, const DecodeOptions& options,
 
 }  // namespace
 
-absl::Status CheckVipsInput(absl::string_view bytes, const DecodeOptions& options) {
+absl::Status CheckVipsInput(absl::string_view bytes,
+                            const DecodeOptions& options) {
   ImageRef header;
   LumaImage sizes;
   return CheckHeader(bytes, options, &header, &sizes);
@@ -198,7 +186,8 @@ absl::Status DecodeVipsLuma(absl::string_view bytes,
   for (int y = 0; y < out->height; ++y) {
     const int sy = resize ? rows[y] : y;
     RowToLuma(data + static_cast<size_t>(sy) * w * bands, bands, out->width,
-              columns, out->pixels.data() + static_cast<size_t>(y) * out->width);
+              columns,
+              out->pixels.data() + static_cast<size_t>(y) * out->width);
   }
   g_free(raw);
   return absl::OkStatus();

@@ -5,18 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <mutex>
 #include <random>
 #include <vector>
+
+#include "matcher/vips_init.h"
 
 namespace hashwatch::testing {
 
 std::string MakePicture(int seed, int width, int height,
                         const std::string& suffix) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (VIPS_INIT("hashwatch-bench-tests") != 0) std::abort();
-  });
+  matcher::InitVips();
   std::mt19937 rng(static_cast<uint32_t>(seed) * 2654435761u + 17);
   auto u = [&] { return static_cast<double>(rng()) / 4294967296.0; };
   std::vector<unsigned char> px(static_cast<size_t>(width) * height * 3);

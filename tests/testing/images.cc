@@ -5,23 +5,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <mutex>
 #include <vector>
+
+#include "matcher/vips_init.h"
 
 namespace hashwatch::testing {
 namespace {
 
-void Init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (VIPS_INIT("hashwatch-tests") != 0) std::abort();
-  });
-}
+void Init() { matcher::InitVips(); }
 
 std::string Save(VipsImage* image, const std::string& suffix) {
   void* buf = nullptr;
   size_t len = 0;
-  if (vips_image_write_to_buffer(image, suffix.c_str(), &buf, &len, nullptr) != 0) {
+  if (vips_image_write_to_buffer(image, suffix.c_str(), &buf, &len, nullptr) !=
+      0) {
     vips_error_clear();
     return "";
   }
@@ -60,8 +57,8 @@ std::string MakePattern(int width, int height, int bands,
 
 std::string TransformImage(const std::string& encoded, const std::string& op) {
   Init();
-  VipsImage* in = vips_image_new_from_buffer(encoded.data(), encoded.size(), "",
-                                             nullptr);
+  VipsImage* in =
+      vips_image_new_from_buffer(encoded.data(), encoded.size(), "", nullptr);
   if (in == nullptr) std::abort();
   VipsImage* out = nullptr;
   VipsImage* tmp = nullptr;
@@ -99,8 +96,8 @@ namespace {
 
 VipsImage* LoadOrDie(const std::string& encoded) {
   Init();
-  VipsImage* in = vips_image_new_from_buffer(encoded.data(), encoded.size(), "",
-                                             nullptr);
+  VipsImage* in =
+      vips_image_new_from_buffer(encoded.data(), encoded.size(), "", nullptr);
   if (in == nullptr) std::abort();
   return in;
 }
@@ -115,7 +112,7 @@ std::string To16BitPng(const std::string& png) {
     std::abort();
   }
   cast->Type = vips_image_get_bands(in) == 1 ? VIPS_INTERPRETATION_GREY16
-                                              : VIPS_INTERPRETATION_RGB16;
+                                             : VIPS_INTERPRETATION_RGB16;
   std::string out = Save(cast, ".png");
   g_object_unref(cast);
   g_object_unref(wide);

@@ -1,21 +1,9 @@
 #include "bench/eval/internal/vips_util.h"
 
-#include <mutex>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 namespace hashwatch::bench::internal {
-
-void InitVips() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (VIPS_INIT("hashwatch-bench") != 0) vips_error_clear();
-    vips_concurrency_set(1);
-    vips_cache_set_max(0);
-    vips_cache_set_max_mem(0);
-  });
-}
 
 absl::Status VipsError(absl::string_view what) {
   std::string message(absl::StripTrailingAsciiWhitespace(vips_error_buffer()));

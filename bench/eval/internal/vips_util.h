@@ -16,11 +16,6 @@
 
 namespace hashwatch::bench::internal {
 
-// Initialises libvips once per process, single-threaded per pipeline (the
-// callers parallelise over images) with the operation cache off, as
-// matcher/ does. Safe to call from any thread, any number of times.
-void InitVips();
-
 // Owns one reference to a VipsImage.
 class VipsRef final {
  public:
