@@ -67,6 +67,16 @@ double RssMb() {
   return -1;
 }
 
+// Bytes this process has caused to be written to disk (/proc/self/io).
+double DiskWriteBytes() {
+  std::ifstream io("/proc/self/io");
+  std::string line;
+  while (std::getline(io, line)) {
+    if (line.rfind("write_bytes:", 0) == 0) return std::stod(line.substr(12));
+  }
+  return 0;
+}
+
 // Mean time of an fdatasync after a 200-byte append, in the bench directory.
 double FsyncMicros(const fs::path& dir, int n) {
   const std::string path = (dir / "fsync_probe").string();
@@ -121,6 +131,7 @@ struct PairResult {
   double pairs_per_s = 0;
   double cpu_us_per_pair = 0;  // process CPU, background compaction included
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  double disk_kb_per_pair = 0;  // bytes this process had written to disk
 };
 
 // One moderator's lease+decide: Lease(me, 1), then confirm or reject it.
@@ -148,8 +159,9 @@ double LeaseAndDecide(ReviewQueue& q, const std::string& me, bool confirm,
 }
 
 PairResult Summarise(std::vector<double> latencies, int pairs, double seconds,
-                     double cpu_seconds) {
+                     double cpu_seconds, double disk_bytes) {
   PairResult r;
+  r.disk_kb_per_pair = disk_bytes / 1024 / pairs;
   r.pairs_per_s = pairs / seconds;
   r.cpu_us_per_pair = cpu_seconds * 1e6 / pairs;
   std::sort(latencies.begin(), latencies.end());
@@ -167,6 +179,7 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   std::mutex mu;
   std::vector<double> latencies;
   const double cpu_start = CpuSeconds();
+  const double disk_start = DiskWriteBytes();
   const auto start = Clock::now();
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
@@ -183,7 +196,7 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   }
   for (auto& th : pool) th.join();
   return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
-                   CpuSeconds() - cpu_start);
+                   CpuSeconds() - cpu_start, DiskWriteBytes() - disk_start);
 }
 
 // Open loop: pairs start on a fixed schedule of `rate` pairs a second,
@@ -196,6 +209,7 @@ PairResult LeaseDecideAtRate(ReviewQueue& q, int workers, int pairs,
   std::mutex mu;
   std::vector<double> latencies;
   const double cpu_start = CpuSeconds();
+  const double disk_start = DiskWriteBytes();
   const auto start = Clock::now() + std::chrono::milliseconds(10);
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
@@ -215,7 +229,7 @@ PairResult LeaseDecideAtRate(ReviewQueue& q, int workers, int pairs,
   }
   for (auto& th : pool) th.join();
   return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
-                   CpuSeconds() - cpu_start);
+                   CpuSeconds() - cpu_start, DiskWriteBytes() - disk_start);
 }
 
 }  // namespace
@@ -370,19 +384,19 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < threads.size(); ++i) {
     const PairResult& r = pair_runs[i];
     std::printf(
-        "| lease+decide, %d moderator%s | %.0f pairs/s (CPU %.0f us/pair); "
-        "lease p50 / p99 / max %.3f / %.3f / %.3f ms |\n",
+        "| lease+decide, %d moderator%s | %.0f pairs/s (CPU %.0f us/pair, "
+        "disk %.1f KB/pair); lease p50 / p99 / max %.3f / %.3f / %.3f ms |\n",
         threads[i], threads[i] == 1 ? "" : "s", r.pairs_per_s,
-        r.cpu_us_per_pair, r.p50_ms, r.p99_ms, r.max_ms);
+        r.cpu_us_per_pair, r.disk_kb_per_pair, r.p50_ms, r.p99_ms, r.max_ms);
   }
   for (size_t i = 0; i < rates.size(); ++i) {
     const PairResult& r = rate_runs[i];
     std::printf(
         "| lease+decide offered at %.0f pairs/s (open loop, %d moderators) | "
-        "%.0f pairs/s done (CPU %.0f us/pair); lease p50 / p99 / max from "
-        "scheduled start %.3f / %.3f / %.3f ms |\n",
-        rates[i], rate_workers, r.pairs_per_s, r.cpu_us_per_pair, r.p50_ms,
-        r.p99_ms, r.max_ms);
+        "%.0f pairs/s done (CPU %.0f us/pair, disk %.1f KB/pair); lease p50 / "
+        "p99 / max from scheduled start %.3f / %.3f / %.3f ms |\n",
+        rates[i], rate_workers, r.pairs_per_s, r.cpu_us_per_pair,
+        r.disk_kb_per_pair, r.p50_ms, r.p99_ms, r.max_ms);
   }
   std::printf(
       "| RSS: before open / opened empty / after filling / after each "

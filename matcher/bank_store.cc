@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/rocksdb_options.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -401,6 +402,7 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   impl->index = NewMihIndex(options.index);
 
   rocksdb::Options db_options;
+  SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/rocksdb_options.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "queue/internal/combiner.h"
@@ -399,6 +400,7 @@ class ReviewQueue::Impl {
 
 absl::Status ReviewQueue::Impl::OpenDb() {
   rocksdb::DBOptions db_options;
+  SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options_.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -456,6 +458,13 @@ absl::Status ReviewQueue::Impl::OpenDb() {
     // L0->L1 compaction rewrote the whole family; with dynamic sizes L0
     // merges into a base level a tenth the size of the last.
     cf_options.level_compaction_dynamic_level_bytes = true;
+    // And the base level no larger than what L0 holds before it compacts
+    // (RocksDB's default is 256 MB): below that size everything sat in the
+    // last level, and each L0 compaction of items rewrote all of them
+    // (126 MB, 24 s, at 1,000,000 items).
+    cf_options.max_bytes_for_level_base =
+        cf_options.write_buffer_size *
+        std::max(1, cf_options.level0_file_num_compaction_trigger);
     cf_options.compression = compression;
     const bool index = c == internal::kReadyCf || c == internal::kDueCf ||
                        c == internal::kLeasesCf || c == internal::kExposureCf ||

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/rocksdb_options.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -198,6 +199,7 @@ absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(const ReportStore
   impl->clock = clock;
   impl->write_options.sync = options.sync_writes;
   rocksdb::Options db_options;
+  SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;

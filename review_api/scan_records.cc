@@ -5,6 +5,7 @@
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "common/rocksdb_options.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
@@ -51,6 +52,7 @@ absl::StatusOr<std::unique_ptr<ScanRecords>> ScanRecords::Open(
   auto impl = std::make_unique<Impl>();
   impl->clock = clock;
   rocksdb::Options db_options;
+  SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
