@@ -411,6 +411,7 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   // the buffer out and fsyncs it outside mu_, for many commits at once.
   db_options.manual_wal_flush = true;
   db_options.bytes_per_sync = 1 << 20;
+  if (!options_.wal_dir.empty()) db_options.wal_dir = options_.wal_dir;
 
   rocksdb::BlockBasedTableOptions table;
   if (options_.block_cache_bytes > 0) {

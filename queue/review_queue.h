@@ -117,6 +117,11 @@ struct QueueOptions {
   size_t block_cache_bytes = 32 << 20;  // RocksDB block cache, all families
   // RocksDB memtables, all families: the bound on write buffering in RAM.
   size_t write_buffer_bytes = 64 << 20;
+  // Directory for the write-ahead log; empty: with the database in `path`.
+  // Every durable call waits for an fsync of this log, and on a disk shared
+  // with RocksDB's flushes and compactions some take 10 ms or more; a
+  // device of its own keeps them short. Must hold the log across restarts.
+  std::string wal_dir;
 };
 
 struct LaneClassStats {

@@ -23,6 +23,7 @@ template <typename V>
 void VisitConfig(V& v, ServerConfig& c) {
   v.String("listen", c.listen);
   v.String("db", c.db);
+  v.String("queue_wal_dir", c.queue_wal_dir);
   v.Bool("plaintext", c.plaintext);
   v.Object("tls", [&] {
     v.String("cert_file", c.tls.cert_file);

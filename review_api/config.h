@@ -92,6 +92,9 @@ struct ReportConfig {
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // HOST:PORT; port 0 = any free port
   std::string db = "./var/hashwatch";      // banks/, queue/, reports/, scans/, tokens.json
+  // The review queue's write-ahead log; empty: inside db/queue. A device of
+  // its own keeps the queue's fsyncs away from compaction writes.
+  std::string queue_wal_dir;
   // Serve without TLS (local development only; logged as a warning).
   bool plaintext = false;
   TlsConfig tls;

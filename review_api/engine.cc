@@ -147,6 +147,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const ServerConfig& config,
 
   queue::QueueOptions queue_options;
   queue_options.path = config.db + "/queue";
+  queue_options.wal_dir = config.queue_wal_dir;
   queue_options.lease_duration = config.review.lease_duration;
   queue_options.max_lease_items = config.limits.max_lease_items;
   for (const queue::LaneOptions& lane : queue_options.lanes) e->lanes_.push_back(lane.name);

@@ -1,5 +1,6 @@
 #include "queue/review_queue.h"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -550,6 +551,37 @@ TEST_F(ReviewQueueTest, WaitForCompactionsReturnsOnceSettled) {
   ASSERT_OK(q->WaitForCompactions(absl::Minutes(5)));
   ASSERT_OK_AND_ASSIGN(auto stats, q->Stats());
   EXPECT_EQ(stats.waiting, 4000);
+}
+
+// With wal_dir the log lives there (not beside the tables), and a reopen
+// with the same options replays it.
+TEST_F(ReviewQueueTest, WalDirHoldsTheLogAcrossReopening) {
+  QueueOptions o = TestOptions(dir_.path("db"));
+  o.wal_dir = dir_.path("wal");
+  LeaseRef held;
+  {
+    ASSERT_OK_AND_ASSIGN(auto q, ReviewQueue::Open(o, &clock_));
+    for (int i = 0; i < 3; ++i)
+      ASSERT_OK(q->Enqueue(Request(absl::StrCat("c", i))));
+    ASSERT_OK_AND_ASSIGN(auto leased, q->Lease("alice", 1));
+    ASSERT_THAT(leased, SizeIs(1));
+    held = leased[0].lease;
+  }
+  auto logs_in = [](const std::string& dir) {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      n += e.path().extension() == ".log";
+    }
+    return n;
+  };
+  EXPECT_GE(logs_in(o.wal_dir), 1);
+  EXPECT_EQ(logs_in(o.path), 0);
+  ASSERT_OK_AND_ASSIGN(auto q, ReviewQueue::Open(o, &clock_));
+  ASSERT_OK_AND_ASSIGN(auto stats, q->Stats());
+  EXPECT_EQ(stats.waiting, 2);
+  EXPECT_EQ(stats.leases_outstanding, 1);
+  ASSERT_OK(q->Decide("alice", held, {.kind = DecisionKind::kReject}));
+  ASSERT_OK(q->VerifyAudit());
 }
 
 TEST_F(ReviewQueueTest, StoresPayloadAndPreview) {

@@ -26,12 +26,14 @@ TEST(ServerConfigTest, ReadsNestedKeysAndSeconds) {
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig(R"({
     "plaintext": true,
     "listen": "0.0.0.0:9000",
+    "queue_wal_dir": "/fast/queue-wal",
     "scan": {"dihedral": true, "no_match_record_ttl_seconds": 3600,
              "review_signals": ["grooming"], "novel_classifier_threshold": 0.75},
     "limits": {"max_image_pixels": 50000000},
     "reports": {"retention_seconds": 86400, "platform": "example.net"}
   })"));
   EXPECT_EQ(c.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.queue_wal_dir, "/fast/queue-wal");
   EXPECT_TRUE(c.scan.dihedral);
   EXPECT_EQ(c.scan.no_match_record_ttl, absl::Hours(1));
   EXPECT_THAT(c.scan.review_signals, ::testing::ElementsAre("grooming"));
