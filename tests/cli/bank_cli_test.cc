@@ -15,19 +15,13 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::Lines;
+using ::hashwatch::testing::PdqTestImage;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
-
-std::string Vector(const std::string& name) {
-  return testing::SharedDir() + "/testdata/pdq/images/" + name;
-}
 
 class BankCliTest : public ::testing::Test {
  protected:
@@ -39,7 +33,7 @@ class BankCliTest : public ::testing::Test {
   }
   // The compat PDQ of a test vector, via `hashwatch hash`.
   std::string PdqOf(const std::string& name) {
-    ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", "--compat", Vector(name)});
+    ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", "--compat", PdqTestImage(name)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
   }
@@ -58,12 +52,12 @@ TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
   ProcessResult again = Run({"bank", "import", "iwf", list, "--signal", "pdq"});
   EXPECT_THAT(again.out, HasSubstr("0 added, 0 updated, 2 unchanged"));
 
-  ProcessResult m = Run({"match", "--json", "--compat", Vector("q0746.jpg"), Vector("c.png")});
+  ProcessResult m = Run({"match", "--json", "--compat", PdqTestImage("q0746.jpg"), PdqTestImage("c.png")});
   ASSERT_EQ(m.exit_code, 0) << m.err;
   const std::vector<std::string> lines = Lines(m.out);
   ASSERT_THAT(lines, SizeIs(2));
   const nlohmann::json hit = nlohmann::json::parse(lines[0]);
-  EXPECT_EQ(hit.at("query"), Vector("q0746.jpg"));
+  EXPECT_EQ(hit.at("query"), PdqTestImage("q0746.jpg"));
   ASSERT_EQ(hit.at("matches").size(), 1u);
   EXPECT_EQ(hit.at("matches")[0].at("bank"), "iwf");
   EXPECT_EQ(hit.at("matches")[0].at("distance"), 0);
@@ -72,7 +66,7 @@ TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
   EXPECT_EQ(nlohmann::json::parse(lines[1]).at("matches").size(), 0u);
 
   // A real rotation is found through its dihedral variant.
-  ProcessResult rot = Run({"match", "--dihedral", "--compat", Vector("dih-bridge-2-rotate-90.jpg"),
+  ProcessResult rot = Run({"match", "--dihedral", "--compat", PdqTestImage("dih-bridge-2-rotate-90.jpg"),
                            "--hash", PdqOf("q1050.jpg")});
   ASSERT_EQ(rot.exit_code, 0) << rot.err;
   EXPECT_THAT(rot.out, HasSubstr("\tiwf\t0\tB\t"));

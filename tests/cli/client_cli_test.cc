@@ -27,6 +27,7 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::PdqTestImage;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
@@ -34,10 +35,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-std::string Vector(const std::string& name) {
-  return testing::SharedDir() + "/testdata/pdq/images/" + name;
-}
 
 // A local TCP port that refuses connections: bound, never listening, held
 // for the test's lifetime so nothing else takes it.
@@ -79,7 +76,7 @@ class ClientCliTest : public ::testing::Test {
 
 TEST_F(ClientCliTest, ClientCommandsRequireServer) {
   for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"scan", Vector("c.png")},
+       std::vector<std::vector<std::string>>{{"scan", PdqTestImage("c.png")},
                                              {"review", "stats"},
                                              {"review", "next"},
                                              {"report", "list"}}) {
@@ -93,7 +90,7 @@ TEST_F(ClientCliTest, ClientCommandsRequireServer) {
 TEST_F(ClientCliTest, MissingTokenIsUsageError) {
   unsetenv("HASHWATCH_TOKEN");
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"scan", Vector("c.png"), "--plaintext", "--server", refusing_.address()},
+           {"scan", PdqTestImage("c.png"), "--plaintext", "--server", refusing_.address()},
            {"bank", "list", "--plaintext", "--server", refusing_.address()},
            {"review", "stats", "--plaintext", "--server", refusing_.address()},
            {"report", "export", "--plaintext", "--server", refusing_.address()}}) {
@@ -104,7 +101,7 @@ TEST_F(ClientCliTest, MissingTokenIsUsageError) {
 }
 
 TEST_F(ClientCliTest, ContentIdNeedsExactlyOneFile) {
-  ProcessResult r = Run({"scan", Vector("c.png"), Vector("q0746.jpg"), "--content-id", "u-1",
+  ProcessResult r = Run({"scan", PdqTestImage("c.png"), PdqTestImage("q0746.jpg"), "--content-id", "u-1",
                          "--plaintext", "--server", refusing_.address()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--content-id"));
@@ -127,7 +124,7 @@ TEST_F(ClientCliTest, UnreachableServerIsOneLineWithTheCode) {
   EXPECT_THAT(stats.err, StartsWith("hashwatch: review stats: UNAVAILABLE: "));
   EXPECT_EQ(std::count(stats.err.begin(), stats.err.end(), '\n'), 1);
 
-  ProcessResult scan = Run({"scan", Vector("c.png"), "--plaintext", "--server",
+  ProcessResult scan = Run({"scan", PdqTestImage("c.png"), "--plaintext", "--server",
                             refusing_.address()});
   EXPECT_EQ(scan.exit_code, 1);
   EXPECT_THAT(scan.err, StartsWith("hashwatch: scan: UNAVAILABLE: "));
@@ -163,7 +160,7 @@ TEST_F(ClientCliTest, FlagMistakesAreUsageErrors) {
   EXPECT_EQ(Run({"report", "list", "--state", "lost", "--plaintext", "--server", server})
                 .exit_code,
             2);
-  EXPECT_EQ(Run({"scan", Vector("c.png"), "--classifier-score", "1.5", "--plaintext",
+  EXPECT_EQ(Run({"scan", PdqTestImage("c.png"), "--classifier-score", "1.5", "--plaintext",
                  "--server", server})
                 .exit_code,
             2);

@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -30,6 +29,7 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::Lines;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
@@ -39,10 +39,6 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 constexpr char kToken[] = "fake-token";
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
 
 grpc::Status CheckToken(grpc::ServerContext* ctx) {
   auto it = ctx->client_metadata().find("authorization");

@@ -31,6 +31,7 @@ namespace {
 
 using ::hashwatch::testing::BinaryPath;
 using ::hashwatch::testing::ChildProcess;
+using ::hashwatch::testing::Lines;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
@@ -40,10 +41,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
 
 std::string Corpus(const std::string& name) {
   return testing::SharedDir() + "/corpus/base/" + name;

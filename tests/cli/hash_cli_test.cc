@@ -20,19 +20,12 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::Lines;
+using ::hashwatch::testing::PdqTestImage;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-std::string Vector(const std::string& name) {
-  return testing::SharedDir() + "/testdata/pdq/images/" + name;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  return lines;
-}
 
 ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input = "") {
   args.insert(args.begin(), BinaryPath("hashwatch"));
@@ -42,8 +35,8 @@ ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input 
 using ::hashwatch::testing::TempDir;
 
 TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
-  const std::vector<std::string> files = {Vector("q0746.jpg"), Vector("c.png"),
-                                          Vector("wee.jpg")};
+  const std::vector<std::string> files = {PdqTestImage("q0746.jpg"), PdqTestImage("c.png"),
+                                          PdqTestImage("wee.jpg")};
   ProcessResult r = Hashwatch({"hash", files[0], files[1], files[2]});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
@@ -66,7 +59,7 @@ TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
 
 TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
   ProcessResult r = Hashwatch({"hash", "--compat", "--dihedral",
-                               Vector("dih-bridge-1-original.jpg")});
+                               PdqTestImage("dih-bridge-1-original.jpg")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> f = absl::StrSplit(Lines(r.out).at(0), '\t');
   ASSERT_THAT(f, SizeIs(14));
@@ -82,17 +75,17 @@ TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
   ASSERT_THAT(want, SizeIs(10));
   EXPECT_EQ(f[0], want[1]);
   for (int v = 0; v < 8; ++v) EXPECT_EQ(f[5 + v], want[1 + v]) << v;
-  EXPECT_EQ(f[13], Vector("dih-bridge-1-original.jpg"));
+  EXPECT_EQ(f[13], PdqTestImage("dih-bridge-1-original.jpg"));
 }
 
 TEST(HashCliTest, JsonPrintsOneObjectPerLine) {
   ProcessResult r =
-      Hashwatch({"hash", "--json", "--dihedral", Vector("q0746.jpg"), Vector("c.png")});
+      Hashwatch({"hash", "--json", "--dihedral", PdqTestImage("q0746.jpg"), PdqTestImage("c.png")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> lines = Lines(r.out);
   ASSERT_THAT(lines, SizeIs(2));
   const nlohmann::json j = nlohmann::json::parse(lines[1]);
-  EXPECT_EQ(j.at("path"), Vector("c.png"));
+  EXPECT_EQ(j.at("path"), PdqTestImage("c.png"));
   EXPECT_EQ(j.at("pdq").get<std::string>().size(), 64u);
   EXPECT_EQ(j.at("quality"), 100);
   EXPECT_EQ(j.at("md5").get<std::string>().size(), 32u);
@@ -101,9 +94,9 @@ TEST(HashCliTest, JsonPrintsOneObjectPerLine) {
 }
 
 TEST(HashCliTest, ReadsStandardInput) {
-  const std::string bytes = testing::ReadFileOrDie(Vector("q0746.jpg"));
+  const std::string bytes = testing::ReadFileOrDie(PdqTestImage("q0746.jpg"));
   ProcessResult from_stdin = Hashwatch({"hash", "-"}, bytes);
-  ProcessResult from_file = Hashwatch({"hash", Vector("q0746.jpg")});
+  ProcessResult from_file = Hashwatch({"hash", PdqTestImage("q0746.jpg")});
   ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
   const std::vector<std::string> a = absl::StrSplit(from_stdin.out, '\t');
   const std::vector<std::string> b = absl::StrSplit(from_file.out, '\t');
@@ -117,8 +110,8 @@ TEST(HashCliTest, FailedFilesExitOneWithOneStderrLineEachAndOthersStillHash) {
   const std::string text = dir.Write("notes.txt", "not an image\n");
   const std::string empty = dir.Write("empty.jpg", "");
   const std::string missing = "/nonexistent/hashwatch/none.jpg";
-  ProcessResult r = Hashwatch({"hash", "--threads", "2", text, Vector("q0746.jpg"),
-                               missing, empty, Vector("c.png")});
+  ProcessResult r = Hashwatch({"hash", "--threads", "2", text, PdqTestImage("q0746.jpg"),
+                               missing, empty, PdqTestImage("c.png")});
   EXPECT_EQ(r.exit_code, 1);
   const std::vector<std::string> out = Lines(r.out);
   ASSERT_THAT(out, SizeIs(2));
@@ -135,7 +128,7 @@ TEST(HashCliTest, FailedFilesExitOneWithOneStderrLineEachAndOthersStillHash) {
 }
 
 TEST(HashCliTest, OverThePixelLimitFails) {
-  ProcessResult r = Hashwatch({"hash", "--max-pixels", "1000", Vector("q0746.jpg")});
+  ProcessResult r = Hashwatch({"hash", "--max-pixels", "1000", PdqTestImage("q0746.jpg")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("over the limit of 1000 pixels"));
 }
@@ -145,7 +138,7 @@ TEST(HashCliTest, ThreadsKeepInputOrder) {
   std::vector<std::string> files;
   for (const char* name : {"q0003.jpg", "q0004.jpg", "q0122.jpg", "q0291.jpg",
                            "q0746.jpg", "q1050.jpg", "q2821.jpg", "c.png"}) {
-    files.push_back(Vector(name));
+    files.push_back(PdqTestImage(name));
     args.push_back(files.back());
   }
   ProcessResult two = Hashwatch(args);
@@ -161,10 +154,10 @@ TEST(HashCliTest, ThreadsKeepInputOrder) {
 TEST(HashCliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Hashwatch({}).exit_code, 2);
   EXPECT_EQ(Hashwatch({"hash"}).exit_code, 2);
-  ProcessResult bad_flag = Hashwatch({"hash", "--no-such-flag", Vector("c.png")});
+  ProcessResult bad_flag = Hashwatch({"hash", "--no-such-flag", PdqTestImage("c.png")});
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_THAT(Lines(bad_flag.err), SizeIs(1));
-  EXPECT_EQ(Hashwatch({"hash", "--threads", "-3", Vector("c.png")}).exit_code, 2);
+  EXPECT_EQ(Hashwatch({"hash", "--threads", "-3", PdqTestImage("c.png")}).exit_code, 2);
   EXPECT_EQ(Hashwatch({"frobnicate"}).exit_code, 2);
 }
 

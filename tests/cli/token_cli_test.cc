@@ -2,7 +2,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -14,6 +13,7 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::Lines;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::ReadFileOrDie;
 using ::hashwatch::testing::RunProcess;
@@ -22,10 +22,6 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::SizeIs;
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
 
 class TokenCliTest : public ::testing::Test {
  protected:

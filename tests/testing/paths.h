@@ -16,6 +16,11 @@ inline std::string SharedDir() {
   return HW_SHARED_DIR;
 }
 
+// One of the PDQ reference images in ../shared/testdata/pdq/images.
+inline std::string PdqTestImage(const std::string& name) {
+  return SharedDir() + "/testdata/pdq/images/" + name;
+}
+
 inline std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

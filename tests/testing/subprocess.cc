@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/str_split.h"
+
 extern char** environ;
 
 namespace hashwatch::testing {
@@ -89,6 +91,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 std::string BinaryPath(const std::string& name) {
   const char* dir = std::getenv("HASHWATCH_BIN");
   return std::string(dir ? dir : "build/bin") + "/" + name;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 
 }  // namespace hashwatch::testing

@@ -21,6 +21,9 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 // Path of a hashwatch binary: $HASHWATCH_BIN/<name>.
 std::string BinaryPath(const std::string& name);
 
+// The non-empty lines of a program's output.
+std::vector<std::string> Lines(const std::string& text);
+
 }  // namespace hashwatch::testing
 
 #endif  // HASHWATCH_TESTS_TESTING_SUBPROCESS_H_
