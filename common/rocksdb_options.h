@@ -8,11 +8,13 @@
 
 namespace hashwatch {
 
-// Sets what no hashwatch database should differ in. Today: the info log at
-// INFO level. Debian's librocksdb is built without NDEBUG, so its LOG
-// defaults to DEBUG level, which writes a line for every WAL sync: 100,000
-// lines in one queue benchmark run, each a write under RocksDB's logger
-// lock on the path every durable call waits for.
+// Sets what no hashwatch database should differ in: column families are
+// created when missing (each store declares its own), reads check
+// checksums strictly (paranoid_checks), and the info log is at INFO level.
+// Debian's librocksdb is built without NDEBUG, so its LOG defaults to DEBUG
+// level, which writes a line for every WAL sync: 100,000 lines in one queue
+// benchmark run, each a write under RocksDB's logger lock on the path every
+// durable call waits for.
 void SetCommonDbOptions(rocksdb::DBOptions* options);
 
 }  // namespace hashwatch

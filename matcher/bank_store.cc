@@ -404,8 +404,6 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   rocksdb::Options db_options;
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.paranoid_checks = true;
   rocksdb::BlockBasedTableOptions table;
   if (options.block_cache_bytes > 0) {
     table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -402,7 +402,6 @@ absl::Status ReviewQueue::Impl::OpenDb() {
   rocksdb::DBOptions db_options;
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options_.create_if_missing;
-  db_options.create_missing_column_families = true;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   db_options.max_background_jobs = 2;
   db_options.db_write_buffer_size = options_.write_buffer_bytes;

@@ -201,8 +201,6 @@ absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(const ReportStore
   rocksdb::Options db_options;
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.paranoid_checks = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, {}}, {kReportsCf, {}}, {kByContentCf, {}}, {kByIdCf, {}}};
   rocksdb::DB* raw = nullptr;

@@ -54,8 +54,6 @@ absl::StatusOr<std::unique_ptr<ScanRecords>> ScanRecords::Open(
   rocksdb::Options db_options;
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.paranoid_checks = true;
   // Most scans are of new content ids: a bloom filter answers "not stored"
   // without reading data blocks.
   rocksdb::BlockBasedTableOptions table;
