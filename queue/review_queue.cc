@@ -341,6 +341,22 @@ class ReviewQueue::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   int64_t WaitingInLane(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Lease's first and third steps (see Lease).
+  struct LeasePlan {
+    bool busy = false;  // the moderator's previous Lease is under way
+    uint64_t reclaim_ticket = 0;
+    absl::Status refusal;  // over a welfare limit
+    internal::WelfareVerdict verdict;
+    std::vector<std::pair<Candidate, int>> picks;  // item, lane
+  };
+  absl::Status PlanLease(absl::string_view moderator, int max_items,
+                         const std::vector<bool>& allowed, LeasePlan* plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns the commit's ticket; releases the plan's reservations.
+  absl::StatusOr<uint64_t> WriteLeases(
+      absl::string_view moderator, const LeasePlan& plan,
+      std::vector<absl::StatusOr<StoredItem>>& loaded,
+      std::vector<LeasedItem>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Whether an item is chosen by this Lease or reserved by another.
   bool Taken(uint64_t id, const absl::flat_hash_set<uint64_t>& chosen) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -1123,13 +1139,10 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
   // 2. without mu_, read the chosen items;
   // 3. under mu_, write the leases (re-reading any item written meanwhile,
   //    which only a reveal can do to a waiting item).
-  uint64_t reclaim_ticket = 0;
-  absl::Status refusal;
-  internal::WelfareVerdict verdict;
-  std::vector<std::pair<Candidate, int>> picks;
-  bool busy = false;  // this moderator's previous Lease is still under way
+  LeasePlan plan;
   do {
-    if (busy) {
+    if (plan.busy) {
+      // This moderator's previous Lease is still under way.
       absl::MutexLock lock(&mu_);
       struct Args {
         const Impl* self;
@@ -1141,166 +1154,179 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
           },
           &args));
     }
-    busy = false;
-    HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
-      if (leasing_.contains(moderator)) {
-        busy = true;
-        return absl::OkStatus();
-      }
-      const absl::Time now = clock_->Now();
-      int reclaimed = 0;
-      HW_ASSIGN_OR_RETURN(
-          reclaim_ticket,
-          ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
-      HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
-                          CachedModeratorState(moderator));
-      HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
-                          LoadExposures(moderator, now));
-      verdict =
-          internal::EvaluateWelfare(options_.welfare, now, state, exposures);
-      if (verdict.allowed == 0) {
-        refusal = absl::ResourceExhaustedError(absl::StrCat(
-            "queue: moderator '", moderator, "' reached an exposure limit (",
-            verdict.reason, "); take a break until ",
-            TimeText(verdict.break_until)));
-      } else {
-        const int want = std::min(max_items, verdict.allowed);
-        absl::flat_hash_set<uint64_t> chosen;
-        std::vector<std::optional<std::optional<Candidate>>> cache(
-            options_.lanes.size());
-        absl::Status find_status;
-        while (static_cast<int>(picks.size()) < want) {
-          const int lane = scheduler_.Pick([&](int i) {
-            if (!allowed[i] || !find_status.ok()) return false;
-            if (!cache[i]) {
-              auto found = FindEligible(i, moderator, now, chosen);
-              if (!found.ok()) {
-                find_status = found.status();
-                return false;
-              }
-              cache[i] = *found;
-            }
-            return cache[i]->has_value();
-          });
-          HW_RETURN_IF_ERROR(find_status);
-          if (lane < 0) break;
-          const Candidate c = **cache[lane];
-          cache[lane].reset();
-          chosen.insert(c.item_id);
-          picks.emplace_back(c, lane);
-        }
-        if (!picks.empty()) {
-          for (const auto& [c, lane] : picks) reserved_.insert(c.item_id);
-          leasing_.insert(std::string(moderator));
-        }
-      }
-      return absl::OkStatus();
-    }));
-  } while (busy);
-  if (!refusal.ok() || picks.empty()) {
-    HW_RETURN_IF_ERROR(Durable(reclaim_ticket));
-    if (!refusal.ok()) return refusal;
+    plan = LeasePlan();
+    HW_RETURN_IF_ERROR(Serialized(
+        [&] { return PlanLease(moderator, max_items, allowed, &plan); }));
+  } while (plan.busy);
+  if (!plan.refusal.ok() || plan.picks.empty()) {
+    HW_RETURN_IF_ERROR(Durable(plan.reclaim_ticket));
+    if (!plan.refusal.ok()) return plan.refusal;
     return std::vector<LeasedItem>();
   }
 
   std::vector<absl::StatusOr<StoredItem>> loaded;
-  loaded.reserve(picks.size());
-  for (const auto& [c, lane] : picks) loaded.push_back(LoadItem(c.item_id));
+  loaded.reserve(plan.picks.size());
+  for (const auto& [c, lane] : plan.picks)
+    loaded.push_back(LoadItem(c.item_id));
 
   std::vector<LeasedItem> out;
   uint64_t ticket = 0;
   HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
-    absl::Cleanup unreserve = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      for (const auto& [c, lane] : picks) {
-        reserved_.erase(c.item_id);
-        rewritten_.erase(c.item_id);
-      }
-      leasing_.erase(moderator);
-    };
-    const absl::Time now = clock_->Now();
-    HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
-                        CachedModeratorState(moderator));
-    Txn txn;
-    std::vector<StoredItem> stored;  // as written, for leased_
-    uint64_t lease_id = state_.next_lease_id;
-    const absl::Time expires = now + options_.lease_duration;
-    const bool track_exposure = options_.welfare.max_items_per_hour > 0 ||
-                                options_.welfare.max_items_per_shift > 0;
-    for (size_t i = 0; i < picks.size(); ++i) {
-      const auto& [c, lane] = picks[i];
-      if (rewritten_.contains(c.item_id) || !loaded[i].ok())
-        loaded[i] = LoadItem(c.item_id);
-      HW_ASSIGN_OR_RETURN(StoredItem s, std::move(loaded[i]));
-      if (!IsWaiting(s.item.state) ||
-          s.item.lane != options_.lanes[lane].name) {
-        return absl::InternalError(absl::StrCat(
-            "queue: index names item ", c.item_id, " which is ",
-            ItemStateName(s.item.state), " in lane ", s.item.lane));
-      }
-      DeleteIndexes(s, txn);
-      std::erase_if(s.exclusions, [&](const internal::Exclusion& x) {
-        return x.until <= now;
-      });
-      ReviewItem& it = s.item;
-      it.state = ItemState::kLeased;
-      it.lease_holder = std::string(moderator);
-      it.lease_id = lease_id++;
-      it.lease_expires = expires;
-      const std::string details = absl::StrCat(
-          "lease=", it.lease_id, " lane=", it.lane,
-          " expires=", TimeText(expires), c.overdue ? " overdue=1" : "");
-      it.history.push_back(
-          {now, std::string(moderator), "lease", it.lease_id, details});
-      PutItem(s, txn);
-      std::string lease_key = internal::LeaseKey(expires, it.id);
-      txn.batch.Put(cf(internal::kLeasesCf), lease_key,
-                    internal::U64Key(it.lease_id));
-      txn.leases_inserted.push_back(std::move(lease_key));
-      txn.counter_deltas[internal::kLeasedCounter] += 1;
-      if (track_exposure) {
-        txn.batch.Put(cf(internal::kExposureCf),
-                      internal::ModeratorEventKey(moderator, now, it.id), "");
-      }
-      AddAudit(txn, now, moderator, AuditEvent::kLease, it.id, details);
-      LeasedItem leased;
-      leased.lease = {it.id, it.lease_id};
-      leased.expires = expires;
-      leased.effective_priority = EffectivePriority(
-          options_.priority, it.base_priority, now - it.lane_time);
-      leased.overdue = c.overdue;
-      stored.push_back(s);
-      leased.item = std::move(s.item);
-      out.push_back(std::move(leased));
-    }
-    txn.next_lease_id = lease_id;
-    state.consecutive =
-        verdict.consecutive + static_cast<int64_t>(picks.size());
-    state.last_activity = now;
-    if (now - state.last_prune >= absl::Hours(1)) {
-      // Exposure and decision keys older than any window: drop them.
-      const std::string prefix = internal::ModeratorPrefix(moderator);
-      txn.batch.DeleteRange(
-          cf(internal::kExposureCf), prefix,
-          internal::ModeratorEventKey(
-              moderator, now - internal::WelfareWindow(options_.welfare), 0));
-      txn.batch.DeleteRange(
-          cf(internal::kDecisionsCf), prefix,
-          internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
-      state.last_prune = now;
-    }
-    txn.batch.Put(cf(internal::kModeratorsCf), Sl(moderator),
-                  internal::EncodeModeratorState(state));
-    HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
-    RememberModerator(moderator, state);
-    for (StoredItem& s : stored) {
-      if (leased_.size() >= kLeasedCacheSize) leased_.clear();
-      const uint64_t id = s.item.id;
-      leased_.emplace(id, std::move(s));
-    }
+    HW_ASSIGN_OR_RETURN(ticket, WriteLeases(moderator, plan, loaded, &out));
     return absl::OkStatus();
   }));
-  HW_RETURN_IF_ERROR(Durable(std::max(reclaim_ticket, ticket)));
+  HW_RETURN_IF_ERROR(Durable(std::max(plan.reclaim_ticket, ticket)));
   return out;
+}
+
+absl::Status ReviewQueue::Impl::PlanLease(absl::string_view moderator,
+                                          int max_items,
+                                          const std::vector<bool>& allowed,
+                                          LeasePlan* plan) {
+  if (leasing_.contains(moderator)) {
+    plan->busy = true;
+    return absl::OkStatus();
+  }
+  const absl::Time now = clock_->Now();
+  int reclaimed = 0;
+  HW_ASSIGN_OR_RETURN(
+      plan->reclaim_ticket,
+      ReclaimExpired(now, options_.max_expiries_per_call, &reclaimed));
+  HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                      CachedModeratorState(moderator));
+  HW_ASSIGN_OR_RETURN(std::vector<absl::Time> exposures,
+                      LoadExposures(moderator, now));
+  plan->verdict =
+      internal::EvaluateWelfare(options_.welfare, now, state, exposures);
+  if (plan->verdict.allowed == 0) {
+    plan->refusal = absl::ResourceExhaustedError(absl::StrCat(
+        "queue: moderator '", moderator, "' reached an exposure limit (",
+        plan->verdict.reason, "); take a break until ",
+        TimeText(plan->verdict.break_until)));
+  } else {
+    const int want = std::min(max_items, plan->verdict.allowed);
+    absl::flat_hash_set<uint64_t> chosen;
+    std::vector<std::optional<std::optional<Candidate>>> cache(
+        options_.lanes.size());
+    absl::Status find_status;
+    while (static_cast<int>(plan->picks.size()) < want) {
+      const int lane = scheduler_.Pick([&](int i) {
+        if (!allowed[i] || !find_status.ok()) return false;
+        if (!cache[i]) {
+          auto found = FindEligible(i, moderator, now, chosen);
+          if (!found.ok()) {
+            find_status = found.status();
+            return false;
+          }
+          cache[i] = *found;
+        }
+        return cache[i]->has_value();
+      });
+      HW_RETURN_IF_ERROR(find_status);
+      if (lane < 0) break;
+      const Candidate c = **cache[lane];
+      cache[lane].reset();
+      chosen.insert(c.item_id);
+      plan->picks.emplace_back(c, lane);
+    }
+    if (!plan->picks.empty()) {
+      for (const auto& [c, lane] : plan->picks) reserved_.insert(c.item_id);
+      leasing_.insert(std::string(moderator));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> ReviewQueue::Impl::WriteLeases(
+    absl::string_view moderator, const LeasePlan& plan,
+    std::vector<absl::StatusOr<StoredItem>>& loaded,
+    std::vector<LeasedItem>* out) {
+  absl::Cleanup unreserve = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    for (const auto& [c, lane] : plan.picks) {
+      reserved_.erase(c.item_id);
+      rewritten_.erase(c.item_id);
+    }
+    leasing_.erase(moderator);
+  };
+  const absl::Time now = clock_->Now();
+  HW_ASSIGN_OR_RETURN(internal::ModeratorState state,
+                      CachedModeratorState(moderator));
+  Txn txn;
+  std::vector<StoredItem> stored;  // as written, for leased_
+  uint64_t lease_id = state_.next_lease_id;
+  const absl::Time expires = now + options_.lease_duration;
+  const bool track_exposure = options_.welfare.max_items_per_hour > 0 ||
+                              options_.welfare.max_items_per_shift > 0;
+  for (size_t i = 0; i < plan.picks.size(); ++i) {
+    const auto& [c, lane] = plan.picks[i];
+    if (rewritten_.contains(c.item_id) || !loaded[i].ok())
+      loaded[i] = LoadItem(c.item_id);
+    HW_ASSIGN_OR_RETURN(StoredItem s, std::move(loaded[i]));
+    if (!IsWaiting(s.item.state) || s.item.lane != options_.lanes[lane].name) {
+      return absl::InternalError(
+          absl::StrCat("queue: index names item ", c.item_id, " which is ",
+                       ItemStateName(s.item.state), " in lane ", s.item.lane));
+    }
+    DeleteIndexes(s, txn);
+    std::erase_if(s.exclusions,
+                  [&](const internal::Exclusion& x) { return x.until <= now; });
+    ReviewItem& it = s.item;
+    it.state = ItemState::kLeased;
+    it.lease_holder = std::string(moderator);
+    it.lease_id = lease_id++;
+    it.lease_expires = expires;
+    const std::string details = absl::StrCat(
+        "lease=", it.lease_id, " lane=", it.lane,
+        " expires=", TimeText(expires), c.overdue ? " overdue=1" : "");
+    it.history.push_back(
+        {now, std::string(moderator), "lease", it.lease_id, details});
+    PutItem(s, txn);
+    std::string lease_key = internal::LeaseKey(expires, it.id);
+    txn.batch.Put(cf(internal::kLeasesCf), lease_key,
+                  internal::U64Key(it.lease_id));
+    txn.leases_inserted.push_back(std::move(lease_key));
+    txn.counter_deltas[internal::kLeasedCounter] += 1;
+    if (track_exposure) {
+      txn.batch.Put(cf(internal::kExposureCf),
+                    internal::ModeratorEventKey(moderator, now, it.id), "");
+    }
+    AddAudit(txn, now, moderator, AuditEvent::kLease, it.id, details);
+    LeasedItem leased;
+    leased.lease = {it.id, it.lease_id};
+    leased.expires = expires;
+    leased.effective_priority = EffectivePriority(
+        options_.priority, it.base_priority, now - it.lane_time);
+    leased.overdue = c.overdue;
+    stored.push_back(s);
+    leased.item = std::move(s.item);
+    out->push_back(std::move(leased));
+  }
+  txn.next_lease_id = lease_id;
+  state.consecutive =
+      plan.verdict.consecutive + static_cast<int64_t>(plan.picks.size());
+  state.last_activity = now;
+  if (now - state.last_prune >= absl::Hours(1)) {
+    // Exposure and decision keys older than any window: drop them.
+    const std::string prefix = internal::ModeratorPrefix(moderator);
+    txn.batch.DeleteRange(
+        cf(internal::kExposureCf), prefix,
+        internal::ModeratorEventKey(
+            moderator, now - internal::WelfareWindow(options_.welfare), 0));
+    txn.batch.DeleteRange(
+        cf(internal::kDecisionsCf), prefix,
+        internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
+    state.last_prune = now;
+  }
+  txn.batch.Put(cf(internal::kModeratorsCf), Sl(moderator),
+                internal::EncodeModeratorState(state));
+  HW_ASSIGN_OR_RETURN(const uint64_t ticket, Commit(txn));
+  RememberModerator(moderator, state);
+  for (StoredItem& s : stored) {
+    if (leased_.size() >= kLeasedCacheSize) leased_.clear();
+    const uint64_t id = s.item.id;
+    leased_.emplace(id, std::move(s));
+  }
+  return ticket;
 }
 
 // ---------------------------------------------------------------------------
