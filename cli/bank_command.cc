@@ -46,16 +46,24 @@ int Stats(BankStore& store, const BankCommandOptions& o, std::ostream& out,
 
 int Import(BankStore& store, const BankCommandOptions& o, std::ostream& out,
            std::ostream& err) {
-  if (absl::StatusOr<matcher::Bank> b = store.GetBank(o.name); !b.ok()) {
-    return Fail(err, b.status());
-  }
+  absl::StatusOr<std::unique_ptr<matcher::BankImport>> import =
+      store.StartImport(o.name);
+  if (!import.ok()) return Fail(err, import.status());
+  // Large lists take a while: say where they are.
+  (*import)->set_progress([&](absl::string_view what) {
+    err << "hashwatch: import into " << o.name << ": " << what << "\n"
+        << std::flush;
+  });
   int exit_code = 0;
-  std::optional<LoadedList> list = LoadList(o, err, &exit_code);
-  if (!list) return exit_code;
-  absl::StatusOr<matcher::WriteResult> r = store.AddEntries(o.name, list->parsed.entries);
+  std::optional<StreamedList> list =
+      StreamList(o, matcher::ListParseOptions().max_entries, err, &exit_code,
+                 [&](const matcher::NewEntry& e) { return (*import)->Add(e); });
+  if (!list) return exit_code;  // the import is abandoned: nothing was written
+  absl::StatusOr<matcher::WriteResult> r = (*import)->Commit();
   if (!r.ok()) return Fail(err, r.status());
-  PrintImported(o.file, o.name, std::string(matcher::ListFormatName(list->parsed.format)), *r,
-                list->parsed.errors.size(), out);
+  PrintImported(o.file, o.name,
+                std::string(matcher::ListFormatName(list->format)), *r,
+                list->bad_lines, out);
   return 0;
 }
 
@@ -65,10 +73,14 @@ int Remove(BankStore& store, const BankCommandOptions& o, std::ostream& out,
     return Fail(err, b.status());
   }
   int exit_code = 0;
-  std::optional<LoadedList> list = LoadList(o, err, &exit_code);
-  if (!list) return exit_code;
   std::vector<std::pair<SignalType, std::string>> values;
-  for (const matcher::NewEntry& e : list->parsed.entries) values.emplace_back(e.signal, e.value);
+  std::optional<StreamedList> list =
+      StreamList(o, matcher::ListParseOptions().max_entries, err, &exit_code,
+                 [&](const matcher::NewEntry& e) {
+                   values.emplace_back(e.signal, e.value);
+                   return absl::OkStatus();
+                 });
+  if (!list) return exit_code;
   absl::StatusOr<matcher::WriteResult> r = store.RemoveEntries(o.name, values);
   if (!r.ok()) return Fail(err, r.status());
   PrintRemoved(o.name, *r, out);
@@ -183,7 +195,8 @@ matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
 
 int RunBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream& err) {
   if (!o.client.server.empty()) return RunRemoteBankCommand(o, out, err);
-  absl::StatusOr<std::unique_ptr<BankStore>> store = OpenBankStore(o.db);
+  absl::StatusOr<std::unique_ptr<BankStore>> store =
+      OpenBankStore(o.db, /*load_index=*/false);
   if (!store.ok()) {
     if (absl::IsUnavailable(store.status()) &&
         absl::StrContains(store.status().message(), "locked by another process")) {

@@ -1,5 +1,6 @@
 #include "cli/bank_common.h"
 
+#include <functional>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
@@ -51,44 +52,59 @@ absl::StatusOr<std::optional<SignalType>> SignalOption(const std::string& name) 
   return std::optional<SignalType>(s);
 }
 
-std::optional<LoadedList> LoadList(const BankCommandOptions& o, std::ostream& err,
-                                   int* exit_code) {
+std::optional<StreamedList> StreamList(
+    const BankCommandOptions& o, size_t max_entries, std::ostream& err,
+    int* exit_code,
+    const std::function<absl::Status(const matcher::NewEntry&)>& sink) {
   absl::StatusOr<std::optional<SignalType>> signal = SignalOption(o.signal);
   if (!signal.ok()) {
     *exit_code = Fail(err, signal.status());
     return std::nullopt;
   }
-  absl::StatusOr<std::string> content = ReadInput(o.file, 4LL << 30);
-  if (!content.ok()) {
-    *exit_code = Fail(err, absl::Status(content.status().code(),
-                                        absl::StrCat(o.file, ": ", content.status().message())));
-    return std::nullopt;
-  }
   matcher::ListParseOptions parse;
   parse.signal = *signal;
-  LoadedList list{*std::move(content), {}};
-  list.parsed = matcher::ParseHashList(list.content, parse);
-  const std::vector<matcher::ListLineError>& errors = list.parsed.errors;
-  for (size_t i = 0; i < errors.size() && i < kMaxErrorsShown; ++i) {
-    err << "hashwatch: " << o.file << ":" << errors[i].line << ": " << errors[i].message << "\n";
+  parse.max_entries = max_entries;
+  parse.max_errors_kept = kMaxErrorsShown;
+  matcher::ListParser parser(parse);
+  absl::Status sink_status;
+  matcher::NewEntry entry;
+  absl::Status read = ForEachInputLine(
+      o.file, parse.max_line_bytes, [&](absl::string_view line) {
+        if (parser.ParseLine(line, &entry)) {
+          sink_status = sink(entry);
+          if (!sink_status.ok()) return sink_status;
+        }
+        if (parser.too_many_entries()) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              o.file, ": more entries than the import limit of ", max_entries));
+        }
+        return absl::OkStatus();
+      });
+  for (const matcher::ListLineError& e : parser.errors()) {
+    err << "hashwatch: " << o.file << ":" << e.line << ": " << e.message
+        << "\n";
   }
-  if (errors.size() > kMaxErrorsShown) {
-    err << "hashwatch: " << o.file << ": and " << errors.size() - kMaxErrorsShown
-        << " more bad lines\n";
+  if (parser.error_count() > parser.errors().size()) {
+    err << "hashwatch: " << o.file << ": and "
+        << parser.error_count() - parser.errors().size() << " more bad lines\n";
   }
-  if (list.parsed.too_many_entries) {
-    *exit_code = Fail(err, absl::ResourceExhaustedError(absl::StrCat(
-                               o.file, ": more entries than the import limit of ",
-                               parse.max_entries)));
+  if (!read.ok()) {
+    // The sink's own errors and the entry limit name their subject already.
+    *exit_code = Fail(
+        err, !sink_status.ok() || parser.too_many_entries()
+                 ? read
+                 : absl::Status(read.code(),
+                                absl::StrCat(o.file, ": ", read.message())));
     return std::nullopt;
   }
-  if (!errors.empty() && !o.skip_invalid) {
-    err << "hashwatch: " << o.file << ": " << errors.size()
-        << " bad lines, nothing imported (--skip-invalid imports the good ones)\n";
+  if (parser.error_count() > 0 && !o.skip_invalid) {
+    err << "hashwatch: " << o.file << ": " << parser.error_count()
+        << " bad lines, nothing imported (--skip-invalid imports the good "
+           "ones)\n";
     *exit_code = 1;
     return std::nullopt;
   }
-  return list;
+  return StreamedList{parser.format(), parser.entries(), parser.error_count()};
 }
 
 std::vector<SignalType> DisableCandidates(std::optional<SignalType> signal,

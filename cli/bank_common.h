@@ -5,6 +5,7 @@
 #define HASHWATCH_CLI_BANK_COMMON_H_
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -19,18 +20,24 @@
 
 namespace hashwatch::cli {
 
-// A list file as read by `bank import` and `bank remove`.
-struct LoadedList {
-  std::string content;  // the file's bytes
-  matcher::ParsedList parsed;
+// What StreamList read.
+struct StreamedList {
+  matcher::ParsedList::Format format = matcher::ParsedList::Format::kPlain;
+  size_t entries = 0;    // given to the sink
+  size_t bad_lines = 0;  // malformed lines (skipped with --skip-invalid)
 };
 
-// Reads and parses `o.file` with `o.signal`, printing each bad line (the
-// first 20, then a count) on `err`. Returns nullopt, with the exit code in
-// `*exit_code`, when the list must not be used: unreadable, over the entry
-// limit, or bad lines without `o.skip_invalid`.
-std::optional<LoadedList> LoadList(const BankCommandOptions& o, std::ostream& err,
-                                   int* exit_code);
+// Streams `o.file` ("-" = stdin) through the list parser with `o.signal`,
+// giving each entry to `sink` as it is read, so a list of any size takes
+// constant memory here. Prints each bad line (the first 20, then a count)
+// on `err`. Returns nullopt, with the exit code in `*exit_code`, when what
+// the sink received must not be used: the file is unreadable, holds more
+// than `max_entries` entries or bad lines without `o.skip_invalid`, or the
+// sink failed (its error is printed).
+std::optional<StreamedList> StreamList(
+    const BankCommandOptions& o, size_t max_entries, std::ostream& err,
+    int* exit_code,
+    const std::function<absl::Status(const matcher::NewEntry&)>& sink);
 
 // --signal: nullopt when empty (infer), InvalidArgument for a bad name.
 absl::StatusOr<std::optional<matcher::SignalType>> SignalOption(const std::string& name);

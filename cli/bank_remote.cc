@@ -1,5 +1,6 @@
 #include "cli/bank_remote.h"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -21,39 +22,47 @@ namespace {
 using matcher::SignalType;
 using v1::BankService;
 
-// Lists up to this size go in one ImportList message; larger ones are
-// parsed here and streamed with AddEntries in chunks, because the server
-// refuses messages over its limits.max_message_bytes (64 MiB by default).
-constexpr size_t kMaxImportListBytes = 16 << 20;
 // Approximate bytes per AddEntries / RemoveEntries message.
 constexpr size_t kChunkBytes = 1 << 20;
 
-// Streams `entries` as requests of about kChunkBytes, each naming `bank`
-// (at least one request, so the server learns the bank of an empty list),
-// and returns the call's status. `add(request, entry)` appends one entry
-// and returns its approximate size.
-template <typename Request, typename Add>
-grpc::Status WriteChunked(grpc::ClientWriter<Request>& writer, const std::string& bank,
-                          const std::vector<matcher::NewEntry>& entries, Add add) {
-  Request req;
-  req.set_bank(bank);
-  size_t bytes = 0, in_request = 0;
-  bool open = true;
-  for (const matcher::NewEntry& e : entries) {
-    bytes += add(req, e);
-    ++in_request;
-    if (bytes >= kChunkBytes) {
-      open = writer.Write(req);
-      req.Clear();
-      req.set_bank(bank);
-      bytes = in_request = 0;
-      if (!open) break;  // the call ended; Finish says why
-    }
+// Streams requests of about kChunkBytes, each naming `bank` (at least one
+// request, so the server learns the bank of an empty list).
+template <typename Request>
+class ChunkedWriter {
+ public:
+  ChunkedWriter(grpc::ClientWriter<Request>* writer, std::string bank)
+      : writer_(writer), bank_(std::move(bank)) {
+    req_.set_bank(bank_);
   }
-  if (open && (in_request > 0 || entries.empty())) writer.Write(req);
-  writer.WritesDone();
-  return writer.Finish();
-}
+  // `add(request)` appends one item and returns its approximate size.
+  // False once the call has ended (Finish says why).
+  template <typename AddFn>
+  bool Add(AddFn add) {
+    bytes_ += add(req_);
+    ++in_request_;
+    if (bytes_ >= kChunkBytes) {
+      open_ = writer_->Write(req_);
+      sent_ = true;
+      req_.Clear();
+      req_.set_bank(bank_);
+      bytes_ = in_request_ = 0;
+    }
+    return open_;
+  }
+  grpc::Status Finish() {
+    if (open_ && (in_request_ > 0 || !sent_)) writer_->Write(req_);
+    open_ = false;
+    writer_->WritesDone();
+    return writer_->Finish();
+  }
+
+ private:
+  grpc::ClientWriter<Request>* writer_;
+  std::string bank_;
+  Request req_;
+  size_t bytes_ = 0, in_request_ = 0;
+  bool open_ = true, sent_ = false;
+};
 
 class RemoteBank {
  public:
@@ -128,39 +137,61 @@ class RemoteBank {
     return s.ok() ? 0 : RpcError(s);
   }
 
-  int Import() {
-    if (int rc = CheckBankExists(); rc != 0) return rc;
+  // A deadline that grows with the list file (none for standard input).
+  std::unique_ptr<grpc::ClientContext> ListContext() const {
+    std::error_code ec;
+    const uintmax_t size =
+        o_.file == "-" ? 0 : std::filesystem::file_size(o_.file, ec);
+    if (o_.file == "-" || ec) return conn_.NewContext(/*deadline=*/false);
+    return conn_.NewContext(true, 1 + static_cast<int>(size >> 24));
+  }
+
+  // Streams the list through `chunks` as it is read; Finish's status, or
+  // the exit code when the list must not be used (the call is cancelled,
+  // so the server writes nothing).
+  template <typename Request, typename Add>
+  int StreamToServer(grpc::ClientContext& ctx, ChunkedWriter<Request>& chunks,
+                     Add add, std::optional<StreamedList>* list,
+                     grpc::Status* status) {
     int exit_code = 0;
-    std::optional<LoadedList> list = LoadList(o_, err_, &exit_code);
-    if (!list) return exit_code;
-    if (list->content.size() > kMaxImportListBytes) return ImportByEntries(*list);
-    v1::ImportListRequest req;
-    req.set_bank(o_.name);
-    req.set_content(std::move(list->content));
-    if (absl::StatusOr<std::optional<SignalType>> signal = SignalOption(o_.signal);
-        signal.ok() && signal->has_value()) {
-      req.set_signal(ToProto(**signal));
+    bool ended = false;
+    *list = StreamList(
+        o_, matcher::ListParseOptions().max_entries, err_, &exit_code,
+        [&](const matcher::NewEntry& e) {
+          if (chunks.Add([&](Request& req) { return add(req, e); })) {
+            return absl::OkStatus();
+          }
+          ended = true;
+          const grpc::Status s = chunks.Finish();
+          return absl::Status(
+              static_cast<absl::StatusCode>(s.error_code()),
+              absl::StrCat(what_, ": ", StatusCodeName(s.error_code()), ": ",
+                           s.error_message()));
+        });
+    if (!list->has_value()) {
+      if (!ended) {
+        ctx.TryCancel();
+        chunks.Finish();
+      }
+      return exit_code;
     }
-    req.set_skip_invalid(o_.skip_invalid);
-    v1::ImportListResponse resp;
-    grpc::Status s = stub_->ImportList(conn_.NewContext().get(), req, &resp);
-    if (!s.ok()) return RpcError(s);
-    // The bad lines were printed by LoadList from the same parser.
-    PrintImported(o_.file, o_.name, resp.format(), FromProto(resp.result()),
-                  static_cast<size_t>(resp.errors_size()), out_);
+    *status = chunks.Finish();
     return 0;
   }
 
-  // A list too large for one message: the parsed entries in chunks of one
-  // AddEntries stream, which the server writes as one batch.
-  int ImportByEntries(const LoadedList& list) {
-    std::unique_ptr<grpc::ClientContext> ctx =
-        conn_.NewContext(true, 1 + static_cast<int>(list.content.size() >> 24));
+  // The list as one AddEntries stream, parsed here as it is read (constant
+  // memory at both ends: the server stages what it receives on disk).
+  int Import() {
+    if (int rc = CheckBankExists(); rc != 0) return rc;
+    std::unique_ptr<grpc::ClientContext> ctx = ListContext();
     v1::WriteResult result;
     std::unique_ptr<grpc::ClientWriter<v1::AddEntriesRequest>> writer =
         stub_->AddEntries(ctx.get(), &result);
-    grpc::Status s = WriteChunked(
-        *writer, o_.name, list.parsed.entries,
+    ChunkedWriter<v1::AddEntriesRequest> chunks(writer.get(), o_.name);
+    std::optional<StreamedList> list;
+    grpc::Status s;
+    const int rc = StreamToServer(
+        *ctx, chunks,
         [](v1::AddEntriesRequest& req, const matcher::NewEntry& e) {
           v1::NewEntry* n = req.add_entries();
           n->set_signal(ToProto(e.signal));
@@ -171,30 +202,35 @@ class RemoteBank {
           n->set_metadata_json(e.metadata_json);
           return 16 + e.value.size() + e.category.size() + e.source.size() + e.note.size() +
                  e.metadata_json.size();
-        });
+        },
+        &list, &s);
+    if (!list) return rc;
     if (!s.ok()) return RpcError(s);
-    PrintImported(o_.file, o_.name, std::string(matcher::ListFormatName(list.parsed.format)),
-                  FromProto(result), list.parsed.errors.size(), out_);
+    PrintImported(o_.file, o_.name,
+                  std::string(matcher::ListFormatName(list->format)),
+                  FromProto(result), list->bad_lines, out_);
     return 0;
   }
 
   int Remove() {
     if (int rc = CheckBankExists(); rc != 0) return rc;
-    int exit_code = 0;
-    std::optional<LoadedList> list = LoadList(o_, err_, &exit_code);
-    if (!list) return exit_code;
-    std::unique_ptr<grpc::ClientContext> ctx =
-        conn_.NewContext(true, 1 + static_cast<int>(list->content.size() >> 24));
+    std::unique_ptr<grpc::ClientContext> ctx = ListContext();
     v1::WriteResult result;
     std::unique_ptr<grpc::ClientWriter<v1::RemoveEntriesRequest>> writer =
         stub_->RemoveEntries(ctx.get(), &result);
-    grpc::Status s = WriteChunked(*writer, o_.name, list->parsed.entries,
-                                  [](v1::RemoveEntriesRequest& req, const matcher::NewEntry& e) {
-                                    v1::RemoveEntriesRequest::Value* v = req.add_values();
-                                    v->set_signal(ToProto(e.signal));
-                                    v->set_value(e.value);
-                                    return 8 + e.value.size();
-                                  });
+    ChunkedWriter<v1::RemoveEntriesRequest> chunks(writer.get(), o_.name);
+    std::optional<StreamedList> list;
+    grpc::Status s;
+    const int rc = StreamToServer(
+        *ctx, chunks,
+        [](v1::RemoveEntriesRequest& req, const matcher::NewEntry& e) {
+          v1::RemoveEntriesRequest::Value* v = req.add_values();
+          v->set_signal(ToProto(e.signal));
+          v->set_value(e.value);
+          return 8 + e.value.size();
+        },
+        &list, &s);
+    if (!list) return rc;
     if (!s.ok()) return RpcError(s);
     PrintRemoved(o_.name, FromProto(result), out_);
     return 0;

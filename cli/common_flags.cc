@@ -8,7 +8,7 @@
 namespace hashwatch::cli {
 
 absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
-    const std::string& db_dir) {
+    const std::string& db_dir, bool load_index) {
   std::error_code ec;
   std::filesystem::create_directories(db_dir, ec);
   if (ec) {
@@ -17,6 +17,7 @@ absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
   }
   matcher::BankStoreOptions options;
   options.path = db_dir + "/banks";
+  options.load_index = load_index;
   return matcher::BankStore::Open(options, Clock::Real());
 }
 

@@ -17,9 +17,11 @@ namespace hashwatch::cli {
 // Default database directory of every command that takes --db.
 inline constexpr char kDefaultDbDir[] = "./var/hashwatch";
 
-// Opens the bank store under `<db_dir>/banks`.
+// Opens the bank store under `<db_dir>/banks`; `load_index` builds the PDQ
+// index (only `match` needs it: the bank commands open a 10M-entry store
+// without it, in little memory).
 absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
-    const std::string& db_dir);
+    const std::string& db_dir, bool load_index);
 
 // Prints "hashwatch: <message>" on `err` and returns exit code 1.
 int Fail(std::ostream& err, const absl::Status& status);

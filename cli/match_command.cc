@@ -116,7 +116,8 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out, std::ostrea
     err << "hashwatch: match needs at least one FILE or --hash (see --help)\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<BankStore>> store = OpenBankStore(o.db);
+  absl::StatusOr<std::unique_ptr<BankStore>> store =
+      OpenBankStore(o.db, /*load_index=*/true);
   if (!store.ok()) return Fail(err, store.status());
   matcher::HashOptions hash_options;
   hash_options.dihedral = o.dihedral;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <utility>
@@ -12,376 +13,343 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/log.h"
 #include "common/rocksdb_options.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
-#include "nlohmann/json.hpp"
+#include "matcher/internal/bank_records.h"
+#include "matcher/internal/bank_store_impl.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/snapshot.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace hashwatch::matcher {
 namespace {
 
-// Column families and key layouts. Integers are big-endian so that keys sort
-// numerically; an entry id is (bank id << 40) | sequence, so one bank's
-// entries are one contiguous key range.
-//
-//   banks:   bank name                              -> bank record (JSON)
-//   entries: entry id (u64)                         -> entry record (JSON)
-//   values:  bank id (u32) | signal (u8) | hex      -> entry id (u64)
-//   pdq:     entry id (u64)                         -> 32 hash bytes (words
-//            0..15, little-endian)
-//   disabled: entry id (u64)                        -> disabled_until (i64
-//            unix µs); only entries disabled at some point
-//   stats:   bank id (u32) | 's' | signal name      -> count (i64)
-//            bank id (u32) | 'c' | category         -> count (i64)
-//            bank id (u32) | 'q'                    -> next sequence (u64)
-//   default: "next_bank_id"                         -> u32
-//
-// The pdq and disabled families duplicate what matching needs in memory, so
-// start-up reads fixed-size values instead of parsing every entry record.
-constexpr char kBanksCf[] = "banks";
-constexpr char kEntriesCf[] = "entries";
-constexpr char kValuesCf[] = "values";
-constexpr char kPdqCf[] = "pdq";
-constexpr char kStatsCf[] = "stats";
-constexpr char kDisabledCf[] = "disabled";
-constexpr char kNextBankIdKey[] = "next_bank_id";
-constexpr int kSeqBits = 40;
-constexpr uint64_t kMaxSeq = (uint64_t{1} << kSeqBits) - 1;
+using namespace internal;  // NOLINT: the store's own layout helpers
 
 absl::string_view View(const rocksdb::Slice& s) {
   return absl::string_view(s.data(), s.size());
 }
 
-void PutBigEndian(std::string* out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
+// Above this many PDQ adds at once the index rebuilds once (BulkLoad)
+// instead of taking them one by one through its delta.
+constexpr size_t kBulkIndexAdds = 65'536;
 
-uint64_t GetBigEndian(absl::string_view in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
+// Progress lines while the index loads, at most this often.
+constexpr absl::Duration kLoadLogInterval = absl::Seconds(2);
 
-std::string U64Key(uint64_t v) {
-  std::string k;
-  PutBigEndian(&k, v, 8);
-  return k;
-}
+}  // namespace
 
-std::string BankPrefix(uint32_t bank_id) {
-  std::string k;
-  PutBigEndian(&k, bank_id, 4);
-  return k;
-}
-
-std::string ValueKey(uint32_t bank_id, SignalType signal, absl::string_view hex) {
-  std::string k = BankPrefix(bank_id);
-  k.push_back(static_cast<char>(signal));
-  k.append(hex.data(), hex.size());
-  return k;
-}
-
-std::string SignalStatKey(uint32_t bank_id, SignalType signal) {
-  return absl::StrCat(BankPrefix(bank_id), "s", SignalTypeName(signal));
-}
-std::string CategoryStatKey(uint32_t bank_id, absl::string_view category) {
-  return absl::StrCat(BankPrefix(bank_id), "c", category);
-}
-std::string SeqKey(uint32_t bank_id) { return absl::StrCat(BankPrefix(bank_id), "q"); }
-
-int64_t ToMicros(absl::Time t) {
-  if (t == absl::InfinitePast()) return INT64_MIN;
-  if (t == absl::InfiniteFuture()) return INT64_MAX;
-  return absl::ToUnixMicros(t);
-}
-absl::Time FromMicros(int64_t us) {
-  if (us == INT64_MIN) return absl::InfinitePast();
-  if (us == INT64_MAX) return absl::InfiniteFuture();
-  return absl::FromUnixMicros(us);
-}
-
-std::string PdqValue(const PdqHash& h) {
-  std::string v;
-  for (uint16_t w : h.words) {
-    v.push_back(static_cast<char>(w & 0xff));
-    v.push_back(static_cast<char>(w >> 8));
+BankStore::Impl::~Impl() {
+  if (db) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close().PermitUncheckedError();
   }
-  return v;
 }
 
-std::optional<PdqHash> ParsePdqValue(absl::string_view v) {
-  if (v.size() != 32) return std::nullopt;
-  PdqHash h;
-  for (int i = 0; i < 16; ++i) {
-    h.words[i] = static_cast<uint16_t>(static_cast<uint8_t>(v[2 * i]) |
-                                       (static_cast<uint8_t>(v[2 * i + 1]) << 8));
-  }
-  return h;
+absl::Status BankStore::Impl::Write(rocksdb::WriteBatch* batch,
+                                    absl::string_view what) {
+  return FromRocksDb(db->Write(write_options, batch), "bank_store", what);
 }
 
-std::string EncodeBank(const Bank& b) {
-  nlohmann::json j;
-  j["id"] = b.id;
-  j["name"] = b.name;
-  j["kind"] = std::string(BankKindName(b.kind));
-  j["auto_report_distance"] = b.policy.auto_report_distance;
-  j["review_distance"] = b.policy.review_distance;
-  j["min_quality"] = b.policy.min_quality;
-  j["auto_report_enabled"] = b.policy.auto_report_enabled;
-  j["default_category"] = b.policy.default_category;
-  j["priority_boost"] = b.policy.priority_boost;
-  j["created_us"] = ToMicros(b.created);
-  j["last_change_us"] = ToMicros(b.last_change);
-  return j.dump();
+absl::StatusOr<std::optional<std::string>> BankStore::Impl::Get(
+    rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+    const rocksdb::ReadOptions& ro) const {
+  std::string value;
+  rocksdb::Status s =
+      db->Get(ro, cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  HW_RETURN_IF_ERROR(FromRocksDb(s, "bank_store", "read"));
+  return std::optional<std::string>(std::move(value));
 }
 
-absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
-  nlohmann::json j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("bank_store: bank record is not valid JSON");
+absl::StatusOr<std::optional<uint64_t>> BankStore::Impl::GetId(
+    absl::string_view key, const rocksdb::ReadOptions& ro) const {
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> raw, Get(values_cf, key, ro));
+  if (!raw.has_value()) return std::optional<uint64_t>();
+  if (raw->size() != 8) {
+    return absl::DataLossError("bank_store: malformed value index record");
   }
-  Bank b;
-  b.id = j.value("id", 0u);
-  b.name = j.value("name", "");
-  b.kind = j.value("kind", "match") == "allow" ? BankKind::kAllow : BankKind::kMatch;
-  b.policy.auto_report_distance = j.value("auto_report_distance", 0);
-  b.policy.review_distance = j.value("review_distance", 31);
-  b.policy.min_quality = j.value("min_quality", 50);
-  b.policy.auto_report_enabled = j.value("auto_report_enabled", false);
-  b.policy.default_category = j.value("default_category", "");
-  b.policy.priority_boost = j.value("priority_boost", 0);
-  b.created = FromMicros(j.value("created_us", int64_t{0}));
-  b.last_change = FromMicros(j.value("last_change_us", int64_t{0}));
-  if (b.id == 0 || b.name.empty()) {
-    return absl::DataLossError("bank_store: bank record lacks id or name");
-  }
-  return b;
+  return std::optional<uint64_t>(GetBigEndian(*raw, 8));
 }
 
-std::string EncodeEntry(const BankEntry& e) {
-  nlohmann::json j;
-  j["s"] = static_cast<int>(e.signal);
-  j["v"] = e.value;
-  if (!e.category.empty()) j["c"] = e.category;
-  if (!e.source.empty()) j["src"] = e.source;
-  if (!e.note.empty()) j["n"] = e.note;
-  if (!e.metadata_json.empty()) j["m"] = e.metadata_json;
-  j["a"] = ToMicros(e.added);
-  if (e.disabled_until != absl::InfinitePast()) j["d"] = ToMicros(e.disabled_until);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+absl::StatusOr<Bank> BankStore::Impl::FindBank(absl::string_view name) const {
+  absl::ReaderMutexLock lock(&mu);
+  auto it = banks.find(name);
+  if (it == banks.end()) {
+    return absl::NotFoundError(
+        absl::StrFormat("bank_store: no bank named \"%s\"", name));
+  }
+  return it->second;
 }
 
-absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
-  nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError(
-        absl::StrFormat("bank_store: entry %d record is not valid JSON", id));
+absl::StatusOr<Bank> BankStore::Impl::LockBank(absl::string_view name,
+                                               BankWriteLock* lock) {
+  HW_ASSIGN_OR_RETURN(Bank bank, FindBank(name));
+  std::shared_ptr<absl::Mutex> mutex;
+  {
+    absl::MutexLock l(&locks_mu);
+    std::shared_ptr<absl::Mutex>& slot = bank_locks[bank.id];
+    if (slot == nullptr) slot = std::make_shared<absl::Mutex>();
+    mutex = slot;
   }
-  BankEntry e;
-  e.id = id;
-  e.signal = static_cast<SignalType>(j.value("s", 1));
-  e.value = j.value("v", "");
-  e.category = j.value("c", "");
-  e.source = j.value("src", "");
-  e.note = j.value("n", "");
-  e.metadata_json = j.value("m", "");
-  e.added = FromMicros(j.value("a", int64_t{0}));
-  e.disabled_until = FromMicros(j.value("d", INT64_MIN));
-  return e;
+  *lock = BankWriteLock(std::move(mutex));
+  // Deleted (and perhaps re-created under a new id) while we waited.
+  HW_ASSIGN_OR_RETURN(Bank now, FindBank(name));
+  if (now.id != bank.id) {
+    return absl::NotFoundError(
+        absl::StrFormat("bank_store: bank \"%s\" was deleted", name));
+  }
+  return now;
 }
 
-// Validates an entry's fields other than the hash.
-absl::Status ValidateEntryFields(const NewEntry& e) {
-  if (e.category.size() > 64) {
-    return absl::InvalidArgumentError("category is over 64 characters");
-  }
-  if (e.source.size() > 1024 || e.note.size() > 4096) {
-    return absl::InvalidArgumentError("source or note is too long (1 KiB / 4 KiB)");
-  }
-  if (!e.metadata_json.empty()) {
-    if (e.metadata_json.size() > 16384) {
-      return absl::InvalidArgumentError("metadata is over 16 KiB");
-    }
-    nlohmann::json j = nlohmann::json::parse(e.metadata_json, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      return absl::InvalidArgumentError("metadata is not a JSON object");
+absl::Status BankStore::Impl::ApplyCounters(
+    const std::map<std::string, int64_t>& deltas, rocksdb::WriteBatch* batch) {
+  for (const auto& [key, delta] : deltas) {
+    if (delta == 0) continue;
+    HW_ASSIGN_OR_RETURN(std::optional<std::string> cur, Get(stats_cf, key));
+    int64_t v = cur && cur->size() == 8
+                    ? static_cast<int64_t>(GetBigEndian(*cur, 8))
+                    : 0;
+    v += delta;
+    if (v <= 0) {
+      batch->Delete(stats_cf, key);
+    } else {
+      batch->Put(stats_cf, key, U64Key(static_cast<uint64_t>(v)));
     }
   }
   return absl::OkStatus();
 }
 
-}  // namespace
+void BankStore::Impl::PutBankRecord(const Bank& b, rocksdb::WriteBatch* batch) {
+  batch->Put(banks_cf, b.name, EncodeBank(b));
+}
 
-struct BankStore::Impl {
-  BankStoreOptions options;
-  Clock* clock = nullptr;
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::ColumnFamilyHandle* banks_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* entries_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* values_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* pdq_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* stats_cf = nullptr;
-  rocksdb::ColumnFamilyHandle* disabled_cf = nullptr;
-  rocksdb::WriteOptions write_options;
-  std::unique_ptr<HammingIndex> index;
+void BankStore::Impl::CommitBank(const Bank& b) {
+  absl::MutexLock lock(&mu);
+  banks[b.name] = b;
+  bank_names[b.id] = b.name;
+}
 
-  // Serialises writers; held for a whole read-modify-write of a batch.
-  absl::Mutex write_mu;
-  uint32_t next_bank_id ABSL_GUARDED_BY(write_mu) = 1;
-
-  // Guards the in-memory view of the banks and of disabled entries (few:
-  // each was disabled by hand).
-  mutable absl::Mutex mu;
-  std::map<std::string, Bank, std::less<>> banks ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<uint32_t, std::string> bank_names ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<uint64_t, absl::Time> disabled ABSL_GUARDED_BY(mu);
-
-  ~Impl() {
-    if (db) {
-      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      db->Close().PermitUncheckedError();
-    }
-  }
-
-  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what) {
-    return FromRocksDb(db->Write(write_options, batch), "bank_store", what);
-  }
-
-  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
-                                                 absl::string_view key) const {
-    std::string value;
-    rocksdb::Status s =
-        db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    HW_RETURN_IF_ERROR(FromRocksDb(s, "bank_store", "read"));
-    return std::optional<std::string>(std::move(value));
-  }
-
-  // Reads an entry id stored under `key` in the values family.
-  absl::StatusOr<std::optional<uint64_t>> GetId(absl::string_view key) const {
-    HW_ASSIGN_OR_RETURN(std::optional<std::string> raw, Get(values_cf, key));
-    if (!raw.has_value()) return std::optional<uint64_t>();
-    if (raw->size() != 8) {
-      return absl::DataLossError("bank_store: malformed value index record");
-    }
-    return std::optional<uint64_t>(GetBigEndian(*raw, 8));
-  }
-
-  absl::StatusOr<Bank> FindBank(absl::string_view name) const {
-    absl::ReaderMutexLock lock(&mu);
-    auto it = banks.find(name);
-    if (it == banks.end()) {
-      return absl::NotFoundError(absl::StrFormat("bank_store: no bank named \"%s\"", name));
-    }
-    return it->second;
-  }
-
-  // Applies counter deltas (stats family) into `batch`: reads the stored
-  // value, adds, and writes or deletes. Caller holds write_mu.
-  absl::Status ApplyCounters(const std::map<std::string, int64_t>& deltas,
-                             rocksdb::WriteBatch* batch) {
-    for (const auto& [key, delta] : deltas) {
-      if (delta == 0) continue;
-      HW_ASSIGN_OR_RETURN(std::optional<std::string> cur, Get(stats_cf, key));
-      int64_t v = cur && cur->size() == 8 ? static_cast<int64_t>(GetBigEndian(*cur, 8)) : 0;
-      v += delta;
-      if (v <= 0) {
-        batch->Delete(stats_cf, key);
-      } else {
-        batch->Put(stats_cf, key, U64Key(static_cast<uint64_t>(v)));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  void PutBankRecord(const Bank& b, rocksdb::WriteBatch* batch) {
-    batch->Put(banks_cf, b.name, EncodeBank(b));
-  }
-
-  void CommitBank(const Bank& b) {
-    absl::MutexLock lock(&mu);
-    banks[b.name] = b;
-    bank_names[b.id] = b.name;
-  }
-
-  absl::Status LoadAll() {
-    // Banks.
-    {
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), banks_cf));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        HW_ASSIGN_OR_RETURN(Bank b, DecodeBank(View(it->value())));
-        CommitBank(b);
-      }
-      HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load banks"));
-    }
-    {
-      HW_ASSIGN_OR_RETURN(std::optional<std::string> next,
-                          Get(db->DefaultColumnFamily(), kNextBankIdKey));
-      absl::MutexLock lock(&write_mu);
-      if (next && next->size() == 4) next_bank_id = static_cast<uint32_t>(GetBigEndian(*next, 4));
-    }
-    {
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), disabled_cf));
-      absl::MutexLock lock(&mu);
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        if (it->key().size() != 8 || it->value().size() != 8) {
-          return absl::DataLossError("bank_store: malformed disabled record");
-        }
-        disabled[GetBigEndian(View(it->key()), 8)] =
-            FromMicros(static_cast<int64_t>(GetBigEndian(View(it->value()), 8)));
-      }
-      HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load disabled entries"));
-    }
-    // PDQ entries into the index.
-    rocksdb::ReadOptions ro;
-    ro.fill_cache = false;
-    ro.readahead_size = 4 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pdq_cf));
-    std::vector<std::pair<uint64_t, PdqHash>> entries;
+absl::Status BankStore::Impl::LoadAll() {
+  // Banks.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), banks_cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const rocksdb::Slice k = it->key();
-      std::optional<PdqHash> parsed = ParsePdqValue(View(it->value()));
-      if (k.size() != 8 || !parsed.has_value()) {
-        return absl::DataLossError("bank_store: malformed pdq index record");
-      }
-      entries.emplace_back(GetBigEndian(View(k), 8), *parsed);
+      HW_ASSIGN_OR_RETURN(Bank b, DecodeBank(View(it->value())));
+      CommitBank(b);
     }
-    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load pdq entries"));
-    index->BulkLoad(entries);
-    return absl::OkStatus();
+    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load banks"));
+  }
+  {
+    HW_ASSIGN_OR_RETURN(std::optional<std::string> next,
+                        Get(db->DefaultColumnFamily(), kNextBankIdKey));
+    absl::MutexLock lock(&create_mu);
+    if (next && next->size() == 4)
+      next_bank_id = static_cast<uint32_t>(GetBigEndian(*next, 4));
+  }
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), disabled_cf));
+    absl::MutexLock lock(&mu);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8 || it->value().size() != 8) {
+        return absl::DataLossError("bank_store: malformed disabled record");
+      }
+      disabled[GetBigEndian(View(it->key()), 8)] =
+          FromMicros(static_cast<int64_t>(GetBigEndian(View(it->value()), 8)));
+    }
+    HW_RETURN_IF_ERROR(
+        FromRocksDb(it->status(), "bank_store", "load disabled entries"));
+  }
+  if (index == nullptr) return absl::OkStatus();
+  // PDQ entries into the index, with a progress line every few seconds so
+  // that an operator can tell loading from hanging, and a way out.
+  uint64_t estimate = 0;
+  db->GetIntProperty(pdq_cf, "rocksdb.estimate-num-keys", &estimate);
+  const absl::Time start = absl::Now();
+  absl::Time last_log = start;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pdq_cf));
+  std::vector<std::pair<uint64_t, PdqHash>> entries;
+  entries.reserve(static_cast<size_t>(estimate));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    std::optional<PdqHash> parsed = ParsePdqValue(View(it->value()));
+    if (k.size() != 8 || !parsed.has_value()) {
+      return absl::DataLossError("bank_store: malformed pdq index record");
+    }
+    entries.emplace_back(GetBigEndian(View(k), 8), *parsed);
+    if ((entries.size() & 0xffff) == 0) {
+      if (options.cancel_load && options.cancel_load()) {
+        return absl::CancelledError("bank_store: loading was cancelled");
+      }
+      const absl::Time now = absl::Now();
+      if (now - last_log >= kLoadLogInterval) {
+        last_log = now;
+        HW_LOG(kInfo, "bank_store: read %d of about %d PDQ entries (%.1f s)",
+               entries.size(), estimate, absl::ToDoubleSeconds(now - start));
+      }
+    }
+  }
+  HW_RETURN_IF_ERROR(
+      FromRocksDb(it->status(), "bank_store", "load pdq entries"));
+  if (options.cancel_load && options.cancel_load()) {
+    return absl::CancelledError("bank_store: loading was cancelled");
+  }
+  const absl::Time read_done = absl::Now();
+  index->BulkLoad(entries);
+  if (entries.size() >= 100'000) {
+    HW_LOG(kInfo,
+           "bank_store: indexed %d PDQ entries (read %.1f s, index %.1f s)",
+           entries.size(), absl::ToDoubleSeconds(read_done - start),
+           absl::ToDoubleSeconds(absl::Now() - read_done));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Match>> BankStore::Impl::ResolveHits(
+    const std::vector<IndexHit>& hits,
+    const rocksdb::Snapshot* snapshot) const {
+  std::vector<Match> out;
+  const absl::Time now = clock->Now();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  for (const IndexHit& hit : hits) {
+    if (out.size() >= options.max_matches) break;
+    Bank bank;
+    {
+      absl::ReaderMutexLock lock(&mu);
+      auto d = disabled.find(hit.id);
+      if (d != disabled.end() && d->second > now) continue;
+      auto name = bank_names.find(BankIdOfEntry(hit.id));
+      if (name == bank_names.end()) continue;  // bank deleted meanwhile
+      bank = banks.at(name->second);
+    }
+    // Absent: removed meanwhile, or indexed by an import not yet visible.
+    HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
+                        Get(entries_cf, U64Key(hit.id), ro));
+    if (!rec) continue;
+    HW_ASSIGN_OR_RETURN(BankEntry entry, DecodeEntry(hit.id, *rec));
+    if (entry.DisabledAt(now)) continue;
+    entry.bank = bank.name;
+    if (entry.category.empty()) entry.category = bank.policy.default_category;
+    out.push_back(Match{bank.name, bank.kind, bank.policy, std::move(entry),
+                        hit.distance, hit.variant});
+  }
+  return out;
+}
+
+void BankStore::Impl::IndexAdd(
+    absl::Span<const std::pair<uint64_t, PdqHash>> adds) {
+  if (index == nullptr) return;
+  if (adds.size() >= kBulkIndexAdds) {
+    index->BulkLoad(adds);
+  } else {
+    for (const auto& [id, h] : adds) index->Upsert(id, h);
+  }
+}
+
+absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
+    Bank bank, absl::Span<const NewEntry> entries) {
+  const absl::Time now = clock->Now();
+  WriteResult result;
+  // Each value once, in the order of its first line, with its last line's
+  // fields; its other lines count as unchanged (BankImport's staged path
+  // counts the same way), so a re-import of any list reports no change.
+  struct Group {
+    std::string vkey;
+    const NewEntry* last;
+  };
+  std::vector<Group> groups;
+  absl::flat_hash_map<std::string, size_t> group_of;
+  for (const NewEntry& in : entries) {
+    std::string vkey = ValueKey(bank.id, in.signal, in.value);
+    auto [it, inserted] = group_of.emplace(vkey, groups.size());
+    if (inserted) {
+      groups.push_back({std::move(vkey), &in});
+      continue;
+    }
+    groups[it->second].last = &in;
+    ++result.unchanged;
   }
 
-  absl::StatusOr<std::vector<Match>> ResolveHits(const std::vector<IndexHit>& hits) const {
-    std::vector<Match> out;
-    const absl::Time now = clock->Now();
-    for (const IndexHit& hit : hits) {
-      if (out.size() >= options.max_matches) break;
-      Bank bank;
-      {
-        absl::ReaderMutexLock lock(&mu);
-        auto d = disabled.find(hit.id);
-        if (d != disabled.end() && d->second > now) continue;
-        auto name = bank_names.find(BankIdOfEntry(hit.id));
-        if (name == bank_names.end()) continue;  // bank deleted meanwhile
-        bank = banks.at(name->second);
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> seq_raw,
+                      Get(stats_cf, SeqKey(bank.id)));
+  uint64_t seq = 1;
+  if (seq_raw.has_value() && seq_raw->size() == 8)
+    seq = GetBigEndian(*seq_raw, 8);
+  rocksdb::WriteBatch batch;
+  std::map<std::string, int64_t> counters;
+  std::vector<std::pair<uint64_t, PdqHash>> index_adds;
+  size_t written = 0;
+  for (const Group& g : groups) {
+    const NewEntry& in = *g.last;
+    HW_ASSIGN_OR_RETURN(std::optional<uint64_t> found, GetId(g.vkey));
+    BankEntry e;
+    if (found.has_value()) {
+      HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
+                          Get(entries_cf, U64Key(*found)));
+      if (!rec) {
+        return absl::DataLossError(absl::StrFormat(
+            "bank_store: value index names entry %d, which is missing",
+            *found));
       }
-      HW_ASSIGN_OR_RETURN(std::optional<std::string> rec, Get(entries_cf, U64Key(hit.id)));
-      if (!rec) continue;  // removed meanwhile
-      HW_ASSIGN_OR_RETURN(BankEntry entry, DecodeEntry(hit.id, *rec));
-      if (entry.DisabledAt(now)) continue;
-      entry.bank = bank.name;
-      if (entry.category.empty()) entry.category = bank.policy.default_category;
-      out.push_back(Match{bank.name, bank.kind, bank.policy, std::move(entry),
-                          hit.distance, hit.variant});
+      HW_ASSIGN_OR_RETURN(e, DecodeEntry(*found, *rec));
+      if (SameFields(e, in)) {
+        ++result.unchanged;
+        continue;
+      }
+      if (e.category != in.category) {
+        --counters[CategoryStatKey(bank.id, e.category)];
+        ++counters[CategoryStatKey(bank.id, in.category)];
+      }
+      ++result.updated;
+    } else {
+      if (seq > kMaxSeq) {
+        return absl::ResourceExhaustedError(
+            "bank_store: bank has used all entry ids");
+      }
+      e.id = (uint64_t{bank.id} << kSeqBits) | seq++;
+      e.signal = in.signal;
+      e.value = in.value;
+      e.added = now;
+      batch.Put(values_cf, g.vkey, U64Key(e.id));
+      ++counters[SignalStatKey(bank.id, in.signal)];
+      ++counters[CategoryStatKey(bank.id, in.category)];
+      if (in.signal == SignalType::kPdq) {
+        absl::StatusOr<PdqHash> h = PdqHash::FromHex(e.value);
+        HW_CHECK(h.ok(), "canonical pdq value must parse");
+        batch.Put(pdq_cf, U64Key(e.id), PdqValue(*h));
+        index_adds.emplace_back(e.id, *h);
+      }
+      ++result.added;
     }
-    return out;
+    e.category = in.category;
+    e.source = in.source;
+    e.note = in.note;
+    e.metadata_json = in.metadata_json;
+    batch.Put(entries_cf, U64Key(e.id), EncodeEntry(e));
+    ++written;
   }
-};
+  if (written == 0) return result;
+  std::string seq_value;
+  PutBigEndian(&seq_value, seq, 8);
+  batch.Put(stats_cf, SeqKey(bank.id), seq_value);
+  HW_RETURN_IF_ERROR(ApplyCounters(counters, &batch));
+  bank.last_change = now;
+  PutBankRecord(bank, &batch);
+  HW_RETURN_IF_ERROR(Write(&batch, "add entries"));
+  CommitBank(bank);
+  IndexAdd(index_adds);
+  return result;
+}
 
 BankStore::BankStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BankStore::~BankStore() = default;
@@ -391,17 +359,20 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   if (options.path.empty()) {
     return absl::InvalidArgumentError("bank_store: options.path is empty");
   }
-  if (options.max_matches == 0 || options.max_entries_per_write == 0) {
+  if (options.max_matches == 0 || options.max_entries_per_write == 0 ||
+      options.import_memory_entries == 0) {
     return absl::InvalidArgumentError(
-        "bank_store: max_matches and max_entries_per_write must be > 0");
+        "bank_store: max_matches, max_entries_per_write and "
+        "import_memory_entries must be > 0");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->clock = clock;
   impl->write_options.sync = options.sync_writes;
-  impl->index = NewMihIndex(options.index);
+  if (options.load_index) impl->index = NewMihIndex(options.index);
+  impl->staging_root = options.path + "/import-staging";
 
-  rocksdb::Options db_options;
+  rocksdb::Options& db_options = impl->db_options;
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
   rocksdb::BlockBasedTableOptions table;
@@ -409,8 +380,9 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
     table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   }
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  impl->cf_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(table));
+  const rocksdb::ColumnFamilyOptions& cf_options = impl->cf_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_options}, {kBanksCf, cf_options},
       {kEntriesCf, cf_options}, {kValuesCf, cf_options},
@@ -426,6 +398,14 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   impl->pdq_cf = impl->handles[4];
   impl->stats_cf = impl->handles[5];
   impl->disabled_cf = impl->handles[6];
+  // What an import staged before a crash (the database lock is ours now, so
+  // no other process is using it).
+  std::error_code ec;
+  std::filesystem::remove_all(impl->staging_root, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "bank_store: cannot remove ", impl->staging_root, ": ", ec.message()));
+  }
   HW_RETURN_IF_ERROR(impl->LoadAll());
   return std::unique_ptr<BankStore>(new BankStore(std::move(impl)));
 }
@@ -434,7 +414,7 @@ absl::StatusOr<Bank> BankStore::CreateBank(absl::string_view name, BankKind kind
                                            const BankPolicy& policy) {
   HW_RETURN_IF_ERROR(ValidateBankName(name));
   HW_RETURN_IF_ERROR(ValidatePolicy(policy));
-  absl::MutexLock write_lock(&impl_->write_mu);
+  absl::MutexLock create_lock(&impl_->create_mu);
   if (impl_->FindBank(name).ok()) {
     return absl::AlreadyExistsError(
         absl::StrFormat("bank_store: a bank named \"%s\" already exists", name));
@@ -470,8 +450,8 @@ std::vector<Bank> BankStore::ListBanks() const {
 absl::StatusOr<Bank> BankStore::UpdatePolicy(absl::string_view name,
                                              const BankPolicy& policy) {
   HW_RETURN_IF_ERROR(ValidatePolicy(policy));
-  absl::MutexLock write_lock(&impl_->write_mu);
-  HW_ASSIGN_OR_RETURN(Bank b, impl_->FindBank(name));
+  BankWriteLock lock;
+  HW_ASSIGN_OR_RETURN(Bank b, impl_->LockBank(name, &lock));
   b.policy = policy;
   b.last_change = impl_->clock->Now();
   rocksdb::WriteBatch batch;
@@ -482,11 +462,11 @@ absl::StatusOr<Bank> BankStore::UpdatePolicy(absl::string_view name,
 }
 
 absl::Status BankStore::DeleteBank(absl::string_view name) {
-  absl::MutexLock write_lock(&impl_->write_mu);
-  HW_ASSIGN_OR_RETURN(Bank b, impl_->FindBank(name));
+  BankWriteLock lock;
+  HW_ASSIGN_OR_RETURN(Bank b, impl_->LockBank(name, &lock));
   rocksdb::WriteBatch batch;
-  const std::string lo = U64Key(uint64_t{b.id} << kSeqBits);
-  const std::string hi = U64Key(uint64_t{b.id + 1} << kSeqBits);
+  const std::string lo = FirstEntryKey(b.id);
+  const std::string hi = EndEntryKey(b.id);
   std::vector<uint64_t> pdq_ids;
   {
     std::unique_ptr<rocksdb::Iterator> it(
@@ -513,113 +493,25 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
       return BankIdOfEntry(kv.first) == b.id;
     });
   }
-  for (uint64_t id : pdq_ids) impl_->index->Remove(id);
+  if (impl_->index != nullptr) {
+    for (uint64_t id : pdq_ids) impl_->index->Remove(id);
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<WriteResult> BankStore::AddEntries(absl::string_view bank_name,
                                                   absl::Span<const NewEntry> entries) {
-  if (entries.size() > impl_->options.max_entries_per_write) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "bank_store: %d entries in one write, over the limit of %d; split the list",
-        entries.size(), impl_->options.max_entries_per_write));
-  }
-  // Validate everything before taking the lock or writing anything.
-  std::vector<std::string> values(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    absl::StatusOr<std::string> v = CanonicalHashValue(entries[i].signal, entries[i].value);
-    absl::Status s = v.ok() ? ValidateEntryFields(entries[i]) : v.status();
-    if (!s.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "bank_store: entry %d: %s", i + 1, absl::StripPrefix(s.message(), "bank: ")));
-    }
-    values[i] = *std::move(v);
-  }
+  HW_ASSIGN_OR_RETURN(std::unique_ptr<BankImport> import,
+                      StartImport(bank_name));
+  for (const NewEntry& e : entries) HW_RETURN_IF_ERROR(import->Add(e));
+  return import->Commit();
+}
 
-  absl::MutexLock write_lock(&impl_->write_mu);
-  HW_ASSIGN_OR_RETURN(Bank bank, impl_->FindBank(bank_name));
-  const absl::Time now = impl_->clock->Now();
-  HW_ASSIGN_OR_RETURN(std::optional<std::string> seq_raw,
-                      impl_->Get(impl_->stats_cf, SeqKey(bank.id)));
-  uint64_t seq = 1;
-  if (seq_raw.has_value() && seq_raw->size() == 8) seq = GetBigEndian(*seq_raw, 8);
-
-  rocksdb::WriteBatch batch;
-  WriteResult result;
-  std::map<std::string, int64_t> counters;
-  // Value key -> entry written earlier in this batch (duplicates in a list).
-  absl::flat_hash_map<std::string, BankEntry> pending;
-  std::vector<std::pair<uint64_t, PdqHash>> index_adds;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const NewEntry& in = entries[i];
-    const std::string vkey = ValueKey(bank.id, in.signal, values[i]);
-    std::optional<BankEntry> existing;
-    if (auto p = pending.find(vkey); p != pending.end()) {
-      existing = p->second;
-    } else {
-      HW_ASSIGN_OR_RETURN(std::optional<uint64_t> found, impl_->GetId(vkey));
-      if (found.has_value()) {
-        const uint64_t id = *found;
-        HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
-                            impl_->Get(impl_->entries_cf, U64Key(id)));
-        if (!rec) {
-          return absl::DataLossError(absl::StrFormat(
-              "bank_store: value index names entry %d, which is missing", id));
-        }
-        HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
-        existing = std::move(e);
-      }
-    }
-    BankEntry e;
-    if (existing) {
-      e = *existing;
-      if (e.category == in.category && e.source == in.source && e.note == in.note &&
-          e.metadata_json == in.metadata_json) {
-        ++result.unchanged;
-        continue;
-      }
-      if (e.category != in.category) {
-        --counters[CategoryStatKey(bank.id, e.category)];
-        ++counters[CategoryStatKey(bank.id, in.category)];
-      }
-      ++result.updated;
-    } else {
-      if (seq > kMaxSeq) {
-        return absl::ResourceExhaustedError("bank_store: bank has used all entry ids");
-      }
-      e.id = (uint64_t{bank.id} << kSeqBits) | seq++;
-      e.signal = in.signal;
-      e.value = values[i];
-      e.added = now;
-      batch.Put(impl_->values_cf, vkey, U64Key(e.id));
-      ++counters[SignalStatKey(bank.id, in.signal)];
-      ++counters[CategoryStatKey(bank.id, in.category)];
-      if (in.signal == SignalType::kPdq) {
-        absl::StatusOr<PdqHash> h = PdqHash::FromHex(e.value);
-        HW_CHECK(h.ok(), "canonical pdq value must parse");
-        batch.Put(impl_->pdq_cf, U64Key(e.id), PdqValue(*h));
-        index_adds.emplace_back(e.id, *h);
-      }
-      ++result.added;
-    }
-    e.category = in.category;
-    e.source = in.source;
-    e.note = in.note;
-    e.metadata_json = in.metadata_json;
-    batch.Put(impl_->entries_cf, U64Key(e.id), EncodeEntry(e));
-    pending[vkey] = e;
-  }
-  if (result.added == 0 && result.updated == 0) return result;
-  std::string seq_value;
-  PutBigEndian(&seq_value, seq, 8);
-  batch.Put(impl_->stats_cf, SeqKey(bank.id), seq_value);
-  HW_RETURN_IF_ERROR(impl_->ApplyCounters(counters, &batch));
-  bank.last_change = now;
-  impl_->PutBankRecord(bank, &batch);
-  HW_RETURN_IF_ERROR(impl_->Write(&batch, "add entries"));
-  impl_->CommitBank(bank);
-  for (const auto& [id, h] : index_adds) impl_->index->Upsert(id, h);
-  return result;
+absl::StatusOr<std::unique_ptr<BankImport>> BankStore::StartImport(
+    absl::string_view bank_name) {
+  HW_RETURN_IF_ERROR(impl_->FindBank(bank_name).status());
+  return std::unique_ptr<BankImport>(
+      new BankImport(impl_.get(), std::string(bank_name)));
 }
 
 absl::StatusOr<WriteResult> BankStore::RemoveEntries(
@@ -640,8 +532,8 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
     }
     canonical[i] = *std::move(v);
   }
-  absl::MutexLock write_lock(&impl_->write_mu);
-  HW_ASSIGN_OR_RETURN(Bank bank, impl_->FindBank(bank_name));
+  BankWriteLock lock;
+  HW_ASSIGN_OR_RETURN(Bank bank, impl_->LockBank(bank_name, &lock));
   rocksdb::WriteBatch batch;
   WriteResult result;
   std::map<std::string, int64_t> counters;
@@ -681,7 +573,10 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
     absl::MutexLock lock(&impl_->mu);
     for (uint64_t id : removed_ids) impl_->disabled.erase(id);
   }
-  for (uint64_t id : removed_ids) impl_->index->Remove(id);  // no-op for exact hashes
+  if (impl_->index != nullptr) {
+    for (uint64_t id : removed_ids)
+      impl_->index->Remove(id);  // no-op for exact hashes
+  }
   return result;
 }
 
@@ -690,8 +585,8 @@ absl::StatusOr<BankEntry> BankStore::DisableEntry(absl::string_view bank_name,
                                                   absl::string_view value,
                                                   absl::Time until) {
   HW_ASSIGN_OR_RETURN(std::string canonical, CanonicalHashValue(signal, value));
-  absl::MutexLock write_lock(&impl_->write_mu);
-  HW_ASSIGN_OR_RETURN(Bank bank, impl_->FindBank(bank_name));
+  BankWriteLock lock;
+  HW_ASSIGN_OR_RETURN(Bank bank, impl_->LockBank(bank_name, &lock));
   HW_ASSIGN_OR_RETURN(std::optional<uint64_t> found,
                       impl_->GetId(ValueKey(bank.id, signal, canonical)));
   if (!found.has_value()) {
@@ -730,8 +625,8 @@ absl::Status BankStore::ForEachEntry(
     absl::string_view bank_name,
     const std::function<absl::Status(const BankEntry&)>& visit) const {
   HW_ASSIGN_OR_RETURN(Bank bank, impl_->FindBank(bank_name));
-  const std::string lo = U64Key(uint64_t{bank.id} << kSeqBits);
-  const std::string hi = U64Key(uint64_t{bank.id + 1} << kSeqBits);
+  const std::string lo = FirstEntryKey(bank.id);
+  const std::string hi = EndEntryKey(bank.id);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->entries_cf));
@@ -788,23 +683,38 @@ absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(absl::Span<const PdqHash>
     return absl::InvalidArgumentError(
         absl::StrFormat("bank_store: radius is %d, want 0..64", radius));
   }
+  if (impl_->index == nullptr) {
+    return absl::FailedPreconditionError(
+        "bank_store: opened without its PDQ index");
+  }
   if (queries.empty()) return std::vector<Match>();
-  return impl_->ResolveHits(impl_->index->SearchMany(queries, radius));
+  // The snapshot is taken after the search: ids that an import indexed
+  // before making them visible resolve to nothing until it commits.
+  std::vector<IndexHit> hits = impl_->index->SearchMany(queries, radius);
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  return impl_->ResolveHits(hits, snapshot.snapshot());
 }
 
 absl::StatusOr<std::vector<Match>> BankStore::MatchExact(SignalType signal,
                                                          absl::string_view value) const {
   HW_ASSIGN_OR_RETURN(std::string canonical, CanonicalHashValue(signal, value));
   std::vector<IndexHit> hits;
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
   for (const Bank& bank : ListBanks()) {
     HW_ASSIGN_OR_RETURN(std::optional<uint64_t> found,
-                        impl_->GetId(ValueKey(bank.id, signal, canonical)));
+                        impl_->GetId(ValueKey(bank.id, signal, canonical), ro));
     if (found.has_value()) hits.push_back({*found, 0, 0});
   }
-  return impl_->ResolveHits(hits);
+  return impl_->ResolveHits(hits, snapshot.snapshot());
 }
 
-size_t BankStore::IndexedPdqEntries() const { return impl_->index->size(); }
-size_t BankStore::IndexMemoryBytes() const { return impl_->index->MemoryBytes(); }
+size_t BankStore::IndexedPdqEntries() const {
+  return impl_->index == nullptr ? 0 : impl_->index->size();
+}
+size_t BankStore::IndexMemoryBytes() const {
+  return impl_->index == nullptr ? 0 : impl_->index->MemoryBytes();
+}
 
 }  // namespace hashwatch::matcher

@@ -5,17 +5,26 @@
 //   BankStoreOptions options;
 //   options.path = "var/hashwatch/banks";
 //   HW_ASSIGN_OR_RETURN(auto store, BankStore::Open(options, Clock::Real()));
-//   HW_RETURN_IF_ERROR(store->CreateBank("iwf", BankKind::kMatch, {}).status());
-//   HW_ASSIGN_OR_RETURN(WriteResult r, store->AddEntries("iwf", entries));
-//   HW_ASSIGN_OR_RETURN(std::vector<Match> m, store->MatchPdq(variants, 31));
+//   HW_RETURN_IF_ERROR(store->CreateBank("iwf", BankKind::kMatch,
+//   {}).status()); HW_ASSIGN_OR_RETURN(WriteResult r, store->AddEntries("iwf",
+//   entries)); HW_ASSIGN_OR_RETURN(std::vector<Match> m,
+//   store->MatchPdq(variants, 31));
 //
-// Every write (create, add, remove, disable, delete) is one RocksDB write
-// batch, synced to the WAL before the call returns, and is visible to the
-// next match (read-your-writes). At start-up the index is rebuilt from the
-// database. Matching never waits for a write for more than a few ms.
+// Every write (create, add, remove, disable, delete) is atomic, durable
+// before the call returns, and visible to the next match (read-your-writes).
+// Small writes are one RocksDB write batch synced to the WAL. Large adds and
+// imports (BankImport, or AddEntries over options.import_memory_entries) are
+// staged on disk in bounded memory, whatever the list size, and made visible
+// at once by ingesting sorted table files into every column family in one
+// atomic step: after a crash at any point the bank holds the whole list or
+// none of it, and a restart replays no log of it. A match sees each bank as
+// before or after a write, never half of one. At start-up the index is
+// rebuilt from the database. Matching never waits for a write for more than
+// a few ms.
 //
-// Thread-safety: all methods are safe to call concurrently. Writes are
-// serialised; matches run in parallel with each other and with writes.
+// Thread-safety: all methods are safe to call concurrently. Writes to one
+// bank are serialised; writes to different banks, and matches, run in
+// parallel.
 #ifndef HASHWATCH_MATCHER_BANK_STORE_H_
 #define HASHWATCH_MATCHER_BANK_STORE_H_
 
@@ -42,9 +51,21 @@ struct BankStoreOptions {
   bool create_if_missing = true;    // Create the directory if absent.
   bool sync_writes = true;          // fsync each write batch; off only in benchmarks.
   size_t block_cache_bytes = 64 << 20;  // RocksDB block cache; 0 = RocksDB's default.
-  // One call may add or remove at most this many entries (one write batch
-  // holds them all in memory: about 200 bytes each). Default 20M.
+  // One add, import or remove may hold at most this many entries. Imports
+  // stream through bounded memory whatever this is; removals are one write
+  // batch (about 200 bytes per entry in memory). Default 20M.
   size_t max_entries_per_write = 20'000'000;
+  // Adds and imports of up to this many entries are one write batch in
+  // memory; larger ones are staged on disk (under <path>/import-staging) and
+  // ingested as sorted table files. Default 50,000.
+  size_t import_memory_entries = 50'000;
+  // Build the in-memory PDQ index at open. Off for tools that only write or
+  // list (the CLI's bank commands): MatchPdq then fails with
+  // FailedPrecondition, and opening a 10M-entry store takes no memory for it.
+  bool load_index = true;
+  // Polled while the index loads; returning true abandons Open with
+  // Cancelled (a server told to stop while it is still loading).
+  std::function<bool()> cancel_load;
   // A PDQ match returns at most this many matches (closest first); more
   // means a bad list entry or a degenerate query. Default 1000.
   size_t max_matches = 1000;
@@ -79,6 +100,8 @@ struct Match {
   int variant = 0;   // index of the query (dihedral variant) that matched
 };
 
+class BankImport;
+
 class BankStore final {
  public:
   // Opens (or creates) the database and rebuilds the index. Errors:
@@ -103,10 +126,18 @@ class BankStore final {
 
   // Adds entries atomically: all or nothing. An entry whose (signal, value)
   // the bank already holds keeps its id and added time (re-importing is
-  // idempotent). InvalidArgument names the first bad entry by index;
-  // ResourceExhausted over max_entries_per_write; NotFound for the bank.
+  // idempotent); a value listed twice is one entry with the last line's
+  // fields, and its other lines count as unchanged.
+  // InvalidArgument names the first bad entry by index; ResourceExhausted
+  // over max_entries_per_write; NotFound for the bank.
   absl::StatusOr<WriteResult> AddEntries(absl::string_view bank,
                                          absl::Span<const NewEntry> entries);
+  // The same as AddEntries, streamed: entries are given one at a time and
+  // held on disk beyond options.import_memory_entries, so a list of any size
+  // imports in bounded memory. NotFound for an unknown bank. The import must
+  // not outlive the store.
+  absl::StatusOr<std::unique_ptr<BankImport>> StartImport(
+      absl::string_view bank);
   // Removes the listed (signal, value) pairs atomically; values the bank
   // does not hold are counted in not_found.
   absl::StatusOr<WriteResult> RemoveEntries(
@@ -129,7 +160,8 @@ class BankStore final {
 
   // Every enabled PDQ entry of every bank within `radius` (0..64) of any of
   // `queries` (e.g. the eight dihedral variants), closest first, at most
-  // max_matches. InvalidArgument for a bad radius.
+  // max_matches. InvalidArgument for a bad radius; FailedPrecondition when
+  // the store was opened without its index.
   absl::StatusOr<std::vector<Match>> MatchPdq(absl::Span<const PdqHash> queries,
                                               int radius) const;
   // Every enabled entry of every bank whose exact hash equals `value`.
@@ -140,9 +172,65 @@ class BankStore final {
   size_t IndexMemoryBytes() const;
 
  private:
+  friend class BankImport;
   struct Impl;
   explicit BankStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// A streamed add into one bank (BankStore::StartImport):
+//
+//   HW_ASSIGN_OR_RETURN(std::unique_ptr<BankImport> import,
+//   store->StartImport("ncmec")); for (...)
+//   HW_RETURN_IF_ERROR(import->Add(entry)); HW_ASSIGN_OR_RETURN(WriteResult r,
+//   import->Commit());
+//
+// Nothing is visible before Commit, which makes the whole list visible at
+// once (and durable) or, on error, nothing. Destroying an import without
+// Commit abandons it and deletes what it staged; so does a crash (the next
+// Open deletes it). Adding costs about as much as parsing; Commit merges the
+// staged entries with the bank in sorted order (sequential reads, no random
+// lookups), and holds the bank's write lock meanwhile. Not thread-safe: one
+// thread feeds one import.
+class BankImport final {
+ public:
+  ~BankImport();
+  BankImport(const BankImport&) = delete;
+  BankImport& operator=(const BankImport&) = delete;
+
+  // Validates and stages one entry. InvalidArgument names it by its number
+  // (1-based, in Add order); ResourceExhausted past max_entries_per_write;
+  // Unavailable for staging I/O errors. After an error the import can only
+  // be abandoned.
+  absl::Status Add(const NewEntry& entry);
+  // Entries added so far.
+  size_t size() const { return added_; }
+  // Called with a line of progress once the import is staged on disk: every
+  // 250,000 entries staged, then at each step of Commit ("merging with the
+  // bank", "writing entries", "making the import visible"). For tools that
+  // show an operator where a long import is.
+  void set_progress(std::function<void(absl::string_view)> progress) {
+    progress_ = std::move(progress);
+  }
+  // Makes the import visible; counts as AddEntries does. Call once.
+  absl::StatusOr<WriteResult> Commit();
+
+ private:
+  friend class BankStore;
+  class Staging;
+  BankImport(BankStore::Impl* store, std::string bank);
+  absl::Status Stage(const NewEntry& entry, absl::string_view canonical,
+                     uint64_t ordinal);
+  absl::StatusOr<WriteResult> CommitStaged(Bank bank);
+
+  BankStore::Impl* store_;
+  std::string bank_;
+  size_t added_ = 0;
+  bool failed_ = false;
+  bool committed_ = false;
+  std::function<void(absl::string_view)> progress_;
+  std::vector<NewEntry> buffered_;    // until import_memory_entries
+  std::unique_ptr<Staging> staging_;  // beyond it
 };
 
 }  // namespace hashwatch::matcher

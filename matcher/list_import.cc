@@ -86,128 +86,144 @@ absl::string_view ListFormatName(ParsedList::Format format) {
   return "unknown";
 }
 
+ListParser::ListParser(const ListParseOptions& options) : options_(options) {}
+
+void ListParser::Fail(absl::string_view message) {
+  ++error_count_;
+  if (errors_.size() < options_.max_errors_kept) {
+    errors_.push_back({line_no_, std::string(message)});
+  }
+}
+
+bool ListParser::ParseLine(absl::string_view raw, NewEntry* out_entry) {
+  ++line_no_;
+  if (too_many_entries_) return false;
+  absl::string_view line = absl::StripAsciiWhitespace(raw);
+  if (line.empty() || line[0] == '#') return false;
+  if (raw.size() > options_.max_line_bytes) {
+    Fail(absl::StrFormat("line is %d bytes, over the limit of %d", raw.size(),
+                         options_.max_line_bytes));
+    return false;
+  }
+  if (entries_ >= options_.max_entries) {
+    too_many_entries_ = true;
+    return false;
+  }
+  if (!format_known_) {
+    format_known_ = true;
+    if (line.find(',') != absl::string_view::npos) {
+      std::optional<std::vector<std::string>> header = SplitCsv(line);
+      bool has_hash = false;
+      if (header) {
+        for (const std::string& h : *header)
+          has_hash |= absl::AsciiStrToLower(h) == "hash";
+      }
+      if (has_hash) {
+        format_ = ParsedList::Format::kCsv;
+        for (size_t i = 0; i < header->size(); ++i) {
+          columns_.emplace(absl::AsciiStrToLower((*header)[i]), i);
+        }
+        return false;  // the header is not an entry
+      }
+      format_ = ParsedList::Format::kThreatExchangePdq;
+    }
+  }
+
+  NewEntry entry;
+  std::string hash_field;
+  std::optional<SignalType> line_signal = options_.signal;
+  if (format_ == ParsedList::Format::kPlain) {
+    hash_field = std::string(line);
+  } else {
+    std::optional<std::vector<std::string>> fields = SplitCsv(line);
+    if (!fields) {
+      Fail("unterminated quoted field");
+      return false;
+    }
+    if (format_ == ParsedList::Format::kThreatExchangePdq) {
+      hash_field = (*fields)[0];
+      if (fields->size() > 1 && !(*fields)[1].empty()) {
+        int quality = 0;
+        if (absl::SimpleAtoi((*fields)[1], &quality) && quality >= 0 &&
+            quality <= 100) {
+          entry.metadata_json = absl::StrFormat("{\"quality\":%d}", quality);
+        }
+      }
+      if (!line_signal) line_signal = SignalType::kPdq;
+    } else {
+      auto field = [&](const char* name) -> std::string {
+        auto it = columns_.find(name);
+        if (it == columns_.end() || it->second >= fields->size()) return "";
+        return (*fields)[it->second];
+      };
+      hash_field = field("hash");
+      const std::string signal_name = field("signal_type");
+      if (!signal_name.empty()) {
+        absl::StatusOr<SignalType> s = ParseSignalType(signal_name);
+        if (!s.ok()) {
+          Fail(absl::StripPrefix(s.status().message(), "bank: "));
+          return false;
+        }
+        line_signal = *s;
+      }
+      entry.category = field("category");
+      entry.source = field("source");
+      entry.note = field("note");
+      // A `metadata` column holds the metadata object itself (what
+      // `hashwatch bank export` writes); other columns join it by name.
+      nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+      const std::string metadata = field("metadata");
+      if (!metadata.empty()) {
+        extra = nlohmann::ordered_json::parse(metadata, nullptr, false);
+        if (extra.is_discarded() || !extra.is_object()) {
+          Fail("metadata column is not a JSON object");
+          return false;
+        }
+      }
+      for (const auto& [name, index] : columns_) {
+        if (name == "hash" || name == "signal_type" || name == "category" ||
+            name == "source" || name == "note" || name == "metadata" ||
+            index >= fields->size() || (*fields)[index].empty()) {
+          continue;
+        }
+        extra[name] = (*fields)[index];
+      }
+      if (!extra.empty()) {
+        entry.metadata_json = extra.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+    }
+  }
+  if (hash_field.empty()) {
+    Fail("no hash on this line");
+    return false;
+  }
+  absl::StatusOr<std::pair<SignalType, std::string>> resolved =
+      ResolveHash(hash_field, line_signal);
+  if (!resolved.ok()) {
+    Fail(resolved.status().message());
+    return false;
+  }
+  entry.signal = resolved->first;
+  entry.value = std::move(resolved->second);
+  *out_entry = std::move(entry);
+  ++entries_;
+  return true;
+}
+
 ParsedList ParseHashList(absl::string_view content,
                          const ListParseOptions& options) {
   ParsedList out;
-  std::vector<absl::string_view> lines = absl::StrSplit(content, '\n');
-  // Column name -> index, for CSV with a header.
-  std::map<std::string, size_t> columns;
-  bool format_known = false;
-  int line_no = 0;
-  for (absl::string_view raw : lines) {
-    ++line_no;
-    absl::string_view line = absl::StripAsciiWhitespace(raw);
-    if (line.empty() || line[0] == '#') continue;
-    auto fail = [&](absl::string_view message) {
-      out.errors.push_back({line_no, std::string(message)});
-    };
-    if (raw.size() > options.max_line_bytes) {
-      fail(absl::StrFormat("line is %d bytes, over the limit of %d", raw.size(),
-                           options.max_line_bytes));
-      continue;
-    }
-    if (out.entries.size() >= options.max_entries) {
-      out.too_many_entries = true;
-      break;
-    }
-    if (!format_known) {
-      format_known = true;
-      if (line.find(',') != absl::string_view::npos) {
-        std::optional<std::vector<std::string>> header = SplitCsv(line);
-        bool has_hash = false;
-        if (header) {
-          for (const std::string& h : *header) has_hash |= absl::AsciiStrToLower(h) == "hash";
-        }
-        if (has_hash) {
-          out.format = ParsedList::Format::kCsv;
-          for (size_t i = 0; i < header->size(); ++i) {
-            columns.emplace(absl::AsciiStrToLower((*header)[i]), i);
-          }
-          continue;  // the header is not an entry
-        }
-        out.format = ParsedList::Format::kThreatExchangePdq;
-      }
-    }
-
-    NewEntry entry;
-    std::string hash_field;
-    std::optional<SignalType> line_signal = options.signal;
-    if (out.format == ParsedList::Format::kPlain) {
-      hash_field = std::string(line);
-    } else {
-      std::optional<std::vector<std::string>> fields = SplitCsv(line);
-      if (!fields) {
-        fail("unterminated quoted field");
-        continue;
-      }
-      if (out.format == ParsedList::Format::kThreatExchangePdq) {
-        hash_field = (*fields)[0];
-        if (fields->size() > 1 && !(*fields)[1].empty()) {
-          int quality = 0;
-          if (absl::SimpleAtoi((*fields)[1], &quality) && quality >= 0 &&
-              quality <= 100) {
-            entry.metadata_json = absl::StrFormat("{\"quality\":%d}", quality);
-          }
-        }
-        if (!line_signal) line_signal = SignalType::kPdq;
-      } else {
-        auto field = [&](const char* name) -> std::string {
-          auto it = columns.find(name);
-          if (it == columns.end() || it->second >= fields->size()) return "";
-          return (*fields)[it->second];
-        };
-        hash_field = field("hash");
-        const std::string signal_name = field("signal_type");
-        if (!signal_name.empty()) {
-          absl::StatusOr<SignalType> s = ParseSignalType(signal_name);
-          if (!s.ok()) {
-            fail(absl::StripPrefix(s.status().message(), "bank: "));
-            continue;
-          }
-          line_signal = *s;
-        }
-        entry.category = field("category");
-        entry.source = field("source");
-        entry.note = field("note");
-        // A `metadata` column holds the metadata object itself (what
-        // `hashwatch bank export` writes); other columns join it by name.
-        nlohmann::ordered_json extra = nlohmann::ordered_json::object();
-        const std::string metadata = field("metadata");
-        if (!metadata.empty()) {
-          extra = nlohmann::ordered_json::parse(metadata, nullptr, false);
-          if (extra.is_discarded() || !extra.is_object()) {
-            fail("metadata column is not a JSON object");
-            continue;
-          }
-        }
-        for (const auto& [name, index] : columns) {
-          if (name == "hash" || name == "signal_type" || name == "category" ||
-              name == "source" || name == "note" || name == "metadata" ||
-              index >= fields->size() || (*fields)[index].empty()) {
-            continue;
-          }
-          extra[name] = (*fields)[index];
-        }
-        if (!extra.empty()) {
-          entry.metadata_json =
-              extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        }
-      }
-    }
-    if (hash_field.empty()) {
-      fail("no hash on this line");
-      continue;
-    }
-    absl::StatusOr<std::pair<SignalType, std::string>> resolved =
-        ResolveHash(hash_field, line_signal);
-    if (!resolved.ok()) {
-      fail(resolved.status().message());
-      continue;
-    }
-    entry.signal = resolved->first;
-    entry.value = std::move(resolved->second);
-    out.entries.push_back(std::move(entry));
+  ListParser parser(options);
+  NewEntry entry;
+  for (absl::string_view raw : absl::StrSplit(content, '\n')) {
+    if (parser.ParseLine(raw, &entry)) out.entries.push_back(std::move(entry));
+    if (parser.too_many_entries()) break;
   }
+  out.format = parser.format();
+  out.errors = parser.errors();
+  out.error_count = parser.error_count();
+  out.too_many_entries = parser.too_many_entries();
   return out;
 }
 

@@ -20,6 +20,7 @@
 #ifndef HASHWATCH_MATCHER_LIST_IMPORT_H_
 #define HASHWATCH_MATCHER_LIST_IMPORT_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct ListParseOptions {
   size_t max_line_bytes = 64 << 10;
   // Files with more entries than this are refused as a whole. Default 50M.
   size_t max_entries = 50'000'000;
+  // Malformed lines kept with their messages; the rest are only counted
+  // (error_count). Default 1000.
+  size_t max_errors_kept = 1000;
 };
 
 struct ListLineError {
@@ -47,11 +51,57 @@ struct ParsedList {
   enum class Format { kPlain, kCsv, kThreatExchangePdq };
   Format format = Format::kPlain;
   std::vector<NewEntry> entries;   // valid lines, in file order
-  std::vector<ListLineError> errors;  // malformed lines, in file order
-  bool too_many_entries = false;   // stopped at max_entries
+  std::vector<ListLineError> errors;  // malformed lines, in file order (the
+                                      // first max_errors_kept)
+  size_t error_count = 0;         // malformed lines in all
+  bool too_many_entries = false;  // stopped at max_entries
 };
 
 absl::string_view ListFormatName(ParsedList::Format format);
+
+// Parses a list line by line, so that a list of any size streams through in
+// constant memory (BankImport stages what it yields on disk):
+//
+//   ListParser parser(options);
+//   NewEntry entry;
+//   while (ReadNextLine(&line)) {
+//     if (parser.ParseLine(line, &entry))
+//     HW_RETURN_IF_ERROR(import->Add(entry));
+//   }
+//   if (parser.error_count() > 0) ...   // parser.errors() has the first ones
+//
+// The format is detected from the first line that is not blank or a
+// comment, as ParseHashList does.
+class ListParser {
+ public:
+  explicit ListParser(const ListParseOptions& options);
+
+  // Parses one line (without its '\n'). Returns true and sets *entry when
+  // the line is an entry; false for blank, comment and header lines, for
+  // malformed lines (recorded in errors()) and for every line once
+  // too_many_entries() is set.
+  bool ParseLine(absl::string_view line, NewEntry* entry);
+
+  ParsedList::Format format() const { return format_; }
+  const std::vector<ListLineError>& errors() const { return errors_; }
+  size_t error_count() const { return error_count_; }
+  size_t entries() const { return entries_; }
+  // A line past max_entries was seen: the list must be refused as a whole.
+  bool too_many_entries() const { return too_many_entries_; }
+
+ private:
+  void Fail(absl::string_view message);
+
+  ListParseOptions options_;
+  ParsedList::Format format_ = ParsedList::Format::kPlain;
+  bool format_known_ = false;
+  std::map<std::string, size_t> columns_;  // CSV header: column name -> index
+  int line_no_ = 0;
+  size_t entries_ = 0;
+  std::vector<ListLineError> errors_;
+  size_t error_count_ = 0;
+  bool too_many_entries_ = false;
+};
 
 // Parses a whole list file. Never fails as a whole: malformed lines are
 // reported in `errors` with their line numbers, and the caller decides

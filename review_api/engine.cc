@@ -133,8 +133,9 @@ Engine::Engine(const ServerConfig& config, Clock* clock)
 
 Engine::~Engine() = default;
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const ServerConfig& config,
-                                                     Clock* clock) {
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
+    const ServerConfig& config, Clock* clock,
+    std::function<bool()> cancel_load) {
   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
   std::error_code ec;
   std::filesystem::create_directories(config.db, ec);
@@ -160,6 +161,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const ServerConfig& config,
   matcher::BankStoreOptions bank_options;
   bank_options.path = config.db + "/banks";
   bank_options.max_entries_per_write = config.limits.max_entries_per_write;
+  bank_options.cancel_load = std::move(cancel_load);
   HW_ASSIGN_OR_RETURN(e->banks_, matcher::BankStore::Open(bank_options, clock));
   HW_ASSIGN_OR_RETURN(e->queue_, queue::ReviewQueue::Open(queue_options, clock));
   report::ReportStoreOptions report_options;

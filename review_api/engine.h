@@ -13,6 +13,7 @@
 #define HASHWATCH_REVIEW_API_ENGINE_H_
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,9 +39,12 @@ class Engine final {
  public:
   // Opens (creating if missing) the stores under config.db and makes sure
   // the platform and allow banks exist. Unavailable when another process
-  // holds the database.
-  static absl::StatusOr<std::unique_ptr<Engine>> Open(const ServerConfig& config,
-                                                      Clock* clock);
+  // holds the database. `cancel_load`, when set, is polled while the bank
+  // index loads (seconds at 10M entries); returning true abandons the open
+  // with Cancelled.
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(
+      const ServerConfig& config, Clock* clock,
+      std::function<bool()> cancel_load = nullptr);
   ~Engine();
 
   // One scan. InvalidArgument / ResourceExhausted name the problem; nothing

@@ -2,10 +2,14 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/log.h"
 #include "common/read_input.h"
 #include "common/status_macros.h"
@@ -52,12 +56,15 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config, Clock* clock) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerConfig& config, Clock* clock,
+    std::function<bool()> cancel_load) {
   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
   std::unique_ptr<Server> s(new Server());
   s->config_ = config;
   HW_ASSIGN_OR_RETURN(auto credentials, Credentials(config));
-  HW_ASSIGN_OR_RETURN(s->engine_, Engine::Open(config, clock));
+  HW_ASSIGN_OR_RETURN(s->engine_,
+                      Engine::Open(config, clock, std::move(cancel_load)));
   HW_ASSIGN_OR_RETURN(s->tokens_, TokenStore::Open(config.db + "/tokens.json", clock));
   auto tokens = s->tokens_->List();
   if (tokens.ok() && tokens->empty()) {
@@ -128,8 +135,37 @@ absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  HW_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Start(config, Clock::Real()));
+  // A thread of its own takes the signal, so that one arriving while the
+  // stores load (a 10M-entry index takes seconds) stops the load.
+  std::atomic<int> received{0};
+  absl::Notification stop;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    received = sig;
+    stop.Notify();
+  });
+  auto end_waiter = [&] {
+    if (!waiter.joinable()) return;
+    if (!stop.HasBeenNotified()) pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  };
+  absl::Cleanup join_waiter = end_waiter;  // on every return
+  auto signal_name = [&] { return received == SIGINT ? "SIGINT" : "SIGTERM"; };
+  HW_LOG(kInfo, "opening database %s", config.db);
+  absl::StatusOr<std::unique_ptr<Server>> started = Server::Start(
+      config, Clock::Real(), [&] { return stop.HasBeenNotified(); });
+  if (!started.ok()) {
+    const bool cancelled =
+        stop.HasBeenNotified() && absl::IsCancelled(started.status());
+    end_waiter();
+    if (cancelled) {
+      HW_LOG(kInfo, "%s while loading: stopped before serving", signal_name());
+      return absl::OkStatus();
+    }
+    return started.status();
+  }
+  std::unique_ptr<Server> server = *std::move(started);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   const std::string where = absl::StrCat(host, ":", server->port());
   if (!port_file.empty()) {
@@ -145,9 +181,9 @@ absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_
   }
   HW_LOG(kInfo, "serving on %s (%s), database %s", where, config.plaintext ? "plaintext" : "TLS",
          config.db);
-  int sig = 0;
-  sigwait(&signals, &sig);
-  HW_LOG(kInfo, "%s: shutting down (in-flight calls get %s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+  stop.WaitForNotification();
+  end_waiter();
+  HW_LOG(kInfo, "%s: shutting down (in-flight calls get %s)", signal_name(),
          absl::FormatDuration(config.shutdown_grace));
   server->Shutdown();
   HW_LOG(kInfo, "stopped; databases closed");

@@ -10,6 +10,7 @@
 #define HASHWATCH_REVIEW_API_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,8 +32,10 @@ class Server final {
   // Opens the stores and starts serving. Unavailable when the database is
   // held by another process or the address cannot be bound;
   // InvalidArgument for a bad configuration or unreadable TLS files.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerConfig& config,
-                                                       Clock* clock);
+  // `cancel_load` as for Engine::Open.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerConfig& config, Clock* clock,
+      std::function<bool()> cancel_load = nullptr);
   ~Server();  // Shutdown() if not done yet
 
   int port() const { return port_; }
@@ -61,7 +64,8 @@ class Server final {
 
 // For `hashwatch serve`: starts the server, writes the bound port to
 // `port_file` (when not empty), logs "serving on HOST:PORT", and blocks
-// until SIGTERM or SIGINT, then shuts down gracefully.
+// until SIGTERM or SIGINT, then shuts down gracefully. A signal while the
+// stores are still loading stops the load and returns OK without serving.
 absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_file);
 
 }  // namespace hashwatch::review_api

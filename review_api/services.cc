@@ -9,8 +9,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "hashwatch/v1/bank.grpc.pb.h"
@@ -22,6 +23,9 @@
 
 namespace hashwatch::review_api {
 namespace {
+
+// ImportList answers with the first this many malformed lines (and a count).
+constexpr size_t kMaxReportedLineErrors = 1000;
 
 // The caller's principal, checked for `permission`.
 absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const ServiceDeps& deps,
@@ -290,29 +294,49 @@ class BankServiceImpl final : public v1::BankService::Service {
     return ToGrpc(s);
   }
 
+  // Streams into a BankImport: the entries are staged on disk as they
+  // arrive, so a list of any size costs the server bounded memory; nothing
+  // is visible until the client's last message, and nothing at all if it
+  // cancels.
   grpc::Status AddEntries(grpc::ServerContext* context,
                           grpc::ServerReader<v1::AddEntriesRequest>* reader,
                           v1::WriteResult* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     std::string bank;
-    std::vector<matcher::NewEntry> entries;
+    std::unique_ptr<matcher::BankImport> import;
     v1::AddEntriesRequest request;
     const size_t limit = deps_.engine->config().limits.max_entries_per_write;
+    size_t count = 0;
     while (reader->Read(&request)) {
       if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
+      if (import == nullptr) {
+        auto started = banks().StartImport(bank);
+        if (!started.ok()) return ToGrpc(started.status());
+        import = *std::move(started);
+      }
       for (const v1::NewEntry& e : request.entries()) {
-        if (entries.size() >= limit) {
+        if (count >= limit) {
           return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
               "more than limits.max_entries_per_write (", limit, ") entries in one call")));
         }
-        auto signal = FromProto(e.signal(), absl::StrCat("entries[", entries.size(), "].signal"));
+        auto signal =
+            FromProto(e.signal(), absl::StrCat("entries[", count, "].signal"));
         if (!signal.ok()) return ToGrpc(signal.status());
-        entries.push_back({*signal, e.value(), e.category(), e.source(), e.note(),
-                           e.metadata_json()});
+        ++count;
+        if (absl::Status s =
+                import->Add({*signal, e.value(), e.category(), e.source(),
+                             e.note(), e.metadata_json()});
+            !s.ok()) {
+          return ToGrpc(s);
+        }
       }
     }
+    if (context->IsCancelled()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED,
+                          "cancelled by the client; nothing added");
+    }
     if (bank.empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
-    auto result = banks().AddEntries(bank, entries);
+    auto result = import->Commit();
     if (!result.ok()) return ToGrpc(result.status());
     HW_LOG(kInfo, "bank %s: %d entries added, %d updated by %s", bank, result->added,
            result->updated, who.name);
@@ -383,40 +407,48 @@ class BankServiceImpl final : public v1::BankService::Service {
       options.signal = *signal;
     }
     options.max_entries = deps_.engine->config().limits.max_entries_per_write;
-    matcher::ParsedList parsed = matcher::ParseHashList(request->content(), options);
-    if (parsed.too_many_entries) {
-      return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-          "the list has more than limits.max_entries_per_write (", options.max_entries,
-          ") entries")));
+    options.max_errors_kept = kMaxReportedLineErrors;
+    auto import = banks().StartImport(request->bank());
+    if (!import.ok()) return ToGrpc(import.status());
+    // Parsed line by line into the import: the content is the only copy of
+    // the list the server holds.
+    matcher::ListParser parser(options);
+    matcher::NewEntry entry;
+    for (absl::string_view line : absl::StrSplit(request->content(), '\n')) {
+      if (parser.ParseLine(line, &entry)) {
+        if (absl::Status s = (*import)->Add(entry); !s.ok()) return ToGrpc(s);
+      }
+      if (parser.too_many_entries()) {
+        return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
+            "the list has more than limits.max_entries_per_write (",
+            options.max_entries, ") entries")));
+      }
     }
-    if (!parsed.errors.empty() && !request->skip_invalid()) {
+    if (parser.error_count() > 0 && !request->skip_invalid()) {
       std::string first;
-      for (size_t i = 0; i < parsed.errors.size() && i < 5; ++i) {
-        absl::StrAppend(&first, i ? "; " : "", "line ", parsed.errors[i].line, ": ",
-                        parsed.errors[i].message);
+      for (size_t i = 0; i < parser.errors().size() && i < 5; ++i) {
+        absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line,
+                        ": ", parser.errors()[i].message);
       }
       return ToGrpc(absl::InvalidArgumentError(
-          absl::StrCat("content: ", parsed.errors.size(),
-                       " malformed line(s), nothing imported (skip_invalid imports the rest): ",
+          absl::StrCat("content: ", parser.error_count(),
+                       " malformed line(s), nothing imported (skip_invalid "
+                       "imports the rest): ",
                        first)));
     }
-    matcher::WriteResult result;
-    if (!parsed.entries.empty()) {
-      auto written = banks().AddEntries(request->bank(), parsed.entries);
-      if (!written.ok()) return ToGrpc(written.status());
-      result = *written;
-    } else if (auto bank = banks().GetBank(request->bank()); !bank.ok()) {
-      return ToGrpc(bank.status());
-    }
+    auto written = (*import)->Commit();
+    if (!written.ok()) return ToGrpc(written.status());
+    const matcher::WriteResult& result = *written;
     ToProto(result, response->mutable_result());
-    response->set_format(std::string(matcher::ListFormatName(parsed.format)));
-    for (const matcher::ListLineError& e : parsed.errors) {
+    response->set_format(std::string(matcher::ListFormatName(parser.format())));
+    response->set_error_count(static_cast<int64_t>(parser.error_count()));
+    for (const matcher::ListLineError& e : parser.errors()) {
       v1::LineError* le = response->add_errors();
       le->set_line(e.line);
       le->set_message(e.message);
     }
-    HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines", request->bank(), who.name,
-           result.added, parsed.errors.size());
+    HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines",
+           request->bank(), who.name, result.added, parser.error_count());
     return grpc::Status::OK;
   }
 

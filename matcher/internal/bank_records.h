@@ -1,0 +1,85 @@
+// The bank store's on-disk layout: column families, keys and record
+// encodings, shared by bank_store.cc (small writes, reads, start-up) and
+// bank_import.cc (staged bulk imports). Internal to matcher/.
+//
+// Integers in keys are big-endian so that keys sort numerically; an entry id
+// is (bank id << 40) | sequence, so one bank's entries are one contiguous
+// key range.
+//
+//   banks:    bank name                              -> bank record (JSON)
+//   entries:  entry id (u64)                         -> entry record (JSON)
+//   values:   bank id (u32) | signal (u8) | hex      -> entry id (u64)
+//   pdq:      entry id (u64)                         -> 32 hash bytes (words
+//             0..15, little-endian)
+//   disabled: entry id (u64)                         -> disabled_until (i64
+//             unix µs); only entries disabled at some point
+//   stats:    bank id (u32) | 's' | signal name      -> count (i64)
+//             bank id (u32) | 'c' | category         -> count (i64)
+//             bank id (u32) | 'q'                    -> next sequence (u64)
+//   default:  "next_bank_id"                         -> u32
+//
+// The pdq and disabled families duplicate what matching needs in memory, so
+// start-up reads fixed-size values instead of parsing every entry record.
+#ifndef HASHWATCH_MATCHER_INTERNAL_BANK_RECORDS_H_
+#define HASHWATCH_MATCHER_INTERNAL_BANK_RECORDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "matcher/bank.h"
+#include "matcher/pdq.h"
+
+namespace hashwatch::matcher::internal {
+
+inline constexpr char kBanksCf[] = "banks";
+inline constexpr char kEntriesCf[] = "entries";
+inline constexpr char kValuesCf[] = "values";
+inline constexpr char kPdqCf[] = "pdq";
+inline constexpr char kStatsCf[] = "stats";
+inline constexpr char kDisabledCf[] = "disabled";
+inline constexpr char kNextBankIdKey[] = "next_bank_id";
+inline constexpr int kSeqBits = 40;
+inline constexpr uint64_t kMaxSeq = (uint64_t{1} << kSeqBits) - 1;
+
+void PutBigEndian(std::string* out, uint64_t v, int bytes);
+uint64_t GetBigEndian(absl::string_view in, int bytes);
+std::string U64Key(uint64_t v);
+std::string BankPrefix(uint32_t bank_id);
+// The first and one-past-last entry ids of a bank, as keys.
+std::string FirstEntryKey(uint32_t bank_id);
+std::string EndEntryKey(uint32_t bank_id);
+std::string ValueKey(uint32_t bank_id, SignalType signal,
+                     absl::string_view hex);
+std::string SignalStatKey(uint32_t bank_id, SignalType signal);
+std::string CategoryStatKey(uint32_t bank_id, absl::string_view category);
+std::string SeqKey(uint32_t bank_id);
+
+int64_t ToMicros(absl::Time t);
+absl::Time FromMicros(int64_t us);
+
+std::string PdqValue(const PdqHash& h);
+std::optional<PdqHash> ParsePdqValue(absl::string_view v);
+
+std::string EncodeBank(const Bank& b);
+absl::StatusOr<Bank> DecodeBank(absl::string_view data);
+std::string EncodeEntry(const BankEntry& e);
+absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data);
+
+// Validates an entry's fields other than the hash.
+absl::Status ValidateEntryFields(const NewEntry& e);
+
+// Whether a stored entry already has what `in` would write: re-importing it
+// changes nothing.
+inline bool SameFields(const BankEntry& e, const NewEntry& in) {
+  return e.category == in.category && e.source == in.source &&
+         e.note == in.note && e.metadata_json == in.metadata_json;
+}
+
+}  // namespace hashwatch::matcher::internal
+
+#endif  // HASHWATCH_MATCHER_INTERNAL_BANK_RECORDS_H_
