@@ -247,11 +247,11 @@ absl::Status BankImport::Add(const NewEntry& entry) {
     failed_ = true;
     return s;
   };
-  if (added_ >= store_->options.max_entries_per_write) {
+  if (added_ >= store_->options.max_entries_per_import) {
     return fail(absl::ResourceExhaustedError(absl::StrFormat(
-        "bank_store: more than %d entries in one write, over the limit; split "
-        "the list",
-        store_->options.max_entries_per_write)));
+        "bank_store: more than %d entries in one import, over the limit; "
+        "split the list",
+        store_->options.max_entries_per_import)));
   }
   absl::StatusOr<std::string> value =
       CanonicalHashValue(entry.signal, entry.value);

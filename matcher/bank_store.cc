@@ -360,10 +360,11 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
     return absl::InvalidArgumentError("bank_store: options.path is empty");
   }
   if (options.max_matches == 0 || options.max_entries_per_write == 0 ||
+      options.max_entries_per_import == 0 ||
       options.import_memory_entries == 0) {
     return absl::InvalidArgumentError(
-        "bank_store: max_matches, max_entries_per_write and "
-        "import_memory_entries must be > 0");
+        "bank_store: max_matches, max_entries_per_write, "
+        "max_entries_per_import and import_memory_entries must be > 0");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;

@@ -51,9 +51,12 @@ struct BankStoreOptions {
   bool create_if_missing = true;    // Create the directory if absent.
   bool sync_writes = true;          // fsync each write batch; off only in benchmarks.
   size_t block_cache_bytes = 64 << 20;  // RocksDB block cache; 0 = RocksDB's default.
-  // One add, import or remove may hold at most this many entries. Imports
-  // stream through bounded memory whatever this is; removals are one write
-  // batch (about 200 bytes per entry in memory). Default 20M.
+  // One add or import may hold at most this many entries. They stream
+  // through bounded memory whatever this is (staged on disk); the bound is on
+  // the staging disk space (about 100 bytes an entry). Default 20M.
+  size_t max_entries_per_import = 20'000'000;
+  // One removal may hold at most this many values: it is one write batch
+  // (about 200 bytes per value in memory). Default 20M.
   size_t max_entries_per_write = 20'000'000;
   // Adds and imports of up to this many entries are one write batch in
   // memory; larger ones are staged on disk (under <path>/import-staging) and
@@ -199,7 +202,7 @@ class BankImport final {
   BankImport& operator=(const BankImport&) = delete;
 
   // Validates and stages one entry. InvalidArgument names it by its number
-  // (1-based, in Add order); ResourceExhausted past max_entries_per_write;
+  // (1-based, in Add order); ResourceExhausted past max_entries_per_import;
   // Unavailable for staging I/O errors. After an error the import can only
   // be abandoned.
   absl::Status Add(const NewEntry& entry);

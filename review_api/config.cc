@@ -35,6 +35,8 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.Int("max_message_bytes", c.limits.max_message_bytes, 1024, int64_t{1} << 30);
     v.Int("max_image_bytes", c.limits.max_image_bytes, 1, int64_t{1} << 30);
     v.Int("max_image_pixels", c.limits.max_image_pixels, 1, int64_t{1} << 31);
+    v.Int("max_entries_per_import", c.limits.max_entries_per_import, 1,
+          200'000'000);
     v.Int("max_entries_per_write", c.limits.max_entries_per_write, 1, 50'000'000);
     v.Int("max_lease_items", c.limits.max_lease_items, 1, 10'000);
     v.Int("max_list_reports", c.limits.max_list_reports, 1, 1'000'000);

@@ -34,7 +34,9 @@ struct LimitsConfig {
   int64_t max_message_bytes = (64 << 20) + (64 << 10);
   int64_t max_image_bytes = 64 << 20;     // larger images: RESOURCE_EXHAUSTED
   int64_t max_image_pixels = 100'000'000; // width x height, from the header
-  int max_entries_per_write = 5'000'000;  // AddEntries/RemoveEntries/ImportList
+  // AddEntries / ImportList: staged on disk, so this bounds disk, not memory.
+  int max_entries_per_import = 20'000'000;
+  int max_entries_per_write = 5'000'000;  // RemoveEntries: one batch in memory
   int max_lease_items = 50;               // per Lease call
   int max_list_reports = 10'000;          // per ReportService.List call
 };

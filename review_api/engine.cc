@@ -161,6 +161,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
   matcher::BankStoreOptions bank_options;
   bank_options.path = config.db + "/banks";
   bank_options.max_entries_per_write = config.limits.max_entries_per_write;
+  bank_options.max_entries_per_import = config.limits.max_entries_per_import;
   bank_options.cancel_load = std::move(cancel_load);
   HW_ASSIGN_OR_RETURN(e->banks_, matcher::BankStore::Open(bank_options, clock));
   HW_ASSIGN_OR_RETURN(e->queue_, queue::ReviewQueue::Open(queue_options, clock));

@@ -8,8 +8,20 @@
 //  - Reveal previews: review item id -> the unblurred preview JPEG, kept
 //    only for audited reveals.
 //
+// Expiry. Each record that expires also has a key (expiry time, content id)
+// in an expiry index, written in the same atomic write as the record; a
+// re-Put moves it. PurgeExpired walks that index in time order and stops at
+// the first key in the future, so a pass costs in proportion to what
+// expires, never to what is stored, and reads no record values. A database
+// written before the index existed is indexed by the first Open (one pass
+// over all records, logged) and never again; once opened by this version
+// it can no longer be opened by an older one (RocksDB refuses a database
+// whose column families it does not name).
+//
 // Values are opaque bytes to this class (the service stores serialized
-// answers). Thread-safety: all methods are thread-safe.
+// answers). Thread-safety: all methods are thread-safe. Puts of one content
+// id are serialized (content ids are striped over 64 locks); a purge holds
+// one stripe at a time, for one write of about 150 deletions.
 #ifndef HASHWATCH_REVIEW_API_SCAN_RECORDS_H_
 #define HASHWATCH_REVIEW_API_SCAN_RECORDS_H_
 
@@ -42,12 +54,18 @@ class ScanRecords final {
 
   // The stored answer for `content_id`, or nullopt when none is stored or
   // it expired.
-  absl::StatusOr<std::optional<std::string>> Get(absl::string_view content_id) const;
-  // Stores the answer; `expires` InfiniteFuture = kept. `sync`: fsync the
-  // WAL before returning (otherwise the write reaches the OS only).
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view content_id) const;
+  // Stores the answer, replacing any stored for `content_id` (its expiry
+  // included); `expires` InfiniteFuture = kept. `sync`: fsync the WAL before
+  // returning (otherwise the write reaches the OS only). Reads the stored
+  // record first, to move its expiry.
   absl::Status Put(absl::string_view content_id, absl::string_view answer,
                    absl::Time expires, bool sync);
-  // Deletes every expired record; returns how many.
+  // Deletes every record whose expiry is at or before the clock's now;
+  // returns how many. Cost: one seek plus the expired records (read 10,000
+  // at a time); with nothing expired, one seek. Passes run one at a time.
+  // Not durable on return (the deletions reach the OS only).
   absl::StatusOr<int64_t> PurgeExpired();
 
   absl::Status PutRevealPreview(uint64_t item_id, absl::string_view jpeg);

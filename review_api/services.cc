@@ -305,7 +305,7 @@ class BankServiceImpl final : public v1::BankService::Service {
     std::string bank;
     std::unique_ptr<matcher::BankImport> import;
     v1::AddEntriesRequest request;
-    const size_t limit = deps_.engine->config().limits.max_entries_per_write;
+    const size_t limit = deps_.engine->config().limits.max_entries_per_import;
     size_t count = 0;
     while (reader->Read(&request)) {
       if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
@@ -316,8 +316,9 @@ class BankServiceImpl final : public v1::BankService::Service {
       }
       for (const v1::NewEntry& e : request.entries()) {
         if (count >= limit) {
-          return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-              "more than limits.max_entries_per_write (", limit, ") entries in one call")));
+          return ToGrpc(absl::ResourceExhaustedError(
+              absl::StrCat("more than limits.max_entries_per_import (", limit,
+                           ") entries in one call")));
         }
         auto signal =
             FromProto(e.signal(), absl::StrCat("entries[", count, "].signal"));
@@ -406,7 +407,7 @@ class BankServiceImpl final : public v1::BankService::Service {
       if (!signal.ok()) return ToGrpc(signal.status());
       options.signal = *signal;
     }
-    options.max_entries = deps_.engine->config().limits.max_entries_per_write;
+    options.max_entries = deps_.engine->config().limits.max_entries_per_import;
     options.max_errors_kept = kMaxReportedLineErrors;
     auto import = banks().StartImport(request->bank());
     if (!import.ok()) return ToGrpc(import.status());
@@ -420,7 +421,7 @@ class BankServiceImpl final : public v1::BankService::Service {
       }
       if (parser.too_many_entries()) {
         return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-            "the list has more than limits.max_entries_per_write (",
+            "the list has more than limits.max_entries_per_import (",
             options.max_entries, ") entries")));
       }
     }

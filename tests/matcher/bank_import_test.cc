@@ -257,7 +257,7 @@ TEST_F(BankImportTest, OverTheEntryLimitIsRefused) {
   options.path = dir_.Sub("db");
   options.sync_writes = false;
   options.import_memory_entries = 8;
-  options.max_entries_per_write = 50;
+  options.max_entries_per_import = 50;
   ASSERT_OK_AND_ASSIGN(auto store, BankStore::Open(options, &clock_));
   ASSERT_OK(store->CreateBank("list", BankKind::kMatch, {}).status());
   EXPECT_THAT(store->AddEntries("list", MixedList(rng_, 60)),

@@ -306,12 +306,25 @@ TEST_F(BankStoreTest, ListsEntriesInInsertionOrder) {
 TEST_F(BankStoreTest, WriteSizeLimitIsEnforced) {
   BankStoreOptions options;
   options.path = dir_.Sub("limited");
-  options.max_entries_per_write = 2;
+  options.max_entries_per_import = 2;
+  options.max_entries_per_write = 3;
   ASSERT_OK_AND_ASSIGN(auto store, BankStore::Open(options, &clock_));
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
   EXPECT_THAT(store->AddEntries("b", {Md5(std::string(32, '1')), Md5(std::string(32, '2')),
                                       Md5(std::string(32, '3'))}),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("split")));
+  ASSERT_OK(store
+                ->AddEntries(
+                    "b", {Md5(std::string(32, '1')), Md5(std::string(32, '2'))})
+                .status());
+  const std::vector<std::pair<SignalType, std::string>> four = {
+      {SignalType::kMd5, std::string(32, '1')},
+      {SignalType::kMd5, std::string(32, '2')},
+      {SignalType::kMd5, std::string(32, '3')},
+      {SignalType::kMd5, std::string(32, '4')}};
+  EXPECT_THAT(
+      store->RemoveEntries("b", four),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("removals")));
 }
 
 TEST_F(BankStoreTest, LockedAndCorruptDatabasesAreClearErrors) {

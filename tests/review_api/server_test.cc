@@ -592,6 +592,78 @@ TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
   EXPECT_EQ(stats.entries(), 0);
 }
 
+// The per-call entry limits: an import (AddEntries, ImportList) over
+// limits.max_entries_per_import and a removal over max_entries_per_write are
+// RESOURCE_EXHAUSTED naming the limit, and change nothing.
+TEST_F(ServerTest, ImportsAndRemovalsOverTheirLimitsAreRefusedWhole) {
+  Stop();
+  config_.limits.max_entries_per_import = 3;
+  config_.limits.max_entries_per_write = 2;
+  Start();
+  v1::CreateBankRequest create;
+  create.set_name("small");
+  v1::Bank bank;
+  ASSERT_TRUE(banks_->CreateBank(As(admin_).get(), create, &bank).ok());
+  auto md5 = [](int i) {
+    return std::string(31, 'a') + static_cast<char>('0' + i);
+  };
+  auto add = [&](int n) {
+    v1::WriteResult result;
+    auto ctx = As(admin_);
+    auto writer = banks_->AddEntries(ctx.get(), &result);
+    v1::AddEntriesRequest request;
+    request.set_bank("small");
+    for (int i = 0; i < n; ++i) {
+      v1::NewEntry* e = request.add_entries();
+      e->set_signal(v1::SIGNAL_TYPE_MD5);
+      e->set_value(md5(i));
+    }
+    writer->Write(request);
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  auto entries = [&] {
+    v1::GetStatsRequest req;
+    req.set_name("small");
+    v1::BankStats stats;
+    EXPECT_TRUE(banks_->GetStats(As(admin_).get(), req, &stats).ok());
+    return stats.entries();
+  };
+  grpc::Status s = add(4);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("max_entries_per_import"));
+  EXPECT_EQ(entries(), 0);
+
+  v1::ImportListRequest import;
+  import.set_bank("small");
+  import.set_content(
+      absl::StrCat(md5(0), "\n", md5(1), "\n", md5(2), "\n", md5(3), "\n"));
+  v1::ImportListResponse imported;
+  s = banks_->ImportList(As(admin_).get(), import, &imported);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("max_entries_per_import"));
+  EXPECT_EQ(entries(), 0);
+
+  ASSERT_TRUE(add(3).ok());
+  EXPECT_EQ(entries(), 3);
+  v1::WriteResult removed;
+  auto ctx = As(admin_);
+  auto remover = banks_->RemoveEntries(ctx.get(), &removed);
+  v1::RemoveEntriesRequest remove;
+  remove.set_bank("small");
+  for (int i = 0; i < 3; ++i) {
+    auto* v = remove.add_values();
+    v->set_signal(v1::SIGNAL_TYPE_MD5);
+    v->set_value(md5(i));
+  }
+  remover->Write(remove);
+  remover->WritesDone();
+  s = remover->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("max_entries_per_write"));
+  EXPECT_EQ(entries(), 3);
+}
+
 TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   // A throwaway self-signed certificate (also used as the client CA and the
   // client's certificate).

@@ -68,10 +68,12 @@ void ChildProcess::Kill(int signal) {
   if (pid_ > 0) kill(pid_, signal);
 }
 
-int ChildProcess::Wait() {
+int ChildProcess::Wait(struct rusage* usage) {
   if (pid_ <= 0) return -1;
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  struct rusage ignored {};
+  while (wait4(pid_, &status, 0, usage != nullptr ? usage : &ignored) < 0 &&
+         errno == EINTR) {
   }
   pid_ = -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);

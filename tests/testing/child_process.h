@@ -14,6 +14,7 @@
 #ifndef HASHWATCH_TESTS_TESTING_CHILD_PROCESS_H_
 #define HASHWATCH_TESTS_TESTING_CHILD_PROCESS_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
@@ -33,6 +34,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  // The child's process id while it runs (not yet reaped), else -1.
+  pid_t pid() const { return pid_; }
 
   // Blocks for the next complete line (without '\n'); false at end of
   // output (a trailing partial line is dropped).
@@ -41,7 +44,9 @@ class ChildProcess {
   void Kill(int signal);
 
   // Reaps the child: its exit code, or -signal when a signal ended it.
-  int Wait();
+  // `usage`, when given, receives the child's resource usage (CPU time,
+  // peak RSS in ru_maxrss).
+  int Wait(struct rusage* usage = nullptr);
 
  private:
   pid_t pid_ = -1;
