@@ -32,6 +32,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bench/synthetic.h"
+#include "bench/work_dir.h"
 #include "tests/testing/child_process.h"
 
 namespace {
@@ -184,17 +185,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (n < 1) Die("need --entries >= 1");
 
-  fs::path dir;
-  if (dir_flag.empty()) {
-    std::string tmpl =
-        (fs::temp_directory_path() / "hw_import_bench_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp " + tmpl);
-    dir = tmpl;
-  } else {
-    dir = dir_flag;
-    if (fs::exists(dir)) Die("--dir " + dir_flag + " exists; give a new path");
-    fs::create_directories(dir);
-  }
+  const fs::path dir =
+      hashwatch::bench::MakeWorkDir("import_bench", dir_flag, "hw_import_bench");
   const fs::path list = dir / "list.csv";
   const fs::path db = dir / "db";
   const fs::path out_file = dir / "import.out";

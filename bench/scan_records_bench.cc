@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "bench/work_dir.h"
 #include "common/clock.h"
 #include "review_api/scan_records.h"
 #include "rocksdb/db.h"
@@ -220,17 +221,8 @@ int main(int argc, char** argv) {
     Die("need --records >= 1 and --expiring-percent in [0, 100]");
   }
 
-  fs::path dir;
-  if (dir_flag.empty()) {
-    std::string tmpl =
-        (fs::temp_directory_path() / "hw_scan_records_bench_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp " + tmpl);
-    dir = tmpl;
-  } else {
-    dir = dir_flag;
-    if (fs::exists(dir)) Die("--dir " + dir_flag + " exists; give a new path");
-    fs::create_directories(dir);
-  }
+  const fs::path dir =
+      hashwatch::bench::MakeWorkDir("scan_records_bench", dir_flag, "hw_scan_records_bench");
   const std::string path = (dir / "scans").string();
 
   FakeClock clock;
