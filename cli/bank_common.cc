@@ -121,12 +121,15 @@ std::optional<StreamedList> StreamList(
                                 absl::StrCat(o.file, ": ", read.message())));
     return std::nullopt;
   }
-  if (parser.error_count() > 0 && !o.skip_invalid) {
+  if (parser.error_count() > 0 &&
+      (!o.skip_invalid || parser.format_refused())) {
     err << "hashwatch: " << o.file << ": " << parser.error_count()
-        << (removing ? " bad lines, nothing removed (--skip-invalid removes "
-                       "the good ones)\n"
-                     : " bad lines, nothing imported (--skip-invalid imports "
-                       "the good ones)\n");
+        << " bad lines, nothing " << (removing ? "removed" : "imported");
+    if (!parser.format_refused()) {
+      err << (removing ? " (--skip-invalid removes the good ones)"
+                       : " (--skip-invalid imports the good ones)");
+    }
+    err << "\n";
     *exit_code = 1;
     return std::nullopt;
   }

@@ -114,6 +114,10 @@ class ListParser {
   size_t entries() const { return entries_; }
   // A line past max_entries was seen: the list must be refused as a whole.
   bool too_many_entries() const { return too_many_entries_; }
+  // The first line was refused (several fields, no header naming them), so
+  // no line of the file can be read: skipping bad lines leaves nothing, and
+  // the list should be refused as a whole.
+  bool format_refused() const { return refused_at_ > 0; }
 
  private:
   void Fail(absl::string_view message);

@@ -439,7 +439,9 @@ class BankServiceImpl final : public v1::BankService::Service {
       }
     }
     parser.Finish();
-    if (parser.error_count() > 0 && !request->skip_invalid()) {
+    // A refused format leaves no line to import: skip_invalid does not help.
+    if (parser.error_count() > 0 &&
+        (!request->skip_invalid() || parser.format_refused())) {
       std::string first;
       for (size_t i = 0; i < parser.errors().size() && i < 5; ++i) {
         absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line,

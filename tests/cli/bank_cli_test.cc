@@ -203,6 +203,11 @@ TEST_F(BankCliTest, ListFormatsAreDetectedAsDocumentedAndNeverGuessed) {
                                  "\"hash,category,source\""));
     EXPECT_THAT(r.err, HasSubstr("nothing imported"));
   }
+  // Skipping bad lines does not make an unreadable file a success.
+  ProcessResult skipped =
+      Run({"bank", "import", "a", headerless, "--skip-invalid"});
+  EXPECT_EQ(skipped.exit_code, 1);
+  EXPECT_THAT(skipped.err, HasSubstr("h.csv: 1 bad lines, nothing imported\n"));
   // 64 hex digits alone: PDQ or SHA-256 is not guessed.
   ProcessResult plain =
       Run({"bank", "import", "a", dir_.Write("p.txt", pdq + "\n")});

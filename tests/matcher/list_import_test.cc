@@ -160,6 +160,11 @@ TEST(ListImportTest,
       EXPECT_THAT(p.errors[0].message, HasSubstr("\"hash,category,source\""));
     }
   }
+  ListParser parser({});
+  NewEntry entry;
+  EXPECT_FALSE(
+      parser.ParseLine(md5_list.substr(0, md5_list.find('\n')), &entry));
+  EXPECT_TRUE(parser.format_refused());
   // With the header line it reads as intended.
   const ParsedList named =
       ParseHashList("hash,category,source\n" + md5_list, {});

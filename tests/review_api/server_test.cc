@@ -795,6 +795,14 @@ TEST_F(ServerTest, AddEntriesAndImportListCarryTheDisabledState) {
   EXPECT_EQ(exported()[0].disabled_until().seconds(), 1893456000);
   EXPECT_EQ(exported()[0].disabled_until().nanos(), 250'000'000);
   EXPECT_EQ(ScanOk("s-4", image).verdict(), v1::NO_MATCH);
+  // A headerless list of several columns is refused whole, skip_invalid or
+  // not: no line of it can be read.
+  import.set_content(pdq + ",A,hotline\n");
+  import.set_skip_invalid(true);
+  s = banks_->ImportList(As(admin_).get(), import, &imported);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("line 1: 3 comma-separated fields and no header"));
 
   // A bad timestamp is INVALID_ARGUMENT naming the entry, and adds nothing.
   v1::WriteResult bad;
