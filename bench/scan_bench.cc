@@ -313,7 +313,8 @@ int Main(int argc, char** argv) {
     bench::Rng rng{42};
     std::vector<matcher::NewEntry> batch;
     for (int64_t i = 0; i < entries; ++i) {
-      batch.push_back({matcher::SignalType::kPdq, bench::PdqLike(rng).ToHex(), "B", "bench", "", ""});
+      batch.push_back({matcher::SignalType::kPdq, bench::PdqLike(rng).ToHex(),
+                       "B", "bench", "", "", std::nullopt});
       if (batch.size() == 500'000 || i + 1 == entries) {
         auto r = banks.AddEntries("bench-list", batch);
         if (!r.ok()) {

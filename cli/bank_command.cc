@@ -63,7 +63,7 @@ int Import(BankStore& store, const BankCommandOptions& o, std::ostream& out,
   if (!r.ok()) return Fail(err, r.status());
   PrintImported(o.file, o.name,
                 std::string(matcher::ListFormatName(list->format)), *r,
-                list->bad_lines, out);
+                list->bad_lines, o.json, out);
   return 0;
 }
 
@@ -83,7 +83,9 @@ int Remove(BankStore& store, const BankCommandOptions& o, std::ostream& out,
   if (!list) return exit_code;
   absl::StatusOr<matcher::WriteResult> r = store.RemoveEntries(o.name, values);
   if (!r.ok()) return Fail(err, r.status());
-  PrintRemoved(o.name, *r, out);
+  PrintRemoved(o.file, o.name,
+               std::string(matcher::ListFormatName(list->format)), *r,
+               list->bad_lines, o.json, out);
   return 0;
 }
 
@@ -109,7 +111,7 @@ int Disable(BankStore& store, const BankCommandOptions& o, std::ostream& out,
   for (SignalType s : DisableCandidates(*signal, o.hash)) {
     absl::StatusOr<matcher::BankEntry> e = store.DisableEntry(o.name, s, o.hash, *until);
     if (e.ok()) {
-      PrintDisabled(o.name, s, e->value, *until, out);
+      PrintDisabled(*e, o.json, out);
       return 0;
     }
     last = e.status();
@@ -177,8 +179,10 @@ CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& o) {
   CLI::App* disable = action(bank->add_subcommand("disable", "Stop one entry from matching"), "disable");
   disable->add_option("name", o.name, "Bank name")->required();
   disable->add_option("hash", o.hash, "The entry's hash (hex)")->required();
-  disable->add_option("--until", o.until,
-                      "RFC 3339 time or duration (72h) after which it matches again; default never");
+  disable->add_option(
+      "--until", o.until,
+      "RFC 3339 time or duration (72h) after which it matches again; "
+      "default: disabled indefinitely");
   disable->add_option("--signal", o.signal, "Signal type when 64 digits are ambiguous")
       ->check(CLI::IsMember({"pdq", "md5", "sha1", "sha256"}));
 
@@ -217,7 +221,7 @@ int RunBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream&
   if (o.action == "delete") {
     absl::Status st = s.DeleteBank(o.name);
     if (!st.ok()) return Fail(err, st);
-    PrintDeleted(o.name, out);
+    PrintDeleted(o.name, o.json, out);
     return 0;
   }
   return Fail(err, absl::InternalError("no bank subcommand ran"));

@@ -26,7 +26,7 @@ struct BankCommandOptions {
   bool no_auto_report = false;
   std::string signal;  // empty = infer
   bool skip_invalid = false;
-  std::string until;   // empty = forever
+  std::string until;     // empty = indefinitely
   ClientOptions client;  // client.server empty: work on `db` directly
   // Which subcommand ran (set by AddBankCommand's callbacks).
   std::string action;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <ostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common_flags.h"
@@ -18,8 +19,13 @@ using matcher::SignalType;
 // Errors shown for a bad list before the rest are summarised.
 constexpr size_t kMaxErrorsShown = 20;
 
+// Quoted where a reader would otherwise split or trim it.
 std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  const bool padded =
+      !s.empty() &&
+      (absl::ascii_isspace(static_cast<unsigned char>(s.front())) ||
+       absl::ascii_isspace(static_cast<unsigned char>(s.back())));
+  if (!padded && s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out.push_back('"');
@@ -41,6 +47,21 @@ nlohmann::ordered_json BankJson(const matcher::Bank& b) {
   j["priority_boost"] = b.policy.priority_boost;
   j["created"] = FormatTimestamp(b.created);
   j["last_change"] = FormatTimestamp(b.last_change);
+  return j;
+}
+
+// An entry as `export --json` and `disable --json` print it.
+nlohmann::ordered_json EntryJson(const matcher::BankEntry& e) {
+  nlohmann::ordered_json j;
+  j["id"] = e.id;
+  j["hash"] = e.value;
+  j["signal_type"] = std::string(matcher::SignalTypeName(e.signal));
+  j["category"] = e.category;
+  j["source"] = e.source;
+  j["note"] = e.note;
+  j["metadata"] = e.metadata_json;
+  j["added"] = FormatTimestamp(e.added);
+  j["disabled_until"] = matcher::FormatDisabledUntil(e.disabled_until);
   return j;
 }
 
@@ -66,6 +87,7 @@ std::optional<StreamedList> StreamList(
   parse.max_entries = max_entries;
   parse.max_errors_kept = kMaxErrorsShown;
   matcher::ListParser parser(parse);
+  const bool removing = o.action == "remove";
   absl::Status sink_status;
   matcher::NewEntry entry;
   absl::Status read = ForEachInputLine(
@@ -76,10 +98,12 @@ std::optional<StreamedList> StreamList(
         }
         if (parser.too_many_entries()) {
           return absl::ResourceExhaustedError(absl::StrCat(
-              o.file, ": more entries than the import limit of ", max_entries));
+              o.file, ": more entries than the ",
+              removing ? "removal" : "import", " limit of ", max_entries));
         }
         return absl::OkStatus();
       });
+  if (read.ok()) parser.Finish();
   for (const matcher::ListLineError& e : parser.errors()) {
     err << "hashwatch: " << o.file << ":" << e.line << ": " << e.message
         << "\n";
@@ -97,10 +121,15 @@ std::optional<StreamedList> StreamList(
                                 absl::StrCat(o.file, ": ", read.message())));
     return std::nullopt;
   }
-  if (parser.error_count() > 0 && !o.skip_invalid) {
+  if (parser.error_count() > 0 &&
+      (!o.skip_invalid || parser.format_refused())) {
     err << "hashwatch: " << o.file << ": " << parser.error_count()
-        << " bad lines, nothing imported (--skip-invalid imports the good "
-           "ones)\n";
+        << " bad lines, nothing " << (removing ? "removed" : "imported");
+    if (!parser.format_refused()) {
+      err << (removing ? " (--skip-invalid removes the good ones)"
+                       : " (--skip-invalid imports the good ones)");
+    }
+    err << "\n";
     *exit_code = 1;
     return std::nullopt;
   }
@@ -176,49 +205,88 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
       << "\n";
 }
 
-void PrintImported(const std::string& file, const std::string& bank, const std::string& format,
-                   const matcher::WriteResult& r, size_t bad_lines, std::ostream& out) {
-  out << absl::StrFormat(
-      "imported %s into %s (%s): %d added, %d updated, %d unchanged, %d bad lines skipped\n",
-      file, bank, format, r.added, r.updated, r.unchanged, bad_lines);
-}
-
-void PrintRemoved(const std::string& bank, const matcher::WriteResult& r, std::ostream& out) {
-  out << absl::StrFormat("removed %d from %s; %d not in the bank\n", r.removed, bank,
-                         r.not_found);
-}
-
-void PrintExportHeader(bool json, std::ostream& out) {
-  if (!json) out << "hash,signal_type,category,source,note,metadata\n";
-}
-
-void PrintExportEntry(const matcher::BankEntry& e, bool json, std::ostream& out) {
+void PrintImported(const std::string& file, const std::string& bank,
+                   const std::string& format, const matcher::WriteResult& r,
+                   size_t bad_lines, bool json, std::ostream& out) {
   if (json) {
     nlohmann::ordered_json j;
-    j["id"] = e.id;
-    j["hash"] = e.value;
-    j["signal_type"] = std::string(matcher::SignalTypeName(e.signal));
-    j["category"] = e.category;
-    j["source"] = e.source;
-    j["note"] = e.note;
-    j["metadata"] = e.metadata_json;
-    j["added"] = FormatTimestamp(e.added);
-    j["disabled_until"] = FormatTimestamp(e.disabled_until);
+    j["bank"] = bank;
+    j["file"] = file;
+    j["format"] = format;
+    j["added"] = r.added;
+    j["updated"] = r.updated;
+    j["unchanged"] = r.unchanged;
+    j["bad_lines"] = bad_lines;
     out << JsonLine(j) << "\n";
     return;
   }
-  out << e.value << "," << matcher::SignalTypeName(e.signal) << "," << CsvField(e.category)
-      << "," << CsvField(e.source) << "," << CsvField(e.note) << ","
-      << CsvField(e.metadata_json) << "\n";
+  out << absl::StrFormat(
+      "imported %s into %s (%s): %d added, %d updated, %d unchanged, %d bad "
+      "lines skipped\n",
+      file, bank, format, r.added, r.updated, r.unchanged, bad_lines);
 }
 
-void PrintDisabled(const std::string& bank, SignalType signal, const std::string& value,
-                   absl::Time until, std::ostream& out) {
-  out << "disabled " << matcher::SignalTypeName(signal) << " " << value << " in " << bank
-      << " until " << FormatTimestamp(until) << "\n";
+void PrintRemoved(const std::string& file, const std::string& bank,
+                  const std::string& format, const matcher::WriteResult& r,
+                  size_t bad_lines, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["bank"] = bank;
+    j["file"] = file;
+    j["format"] = format;
+    j["removed"] = r.removed;
+    j["not_found"] = r.not_found;
+    j["bad_lines"] = bad_lines;
+    out << JsonLine(j) << "\n";
+    return;
+  }
+  out << absl::StrFormat("removed %d from %s; %d not in the bank\n", r.removed,
+                         bank, r.not_found);
 }
 
-void PrintDeleted(const std::string& bank, std::ostream& out) {
+void PrintExportHeader(bool json, std::ostream& out) {
+  if (!json) {
+    out << "hash,signal_type,category,source,note,metadata,disabled_until\n";
+  }
+}
+
+void PrintExportEntry(const matcher::BankEntry& e, bool json,
+                      std::ostream& out) {
+  if (json) {
+    out << JsonLine(EntryJson(e)) << "\n";
+    return;
+  }
+  out << e.value << "," << matcher::SignalTypeName(e.signal) << ","
+      << CsvField(e.category) << "," << CsvField(e.source) << ","
+      << CsvField(e.note) << "," << CsvField(e.metadata_json) << ","
+      << matcher::FormatDisabledUntil(e.disabled_until) << "\n";
+}
+
+void PrintDisabled(const matcher::BankEntry& e, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["bank"] = e.bank;
+    j.update(EntryJson(e));
+    out << JsonLine(j) << "\n";
+    return;
+  }
+  out << "disabled " << matcher::SignalTypeName(e.signal) << " " << e.value
+      << " in " << e.bank;
+  if (e.disabled_until == absl::InfiniteFuture()) {
+    out << " indefinitely\n";
+  } else {
+    out << " until " << FormatTimestamp(e.disabled_until) << "\n";
+  }
+}
+
+void PrintDeleted(const std::string& bank, bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["bank"] = bank;
+    j["deleted"] = true;
+    out << JsonLine(j) << "\n";
+    return;
+  }
   out << "deleted bank " << bank << "\n";
 }
 

@@ -30,7 +30,8 @@ struct StreamedList {
 // Streams `o.file` ("-" = stdin) through the list parser with `o.signal`,
 // giving each entry to `sink` as it is read, so a list of any size takes
 // constant memory here. Prints each bad line (the first 20, then a count)
-// on `err`. Returns nullopt, with the exit code in `*exit_code`, when what
+// on `err`; the messages speak of importing or, for o.action "remove", of
+// removing. Returns nullopt, with the exit code in `*exit_code`, when what
 // the sink received must not be used: the file is unreadable, holds more
 // than `max_entries` entries or bad lines without `o.skip_invalid`, or the
 // sink failed (its error is printed).
@@ -58,18 +59,29 @@ void PrintBankListHeader(bool json, std::ostream& out);
 void PrintBankListRow(const matcher::Bank& bank, int64_t entries, bool json,
                       std::ostream& out);
 void PrintBankStats(const matcher::BankStats& stats, bool json, std::ostream& out);
+// import: "imported FILE into BANK (FORMAT): N added, …" or, with `json`,
+// {"bank", "file", "format", "added", "updated", "unchanged", "bad_lines"}.
 void PrintImported(const std::string& file, const std::string& bank,
-                   const std::string& format, const matcher::WriteResult& result,
-                   size_t bad_lines, std::ostream& out);
-void PrintRemoved(const std::string& bank, const matcher::WriteResult& result,
-                  std::ostream& out);
-// Export: a CSV header (text only), then one line per entry; the CSV reads
-// back with `bank import`.
+                   const std::string& format,
+                   const matcher::WriteResult& result, size_t bad_lines,
+                   bool json, std::ostream& out);
+// remove: "removed N from BANK; M not in the bank" or, with `json`,
+// {"bank", "file", "format", "removed", "not_found", "bad_lines"}.
+void PrintRemoved(const std::string& file, const std::string& bank,
+                  const std::string& format, const matcher::WriteResult& result,
+                  size_t bad_lines, bool json, std::ostream& out);
+// Export: a CSV header (text only), then one line per entry with every
+// field (disabled_until as matcher::FormatDisabledUntil writes it); the CSV
+// reads back with `bank import` into the same entries.
 void PrintExportHeader(bool json, std::ostream& out);
-void PrintExportEntry(const matcher::BankEntry& entry, bool json, std::ostream& out);
-void PrintDisabled(const std::string& bank, matcher::SignalType signal,
-                   const std::string& value, absl::Time until, std::ostream& out);
-void PrintDeleted(const std::string& bank, std::ostream& out);
+void PrintExportEntry(const matcher::BankEntry& entry, bool json,
+                      std::ostream& out);
+// disable: "disabled SIGNAL HASH in BANK until TIME" (or "… indefinitely")
+// or, with `json`, the entry as export prints it, after "bank".
+void PrintDisabled(const matcher::BankEntry& entry, bool json,
+                   std::ostream& out);
+// delete: "deleted bank BANK" or {"bank", "deleted": true}.
+void PrintDeleted(const std::string& bank, bool json, std::ostream& out);
 
 }  // namespace hashwatch::cli
 

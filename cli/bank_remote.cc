@@ -200,15 +200,18 @@ class RemoteBank {
           n->set_source(e.source);
           n->set_note(e.note);
           n->set_metadata_json(e.metadata_json);
-          return 16 + e.value.size() + e.category.size() + e.source.size() + e.note.size() +
-                 e.metadata_json.size();
+          if (e.disabled_until.has_value()) {
+            ToProto(*e.disabled_until, n->mutable_disabled_until());
+          }
+          return 24 + e.value.size() + e.category.size() + e.source.size() +
+                 e.note.size() + e.metadata_json.size();
         },
         &list, &s);
     if (!list) return rc;
     if (!s.ok()) return RpcError(s);
     PrintImported(o_.file, o_.name,
                   std::string(matcher::ListFormatName(list->format)),
-                  FromProto(result), list->bad_lines, out_);
+                  FromProto(result), list->bad_lines, o_.json, out_);
     return 0;
   }
 
@@ -232,7 +235,9 @@ class RemoteBank {
         &list, &s);
     if (!list) return rc;
     if (!s.ok()) return RpcError(s);
-    PrintRemoved(o_.name, FromProto(result), out_);
+    PrintRemoved(o_.file, o_.name,
+                 std::string(matcher::ListFormatName(list->format)),
+                 FromProto(result), list->bad_lines, o_.json, out_);
     return 0;
   }
 
@@ -277,7 +282,7 @@ class RemoteBank {
       v1::Entry entry;
       last = stub_->DisableEntry(conn_.NewContext().get(), req, &entry);
       if (last.ok()) {
-        PrintDisabled(o_.name, type, entry.value(), *until, out_);
+        PrintDisabled(FromProto(entry), o_.json, out_);
         return 0;
       }
       if (last.error_code() != grpc::StatusCode::NOT_FOUND) break;
@@ -291,7 +296,7 @@ class RemoteBank {
     v1::DeleteBankResponse resp;
     grpc::Status s = stub_->DeleteBank(conn_.NewContext().get(), req, &resp);
     if (!s.ok()) return RpcError(s);
-    PrintDeleted(o_.name, out_);
+    PrintDeleted(o_.name, o_.json, out_);
     return 0;
   }
 

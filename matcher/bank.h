@@ -84,6 +84,12 @@ struct NewEntry {
   std::string source;    // source reference, e.g. a hotline's list id
   std::string note;
   std::string metadata_json;  // empty or a JSON object
+  // The entry's state to store, as BankEntry::disabled_until: InfinitePast
+  // enables it, InfiniteFuture disables it indefinitely, another time
+  // disables it until then. nullopt (a hotline's list, which does not say):
+  // a new entry is enabled and an existing one keeps its state, so that
+  // re-importing a list never re-enables an entry disabled by hand.
+  std::optional<absl::Time> disabled_until;
 };
 
 struct BankEntry {
@@ -96,7 +102,8 @@ struct BankEntry {
   std::string note;
   std::string metadata_json;
   absl::Time added;
-  // The entry never matches before this time. InfinitePast: enabled.
+  // The entry never matches before this time. InfinitePast: enabled;
+  // InfiniteFuture: disabled indefinitely.
   absl::Time disabled_until = absl::InfinitePast();
 
   bool DisabledAt(absl::Time now) const { return disabled_until > now; }

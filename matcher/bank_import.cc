@@ -12,10 +12,12 @@
 //              values table file; every value goes to by_id[id].
 //   3. Commit: walk by_id in id order beside the bank's entries family:
 //              new entries to the entries and pdq table files; existing ones
-//              compared with what is stored, changed ones rewritten.
+//              compared with what is stored, changed ones rewritten; a
+//              changed disabled_until also to the disabled table file.
 //
 // Then the counters and the bank record, and one IngestExternalFiles call
-// over all five families: RocksDB records it in the MANIFEST atomically, so
+// over all six families (the disabled family only where an entry's state
+// changes): RocksDB records it in the MANIFEST atomically, so
 // the list is visible whole or not at all, also after a crash, and lives in
 // table files rather than in a log to replay.
 #include <unistd.h>
@@ -69,16 +71,35 @@ bool GetField(absl::string_view* in, std::string* out) {
   return true;
 }
 
+// A staged entry's fields: four length-prefixed strings, then 'd' and the
+// disabled_until (ToMicros, 8 bytes) when the entry gives one, else '-'.
 void PutFields(std::string* out, const NewEntry& e) {
   PutField(out, e.category);
   PutField(out, e.source);
   PutField(out, e.note);
   PutField(out, e.metadata_json);
+  if (e.disabled_until.has_value()) {
+    out->push_back('d');
+    PutBigEndian(out, static_cast<uint64_t>(ToMicros(*e.disabled_until)), 8);
+  } else {
+    out->push_back('-');
+  }
 }
 
 bool GetFields(absl::string_view* in, NewEntry* e) {
-  return GetField(in, &e->category) && GetField(in, &e->source) &&
-         GetField(in, &e->note) && GetField(in, &e->metadata_json);
+  if (!GetField(in, &e->category) || !GetField(in, &e->source) ||
+      !GetField(in, &e->note) || !GetField(in, &e->metadata_json) ||
+      in->empty()) {
+    return false;
+  }
+  const char state = (*in)[0];
+  in->remove_prefix(1);
+  e->disabled_until.reset();
+  if (state == '-') return true;
+  if (state != 'd' || in->size() < 8) return false;
+  e->disabled_until = FromMicros(static_cast<int64_t>(GetBigEndian(*in, 8)));
+  in->remove_prefix(8);
+  return true;
 }
 
 absl::Status Corrupt(absl::string_view what) {
@@ -265,7 +286,12 @@ absl::Status BankImport::Add(const NewEntry& entry) {
   if (staging_ == nullptr &&
       buffered_.size() < store_->options.import_memory_entries) {
     buffered_.push_back(entry);
-    buffered_.back().value = *std::move(value);
+    NewEntry& buffered = buffered_.back();
+    buffered.value = *std::move(value);
+    // As stored (µs), so that a re-import compares equal.
+    if (buffered.disabled_until.has_value()) {
+      buffered.disabled_until = FromMicros(ToMicros(*buffered.disabled_until));
+    }
     return absl::OkStatus();
   }
   if (staging_ == nullptr) {
@@ -348,6 +374,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
   TableFile pdq(sst_options, db.pdq_cf, dir + "/pdq.sst");
   TableFile stats(sst_options, db.stats_cf, dir + "/stats.sst");
   TableFile banks(sst_options, db.banks_cf, dir + "/banks.sst");
+  TableFile disabled(sst_options, db.disabled_cf, dir + "/disabled.sst");
 
   // Pass 2: values, beside the bank's values family.
   {
@@ -420,6 +447,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
   // Pass 3: entries, beside the bank's entries family.
   progress("writing entries");
   std::vector<std::pair<uint64_t, PdqHash>> index_adds;
+  std::vector<std::pair<uint64_t, absl::Time>> disabled_states;
   size_t written = 0;
   {
     const std::string hi = EndEntryKey(bank.id);
@@ -477,10 +505,15 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
       } else {
         return Corrupt("by_id type");
       }
-      e.category = std::move(in.category);
-      e.source = std::move(in.source);
-      e.note = std::move(in.note);
-      e.metadata_json = std::move(in.metadata_json);
+      const absl::Time was_disabled_until = e.disabled_until;
+      ApplyFields(in, &e);
+      if (e.disabled_until != was_disabled_until) {
+        HW_RETURN_IF_ERROR(
+            e.disabled_until == absl::InfinitePast()
+                ? disabled.Delete(key)
+                : disabled.Put(key, DisabledValue(e.disabled_until)));
+        disabled_states.emplace_back(id, e.disabled_until);
+      }
       HW_RETURN_IF_ERROR(entries.Put(key, EncodeEntry(e)));
       ++written;
     }
@@ -511,7 +544,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
   HW_RETURN_IF_ERROR(banks.Put(bank.name, EncodeBank(bank)));
 
   std::vector<rocksdb::IngestExternalFileArg> args;
-  for (TableFile* f : {&banks, &entries, &values, &pdq, &stats}) {
+  for (TableFile* f : {&banks, &entries, &values, &pdq, &stats, &disabled}) {
     HW_RETURN_IF_ERROR(f->Finish(&args));
   }
   progress(absl::StrFormat("making the import visible (%d added, %d updated)",
@@ -528,6 +561,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
     return ingested;
   }
   db.CommitBank(bank);
+  db.SetDisabled(disabled_states);
   return result;
 }
 

@@ -256,6 +256,19 @@ void BankStore::Impl::IndexAdd(
   }
 }
 
+void BankStore::Impl::SetDisabled(
+    absl::Span<const std::pair<uint64_t, absl::Time>> states) {
+  if (states.empty()) return;
+  absl::MutexLock lock(&mu);
+  for (const auto& [id, until] : states) {
+    if (until == absl::InfinitePast()) {
+      disabled.erase(id);
+    } else {
+      disabled[id] = until;
+    }
+  }
+}
+
 absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
     Bank bank, absl::Span<const NewEntry> entries) {
   const absl::Time now = clock->Now();
@@ -288,6 +301,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
   rocksdb::WriteBatch batch;
   std::map<std::string, int64_t> counters;
   std::vector<std::pair<uint64_t, PdqHash>> index_adds;
+  std::vector<std::pair<uint64_t, absl::Time>> disabled_states;
   size_t written = 0;
   for (const Group& g : groups) {
     const NewEntry& in = *g.last;
@@ -331,10 +345,16 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
       }
       ++result.added;
     }
-    e.category = in.category;
-    e.source = in.source;
-    e.note = in.note;
-    e.metadata_json = in.metadata_json;
+    const absl::Time was_disabled_until = e.disabled_until;
+    ApplyFields(in, &e);
+    if (e.disabled_until != was_disabled_until) {
+      if (e.disabled_until == absl::InfinitePast()) {
+        batch.Delete(disabled_cf, U64Key(e.id));
+      } else {
+        batch.Put(disabled_cf, U64Key(e.id), DisabledValue(e.disabled_until));
+      }
+      disabled_states.emplace_back(e.id, e.disabled_until);
+    }
     batch.Put(entries_cf, U64Key(e.id), EncodeEntry(e));
     ++written;
   }
@@ -347,6 +367,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
   PutBankRecord(bank, &batch);
   HW_RETURN_IF_ERROR(Write(&batch, "add entries"));
   CommitBank(bank);
+  SetDisabled(disabled_states);
   IndexAdd(index_adds);
   return result;
 }
@@ -598,26 +619,20 @@ absl::StatusOr<BankEntry> BankStore::DisableEntry(absl::string_view bank_name,
   HW_ASSIGN_OR_RETURN(std::optional<std::string> rec, impl_->Get(impl_->entries_cf, U64Key(id)));
   if (!rec) return absl::DataLossError("bank_store: entry record missing");
   HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
+  until = FromMicros(ToMicros(until));  // what the record holds
   e.disabled_until = until;
   rocksdb::WriteBatch batch;
   batch.Put(impl_->entries_cf, U64Key(id), EncodeEntry(e));
   if (until == absl::InfinitePast()) {
     batch.Delete(impl_->disabled_cf, U64Key(id));
   } else {
-    batch.Put(impl_->disabled_cf, U64Key(id), U64Key(static_cast<uint64_t>(ToMicros(until))));
+    batch.Put(impl_->disabled_cf, U64Key(id), DisabledValue(until));
   }
   bank.last_change = impl_->clock->Now();
   impl_->PutBankRecord(bank, &batch);
   HW_RETURN_IF_ERROR(impl_->Write(&batch, "disable entry"));
   impl_->CommitBank(bank);
-  {
-    absl::MutexLock lock(&impl_->mu);
-    if (until == absl::InfinitePast()) {
-      impl_->disabled.erase(id);
-    } else {
-      impl_->disabled[id] = until;
-    }
-  }
+  impl_->SetDisabled({{id, until}});
   e.bank = bank.name;
   return e;
 }

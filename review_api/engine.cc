@@ -528,15 +528,20 @@ absl::StatusOr<std::vector<std::string>> Engine::BankConfirmedHashes(
     const std::string& note) {
   std::vector<matcher::NewEntry> entries;
   const std::string source = absl::StrCat("review item ", item.id);
-  if (!item.hashes.pdq.empty()) {
-    entries.push_back({matcher::SignalType::kPdq, item.hashes.pdq, category, source, note, ""});
-  }
-  if (!item.hashes.md5.empty()) {
-    entries.push_back({matcher::SignalType::kMd5, item.hashes.md5, category, source, note, ""});
-  }
-  if (!item.hashes.sha256.empty()) {
-    entries.push_back({matcher::SignalType::kSha256, item.hashes.sha256, category, source, note, ""});
-  }
+  // An entry already in the bank keeps its state (disabled_until unset).
+  auto add = [&](matcher::SignalType signal, const std::string& value) {
+    if (value.empty()) return;
+    matcher::NewEntry e;
+    e.signal = signal;
+    e.value = value;
+    e.category = category;
+    e.source = source;
+    e.note = note;
+    entries.push_back(std::move(e));
+  };
+  add(matcher::SignalType::kPdq, item.hashes.pdq);
+  add(matcher::SignalType::kMd5, item.hashes.md5);
+  add(matcher::SignalType::kSha256, item.hashes.sha256);
   std::vector<std::string> banked;
   if (entries.empty()) return banked;
   HW_RETURN_IF_ERROR(banks_->AddEntries(bank, entries).status());

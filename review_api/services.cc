@@ -323,13 +323,18 @@ class BankServiceImpl final : public v1::BankService::Service {
         auto signal =
             FromProto(e.signal(), absl::StrCat("entries[", count, "].signal"));
         if (!signal.ok()) return ToGrpc(signal.status());
-        ++count;
-        if (absl::Status s =
-                import->Add({*signal, e.value(), e.category(), e.source(),
-                             e.note(), e.metadata_json()});
-            !s.ok()) {
-          return ToGrpc(s);
+        matcher::NewEntry entry{*signal,     e.value(), e.category(),
+                                e.source(),  e.note(),  e.metadata_json(),
+                                std::nullopt};
+        if (e.has_disabled_until()) {
+          auto until = FromProtoChecked(
+              e.disabled_until(),
+              absl::StrCat("entries[", count, "].disabled_until"));
+          if (!until.ok()) return ToGrpc(until.status());
+          entry.disabled_until = *until;
         }
+        ++count;
+        if (absl::Status s = import->Add(entry); !s.ok()) return ToGrpc(s);
       }
     }
     if (context->IsCancelled()) {
@@ -391,8 +396,14 @@ class BankServiceImpl final : public v1::BankService::Service {
     }
     auto entry = banks().DisableEntry(request->bank(), *signal, request->value(), until);
     if (!entry.ok()) return ToGrpc(entry.status());
-    HW_LOG(kInfo, "bank %s: entry %d disabled until %s by %s", request->bank(), entry->id,
-           absl::FormatTime(until), who.name);
+    const std::string what =
+        until == absl::InfinitePast() ? "re-enabled"
+        : until == absl::InfiniteFuture()
+            ? "disabled indefinitely"
+            : absl::StrCat("disabled until ",
+                           matcher::FormatDisabledUntil(until));
+    HW_LOG(kInfo, "bank %s: entry %d %s by %s", request->bank(), entry->id,
+           what, who.name);
     ToProto(*entry, response);
     return grpc::Status::OK;
   }
@@ -415,7 +426,9 @@ class BankServiceImpl final : public v1::BankService::Service {
     // the list the server holds.
     matcher::ListParser parser(options);
     matcher::NewEntry entry;
-    for (absl::string_view line : absl::StrSplit(request->content(), '\n')) {
+    // A final '\n' ends the last line; no empty line follows it.
+    for (absl::string_view line :
+         absl::StrSplit(absl::StripSuffix(request->content(), "\n"), '\n')) {
       if (parser.ParseLine(line, &entry)) {
         if (absl::Status s = (*import)->Add(entry); !s.ok()) return ToGrpc(s);
       }
@@ -425,7 +438,10 @@ class BankServiceImpl final : public v1::BankService::Service {
             options.max_entries, ") entries")));
       }
     }
-    if (parser.error_count() > 0 && !request->skip_invalid()) {
+    parser.Finish();
+    // A refused format leaves no line to import: skip_invalid does not help.
+    if (parser.error_count() > 0 &&
+        (!request->skip_invalid() || parser.format_refused())) {
       std::string first;
       for (size_t i = 0; i < parser.errors().size() && i < 5; ++i) {
         absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line,

@@ -161,6 +161,18 @@ absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
   return e;
 }
 
+void ApplyFields(const NewEntry& in, BankEntry* e) {
+  e->category = in.category;
+  e->source = in.source;
+  e->note = in.note;
+  e->metadata_json = in.metadata_json;
+  if (in.disabled_until.has_value()) e->disabled_until = *in.disabled_until;
+}
+
+std::string DisabledValue(absl::Time until) {
+  return U64Key(static_cast<uint64_t>(ToMicros(until)));
+}
+
 // Validates an entry's fields other than the hash.
 absl::Status ValidateEntryFields(const NewEntry& e) {
   if (e.category.size() > 64) {

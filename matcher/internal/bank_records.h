@@ -74,11 +74,20 @@ absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data);
 absl::Status ValidateEntryFields(const NewEntry& e);
 
 // Whether a stored entry already has what `in` would write: re-importing it
-// changes nothing.
+// changes nothing. An `in` that does not give disabled_until leaves the
+// entry's state as it is.
 inline bool SameFields(const BankEntry& e, const NewEntry& in) {
   return e.category == in.category && e.source == in.source &&
-         e.note == in.note && e.metadata_json == in.metadata_json;
+         e.note == in.note && e.metadata_json == in.metadata_json &&
+         (!in.disabled_until.has_value() ||
+          *in.disabled_until == e.disabled_until);
 }
+
+// Writes what `in` gives into `e` (the hash, id and added time stay).
+void ApplyFields(const NewEntry& in, BankEntry* e);
+
+// The disabled family's value for an entry disabled until `until`.
+std::string DisabledValue(absl::Time until);
 
 }  // namespace hashwatch::matcher::internal
 

@@ -116,6 +116,9 @@ struct BankStore::Impl {
                                        absl::Span<const NewEntry> entries);
   // Makes index adds visible (Upsert, or one BulkLoad for many).
   void IndexAdd(absl::Span<const std::pair<uint64_t, PdqHash>> adds);
+  // Brings the in-memory view of disabled entries up to date with written
+  // states (entry id, disabled_until; InfinitePast: enabled).
+  void SetDisabled(absl::Span<const std::pair<uint64_t, absl::Time>> states);
 };
 
 }  // namespace hashwatch::matcher

@@ -21,6 +21,7 @@ using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 class BankCliTest : public ::testing::Test {
@@ -93,6 +94,226 @@ TEST_F(BankCliTest, ExportImportsBackUnchanged) {
   EXPECT_THAT(exp.out, HasSubstr("\"{\"\"case\"\":\"\"17\"\"}\""));
 }
 
+// `bank export` carries every field of every entry, its state included, and
+// `bank import` of the export restores it exactly: a retracted false
+// positive stays retracted.
+TEST_F(BankCliTest, ExportCarriesEveryFieldAndImportRestoresIt) {
+  ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
+  ASSERT_EQ(Run({"bank", "create", "b"}).exit_code, 0);
+  const std::string md5(32, 'a'), sha1(40, 'b'), sha256(64, 'c');
+  const std::string pdq = PdqOf("q0746.jpg");
+  const std::string list =
+      dir_.Write("list.csv",
+                 "hash,signal_type,category,source,note,metadata\n" + md5 +
+                     ",md5,A,\"hotline, 1\",\"  two\nlines, \"\"quoted\"\" \","
+                     "\"{\"\"case\"\": \"\"C-17\"\", \"\"quality\"\": 90}\"\n" +
+                     pdq + ",pdq,B,s,,\n" + sha256 + ",sha256,,,ünïcode,\n" +
+                     sha1 + ",sha1,C,,,\n");
+  ProcessResult imp = Run({"bank", "import", "a", list});
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_THAT(imp.out, HasSubstr("4 added"));
+  // A retracted false positive, one disabled for a while (a time with
+  // microseconds) and one whose time has passed.
+  ASSERT_EQ(Run({"bank", "disable", "a", pdq}).exit_code, 0);
+  ASSERT_EQ(Run({"bank", "disable", "a", sha256, "--signal", "sha256",
+                 "--until", "48h"})
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      Run({"bank", "disable", "a", sha1, "--until", "2020-01-01T00:00:00Z"})
+          .exit_code,
+      0);
+
+  ProcessResult exp = Run({"bank", "export", "a"});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  EXPECT_THAT(exp.out, ::testing::StartsWith(
+                           "hash,signal_type,category,source,note,metadata,"
+                           "disabled_until\n"));
+  EXPECT_THAT(exp.out, HasSubstr(pdq + ",pdq,B,s,,,indefinitely\n"));
+  EXPECT_THAT(exp.out,
+              HasSubstr(sha1 + ",sha1,C,,,,2020-01-01T00:00:00+00:00\n"));
+  const std::string dump = dir_.Write("dump.csv", exp.out);
+  imp = Run({"bank", "import", "b", dump});
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_THAT(imp.out, HasSubstr("4 added, 0 updated, 0 unchanged"));
+  EXPECT_EQ(Run({"bank", "export", "b"}).out, exp.out);
+
+  // Field by field, ids and added times aside.
+  const std::vector<std::string> ja =
+      Lines(Run({"bank", "export", "a", "--json"}).out);
+  const std::vector<std::string> jb =
+      Lines(Run({"bank", "export", "b", "--json"}).out);
+  ASSERT_THAT(ja, SizeIs(4));
+  ASSERT_THAT(jb, SizeIs(4));
+  for (size_t i = 0; i < ja.size(); ++i) {
+    nlohmann::json ea = nlohmann::json::parse(ja[i]);
+    nlohmann::json eb = nlohmann::json::parse(jb[i]);
+    for (nlohmann::json* e : {&ea, &eb}) {
+      e->erase("id");
+      e->erase("added");
+    }
+    EXPECT_EQ(ea, eb) << i;
+  }
+  const nlohmann::json first = nlohmann::json::parse(jb[0]);
+  EXPECT_EQ(first.at("source"), "hotline, 1");
+  EXPECT_EQ(first.at("note"), "  two\nlines, \"quoted\" ");
+  EXPECT_EQ(first.at("metadata"), "{\"case\": \"C-17\", \"quality\": 90}");
+  EXPECT_EQ(first.at("disabled_until"), "");
+  EXPECT_EQ(nlohmann::json::parse(jb[1]).at("disabled_until"), "indefinitely");
+  EXPECT_EQ(nlohmann::json::parse(jb[2]).at("note"), "ünïcode");
+  EXPECT_NE(nlohmann::json::parse(jb[2]).at("disabled_until"), "");
+
+  // The copy matches as the original does: not the disabled ones.
+  EXPECT_EQ(Run({"match", "--hash", pdq}).out, "");
+  EXPECT_THAT(Lines(Run({"match", "--hash", sha1}).out), SizeIs(2));
+  ProcessResult stats = Run({"bank", "stats", "b", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(stats.out).at("disabled"), 2);
+
+  // Re-importing the export changes nothing; an export that differs only in
+  // one entry's state updates that entry.
+  EXPECT_THAT(Run({"bank", "import", "b", dump}).out,
+              HasSubstr("0 added, 0 updated, 4 unchanged"));
+  std::string enabled = exp.out;
+  enabled.replace(enabled.find(",indefinitely\n"), 14, ",\n");
+  imp = Run({"bank", "import", "b", dir_.Write("enabled.csv", enabled)});
+  EXPECT_THAT(imp.out, HasSubstr("0 added, 1 updated, 3 unchanged"));
+  EXPECT_THAT(Run({"match", "--hash", pdq}).out, HasSubstr("\tb\t0\tB\t"));
+  // A list that does not say (no disabled_until column) leaves the state.
+  imp = Run({"bank", "import", "a", dir_.Write("plain.txt", pdq + "\n"),
+             "--signal", "pdq"});
+  EXPECT_THAT(imp.out, HasSubstr("0 added, 1 updated"));  // fields cleared
+  EXPECT_THAT(Run({"match", "--hash", pdq}).out, Not(HasSubstr("\ta\t")));
+}
+
+TEST_F(BankCliTest, ListFormatsAreDetectedAsDocumentedAndNeverGuessed) {
+  ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
+  const std::string pdq = PdqOf("q0746.jpg");
+  // A hotline's CSV without its header: refused, with the fix, whatever
+  // --signal says; nothing is imported.
+  const std::string headerless = dir_.Write("h.csv", pdq + ",A,hotline\n");
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, {"--signal", "pdq"}}) {
+    std::vector<std::string> args = {"bank", "import", "a", headerless};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_THAT(r.err, HasSubstr(headerless +
+                                 ":1: 3 comma-separated fields and no header; "
+                                 "add a first line naming the columns, e.g. "
+                                 "\"hash,category,source\""));
+    EXPECT_THAT(r.err, HasSubstr("nothing imported"));
+  }
+  // Skipping bad lines does not make an unreadable file a success.
+  ProcessResult skipped =
+      Run({"bank", "import", "a", headerless, "--skip-invalid"});
+  EXPECT_EQ(skipped.exit_code, 1);
+  EXPECT_THAT(skipped.err, HasSubstr("h.csv: 1 bad lines, nothing imported\n"));
+  // 64 hex digits alone: PDQ or SHA-256 is not guessed.
+  ProcessResult plain =
+      Run({"bank", "import", "a", dir_.Write("p.txt", pdq + "\n")});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_THAT(plain.err,
+              HasSubstr("p.txt:1: 64 hex digits are PDQ or SHA-256; pass "
+                        "--signal pdq or --signal sha256\n"));
+  EXPECT_THAT(Run({"bank", "stats", "a"}).out, HasSubstr("entries\t0"));
+
+  // hash,quality, with the header line or without: PDQ, quality a number.
+  for (const std::string& header :
+       {std::string("hash,quality\n"), std::string()}) {
+    ProcessResult r = Run(
+        {"bank", "import", "a", dir_.Write("q.csv", header + pdq + ",90\n")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("(threatexchange-pdq): "));
+    ProcessResult e = Run({"bank", "export", "a", "--json"});
+    ASSERT_THAT(Lines(e.out), SizeIs(1));
+    const nlohmann::json entry = nlohmann::json::parse(Lines(e.out)[0]);
+    EXPECT_EQ(entry.at("signal_type"), "pdq");
+    EXPECT_EQ(nlohmann::json::parse(entry.at("metadata").get<std::string>()),
+              nlohmann::json::parse("{\"quality\":90}"));
+  }
+}
+
+TEST_F(BankCliTest, RemoveReadsTheImportFormatsAndSpeaksOfRemoving) {
+  ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
+  // The worked example's list: hash,category,source with PDQ hashes.
+  const std::string list =
+      dir_.Write("list.csv", "hash,category,source\n" + PdqOf("q0746.jpg") +
+                                 ",A,hotline-1\n");
+  ASSERT_EQ(Run({"bank", "import", "a", list, "--signal", "pdq"}).exit_code, 0);
+  ProcessResult unsure = Run({"bank", "remove", "a", list});
+  EXPECT_EQ(unsure.exit_code, 1);
+  EXPECT_THAT(unsure.err,
+              HasSubstr("list.csv:2: 64 hex digits are PDQ or SHA-256; "
+                        "pass --signal pdq or --signal sha256"));
+  EXPECT_THAT(
+      unsure.err,
+      HasSubstr("list.csv: 1 bad lines, nothing removed (--skip-invalid "
+                "removes the good ones)\n"));
+  EXPECT_THAT(unsure.err, Not(HasSubstr("import")));
+  EXPECT_THAT(Run({"bank", "stats", "a"}).out, HasSubstr("entries\t1"));
+  ProcessResult rm = Run({"bank", "remove", "a", list, "--signal", "pdq"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(rm.out, "removed 1 from a; 0 not in the bank\n");
+  EXPECT_THAT(Run({"bank", "stats", "a"}).out, HasSubstr("entries\t0"));
+}
+
+// Every bank command takes --json and prints one JSON object per line.
+TEST_F(BankCliTest, EveryBankCommandHonoursJson) {
+  const std::string md5(32, 'a');
+  const std::string list =
+      dir_.Write("l.csv", "hash,category\n" + md5 + ",A\n" +
+                              std::string(32, 'b') + ",B\n");
+  auto json = [&](std::vector<std::string> args) {
+    args.push_back("--json");
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<nlohmann::json> out;
+    for (const std::string& line : Lines(r.out)) {
+      out.push_back(nlohmann::json::parse(line, nullptr, false));
+      EXPECT_TRUE(out.back().is_object()) << line;
+    }
+    return out;
+  };
+  std::vector<nlohmann::json> j = json({"bank", "create", "a"});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0].at("name"), "a");
+  j = json({"bank", "import", "a", list});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0], nlohmann::json::parse(
+                      "{\"bank\":\"a\",\"file\":\"" + list +
+                      "\",\"format\":\"csv\",\"added\":2,\"updated\":0,"
+                      "\"unchanged\":0,\"bad_lines\":0}"));
+  j = json({"bank", "list"});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0].at("entries"), 2);
+  j = json({"bank", "stats", "a"});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0].at("entries"), 2);
+  j = json({"bank", "disable", "a", md5});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0].at("bank"), "a");
+  EXPECT_EQ(j[0].at("hash"), md5);
+  EXPECT_EQ(j[0].at("signal_type"), "md5");
+  EXPECT_EQ(j[0].at("category"), "A");
+  EXPECT_EQ(j[0].at("disabled_until"), "indefinitely");
+  j = json({"bank", "disable", "a", md5, "--until", "2030-01-01T00:00:00Z"});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0].at("disabled_until"), "2030-01-01T00:00:00+00:00");
+  j = json({"bank", "export", "a"});
+  ASSERT_THAT(j, SizeIs(2));
+  EXPECT_EQ(j[0].at("disabled_until"), "2030-01-01T00:00:00+00:00");
+  j = json({"bank", "remove", "a",
+            dir_.Write("r.txt", md5 + "\n" + std::string(32, 'e') + "\n")});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0], nlohmann::json::parse("{\"bank\":\"a\",\"file\":\"" +
+                                        dir_.Sub("r.txt") +
+                                        "\",\"format\":\"plain\",\"removed\":1,"
+                                        "\"not_found\":1,\"bad_lines\":0}"));
+  j = json({"bank", "delete", "a"});
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_EQ(j[0], nlohmann::json::parse("{\"bank\":\"a\",\"deleted\":true}"));
+}
+
 TEST_F(BankCliTest, BadListsWriteNothingUnlessSkipping) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   const std::string list =
@@ -120,7 +341,12 @@ TEST_F(BankCliTest, RemoveAndDisableStopMatches) {
   ASSERT_THAT(Run({"match", "--hash", md5}).out, HasSubstr("\ta\t0\t"));
   ProcessResult dis = Run({"bank", "disable", "a", pdq, "--until", "48h"});
   ASSERT_EQ(dis.exit_code, 0) << dis.err;
-  EXPECT_THAT(dis.out, HasSubstr("disabled pdq"));
+  EXPECT_THAT(dis.out,
+              ::testing::StartsWith("disabled pdq " + pdq + " in a until "));
+  // With no end: "indefinitely", not "until never".
+  dis = Run({"bank", "disable", "a", pdq});
+  ASSERT_EQ(dis.exit_code, 0) << dis.err;
+  EXPECT_EQ(dis.out, "disabled pdq " + pdq + " in a indefinitely\n");
   EXPECT_EQ(Run({"match", "--hash", pdq}).out, "");
   ProcessResult rm = Run({"bank", "remove", "a", dir_.Write("r.txt", md5 + "\n" + std::string(32, 'e') + "\n")});
   ASSERT_EQ(rm.exit_code, 0) << rm.err;

@@ -232,7 +232,11 @@ class FakeBank final : public v1::BankService::Service {
     if (req->signal() != v1::SIGNAL_TYPE_SHA256) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "bank_store: no such entry");
     }
+    // The entry as the server answers: with its bank, signal and state.
+    resp->set_bank(req->bank());
+    resp->set_signal(req->signal());
     resp->set_value(req->value());
+    *resp->mutable_disabled_until() = req->until();
     return grpc::Status::OK;
   }
   grpc::Status AddEntries(grpc::ServerContext* ctx,
@@ -247,12 +251,14 @@ class FakeBank final : public v1::BankService::Service {
         if (e.signal() != v1::SIGNAL_TYPE_MD5 || e.category() != "A") {
           return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "entry");
         }
+        if (first_entries_.size() < 10) first_entries_.push_back(e);
       }
       resp->set_added(resp->added() + req.entries_size());
     }
     return grpc::Status::OK;
   }
   int added_messages_ = 0;
+  std::vector<v1::NewEntry> first_entries_;  // the first 10 added
   int removed_messages_ = 0;
   std::vector<v1::DisableEntryRequest> disable_requests_;
 };
@@ -455,8 +461,9 @@ TEST_F(ClientFakeServerTest, BankRemoveStreamsAndExportReportsAFailureAfterTheEn
 
   ProcessResult ex = Run({"bank", "export", "iwf"});
   EXPECT_EQ(ex.exit_code, 1);
-  EXPECT_EQ(ex.out, "hash,signal_type,category,source,note,metadata\n" + std::string(32, 'b') +
-                        ",md5,A,\"list, 2\",,\n");
+  EXPECT_EQ(ex.out,
+            "hash,signal_type,category,source,note,metadata,disabled_until\n" +
+                std::string(32, 'b') + ",md5,A,\"list, 2\",,,\n");
   EXPECT_EQ(ex.err, "hashwatch: bank export iwf: DATA_LOSS: bank_store: entry 2 is corrupt\n");
 }
 
@@ -475,11 +482,44 @@ TEST_F(ClientFakeServerTest, BankImportOfAListTooLargeForOneMessageStreamsEntrie
   EXPECT_GT(bank_.added_messages_, 1);
 }
 
+// An export's disabled_until column reaches the server as each entry's
+// state; a list without it leaves the state unset (the bank keeps its own).
+TEST_F(ClientFakeServerTest, BankImportSendsEachEntrysStateWhenTheListGivesIt) {
+  const std::string list =
+      dir_.Write("export.csv",
+                 "hash,category,disabled_until\n" + std::string(32, 'a') +
+                     ",A,\n" + std::string(32, 'b') + ",A,indefinitely\n" +
+                     std::string(32, 'c') + ",A,2030-01-01T00:00:00.5+00:00\n");
+  ProcessResult r = Run({"bank", "import", "iwf", list, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(
+      nlohmann::json::parse(r.out),
+      nlohmann::json::parse("{\"bank\":\"iwf\",\"file\":\"" + list +
+                            "\",\"format\":\"csv\",\"added\":3,\"updated\":0,"
+                            "\"unchanged\":0,\"bad_lines\":0}"));
+  ASSERT_THAT(bank_.first_entries_, SizeIs(3));
+  const v1::NewEntry& enabled = bank_.first_entries_[0];
+  ASSERT_TRUE(enabled.has_disabled_until());  // set, to the zero Timestamp
+  EXPECT_EQ(enabled.disabled_until().seconds(), 0);
+  EXPECT_EQ(enabled.disabled_until().nanos(), 0);
+  EXPECT_EQ(bank_.first_entries_[1].disabled_until().seconds(), 253402300799);
+  EXPECT_EQ(bank_.first_entries_[2].disabled_until().seconds(), 1893456000);
+  EXPECT_EQ(bank_.first_entries_[2].disabled_until().nanos(), 500'000'000);
+
+  bank_.first_entries_.clear();
+  r = Run({"bank", "import", "iwf",
+           dir_.Write("plain.csv",
+                      "hash,category\n" + std::string(32, 'a') + ",A\n")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_THAT(bank_.first_entries_, SizeIs(1));
+  EXPECT_FALSE(bank_.first_entries_[0].has_disabled_until());
+}
+
 TEST_F(ClientFakeServerTest, BankDisableTriesPdqThenSha256ForeverByDefault) {
   const std::string hash(64, 'e');
   ProcessResult r = Run({"bank", "disable", "iwf", hash});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "disabled sha256 " + hash + " in iwf until never\n");
+  EXPECT_EQ(r.out, "disabled sha256 " + hash + " in iwf indefinitely\n");
   ASSERT_THAT(bank_.disable_requests_, SizeIs(2));
   EXPECT_EQ(bank_.disable_requests_[0].signal(), v1::SIGNAL_TYPE_PDQ);
   // "Forever" is the largest Timestamp: an unset one would re-enable.

@@ -2,6 +2,7 @@
 // (on-disk sort, table files ingested at once) must give exactly what the
 // one-batch path gives, and nothing before it commits.
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -323,6 +324,109 @@ TEST_F(BankImportTest, OpenCancelledWhileLoading) {
   ASSERT_OK_AND_ASSIGN(auto store, BankStore::Open(options, &clock_));
   EXPECT_EQ(store->IndexedPdqEntries(), 70'000u);
 }
+
+// The state an entry is imported with (what `bank export` carries) is
+// stored as DisableEntry stores it, on the one-batch and the staged path
+// alike; a list that does not give one leaves the state as it is.
+class ImportedStateTest : public BankImportTest,
+                          public ::testing::WithParamInterface<size_t> {
+ protected:
+  NewEntry Entry(SignalType signal, std::optional<absl::Time> until) {
+    NewEntry e;
+    e.signal = signal;
+    e.value = RandomHex(rng_, SignalHexDigits(signal));
+    e.category = "A";
+    e.disabled_until = until;
+    return e;
+  }
+  // Entries (in insertion order) matched now by their own hash.
+  std::vector<bool> Matching(const BankStore& store,
+                             const std::vector<NewEntry>& list) {
+    std::vector<bool> out;
+    for (const NewEntry& e : list) {
+      absl::StatusOr<std::vector<Match>> m;
+      if (e.signal == SignalType::kPdq) {
+        m = store.MatchPdq({*PdqHash::FromHex(e.value)}, 0);
+      } else {
+        m = store.MatchExact(e.signal, e.value);
+      }
+      EXPECT_TRUE(m.ok()) << m.status();
+      out.push_back(m.ok() && !m->empty());
+    }
+    return out;
+  }
+  std::vector<absl::Time> States(const BankStore& store) {
+    std::vector<absl::Time> out;
+    EXPECT_OK(store.ForEachEntry("b", [&](const BankEntry& e) {
+      out.push_back(e.disabled_until);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+};
+
+TEST_P(ImportedStateTest, AnImportedStateIsStoredAndAListWithoutOneKeepsIt) {
+  auto store = Open("db", GetParam());
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  // Microseconds are what the store keeps; nanoseconds are dropped.
+  const absl::Time later =
+      clock_.Now() + absl::Hours(2) + absl::Microseconds(123);
+  std::vector<NewEntry> list = {
+      Entry(SignalType::kPdq, absl::InfiniteFuture()),
+      Entry(SignalType::kMd5, later + absl::Nanoseconds(400)),
+      Entry(SignalType::kPdq, absl::InfinitePast()),
+      Entry(SignalType::kSha256, std::nullopt)};
+  ASSERT_OK_AND_ASSIGN(WriteResult r, store->AddEntries("b", list));
+  EXPECT_EQ(r.added, 4u);
+  EXPECT_THAT(States(*store), ::testing::ElementsAre(
+                                  absl::InfiniteFuture(), later,
+                                  absl::InfinitePast(), absl::InfinitePast()));
+  EXPECT_THAT(Matching(*store, list),
+              ::testing::ElementsAre(false, false, true, true));
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.disabled, 2);
+
+  // The same list again, or without states: nothing changes.
+  ASSERT_OK_AND_ASSIGN(r, store->AddEntries("b", list));
+  EXPECT_EQ(r.unchanged, 4u);
+  std::vector<NewEntry> stateless = list;
+  for (NewEntry& e : stateless) e.disabled_until.reset();
+  ASSERT_OK_AND_ASSIGN(r, store->AddEntries("b", stateless));
+  EXPECT_EQ(r.unchanged, 4u);
+  EXPECT_THAT(Matching(*store, list),
+              ::testing::ElementsAre(false, false, true, true));
+
+  // Only the states change: updated, and matching follows.
+  list[0].disabled_until = absl::InfinitePast();
+  list[1].disabled_until = absl::InfiniteFuture();
+  list[3].disabled_until = later;
+  ASSERT_OK_AND_ASSIGN(r, store->AddEntries("b", list));
+  EXPECT_EQ(r.updated, 3u);
+  EXPECT_EQ(r.unchanged, 1u);
+  EXPECT_THAT(Matching(*store, list),
+              ::testing::ElementsAre(true, false, true, false));
+  ASSERT_OK_AND_ASSIGN(stats, store->Stats("b"));
+  EXPECT_EQ(stats.disabled, 2);
+
+  // After a restart too, and a timed one runs out.
+  store.reset();
+  store = Open("db", GetParam());
+  EXPECT_THAT(States(*store), ::testing::ElementsAre(
+                                  absl::InfinitePast(), absl::InfiniteFuture(),
+                                  absl::InfinitePast(), later));
+  ASSERT_OK_AND_ASSIGN(stats, store->Stats("b"));
+  EXPECT_EQ(stats.disabled, 2);
+  clock_.Advance(absl::Hours(3));
+  EXPECT_THAT(Matching(*store, list),
+              ::testing::ElementsAre(true, false, true, true));
+  EXPECT_EQ(StagingFiles("db"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BatchedAndStaged, ImportedStateTest,
+                         ::testing::Values(1'000'000, 1),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return info.param == 1 ? "Staged" : "Batched";
+                         });
 
 }  // namespace
 }  // namespace hashwatch::matcher

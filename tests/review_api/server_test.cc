@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -723,6 +724,104 @@ TEST_F(ServerTest, DisabledEntryStopsMatchingUntilReEnabled) {
   ASSERT_TRUE(banks_->DisableEntry(As(admin_).get(), disable, &entry).ok());
   EXPECT_FALSE(entry.has_disabled_until());
   EXPECT_EQ(ScanOk("d-2", image).verdict(), v1::AUTO_REPORTED);
+}
+
+// An entry's state travels in AddEntries and ImportList as ExportBank gives
+// it; an entry added without one keeps the state it has.
+TEST_F(ServerTest, AddEntriesAndImportListCarryTheDisabledState) {
+  const std::string image = Corpus("b011.jpg");
+  BankImage("hotline", image, "A");
+  const std::string pdq = Hash(image).hashes().pdq();
+  auto add = [&](const std::function<void(v1::NewEntry*)>& set) {
+    v1::WriteResult result;
+    auto ctx = As(admin_);
+    auto writer = banks_->AddEntries(ctx.get(), &result);
+    v1::AddEntriesRequest request;
+    request.set_bank("hotline");
+    v1::NewEntry* e = request.add_entries();
+    e->set_signal(v1::SIGNAL_TYPE_PDQ);
+    e->set_value(pdq);
+    e->set_category("A");
+    e->set_source("test-list-1");
+    set(e);
+    EXPECT_TRUE(writer->Write(request));
+    EXPECT_TRUE(writer->WritesDone());
+    grpc::Status s = writer->Finish();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return result;
+  };
+  auto exported = [&] {
+    v1::ExportBankRequest request;
+    request.set_name("hotline");
+    auto ctx = As(admin_);
+    auto reader = banks_->ExportBank(ctx.get(), request);
+    std::vector<v1::Entry> entries;
+    v1::Entry entry;
+    while (reader->Read(&entry)) entries.push_back(entry);
+    EXPECT_TRUE(reader->Finish().ok());
+    return entries;
+  };
+
+  // Only the state changes: updated, and the entry stops matching.
+  v1::WriteResult r = add([](v1::NewEntry* e) {
+    e->mutable_disabled_until()->set_seconds(253402300799);  // indefinitely
+  });
+  EXPECT_EQ(r.updated(), 1u);
+  EXPECT_EQ(ScanOk("s-1", image).verdict(), v1::NO_MATCH);
+  ASSERT_THAT(exported(), SizeIs(1));
+  EXPECT_EQ(exported()[0].disabled_until().seconds(), 253402300799);
+  // The same entry without a state: nothing changes.
+  r = add([](v1::NewEntry*) {});
+  EXPECT_EQ(r.unchanged(), 1u);
+  EXPECT_EQ(ScanOk("s-2", image).verdict(), v1::NO_MATCH);
+  // The zero Timestamp enables.
+  r = add([](v1::NewEntry* e) { e->mutable_disabled_until(); });
+  EXPECT_EQ(r.updated(), 1u);
+  EXPECT_FALSE(exported()[0].has_disabled_until());
+  EXPECT_EQ(ScanOk("s-3", image).verdict(), v1::AUTO_REPORTED);
+
+  // ImportList reads an export's disabled_until column.
+  v1::ImportListRequest import;
+  import.set_bank("hotline");
+  import.set_content(
+      "hash,signal_type,category,source,note,metadata,disabled_until\n" + pdq +
+      ",pdq,A,test-list-1,,,2030-01-01T00:00:00.25+00:00\n");
+  v1::ImportListResponse imported;
+  grpc::Status s = banks_->ImportList(As(admin_).get(), import, &imported);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(imported.result().updated(), 1u);
+  EXPECT_EQ(imported.format(), "csv");
+  ASSERT_THAT(exported(), SizeIs(1));
+  EXPECT_EQ(exported()[0].disabled_until().seconds(), 1893456000);
+  EXPECT_EQ(exported()[0].disabled_until().nanos(), 250'000'000);
+  EXPECT_EQ(ScanOk("s-4", image).verdict(), v1::NO_MATCH);
+  // A headerless list of several columns is refused whole, skip_invalid or
+  // not: no line of it can be read.
+  import.set_content(pdq + ",A,hotline\n");
+  import.set_skip_invalid(true);
+  s = banks_->ImportList(As(admin_).get(), import, &imported);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("line 1: 3 comma-separated fields and no header"));
+
+  // A bad timestamp is INVALID_ARGUMENT naming the entry, and adds nothing.
+  v1::WriteResult bad;
+  {
+    auto ctx = As(admin_);
+    auto writer = banks_->AddEntries(ctx.get(), &bad);
+    v1::AddEntriesRequest request;
+    request.set_bank("hotline");
+    v1::NewEntry* e = request.add_entries();
+    e->set_signal(v1::SIGNAL_TYPE_MD5);
+    e->set_value(std::string(32, 'a'));
+    e->mutable_disabled_until()->set_nanos(-1);
+    writer->Write(request);
+    writer->WritesDone();
+    s = writer->Finish();
+  }
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("entries[0].disabled_until"));
+  EXPECT_THAT(exported(), SizeIs(1));
 }
 
 TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
