@@ -373,8 +373,11 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
     std::string hex = h.known[k].pdq.hash.ToHex();
     std::vector<int>& same = known_by_hex[hex];
     if (same.empty()) {
-      entries.push_back(
-          {matcher::SignalType::kPdq, hex, "", h.known_names[k], "", ""});
+      matcher::NewEntry e;
+      e.signal = matcher::SignalType::kPdq;
+      e.value = hex;
+      e.source = h.known_names[k];
+      entries.push_back(std::move(e));
     }
     same.push_back(k);
   }
