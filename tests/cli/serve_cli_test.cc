@@ -1,0 +1,112 @@
+// `hashwatch serve` as a process: the starts it must refuse (a port or a
+// database another process holds) and how it says so.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cli/server_process.h"
+#include "tests/testing/paths.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hashwatch {
+namespace {
+
+using ::hashwatch::testing::BinaryPath;
+using ::hashwatch::testing::Lines;
+using ::hashwatch::testing::ProcessResult;
+using ::hashwatch::testing::RunProcess;
+using ::hashwatch::testing::ServerProcess;
+using ::hashwatch::testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+
+class ServeCliTest : public ::testing::Test {
+ protected:
+  void TearDown() override { unsetenv("HASHWATCH_TOKEN"); }
+
+  ProcessResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), BinaryPath("hashwatch"));
+    return RunProcess(args);
+  }
+
+  // An admin token in `db` (made with `hashwatch token create`), set as
+  // HASHWATCH_TOKEN for the client commands that follow.
+  void UseAdminToken(const std::string& db) {
+    ProcessResult r =
+        Run({"token", "create", "root", "--role", "admin", "--db", db});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    setenv("HASHWATCH_TOKEN",
+           std::string(absl::StripAsciiWhitespace(r.out)).c_str(), 1);
+  }
+
+  // The lines of a server's log that are not log records ("<time> LEVEL
+  // ..."): what the command itself printed.
+  static std::vector<std::string> CommandLines(const ServerProcess& server) {
+    std::vector<std::string> lines;
+    for (const std::string& line : server.LogLines()) {
+      if (absl::StartsWith(line, "hashwatch: ")) lines.push_back(line);
+    }
+    return lines;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(ServeCliTest, SecondServerOnAPortInUseIsRefusedAndTheFirstKeepsServing) {
+  const std::string first_db = dir_.Sub("first"),
+                    second_db = dir_.Sub("second");
+  UseAdminToken(first_db);
+  ServerProcess first(first_db);
+  ASSERT_FALSE(first.address().empty()) << first.Stop() << "\n" << first.Log();
+
+  // The same fixed port, another database: refused before that database
+  // is even created, with one line and nothing else.
+  ServerProcess second(second_db, {"--plaintext", "--listen", first.address()});
+  EXPECT_THAT(second.address(), ::testing::IsEmpty());
+  EXPECT_EQ(second.Stop(), 1);
+  EXPECT_THAT(second.LogLines(),
+              ElementsAre("hashwatch: address " + first.address() +
+                          " is in use by another process"));
+  EXPECT_FALSE(std::filesystem::exists(second_db));
+
+  // The first one still answers, with its database (the token is there).
+  ProcessResult stats =
+      Run({"review", "stats", "--plaintext", "--server", first.address()});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(first.Stop(), 0) << first.Log();
+}
+
+TEST_F(ServeCliTest, SecondServerOnADatabaseInUseSaysSoInOneLine) {
+  const std::string db = dir_.Sub("db");
+  UseAdminToken(db);
+  ServerProcess first(db);
+  ASSERT_FALSE(first.address().empty()) << first.Stop() << "\n" << first.Log();
+
+  ServerProcess second(db);
+  EXPECT_THAT(second.address(), ::testing::IsEmpty());
+  EXPECT_EQ(second.Stop(), 1);
+  ASSERT_THAT(CommandLines(second),
+              ElementsAre("hashwatch: the database " + db +
+                          " is in use by another hashwatch process"));
+  EXPECT_EQ(second.LogLines().back(),
+            CommandLines(second).back());             // the last word
+  EXPECT_THAT(second.Log(), Not(HasSubstr("LOCK")));  // no raw RocksDB error
+
+  ProcessResult stats =
+      Run({"review", "stats", "--plaintext", "--server", first.address()});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(first.Stop(), 0) << first.Log();
+}
+
+}  // namespace
+}  // namespace hashwatch
