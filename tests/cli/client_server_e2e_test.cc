@@ -114,8 +114,10 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   // The database is the server's now.
   ProcessResult locked = Direct({"bank", "list"});
   EXPECT_EQ(locked.exit_code, 1);
-  EXPECT_EQ(locked.err, "hashwatch: the database " + db_ +
-                            " is in use by a running server; pass --server HOST:PORT\n");
+  EXPECT_EQ(locked.err,
+            "hashwatch: the database " + db_ +
+                " is in use by another hashwatch process; if it is a running "
+                "server, pass --server HOST:PORT\n");
 
   // Scans: one stream, one answer per file in order.
   ProcessResult scan = As(pipeline_, {"scan", "--json", known, unknown, watched, "--uploader",
