@@ -105,6 +105,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerConfig& config, Clock* clock,
     std::function<bool()> cancel_load) {
   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
+  HW_RETURN_IF_ERROR(ValidateTlsConfig(config));
   // Before the database is opened (or made) and its index loaded: a server
   // that cannot listen says so at once.
   HW_RETURN_IF_ERROR(CheckAddressFree(config.listen));

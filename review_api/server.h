@@ -35,8 +35,8 @@ class Server final {
   // shared, SO_REUSEPORT is off) or cannot be bound, or when another process
   // holds the database ("the database DIR is in use by another hashwatch
   // process", common/database_in_use.h); InvalidArgument for a bad
-  // configuration or unreadable TLS files. `cancel_load` as for
-  // Engine::Open.
+  // configuration, missing TLS settings (ValidateTlsConfig) or unreadable
+  // TLS files. `cancel_load` as for Engine::Open.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const ServerConfig& config, Clock* clock,
       std::function<bool()> cancel_load = nullptr);

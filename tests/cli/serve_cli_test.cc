@@ -1,5 +1,6 @@
 // `hashwatch serve` as a process: the starts it must refuse (a port or a
-// database another process holds) and how it says so.
+// database another process holds) and how it says so, and --print-config
+// without TLS settings.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/cli/server_process.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
@@ -106,6 +108,42 @@ TEST_F(ServeCliTest, SecondServerOnADatabaseInUseSaysSoInOneLine) {
       Run({"review", "stats", "--plaintext", "--server", first.address()});
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
   EXPECT_EQ(first.Stop(), 0) << first.Log();
+}
+
+TEST_F(ServeCliTest, PrintConfigNeedsNoTlsSettingsButServingDoes) {
+  const std::string db = dir_.Sub("db");
+  ProcessResult printed = Run({"serve", "--print-config", "--db", db});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_EQ(printed.err, "");
+  const nlohmann::json config = nlohmann::json::parse(printed.out);
+  EXPECT_EQ(config.at("db"), db);
+  EXPECT_EQ(config.at("plaintext"), false);
+  EXPECT_EQ(config.at("tls").at("cert_file"), "");
+
+  // Half-written TLS settings print too, as they are.
+  const std::string file = dir_.Write(
+      "server.json",
+      R"({"tls": {"cert_file": "cert.pem", "require_client_cert": true}})");
+  ProcessResult partial = Run({"serve", "--print-config", "--config", file});
+  ASSERT_EQ(partial.exit_code, 0) << partial.err;
+  EXPECT_EQ(
+      nlohmann::json::parse(partial.out).at("tls").at("require_client_cert"),
+      true);
+  EXPECT_EQ(nlohmann::json::parse(partial.out).at("tls").at("cert_file"),
+            "cert.pem");
+
+  // Serving checks them: one line, and no database is made.
+  ProcessResult serve = Run({"serve", "--db", db, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(serve.exit_code, 1);
+  EXPECT_EQ(serve.err,
+            "hashwatch: config: TLS needs tls.cert_file and tls.key_file (or "
+            "plaintext: "
+            "true / --plaintext for local development)\n");
+  ProcessResult half =
+      Run({"serve", "--config", file, "--db", db, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(half.exit_code, 1);
+  EXPECT_THAT(Lines(half.err), ElementsAre(HasSubstr("tls.key_file")));
+  EXPECT_FALSE(std::filesystem::exists(db));
 }
 
 }  // namespace
