@@ -1,6 +1,7 @@
 // `hashwatch serve` as a process: the starts it must refuse (a port or a
-// database another process holds) and how it says so, and --print-config
-// without TLS settings.
+// database another process holds) and how it says so, --print-config
+// without TLS settings, and what a client is told when it picks the wrong
+// transport for a real server (TLS against plaintext and the converse).
 #include <stdlib.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/cli/self_signed.h"
 #include "tests/cli/server_process.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
@@ -144,6 +146,74 @@ TEST_F(ServeCliTest, PrintConfigNeedsNoTlsSettingsButServingDoes) {
   EXPECT_EQ(half.exit_code, 1);
   EXPECT_THAT(Lines(half.err), ElementsAre(HasSubstr("tls.key_file")));
   EXPECT_FALSE(std::filesystem::exists(db));
+}
+
+TEST_F(ServeCliTest, TlsClientsOfAPlaintextServerAreToldToPassPlaintext) {
+  const std::string db = dir_.Sub("db");
+  UseAdminToken(db);
+  ServerProcess server(db);
+  ASSERT_FALSE(server.address().empty()) << server.Stop() << "\n"
+                                         << server.Log();
+  const std::string image = testing::PdqTestImage("c.png");
+  struct Command {
+    std::vector<std::string> args;
+    std::string what;  // how the error line names the call
+  };
+  for (const Command& c :
+       std::vector<Command>{{{"scan", image}, "scan"},
+                            {{"bank", "list"}, "bank list"},
+                            {{"review", "stats"}, "review stats"},
+                            {{"report", "list"}, "report list"}}) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"--server", server.address()});
+    ProcessResult tls = Run(args);
+    EXPECT_EQ(tls.exit_code, 1) << c.what;
+    EXPECT_THAT(Lines(tls.err), SizeIs(1)) << tls.err;
+    EXPECT_THAT(tls.err,
+                StartsWith("hashwatch: " + c.what + ": UNAVAILABLE: "));
+    EXPECT_THAT(tls.err, HasSubstr("pass --plaintext")) << tls.err;
+    // ... and the advice is right.
+    args.push_back("--plaintext");
+    ProcessResult plain = Run(args);
+    EXPECT_EQ(plain.exit_code, 0) << c.what << ": " << plain.err;
+  }
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
+}
+
+TEST_F(ServeCliTest, PlaintextClientsOfATlsServerAreToldToDropPlaintext) {
+  const testing::PemPair pem = testing::MakeSelfSignedCert();
+  const std::string cert = dir_.Write("cert.pem", pem.cert);
+  const std::string key = dir_.Write("key.pem", pem.key);
+  const std::string config = dir_.Write(
+      "server.json",
+      nlohmann::json({{"tls", {{"cert_file", cert}, {"key_file", key}}}})
+          .dump());
+  const std::string db = dir_.Sub("db");
+  UseAdminToken(db);
+  ServerProcess server(db, {"--config", config, "--listen", "127.0.0.1:0"});
+  ASSERT_FALSE(server.address().empty()) << server.Stop() << "\n"
+                                         << server.Log();
+
+  ProcessResult plain =
+      Run({"review", "stats", "--plaintext", "--server", server.address()});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_THAT(Lines(plain.err), SizeIs(1)) << plain.err;
+  EXPECT_THAT(plain.err, StartsWith("hashwatch: review stats: UNAVAILABLE: "));
+  EXPECT_THAT(plain.err, HasSubstr("drop --plaintext")) << plain.err;
+
+  // A TLS client that does not trust the certificate is pointed at
+  // --ca-cert: --plaintext would not help against a TLS server.
+  ProcessResult untrusted =
+      Run({"review", "stats", "--server", server.address()});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_THAT(Lines(untrusted.err), SizeIs(1)) << untrusted.err;
+  EXPECT_THAT(untrusted.err, HasSubstr("--ca-cert")) << untrusted.err;
+  EXPECT_THAT(untrusted.err, Not(HasSubstr("--plaintext")));
+
+  ProcessResult tls =
+      Run({"review", "stats", "--ca-cert", cert, "--server", server.address()});
+  EXPECT_EQ(tls.exit_code, 0) << tls.err;
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
 }
 
 }  // namespace
