@@ -9,6 +9,7 @@
 #include "cli/bank_common.h"
 #include "cli/bank_remote.h"
 #include "cli/common_flags.h"
+#include "common/database_in_use.h"
 #include "matcher/bank_store.h"
 
 namespace hashwatch::cli {
@@ -126,7 +127,10 @@ CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& o) {
   CLI::App* bank = app.add_subcommand(
       "bank", "Manage hash banks (lists of known hashes), in --db or through --server");
   bank->require_subcommand(1);
-  bank->add_option("--db", o.db, "Database directory")->default_val(kDefaultDbDir);
+  bank->add_option("--db", o.db,
+                   "Database directory; must exist, except for `bank create`, "
+                   "which creates it")
+      ->default_val(kDefaultDbDir);
   bank->add_flag("--json", o.json, "JSON output, one object per line");
   AddClientFlags(*bank, o.client, /*server_required=*/false);
   auto action = [&o](CLI::App* sub, const char* name) {
@@ -135,7 +139,10 @@ CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& o) {
     return sub;
   };
 
-  CLI::App* create = action(bank->add_subcommand("create", "Create a bank"), "create");
+  CLI::App* create = action(
+      bank->add_subcommand(
+          "create", "Create a bank (and the database, if --db holds none)"),
+      "create");
   create->add_option("name", o.name, "Bank name: a-z 0-9 . _ -")->required();
   create->add_option("--kind", o.kind, "match (a list to match) or allow (known false positives)")
       ->check(CLI::IsMember({"match", "allow"}));
@@ -200,12 +207,11 @@ matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
 int RunBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream& err) {
   if (!o.client.server.empty()) return RunRemoteBankCommand(o, out, err);
   absl::StatusOr<std::unique_ptr<BankStore>> store =
-      OpenBankStore(o.db, /*load_index=*/false);
+      OpenBankStore(o.db, {.create_if_missing = o.action == "create"});
   if (!store.ok()) {
-    if (absl::IsUnavailable(store.status()) &&
-        absl::StrContains(store.status().message(), "locked by another process")) {
-      err << "hashwatch: the database " << o.db
-          << " is in use by a running server; pass --server HOST:PORT\n";
+    if (IsDatabaseLocked(store.status())) {
+      err << "hashwatch: " << store.status().message()
+          << "; if it is a running server, pass --server HOST:PORT\n";
       return 1;
     }
     return Fail(err, store.status());

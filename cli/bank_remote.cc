@@ -86,7 +86,7 @@ class RemoteBank {
   }
 
  private:
-  int RpcError(const grpc::Status& s) { return RpcFail(err_, what_, s); }
+  int RpcError(const grpc::Status& s) { return conn_.FailCall(err_, what_, s); }
 
   int Create() {
     absl::StatusOr<matcher::BankKind> kind = matcher::ParseBankKind(o_.kind);

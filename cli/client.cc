@@ -6,6 +6,8 @@
 #include <ostream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/common_flags.h"
 #include "common/read_input.h"
@@ -33,6 +35,36 @@ absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& 
 // GRPC_VERBOSITY to see them.
 void DropGrpcLog(gpr_log_func_args*) {}
 
+// For a call that could not connect: a hint when gRPC's message says that
+// client and server disagree about TLS, else "". gRPC words these failures
+// as UNAVAILABLE "failed to connect to all addresses; last error: ...".
+std::string TransportHint(const grpc::Status& status, bool plaintext) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return "";
+  const std::string message = absl::AsciiStrToLower(status.error_message());
+  if (plaintext) {
+    // A TLS server drops a connection that does not begin with a handshake.
+    if (absl::StrContains(message, "socket closed") ||
+        absl::StrContains(message, "connection reset")) {
+      return " (the server closed the connection: if it uses TLS, drop "
+             "--plaintext)";
+    }
+    return "";
+  }
+  if (!absl::StrContains(message, "handshake")) return "";
+  if (absl::StrContains(message, "certificate verify failed")) {
+    // The server speaks TLS; --plaintext would not help.
+    return " (the server's certificate is not trusted: pass its CA with "
+           "--ca-cert)";
+  }
+  if (absl::StrContains(message, "wrong version number")) {
+    // OpenSSL's words for a peer that answered the handshake with no TLS.
+    return " (the server does not speak TLS: if it runs with --plaintext, pass "
+           "--plaintext)";
+  }
+  return " (TLS handshake failed: if the server runs without TLS, pass "
+         "--plaintext)";
+}
+
 }  // namespace
 
 void AddClientFlags(CLI::App& app, ClientOptions& o, bool server_required) {
@@ -52,9 +84,13 @@ void AddClientFlags(CLI::App& app, ClientOptions& o, bool server_required) {
       ->default_val(30);
 }
 
-Connection::Connection(std::shared_ptr<grpc::Channel> channel, std::string token,
-                       absl::Duration timeout)
-    : channel_(std::move(channel)), token_(std::move(token)), timeout_(timeout) {}
+Connection::Connection(std::shared_ptr<grpc::Channel> channel,
+                       std::string token, absl::Duration timeout,
+                       bool plaintext)
+    : channel_(std::move(channel)),
+      token_(std::move(token)),
+      timeout_(timeout),
+      plaintext_(plaintext) {}
 
 std::unique_ptr<grpc::ClientContext> Connection::NewContext(bool deadline, int units) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -108,8 +144,9 @@ int Connect(const ClientOptions& o, std::ostream& err, std::unique_ptr<Connectio
     }
     credentials = grpc::SslCredentials(ssl);
   }
-  *conn = std::make_unique<Connection>(grpc::CreateChannel(o.server, credentials), token,
-                                       absl::Seconds(o.timeout_seconds));
+  *conn = std::make_unique<Connection>(
+      grpc::CreateChannel(o.server, credentials), token,
+      absl::Seconds(o.timeout_seconds), o.plaintext);
   return 0;
 }
 
@@ -123,9 +160,11 @@ std::string StatusCodeName(int code) {
   return name.empty() ? absl::StrCat("CODE_", code) : name;
 }
 
-int RpcFail(std::ostream& err, absl::string_view what, const grpc::Status& status) {
-  err << "hashwatch: " << what << ": " << StatusCodeName(status.error_code()) << ": "
-      << status.error_message() << "\n";
+int Connection::FailCall(std::ostream& err, absl::string_view what,
+                         const grpc::Status& status) const {
+  err << "hashwatch: " << what << ": " << StatusCodeName(status.error_code())
+      << ": " << status.error_message() << TransportHint(status, plaintext_)
+      << "\n";
   return 1;
 }
 

@@ -9,7 +9,7 @@
 //   auto stub = hashwatch::v1::ReviewService::NewStub(conn->channel());
 //   std::unique_ptr<grpc::ClientContext> ctx = conn->NewContext();
 //   grpc::Status s = stub->Stats(ctx.get(), request, &stats);
-//   if (!s.ok()) return RpcFail(err, "review stats", s);
+//   if (!s.ok()) return conn->FailCall(err, "review stats", s);
 //
 // The token comes from the environment variable HASHWATCH_TOKEN and is sent
 // as `authorization: Bearer <token>` metadata on every call. Connection is
@@ -59,7 +59,7 @@ void AddClientFlags(CLI::App& app, ClientOptions& options, bool server_required)
 class Connection final {
  public:
   Connection(std::shared_ptr<grpc::Channel> channel, std::string token,
-             absl::Duration timeout);
+             absl::Duration timeout, bool plaintext);
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
@@ -69,10 +69,20 @@ class Connection final {
   std::unique_ptr<grpc::ClientContext> NewContext(bool deadline = true,
                                                   int units = 1) const;
 
+  // Prints "hashwatch: <what>: <CODE_NAME>: <message>" on `err` and returns
+  // exit code 1. When the call could not connect because client and server
+  // disagree about TLS, the line ends with a hint: a TLS handshake that
+  // failed suggests --plaintext (or --ca-cert, for a certificate that does
+  // not verify); a plaintext connection the server closed suggests dropping
+  // --plaintext.
+  int FailCall(std::ostream& err, absl::string_view what,
+               const grpc::Status& status) const;
+
  private:
   std::shared_ptr<grpc::Channel> channel_;
   std::string token_;
   absl::Duration timeout_;
+  bool plaintext_;
 };
 
 // Checks the flags and the token and opens the channel (lazily: nothing is
@@ -87,10 +97,6 @@ int Connect(const ClientOptions& options, std::ostream& err,
 // "INVALID_ARGUMENT", "UNAVAILABLE", ... (the canonical names).
 std::string StatusCodeName(grpc::StatusCode code);
 std::string StatusCodeName(int code);
-
-// Prints "hashwatch: <what>: <CODE_NAME>: <message>" on `err` and returns
-// exit code 1.
-int RpcFail(std::ostream& err, absl::string_view what, const grpc::Status& status);
 
 }  // namespace hashwatch::cli
 

@@ -4,21 +4,48 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "common/database_in_use.h"
+#include "common/status_macros.h"
 
 namespace hashwatch::cli {
 
-absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
-    const std::string& db_dir, bool load_index) {
-  std::error_code ec;
-  std::filesystem::create_directories(db_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create database directory ", db_dir, ": ", ec.message()));
+absl::Status CheckDatabaseExists(const std::string& db_dir) {
+  for (const char* part :
+       {"banks", "queue", "reports", "scans", "tokens.json"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(db_dir) / part, ec)) {
+      return absl::OkStatus();
+    }
+    if (ec && ec != std::errc::not_a_directory) {  // not "absent": e.g. EACCES
+      return absl::UnavailableError(absl::StrCat("cannot read the database ",
+                                                 db_dir, ": ", ec.message()));
+    }
   }
-  matcher::BankStoreOptions options;
-  options.path = db_dir + "/banks";
-  options.load_index = load_index;
-  return matcher::BankStore::Open(options, Clock::Real());
+  return absl::NotFoundError(
+      absl::StrCat("no database at ", db_dir,
+                   " (create one with `hashwatch bank create NAME --db ",
+                   db_dir, "` or `hashwatch serve --db ", db_dir, "`)"));
+}
+
+absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
+    const std::string& db_dir, const OpenBankStoreOptions& options) {
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(db_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot create database directory ", db_dir, ": ", ec.message()));
+    }
+  } else {
+    HW_RETURN_IF_ERROR(CheckDatabaseExists(db_dir));
+  }
+  matcher::BankStoreOptions store;
+  store.path = db_dir + "/banks";
+  store.load_index = options.load_index;
+  absl::StatusOr<std::unique_ptr<matcher::BankStore>> opened =
+      matcher::BankStore::Open(store, Clock::Real());
+  if (IsDatabaseLocked(opened.status())) return DatabaseInUseError(db_dir);
+  return opened;
 }
 
 int Fail(std::ostream& err, const absl::Status& status) {

@@ -99,7 +99,9 @@ void Print(const std::string& query, const std::vector<Match>& matches, bool jso
 CLI::App* AddMatchCommand(CLI::App& app, MatchCommandOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "match", "Hash images (or take hashes) and print every bank entry they match");
-  cmd->add_option("--db", o.db, "Database directory")->default_val(kDefaultDbDir);
+  cmd->add_option("--db", o.db,
+                  "Database directory (must exist; `bank create` makes one)")
+      ->default_val(kDefaultDbDir);
   cmd->add_option("--radius", o.radius, "PDQ Hamming radius, 0..64")
       ->check(CLI::Range(0, 64))
       ->default_val(31);
@@ -117,7 +119,7 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out, std::ostrea
     return 2;
   }
   absl::StatusOr<std::unique_ptr<BankStore>> store =
-      OpenBankStore(o.db, /*load_index=*/true);
+      OpenBankStore(o.db, {.load_index = true});
   if (!store.ok()) return Fail(err, store.status());
   matcher::HashOptions hash_options;
   hash_options.dihedral = o.dihedral;

@@ -52,7 +52,7 @@ int List(const v1::ListReportsRequest& req, const Connection& conn, ReportServic
          std::ostream& out, std::ostream& err) {
   v1::ListReportsResponse resp;
   grpc::Status s = stub.List(conn.NewContext().get(), req, &resp);
-  if (!s.ok()) return RpcFail(err, "report list", s);
+  if (!s.ok()) return conn.FailCall(err, "report list", s);
   out << "id\tcreated\tstate\torigin\tcategory\tcontent_id\tbank\tdistance\n";
   for (const v1::Report& r : resp.reports()) PrintReportLine(r, out);
   return 0;
@@ -72,7 +72,7 @@ int Export(const v1::ListReportsRequest& req, const Connection& conn, ReportServ
   }
   grpc::Status s = reader->Finish();
   if (!out.good()) return Fail(err, absl::UnavailableError("cannot write output"));
-  if (!s.ok()) return RpcFail(err, "report export", s);
+  if (!s.ok()) return conn.FailCall(err, "report export", s);
   return 0;
 }
 

@@ -78,7 +78,7 @@ int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::S
   if (!o.lane.empty()) req.add_lanes(o.lane);
   v1::LeaseResponse resp;
   grpc::Status s = stub.Lease(conn.NewContext().get(), req, &resp);
-  if (!s.ok()) return RpcFail(err, "review next", s);
+  if (!s.ok()) return conn.FailCall(err, "review next", s);
   if (resp.items_size() == 0) {
     err << "no items waiting\n";
     return 0;
@@ -117,7 +117,9 @@ int Decide(const ReviewCommandOptions& o, const Connection& conn, ReviewService:
   req.set_note(o.note);
   v1::DecideResponse resp;
   grpc::Status s = stub.Decide(conn.NewContext().get(), req, &resp);
-  if (!s.ok()) return RpcFail(err, absl::StrCat("review decide ", o.item_id), s);
+  if (!s.ok()) {
+    return conn.FailCall(err, absl::StrCat("review decide ", o.item_id), s);
+  }
   const v1::Decision& d = resp.decision();
   nlohmann::ordered_json j;
   j["item_id"] = o.item_id;
@@ -138,7 +140,7 @@ int Stats(const Connection& conn, ReviewService::Stub& stub, std::ostream& out,
           std::ostream& err) {
   v1::QueueStats stats;
   grpc::Status s = stub.Stats(conn.NewContext().get(), v1::QueueStatsRequest(), &stats);
-  if (!s.ok()) return RpcFail(err, "review stats", s);
+  if (!s.ok()) return conn.FailCall(err, "review stats", s);
   nlohmann::ordered_json j;
   j["waiting"] = stats.waiting();
   j["overdue"] = stats.overdue();

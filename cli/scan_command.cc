@@ -259,7 +259,7 @@ int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream&
       err << "hashwatch: scan " << p->file << ": the server sent no answer for it\n";
     }
   }
-  if (!status.ok()) return RpcFail(err, "scan", status);
+  if (!status.ok()) return conn->FailCall(err, "scan", status);
   if (extra) {
     err << "hashwatch: scan: the server sent more answers than files\n";
     return 1;

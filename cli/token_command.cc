@@ -16,13 +16,20 @@ namespace {
 using review_api::TokenInfo;
 using review_api::TokenStore;
 
+// `create` makes the database directory when missing: a new user's first
+// token may come before the first `bank create` or `serve`. `list` and
+// `revoke` need an existing database.
 absl::StatusOr<std::unique_ptr<TokenStore>> OpenTokenStore(
-    const std::string& db_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(db_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create database directory ", db_dir, ": ", ec.message()));
+    const std::string& db_dir, bool create_if_missing) {
+  if (create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(db_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot create database directory ", db_dir, ": ", ec.message()));
+    }
+  } else if (absl::Status s = CheckDatabaseExists(db_dir); !s.ok()) {
+    return s;
   }
   return TokenStore::Open(db_dir + "/tokens.json");
 }
@@ -68,8 +75,10 @@ CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& o) {
       app.add_subcommand("token", "Manage the review API's bearer tokens");
   token->require_subcommand(1);
   token
-      ->add_option("--db", o.db,
-                   "Database directory (tokens in <db>/tokens.json)")
+      ->add_option(
+          "--db", o.db,
+          "Database directory (tokens in <db>/tokens.json); must exist, "
+          "except for `token create`, which creates it")
       ->default_val(kDefaultDbDir);
   auto action = [&o](CLI::App* sub, const char* name) {
     sub->callback([&o, name] { o.action = name; });
@@ -79,7 +88,9 @@ CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& o) {
 
   CLI::App* create =
       action(token->add_subcommand(
-                 "create", "Create a token and print it (shown only once)"),
+                 "create",
+                 "Create a token and print it (shown only once); creates the "
+                 "database directory if --db names none"),
              "create");
   create
       ->add_option("name", o.name,
@@ -105,7 +116,8 @@ CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& o) {
 
 int RunTokenCommand(const TokenCommandOptions& o, std::ostream& out,
                     std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<TokenStore>> store = OpenTokenStore(o.db);
+  absl::StatusOr<std::unique_ptr<TokenStore>> store =
+      OpenTokenStore(o.db, /*create_if_missing=*/o.action == "create");
   if (!store.ok()) return Fail(err, store.status());
   TokenStore& s = **store;
   if (o.action == "create") return Create(s, o, out, err);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/database_in_use.h"
 
 namespace hashwatch {
 
@@ -16,9 +17,14 @@ absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view component,
   if (s.IsCorruption()) return absl::DataLossError(message);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   if (s.IsIOError()) {
-    if (absl::StrContains(text, "lock")) {
+    // RocksDB's words when its LOCK file is held by another process, or by
+    // another open of the same database in this one ("lock" alone would
+    // also match a path such as /srv/blockstore).
+    if (absl::StrContains(text, "While lock file") ||
+        absl::StrContains(text, "lock hold by current process")) {
       message = absl::StrCat(component, ": ", what,
                              ": database is locked by another process (", text, ")");
+      return MarkDatabaseLocked(absl::UnavailableError(message));
     }
     return absl::UnavailableError(message);
   }

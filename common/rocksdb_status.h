@@ -12,7 +12,8 @@ namespace hashwatch {
 
 // Maps a RocksDB status to the canonical code: NotFound -> kNotFound,
 // Corruption -> kDataLoss, IOError with a lock -> kUnavailable ("database is
-// locked by another process"), other IOError -> kUnavailable, Busy/TimedOut/
+// locked by another process", marked for IsDatabaseLocked in
+// common/database_in_use.h), other IOError -> kUnavailable, Busy/TimedOut/
 // TryAgain -> kUnavailable, InvalidArgument -> kInvalidArgument, the rest
 // kInternal. The message is "<component>: <what>: <rocksdb message>".
 absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view component,

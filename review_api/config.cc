@@ -253,15 +253,6 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
         absl::StrCat("config: listen must be HOST:PORT (got \"", c.listen, "\")"));
   }
   if (c.db.empty()) return absl::InvalidArgumentError("config: db must not be empty");
-  if (!c.plaintext && (c.tls.cert_file.empty() || c.tls.key_file.empty())) {
-    return absl::InvalidArgumentError(
-        "config: TLS needs tls.cert_file and tls.key_file (or plaintext: true / "
-        "--plaintext for local development)");
-  }
-  if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
-    return absl::InvalidArgumentError(
-        "config: tls.require_client_cert needs tls.client_ca_file");
-  }
   for (const auto* lane : {&c.scan.default_lane, &c.scan.user_report_lane, &c.review.case_lane}) {
     if (!ValidLaneName(*lane)) {
       return absl::InvalidArgumentError(
@@ -275,6 +266,19 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
   if (c.limits.max_image_bytes > c.limits.max_message_bytes) {
     return absl::InvalidArgumentError(
         "config: limits.max_image_bytes must not exceed limits.max_message_bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTlsConfig(const ServerConfig& c) {
+  if (!c.plaintext && (c.tls.cert_file.empty() || c.tls.key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "config: TLS needs tls.cert_file and tls.key_file "
+        "(or plaintext: true / --plaintext for local development)");
+  }
+  if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config: tls.require_client_cert needs tls.client_ca_file");
   }
   return absl::OkStatus();
 }

@@ -118,8 +118,16 @@ struct ServerConfig {
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json);
 
-// Range and consistency checks (also run by LoadServerConfig).
+// Range and consistency checks (also run by LoadServerConfig), except the
+// TLS settings: a configuration without them can still be printed and
+// edited (`serve --print-config`).
 absl::Status ValidateServerConfig(const ServerConfig& config);
+
+// What serving needs of the TLS settings (checked by Server::Start):
+// without `plaintext`, tls.cert_file and tls.key_file; with
+// tls.require_client_cert, tls.client_ca_file. InvalidArgument naming the
+// missing key otherwise. Whether the files can be read is Server::Start's.
+absl::Status ValidateTlsConfig(const ServerConfig& config);
 
 // The effective configuration as JSON (for `serve --print-config`).
 std::string ServerConfigToJson(const ServerConfig& config);

@@ -1,8 +1,12 @@
 #include "review_api/server.h"
 
+#include <netdb.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -10,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/database_in_use.h"
 #include "common/log.h"
 #include "common/read_input.h"
 #include "common/status_macros.h"
@@ -54,17 +59,64 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(options);
 }
 
+// Unavailable "address LISTEN is in use by another process" when another
+// socket holds the port: a socket bound as gRPC binds its listeners
+// (SO_REUSEADDR; SO_REUSEPORT off, see Start) is refused with EADDRINUSE on
+// an address HOST resolves to. OK for port 0 and every other outcome, which
+// gRPC reports when it binds.
+absl::Status CheckAddressFree(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port == "0") return absl::OkStatus();
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints,
+                  &found) != 0) {
+    return absl::OkStatus();
+  }
+  absl::Cleanup free_found = [found] { freeaddrinfo(found); };
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd =
+        socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    const bool in_use =
+        bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+    if (in_use) {
+      return absl::UnavailableError(
+          absl::StrCat("address ", listen, " is in use by another process"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerConfig& config, Clock* clock,
     std::function<bool()> cancel_load) {
   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
+  HW_RETURN_IF_ERROR(ValidateTlsConfig(config));
+  // Before the database is opened (or made) and its index loaded: a server
+  // that cannot listen says so at once.
+  HW_RETURN_IF_ERROR(CheckAddressFree(config.listen));
   std::unique_ptr<Server> s(new Server());
   s->config_ = config;
   HW_ASSIGN_OR_RETURN(auto credentials, Credentials(config));
-  HW_ASSIGN_OR_RETURN(s->engine_,
-                      Engine::Open(config, clock, std::move(cancel_load)));
+  HW_LOG(kInfo, "opening database %s", config.db);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Open(config, clock, std::move(cancel_load));
+  if (IsDatabaseLocked(engine.status())) return DatabaseInUseError(config.db);
+  HW_ASSIGN_OR_RETURN(s->engine_, std::move(engine));
   HW_ASSIGN_OR_RETURN(s->tokens_, TokenStore::Open(config.db + "/tokens.json", clock));
   auto tokens = s->tokens_->List();
   if (tokens.ok() && tokens->empty()) {
@@ -78,6 +130,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, credentials, &s->port_);
+  // gRPC sets SO_REUSEPORT by default: a second server on the same port
+  // would then bind too, and connections would split between two
+  // databases. Off, the port is this server's alone.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
   if (config.threads > 0) {
@@ -88,6 +144,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
+    // Taken since CheckAddressFree, by a server that started beside this one?
+    HW_RETURN_IF_ERROR(CheckAddressFree(config.listen));
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
   s->server_->GetHealthCheckService()->SetServingStatus(true);
@@ -152,7 +210,6 @@ absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_
   };
   absl::Cleanup join_waiter = end_waiter;  // on every return
   auto signal_name = [&] { return received == SIGINT ? "SIGINT" : "SIGTERM"; };
-  HW_LOG(kInfo, "opening database %s", config.db);
   absl::StatusOr<std::unique_ptr<Server>> started = Server::Start(
       config, Clock::Real(), [&] { return stop.HasBeenNotified(); });
   if (!started.ok()) {

@@ -29,10 +29,14 @@ namespace hashwatch::review_api {
 
 class Server final {
  public:
-  // Opens the stores and starts serving. Unavailable when the database is
-  // held by another process or the address cannot be bound;
-  // InvalidArgument for a bad configuration or unreadable TLS files.
-  // `cancel_load` as for Engine::Open.
+  // Opens the stores and starts serving. Unavailable when the address is
+  // held by another process ("address HOST:PORT is in use by another
+  // process", checked before the database is opened; the port is never
+  // shared, SO_REUSEPORT is off) or cannot be bound, or when another process
+  // holds the database ("the database DIR is in use by another hashwatch
+  // process", common/database_in_use.h); InvalidArgument for a bad
+  // configuration, missing TLS settings (ValidateTlsConfig) or unreadable
+  // TLS files. `cancel_load` as for Engine::Open.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const ServerConfig& config, Clock* clock,
       std::function<bool()> cancel_load = nullptr);

@@ -28,7 +28,10 @@ die() { say "$*"; exit 1; }
 mkdir -p "$db"
 
 # --- 1. the sample bank ---------------------------------------------------
-if ! banks=$("$bin" bank list --json --db "$db" 2>&1); then
+# `bank list` refuses a folder that holds no database yet; `bank create`
+# below makes it.
+banks=""
+if [ -d "$db/banks" ] && ! banks=$("$bin" bank list --json --db "$db" 2>&1); then
   die "cannot open the banks of $db: $banks
 run-default: (a hashwatch server already running on $db holds it; stop that one first)"
 fi

@@ -1,5 +1,6 @@
 // `hashwatch bank` and `hashwatch match` run as processes against a
 // temporary database.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -378,6 +379,47 @@ TEST_F(BankCliTest, ErrorsAndExitCodes) {
   EXPECT_EQ(bad_file.exit_code, 1);
   EXPECT_THAT(bad_file.err, HasSubstr("t.txt"));
   EXPECT_EQ(Run({"match", "--hash", std::string(64, 'a')}).exit_code, 0);  // no match is fine
+}
+
+TEST_F(BankCliTest, OnlyCreateMakesADatabaseTheOtherCommandsRefuseAMissingOne) {
+  const std::string db = dir_.Sub("db");
+  const std::string missing =
+      "hashwatch: no database at " + db +
+      " (create one with `hashwatch bank create NAME --db " + db +
+      "` or `hashwatch serve --db " + db + "`)\n";
+  const std::string md5 = std::string(32, 'a');
+  const std::string list = dir_.Write("list.txt", md5 + "\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"bank", "list"},
+      {"bank", "stats", "a"},
+      {"bank", "import", "a", list},
+      {"bank", "export", "a"},
+      {"bank", "remove", "a", list},
+      {"bank", "disable", "a", md5},
+      {"bank", "delete", "a"},
+      {"match", "--hash", md5},
+      {"match", PdqTestImage("c.png")}};
+  for (const std::vector<std::string>& args : commands) {
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << " " << args[1];
+    EXPECT_EQ(r.err, missing) << args[0] << " " << args[1];
+    EXPECT_EQ(r.out, "") << args[0] << " " << args[1];
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));
+  // An empty folder (a `mkdir` ahead of time) holds no database either.
+  std::filesystem::create_directories(db);
+  EXPECT_EQ(Run({"bank", "list"}).err, missing);
+  EXPECT_TRUE(std::filesystem::is_empty(db));
+
+  ProcessResult created = Run({"bank", "create", "a"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(Run({"bank", "import", "a", list}).exit_code, 0);
+  ProcessResult listed = Run({"bank", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("\na\tmatch\t1\t"));
+  ProcessResult matched = Run({"match", "--hash", md5});
+  EXPECT_EQ(matched.exit_code, 0) << matched.err;
+  EXPECT_THAT(matched.out, HasSubstr("\ta\t0\t"));
 }
 
 }  // namespace

@@ -183,9 +183,19 @@ TEST_F(ClientCliTest, BankOnADatabaseHeldByAServerSaysPassServer) {
                        matcher::BankStore::Open(options, Clock::Real()));
   ProcessResult r = Run({"bank", "list", "--db", db});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, absl::StrCat("hashwatch: the database ", db,
-                                " is in use by a running server; pass --server HOST:PORT\n"));
+  EXPECT_EQ(r.err,
+            absl::StrCat("hashwatch: the database ", db,
+                         " is in use by another hashwatch process; if it is a "
+                         "running server, pass --server HOST:PORT\n"));
   EXPECT_THAT(r.out, IsEmpty());
+
+  // `match` reads the same database: the same line, without the hint.
+  ProcessResult match =
+      Run({"match", "--hash", std::string(32, 'a'), "--db", db});
+  EXPECT_EQ(match.exit_code, 1);
+  EXPECT_EQ(match.err,
+            absl::StrCat("hashwatch: the database ", db,
+                         " is in use by another hashwatch process\n"));
 
   held.reset();
   ProcessResult free = Run({"bank", "list", "--db", db});

@@ -3,14 +3,12 @@
 // `hashwatch token create`, and every step goes through the `hashwatch`
 // binary: banks, scans, the review queue and reports. The bank commands
 // must print through --server exactly what they print on the database.
-#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,7 +20,7 @@
 #include "gtest/gtest.h"
 #include "matcher/hashes.h"
 #include "nlohmann/json.hpp"
-#include "tests/testing/child_process.h"
+#include "tests/cli/server_process.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -31,10 +29,10 @@ namespace hashwatch {
 namespace {
 
 using ::hashwatch::testing::BinaryPath;
-using ::hashwatch::testing::ChildProcess;
 using ::hashwatch::testing::Lines;
 using ::hashwatch::testing::ProcessResult;
 using ::hashwatch::testing::RunProcess;
+using ::hashwatch::testing::ServerProcess;
 using ::hashwatch::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -46,55 +44,6 @@ using ::testing::StartsWith;
 std::string Corpus(const std::string& name) {
   return testing::SharedDir() + "/corpus/base/" + name;
 }
-
-// `hashwatch serve` as a child process. The constructor returns once the
-// server has logged "serving on HOST:PORT" (or has exited); its log is then
-// drained by a thread so the server never blocks on a full pipe.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::string& db)
-      : child_({BinaryPath("hashwatch"), "serve", "--plaintext", "--db", db, "--listen",
-                "127.0.0.1:0"},
-               ChildProcess::Stream::kStderr) {
-    std::string line;
-    while (child_.started() && child_.ReadLine(&line)) {
-      log_.push_back(line);
-      const size_t at = line.find("serving on ");
-      if (at == std::string::npos) continue;
-      address_ = line.substr(at + 11);
-      address_ = address_.substr(0, address_.find(' '));
-      break;
-    }
-    drain_ = std::thread([this] {
-      std::string l;
-      while (child_.ReadLine(&l)) log_.push_back(l);
-    });
-  }
-  ~ServerProcess() {
-    if (running_) Stop();
-  }
-
-  // HOST:PORT; empty when the server did not come up.
-  const std::string& address() const { return address_; }
-
-  // SIGTERM, then the exit code once the server has shut down.
-  int Stop() {
-    running_ = false;
-    child_.Kill(SIGTERM);
-    drain_.join();
-    return child_.Wait();
-  }
-
-  // The server's log; complete only after Stop().
-  std::string Log() const { return absl::StrJoin(log_, "\n"); }
-
- private:
-  ChildProcess child_;
-  std::string address_;
-  std::vector<std::string> log_;  // written by the drain thread until Stop()
-  std::thread drain_;
-  bool running_ = true;
-};
 
 class ClientServerE2eTest : public ::testing::Test {
  protected:
@@ -166,8 +115,10 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   // The database is the server's now.
   ProcessResult locked = Direct({"bank", "list"});
   EXPECT_EQ(locked.exit_code, 1);
-  EXPECT_EQ(locked.err, "hashwatch: the database " + db_ +
-                            " is in use by a running server; pass --server HOST:PORT\n");
+  EXPECT_EQ(locked.err,
+            "hashwatch: the database " + db_ +
+                " is in use by another hashwatch process; if it is a running "
+                "server, pass --server HOST:PORT\n");
 
   // Scans: one stream, one answer per file in order.
   ProcessResult scan = As(pipeline_, {"scan", "--json", known, unknown, watched, "--uploader",

@@ -1,4 +1,5 @@
 // `hashwatch token` run as a process against a temporary database folder.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -94,12 +95,12 @@ TEST_F(TokenCliTest, ErrorsAndExitCodes) {
   EXPECT_EQ(Run({"token"}).exit_code, 2);
   EXPECT_EQ(Run({"token", "revoke"}).exit_code, 2);
 
+  ASSERT_EQ(Run({"token", "create", "a", "--role", "admin"}).exit_code, 0);
   ProcessResult unknown = Run({"token", "revoke", "nobody"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("no token named \"nobody\""));
   EXPECT_THAT(Lines(unknown.err), SizeIs(1));
 
-  ASSERT_EQ(Run({"token", "create", "a", "--role", "admin"}).exit_code, 0);
   ProcessResult dup = Run({"token", "create", "a", "--role", "lead"});
   EXPECT_EQ(dup.exit_code, 1);
   EXPECT_EQ(dup.out, "");
@@ -115,6 +116,29 @@ TEST_F(TokenCliTest, ErrorsAndExitCodes) {
   ProcessResult broken = Run({"token", "list"});
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_THAT(broken.err, HasSubstr("tokens.json is not a valid token file"));
+}
+
+TEST_F(TokenCliTest, ListAndRevokeNeedADatabaseWhichCreateMakes) {
+  const std::string db = dir_.Sub("db");
+  const std::string missing =
+      "hashwatch: no database at " + db +
+      " (create one with `hashwatch bank create NAME --db " + db +
+      "` or `hashwatch serve --db " + db + "`)\n";
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"token", "list"},
+                                             {"token", "revoke", "alice"}}) {
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 1) << args[1];
+    EXPECT_EQ(r.err, missing) << args[1];
+    EXPECT_EQ(r.out, "") << args[1];
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));
+
+  // A new user's first token may come before the first bank or server.
+  ASSERT_EQ(Run({"token", "create", "alice", "--role", "admin"}).exit_code, 0);
+  ProcessResult list = Run({"token", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("\nalice\tadmin\t"));
 }
 
 }  // namespace

@@ -11,10 +11,21 @@ namespace {
 using ::hashwatch::testing::StatusIs;
 using ::testing::HasSubstr;
 
-TEST(ServerConfigTest, EmptyObjectGivesTheDefaultsWhichNeedTlsOrPlaintext) {
-  EXPECT_THAT(ParseServerConfig("{}"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.cert_file")));
+TEST(ServerConfigTest,
+     EmptyObjectGivesTheDefaultsWhichNeedTlsOrPlaintextToServe) {
+  // Loading (and printing) needs no TLS settings; serving does.
+  ASSERT_OK_AND_ASSIGN(ServerConfig tls, ParseServerConfig("{}"));
+  EXPECT_THAT(
+      ValidateTlsConfig(tls),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.cert_file")));
+  tls.tls.cert_file = "cert.pem";
+  EXPECT_THAT(
+      ValidateTlsConfig(tls),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.key_file")));
+  tls.tls.key_file = "key.pem";
+  EXPECT_OK(ValidateTlsConfig(tls));
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig(R"({"plaintext": true})"));
+  EXPECT_OK(ValidateTlsConfig(c));
   EXPECT_EQ(c.listen, "127.0.0.1:50051");
   EXPECT_EQ(c.db, "./var/hashwatch");
   EXPECT_EQ(c.scan.no_match_record_ttl, absl::Hours(24));
@@ -65,8 +76,13 @@ TEST(ServerConfigTest, UnknownKeysWrongTypesAndRangesNameTheKey) {
   EXPECT_THAT(ParseServerConfig("[1]"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseServerConfig("{"), StatusIs(absl::StatusCode::kInvalidArgument,
                                                HasSubstr("not valid JSON")));
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "tls": {"require_client_cert": true}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client_ca_file")));
+  ASSERT_OK_AND_ASSIGN(
+      ServerConfig no_ca,
+      ParseServerConfig(
+          R"({"plaintext": true, "tls": {"require_client_cert": true}})"));
+  EXPECT_THAT(ValidateTlsConfig(no_ca),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("client_ca_file")));
 }
 
 TEST(ServerConfigTest, PrintedConfigurationReadsBackUnchanged) {

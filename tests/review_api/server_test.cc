@@ -3,6 +3,10 @@
 // generated stubs with bearer tokens, on benign corpus images.
 #include "review_api/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include <cstdlib>
@@ -13,6 +17,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -30,6 +35,7 @@
 namespace hashwatch::review_api {
 namespace {
 
+using ::hashwatch::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -843,6 +849,79 @@ TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
   ASSERT_THAT(lead, SizeIs(1));
   EXPECT_EQ(lead[0].item().lane(), "escalation");
   EXPECT_EQ(lead[0].item().id(), leased[0].item().id());
+}
+
+// A loopback port that was free a moment ago (bound to port 0, then
+// released), for tests that need two servers to ask for the same number.
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::abort();
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(ServerTest, SecondServerOnTheSamePortIsRefusedAndTheFirstKeepsServing) {
+  ServerConfig second = config_;
+  second.db = dir_.Sub("second");
+  second.listen = absl::StrCat("127.0.0.1:", server_->port());
+  EXPECT_THAT(Server::Start(second, &clock_),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("address ", second.listen,
+                                    " is in use by another process")));
+  EXPECT_FALSE(std::filesystem::exists(second.db))
+      << "refused before making its database";
+  EXPECT_FALSE(Hash(Corpus("b011.jpg"))
+                   .hashes()
+                   .pdq()
+                   .empty());  // the first still answers
+}
+
+TEST_F(ServerTest, ServersStartingTogetherOnOnePortLeaveExactlyOneServing) {
+  // Both ask for a free port at once: each finds it free before either
+  // binds (opening a database takes a while), so only the bind itself, with
+  // SO_REUSEPORT off, can refuse one of them.
+  const std::string listen = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
+  ServerConfig a = config_, b = config_;
+  a.db = dir_.Sub("a");
+  b.db = dir_.Sub("b");
+  a.listen = b.listen = listen;
+  absl::StatusOr<std::unique_ptr<Server>> started_a, started_b;
+  absl::Notification go;
+  std::thread start_a([&] {
+    go.WaitForNotification();
+    started_a = Server::Start(a, &clock_);
+  });
+  std::thread start_b([&] {
+    go.WaitForNotification();
+    started_b = Server::Start(b, &clock_);
+  });
+  go.Notify();
+  start_a.join();
+  start_b.join();
+  ASSERT_NE(started_a.ok(), started_b.ok())
+      << "a: " << started_a.status() << "; b: " << started_b.status();
+  EXPECT_THAT(started_a.ok() ? started_b.status() : started_a.status(),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("address ", listen,
+                                    " is in use by another process")));
+}
+
+TEST_F(ServerTest, SecondServerOnTheSameDatabaseIsRefusedInOneLine) {
+  ServerConfig second = config_;  // the same database, another port
+  EXPECT_THAT(
+      Server::Start(second, &clock_),
+      StatusIs(absl::StatusCode::kUnavailable,
+               absl::StrCat("the database ", config_.db,
+                            " is in use by another hashwatch process")));
+  EXPECT_FALSE(Hash(Corpus("b011.jpg")).hashes().pdq().empty());
 }
 
 }  // namespace
