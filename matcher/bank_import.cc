@@ -493,15 +493,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
               "bank_store: value index names entry %d, which is missing", id));
         }
         HW_ASSIGN_OR_RETURN(e, DecodeEntry(id, View(stored->value())));
-        if (SameFields(e, in)) {
-          ++result.unchanged;
-          continue;
-        }
-        if (e.category != in.category) {
-          --counters[CategoryStatKey(bank.id, e.category)];
-          ++counters[CategoryStatKey(bank.id, in.category)];
-        }
-        ++result.updated;
+        if (!CountUpdate(bank.id, e, in, &counters, &result)) continue;
       } else {
         return Corrupt("by_id type");
       }

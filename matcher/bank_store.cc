@@ -316,15 +316,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
             *found));
       }
       HW_ASSIGN_OR_RETURN(e, DecodeEntry(*found, *rec));
-      if (SameFields(e, in)) {
-        ++result.unchanged;
-        continue;
-      }
-      if (e.category != in.category) {
-        --counters[CategoryStatKey(bank.id, e.category)];
-        ++counters[CategoryStatKey(bank.id, in.category)];
-      }
-      ++result.updated;
+      if (!CountUpdate(bank.id, e, in, &counters, &result)) continue;
     } else {
       if (seq > kMaxSeq) {
         return absl::ResourceExhaustedError(

@@ -161,6 +161,21 @@ absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
   return e;
 }
 
+bool CountUpdate(uint32_t bank_id, const BankEntry& e, const NewEntry& in,
+                 std::map<std::string, int64_t>* counters,
+                 WriteResult* result) {
+  if (SameFields(e, in)) {
+    ++result->unchanged;
+    return false;
+  }
+  if (e.category != in.category) {
+    --(*counters)[CategoryStatKey(bank_id, e.category)];
+    ++(*counters)[CategoryStatKey(bank_id, in.category)];
+  }
+  ++result->updated;
+  return true;
+}
+
 void ApplyFields(const NewEntry& in, BankEntry* e) {
   e->category = in.category;
   e->source = in.source;

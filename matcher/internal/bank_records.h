@@ -24,6 +24,7 @@
 #define HASHWATCH_MATCHER_INTERNAL_BANK_RECORDS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "matcher/bank.h"
+#include "matcher/bank_store.h"
 #include "matcher/pdq.h"
 
 namespace hashwatch::matcher::internal {
@@ -85,6 +87,13 @@ inline bool SameFields(const BankEntry& e, const NewEntry& in) {
 
 // Writes what `in` gives into `e` (the hash, id and added time stay).
 void ApplyFields(const NewEntry& in, BankEntry* e);
+
+// Counts `in` against the stored entry `e` of bank `bank_id`: unchanged
+// (returns false), or updated (returns true; the category counters in
+// `counters` move with it). Leaves `e` as it is.
+bool CountUpdate(uint32_t bank_id, const BankEntry& e, const NewEntry& in,
+                 std::map<std::string, int64_t>* counters,
+                 WriteResult* result);
 
 // The disabled family's value for an entry disabled until `until`.
 std::string DisabledValue(absl::Time until);
