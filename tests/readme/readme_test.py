@@ -12,8 +12,9 @@ to the next).
 What a command prints is compared line by line, blank lines ignored, after
 masking:
   - `…` in the README stands for any text within a line;
-  - runs of 8 or more hexadecimal digits (hashes, ids) match any run of the
-    same length, and RFC 3339 timestamps match any timestamp;
+  - runs of 8 or more hexadecimal digits (hashes, ids), and the hex digits
+    either side of a `…`, match any hex digits of the same length, and
+    RFC 3339 timestamps match any timestamp;
   - server log lines (`2026-…Z INFO …`) may interleave with the rest, from
     background jobs: the README's log lines (written `… INFO text`) must
     appear in that order among them, and log lines it does not show are
@@ -53,7 +54,10 @@ EXPECTED_LOG = re.compile(r"^… (DEBUG|INFO|WARN|WARNING|ERROR) ")
 EXIT_LINE = re.compile(r"^\[exit (\d+)\]$")
 TIMESTAMP = (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?"
              r"(?:Z|[+-]\d\d:\d\d)")
-HEX_RUN = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{8,}(?![0-9a-zA-Z])")
+HEX_RUN = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{8,}(?![0-9a-zA-Z])"
+                     # the ends of an abridged hash: 54a9f7c3…b677
+                     r"|(?<![0-9a-zA-Z])[0-9a-f]+(?=…)|(?<=…)[0-9a-f]+"
+                     r"(?![0-9a-zA-Z])")
 
 
 class Block:
@@ -267,8 +271,9 @@ def self_test():
 ```console
 $ X=abc; echo "value $X 0123456789abcdef 2026-11-29T21:37:56+00:00"
 value abc fedcba9876543210 2026-12-07T08:00:00+00:00
-$ echo "one	two	three"; echo
+$ echo "one	two	three"; echo; echo "hwt_3f9c0011e41a"
 one	…	three
+hwt_abcd…0123
 $ (sleep 0.2; echo "2026-12-07T08:00:00.123Z INFO serving on 127.0.0.1:50071 (x)" >&2) &
 … INFO serving on 127.0.0.1:50071 …
 $ echo late; false
@@ -280,6 +285,7 @@ late
         "```console\n$ echo one\ntwo\n```\n",                # wrong text
         "```console\n$ echo one; echo two\none\n```\n",      # a line more
         "```console\n$ echo 0123abcd\n0123abcdef\n```\n",    # hex length
+        "```console\n$ echo hwt_12z4\nhwt_…1234\n```\n",       # not hex
         "```console\n$ false\n```\n",                        # exit status
         "```console\n$ echo x\nx\n… INFO never printed\n```\n",
     ]
