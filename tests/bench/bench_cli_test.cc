@@ -1,6 +1,8 @@
 // The hashwatch-bench command line: exit codes and one-line errors.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -101,6 +103,45 @@ TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
   EXPECT_THAT(cap.out, HasSubstr("search:"));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/capacity.csv")));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/search.csv")));
+}
+
+// `sweep --threads 1` used to die with SIGFPE in about 3 runs of 11,
+// writing nothing: the caption transforms drew text with vips_text, and
+// Pango's own font-matching threads raced with it
+// (bench/eval/internal/text_mask.h). Twenty runs in a row must all finish,
+// write their outputs, and write the same CSV.
+TEST(BenchCliTest, SingleThreadedSweepFinishesTwentyRunsInARow) {
+  TempDir dir;
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < 8; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(300 + i, 96, 72);
+  }
+  std::string first_csv;
+  for (int run = 0; run < 20; ++run) {
+    const std::string out = dir.Sub("out" + std::to_string(run));
+    // Every transform that draws text (where the crash was), and two that
+    // do not; the other 34 only add time.
+    ProcessResult r =
+        Bench({"sweep", "--images", images, "--out", out, "--threads", "1",
+               "--no-plots", "--transforms",
+               "jpeg_q75,mirror,caption,watermark,combo_caption_q60,"
+               "combo_screenshot,combo_border_watermark_q75"});
+    ASSERT_EQ(r.exit_code, 0) << "run " << run << " (-1: killed by a signal)\n"
+                              << r.err;
+    for (const char* file :
+         {"sweep.csv", "split.csv", "queries.csv", "report.html"}) {
+      EXPECT_TRUE(std::filesystem::exists(out + "/" + file))
+          << "run " << run << ": " << file;
+    }
+    std::ifstream csv(out + "/sweep.csv", std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(csv)),
+                           std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << "run " << run;
+    if (run == 0) first_csv = text;
+    EXPECT_TRUE(text == first_csv) << "run " << run << " wrote another sweep";
+  }
 }
 
 TEST(BenchCliTest, UnknownTransformIsAFailure) {
