@@ -105,6 +105,43 @@ TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/search.csv")));
 }
 
+// evalset decodes every input as the sweep will: a truncated JPEG is
+// counted, named and left out, so the sweep of the set rejects nothing.
+TEST(BenchCliTest, EvalSetNamesATruncatedJpegAndTheSweepGetsNoneOfIt) {
+  TempDir dir;
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(200 + i, 128, 96);
+  }
+  const std::string whole = MakePicture(210, 128, 96);
+  std::ofstream(images + "/cut.jpg", std::ios::binary)
+      << whole.substr(0, whole.size() / 2);
+  ProcessResult es =
+      Bench({"evalset", "--images", images, "--out", dir.Sub("set"),
+             "--transforms", "jpeg_q75,mirror", "--threads", "1"});
+  ASSERT_EQ(es.exit_code, 0) << es.err;
+  EXPECT_THAT(es.out, HasSubstr("; 1 failed,"));
+  EXPECT_THAT(es.err, HasSubstr("warning: cut.jpg: decode: "));
+  EXPECT_THAT(es.err, HasSubstr("truncated"));
+  EXPECT_EQ(Lines(es.err), 1) << es.err;
+
+  ProcessResult sweep = Bench({"sweep", "--evalset", dir.Sub("set"), "--out",
+                               dir.Sub("sweep"), "--no-plots"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_THAT(sweep.out, HasSubstr("; 0 file(s) failed"));
+  EXPECT_EQ(sweep.err, "");
+
+  // Straight from the folder, the file is one failure, not one per copy.
+  ProcessResult direct =
+      Bench({"sweep", "--images", images, "--out", dir.Sub("direct"),
+             "--no-plots", "--transforms", "jpeg_q75,mirror"});
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_THAT(direct.out, HasSubstr("; 1 file(s) failed"));
+  EXPECT_EQ(Lines(direct.err), 1) << direct.err;
+}
+
 // `sweep --threads 1` used to die with SIGFPE in about 3 runs of 11,
 // writing nothing: the caption transforms drew text with vips_text, and
 // Pango's own font-matching threads raced with it
