@@ -10,7 +10,6 @@
 #include "bench/eval/internal/text_mask.h"
 #include "bench/eval/internal/vips_util.h"
 #include "common/status_macros.h"
-#include "matcher/vips_init.h"
 
 namespace hashwatch::bench {
 
@@ -629,7 +628,7 @@ int SourcePicture::height() const { return impl_->image.height(); }
 const std::string& SourcePicture::bytes() const { return impl_->bytes; }
 
 absl::StatusOr<SourcePicture> SourcePicture::Decode(absl::string_view bytes) {
-  matcher::InitVips();
+  internal::InitVipsForEval();
   auto impl = std::make_unique<Impl>();
   impl->bytes = std::string(bytes);
   if (impl->bytes.empty())
