@@ -1,10 +1,22 @@
 #include "cli/review_command.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <ostream>
+#include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
 #include "hashwatch/v1/review.grpc.pb.h"
@@ -71,8 +83,120 @@ v1::DecisionKind DecisionKindOf(const std::string& word) {
   return v1::DECISION_KIND_UNSPECIFIED;
 }
 
+// The folder previews go to: --preview-dir, else DefaultPreviewDir().
+std::string PreviewDir(const ReviewCommandOptions& o) {
+  return o.preview_dir.empty() ? DefaultPreviewDir() : o.preview_dir;
+}
+
+std::string PreviewPath(const std::string& dir, uint64_t item_id) {
+  return (std::filesystem::path(dir) /
+          absl::StrCat("preview-", item_id, ".jpg"))
+      .string();
+}
+
+// Creates `dir` with mode 0700 when absent (not its parents: a typo should
+// not grow a tree); then it must be a folder (not a symbolic link) of this
+// user's that nobody else may enter or list.
+absl::Status PreparePrivateDir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create the preview folder ", dir, ": ", std::strerror(errno)));
+  }
+  struct stat st {};
+  if (lstat(dir.c_str(), &st) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot use the preview folder ", dir, ": ", std::strerror(errno)));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the preview folder ", dir,
+                     " is not a folder (a symbolic link or a file)"));
+  }
+  if (st.st_uid != geteuid()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the preview folder ", dir, " belongs to another user (uid ", st.st_uid,
+        "); previews go only to a folder of yours"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("the preview folder %s is open to other users (mode "
+                        "%04o); previews are sensitive: chmod 700 it or pass "
+                        "another --preview-dir",
+                        dir, st.st_mode & 07777));
+  }
+  return absl::OkStatus();
+}
+
+// Writes `bytes` to `path` readable and writable by this user only (mode
+// 0600 even when the file existed with another mode), never through a
+// symbolic link at `path`.
+absl::Status WritePrivateFile(const std::string& path,
+                              absl::string_view bytes) {
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+           0600);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot write the preview to ", path, ": ", std::strerror(errno)));
+  }
+  int err = fchmod(fd, 0600) == 0 ? 0 : errno;
+  for (size_t done = 0; err == 0 && done < bytes.size();) {
+    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    unlink(path.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write the preview to ",
+                                               path, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+// What an empty lease means. Lease answers nothing both when the queue is
+// empty and when every waiting item is hidden from the caller (items they
+// skipped, for the queue's skip exclusion of 2 hours; the escalation lane,
+// for leads and admins only); the queue does not say which, so the waiting
+// counts from Stats (same roles as Lease) are shown beside it.
+std::string EmptyQueueMessage(const ReviewCommandOptions& o,
+                              const Connection& conn,
+                              ReviewService::Stub& stub) {
+  v1::QueueStats stats;
+  if (!stub.Stats(conn.NewContext().get(), v1::QueueStatsRequest(), &stats)
+           .ok()) {
+    return "no items waiting";
+  }
+  int64_t waiting = 0;
+  std::vector<std::string> lanes;
+  for (const v1::LaneStats& l : stats.lanes()) {
+    if (l.waiting() == 0 || (!o.lane.empty() && l.lane() != o.lane)) continue;
+    waiting += l.waiting();
+    lanes.push_back(absl::StrCat(l.lane(), " ", l.waiting()));
+  }
+  if (waiting == 0) return "no items waiting";
+  return absl::StrCat(
+      "no items for you now: ", waiting, " waiting (",
+      absl::StrJoin(lanes, ", "), ") ", waiting == 1 ? "is" : "are",
+      " hidden from you: an item you skip stays hidden from you for 2 hours, "
+      "and escalated items are for leads and admins");
+}
+
 int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::Stub& stub,
          std::ostream& out, std::ostream& err) {
+  // The preview folder is checked before leasing: a lease held for an item
+  // whose preview cannot be written privately helps nobody.
+  const std::string dir = o.preview.empty() ? PreviewDir(o) : "";
+  if (!dir.empty()) {
+    if (absl::Status s = PreparePrivateDir(dir); !s.ok()) {
+      err << "hashwatch: review next: " << s.message() << "\n";
+      return 1;
+    }
+  }
   v1::LeaseRequest req;
   req.set_max_items(1);
   if (!o.lane.empty()) req.add_lanes(o.lane);
@@ -80,25 +204,26 @@ int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::S
   grpc::Status s = stub.Lease(conn.NewContext().get(), req, &resp);
   if (!s.ok()) return conn.FailCall(err, "review next", s);
   if (resp.items_size() == 0) {
-    err << "no items waiting\n";
+    err << EmptyQueueMessage(o, conn, stub) << "\n";
     return 0;
   }
   const v1::LeasedItem& leased = resp.items(0);
   nlohmann::ordered_json j = LeasedJson(leased);
   int rc = 0;
   if (!leased.preview_jpeg().empty()) {
-    const std::string path =
-        o.preview.empty() ? absl::StrCat("preview-", leased.item().id(), ".jpg") : o.preview;
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file.write(leased.preview_jpeg().data(),
-               static_cast<std::streamsize>(leased.preview_jpeg().size()));
-    file.close();
-    if (file) {
+    std::error_code ec;
+    std::string path =
+        o.preview.empty() ? PreviewPath(dir, leased.item().id()) : o.preview;
+    if (std::filesystem::path abs = std::filesystem::absolute(path, ec); !ec) {
+      path = abs.string();
+    }
+    if (absl::Status w = WritePrivateFile(path, leased.preview_jpeg());
+        w.ok()) {
       j["preview"] = path;
     } else {
       // The lease is held all the same: print it so it can be decided or
       // released.
-      err << "hashwatch: review next: cannot write the preview to " << path << "\n";
+      err << "hashwatch: review next: " << w.message() << "\n";
       rc = 1;
     }
   }
@@ -120,6 +245,10 @@ int Decide(const ReviewCommandOptions& o, const Connection& conn, ReviewService:
   if (!s.ok()) {
     return conn.FailCall(err, absl::StrCat("review decide ", o.item_id), s);
   }
+  // The item is no longer this moderator's: its preview, if `review next`
+  // wrote it to the preview folder, goes (best effort; an explicit
+  // --preview FILE is the user's to remove).
+  unlink(PreviewPath(PreviewDir(o), o.item_id).c_str());
   const v1::Decision& d = resp.decision();
   nlohmann::ordered_json j;
   j["item_id"] = o.item_id;
@@ -164,6 +293,16 @@ int Stats(const Connection& conn, ReviewService::Stub& stub, std::ostream& out,
 
 }  // namespace
 
+std::string DefaultPreviewDir() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime != nullptr && runtime[0] == '/') {
+    return absl::StrCat(runtime, "/hashwatch-previews");
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  return absl::StrCat(tmp != nullptr && tmp[0] != '\0' ? tmp : "/tmp",
+                      "/hashwatch-previews-", geteuid());
+}
+
 CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& o) {
   CLI::App* review =
       app.add_subcommand("review", "Moderate the review queue through a hashwatch server");
@@ -179,8 +318,16 @@ CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& o) {
       action(review->add_subcommand("next", "Lease the best waiting item; print it as JSON"),
              "next");
   next->add_option("--lane", o.lane, "Only this lane");
-  next->add_option("--preview", o.preview,
-                   "Write the blurred preview here (default preview-<item>.jpg)");
+  CLI::Option* file =
+      next->add_option("--preview", o.preview,
+                       "Write the blurred preview to this file (mode 0600)");
+  CLI::Option* dir = next->add_option(
+      "--preview-dir", o.preview_dir,
+      "Write the blurred preview as preview-<item>.jpg (mode 0600) into this "
+      "private folder "
+      "(created 0700; default $XDG_RUNTIME_DIR/hashwatch-previews, else "
+      "${TMPDIR:-/tmp}/hashwatch-previews-<uid>)");
+  file->excludes(dir);
 
   CLI::App* decide = action(review->add_subcommand("decide", "Decide a leased item"), "decide");
   decide->add_option("item", o.item_id, "Item id (from review next)")->required();
@@ -191,6 +338,10 @@ CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& o) {
   decide->add_option("--category", o.category, "The confirmed category (required with confirm)");
   decide->add_flag("--allow", o.allow, "With reject: allow-list the item's hashes");
   decide->add_option("--note", o.note, "Free text kept with the decision");
+  decide->add_option(
+      "--preview-dir", o.preview_dir,
+      "The preview folder `review next` used: the item's preview is removed "
+      "from it once decided (default as for review next)");
 
   action(review->add_subcommand("stats", "Queue statistics as JSON"), "stats");
   return review;

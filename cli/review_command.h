@@ -2,18 +2,25 @@
 // queue from the command line, through a server's ReviewService. Every
 // command prints one JSON object on stdout.
 //
-//   review next [--lane L] [--preview FILE]
+//   review next [--lane L] [--preview FILE | --preview-dir DIR]
 //     leases the best waiting item: {"item_id", "lease_id", "expires",
 //     "lane", "kind", "state", "content_id", "category", "priority",
 //     "priority_class", "overdue", "enqueue_time", "sla_deadline",
 //     "matches": [...], "hashes", "context", "summary", "preview"}; the
-//     blurred preview JPEG is written to FILE (default preview-<item>.jpg)
-//     and "preview" names it, only when the item has one. An empty queue
-//     prints nothing on stdout and "no items waiting" on stderr (exit 0).
+//     blurred greyscale preview JPEG is written with mode 0600 to FILE, or
+//     as DIR/preview-<item>.jpg, and "preview" holds its absolute path,
+//     only when the item has one. DIR (default DefaultPreviewDir()) is
+//     created with mode 0700 and must be a folder of this user's closed to
+//     everyone else, or nothing is leased (exit 1). An empty lease prints
+//     nothing on stdout and one line on stderr (exit 0): "no items
+//     waiting", or, when Stats counts waiting items, that they are hidden
+//     from this moderator (items they skipped, for 2 hours; escalated
+//     items, for leads).
 //   review decide ITEM LEASE confirm|reject|escalate|skip [--category C]
-//                 [--allow] [--note TEXT]
+//                 [--allow] [--note TEXT] [--preview-dir DIR]
 //     {"item_id", "decision", "moderator", "category", "add_to_allow_list",
-//      "note", "time", "report_id", "banked": ["bank:signal", ...]}
+//      "note", "time", "report_id", "banked": ["bank:signal", ...]}; then
+//     removes DIR/preview-<item>.jpg if there is one.
 //   review stats
 //     the QueueStats: {"waiting", "overdue", "leases_outstanding",
 //     "decided", "items", "lanes": [...], "flagged_entries": [...]}
@@ -37,7 +44,8 @@ struct ReviewCommandOptions {
   std::string action;  // "next", "decide", "stats" (set by the callbacks)
   // next
   std::string lane;     // empty: any lane
-  std::string preview;  // empty: preview-<item_id>.jpg
+  std::string preview;  // the preview file; empty: in the preview folder
+  std::string preview_dir;  // next, decide: empty means DefaultPreviewDir()
   // decide
   uint64_t item_id = 0;
   uint64_t lease_id = 0;
@@ -46,6 +54,12 @@ struct ReviewCommandOptions {
   bool allow = false;    // reject only: allow-list the item's hashes
   std::string note;
 };
+
+// Where previews go without --preview-dir: $XDG_RUNTIME_DIR/hashwatch-previews
+// (a per-user tmpfs, emptied at logout) when XDG_RUNTIME_DIR is an absolute
+// path, else ${TMPDIR:-/tmp}/hashwatch-previews-<uid>. The same folder on
+// every call, so `review decide` finds and removes what `review next` wrote.
+std::string DefaultPreviewDir();
 
 // Registers `review` and its subcommands on `app`, bound to `options`.
 CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& options);

@@ -12,14 +12,24 @@ every item (scripts, tests). Stops after --max items, when the queue is
 empty, or when the server says to take a break (the exposure limit: that is
 printed and the exit status is 0).
 
+Previews are sensitive: each is written with mode 0600 and removed once its
+item is decided or released. The preview folder is --preview-dir (created
+with mode 0700; an existing one must be yours and closed to other users) or,
+by default, a new private temporary folder that is removed with everything
+in it when the program ends, however it ends (error, Ctrl-C, SIGTERM).
+
 Exit status: 0 done (queue empty, --max reached, quit, break), 1 a call
-failed, 2 usage error, 130 interrupted (the lease is released first).
+failed, 2 usage error, 130 interrupted (the lease is released first when the
+program was waiting for an answer), 143 terminated (SIGTERM).
 """
 
 import argparse
 import collections
 import datetime
 import os
+import shutil
+import signal
+import stat
 import sys
 import tempfile
 
@@ -96,13 +106,70 @@ def show(leased, preview_path, out=sys.stdout):
 
 
 def write_preview(folder, leased):
+    """Writes the item's preview as FOLDER/item-ID.jpg, mode 0600 (also when
+    the file existed), never through a symbolic link; returns its path."""
     if not leased.preview_jpeg:
         return None
     path = os.path.join(folder, f"item-{leased.item.id}.jpg")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), 0o600)
         f.write(leased.preview_jpeg)
     return path
+
+
+def remove_preview(path):
+    if path:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def private_folder(path):
+    """Creates `path` (mode 0700) if absent; raises ClientError unless it is
+    a folder of this user's that no one else may enter."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise hw.ClientError(f"cannot create the preview folder {path}: {e.strerror}")
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise hw.ClientError(f"the preview folder {path} is not a folder (a link or a file)")
+    if st.st_uid != os.geteuid():
+        raise hw.ClientError(f"the preview folder {path} belongs to another user")
+    if st.st_mode & 0o077:
+        raise hw.ClientError(f"the preview folder {path} is open to other users (mode "
+                             f"{stat.S_IMODE(st.st_mode):04o}); previews are sensitive: "
+                             "chmod 700 it or pass another --preview-dir")
+    return path
+
+
+def empty_queue_message(review, metadata, lanes):
+    """Why Lease answered nothing. The queue hides an item from the
+    moderator who skipped it for 2 hours, and the escalation lane from
+    everyone but leads and admins, and says neither; Stats (same roles as
+    Lease) tells whether items are waiting all the same."""
+    try:
+        stats = review.Stats(hw.review_pb2.QueueStatsRequest(), metadata=metadata,
+                             timeout=CALL_TIMEOUT)
+    except grpc.RpcError:
+        return "the queue is empty"
+    waiting = [(l.lane, l.waiting) for l in stats.lanes
+               if l.waiting and (not lanes or l.lane in lanes)]
+    total = sum(n for _, n in waiting)
+    if not total:
+        return "the queue is empty"
+    where = ", ".join(f"{lane} {n}" for lane, n in waiting)
+    return (f"no items for you now: {total} waiting ({where}) "
+            f"{'is' if total == 1 else 'are'} hidden from you: an item you skip stays "
+            "hidden from you for 2 hours, and escalated items are for leads and admins")
+
+
+def terminated(signum, frame):
+    raise SystemExit(143)
 
 
 def ask(prompt):
@@ -206,12 +273,27 @@ def main(argv=None):
         print(f"review: {e}", file=sys.stderr)
         return 2
     if args.preview_dir:
-        os.makedirs(args.preview_dir, mode=0o700, exist_ok=True)
-        previews = args.preview_dir
+        try:
+            previews = private_folder(args.preview_dir)
+        except hw.ClientError as e:
+            print(f"review: {e}", file=sys.stderr)
+            return 1
     else:
-        previews = tempfile.mkdtemp(prefix="hashwatch-previews-")
-    print(f"review: previews go to {previews}")
+        previews = tempfile.mkdtemp(prefix="hashwatch-previews-")  # mode 0700
+    # SIGTERM unwinds like an exception, so the finally below still runs.
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        print(f"review: previews go to {previews}", flush=True)
+        return review_loop(args, channel, metadata, previews)
+    except KeyboardInterrupt:
+        print("\nreview: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if not args.preview_dir:
+            shutil.rmtree(previews, ignore_errors=True)
 
+
+def review_loop(args, channel, metadata, previews):
     review = hw.review_pb2_grpc.ReviewServiceStub(channel)
     done = collections.Counter()
     seen = set()
@@ -229,7 +311,7 @@ def main(argv=None):
                 status = 1
                 break
             if not resp.items:
-                print("review: the queue is empty")
+                print(f"review: {empty_queue_message(review, metadata, args.lane)}")
                 break
             leased = resp.items[0]
             item = leased.item
@@ -240,40 +322,47 @@ def main(argv=None):
                 print(f"review: item {item.id} came back (lane {item.lane}); stopping")
                 break
             seen.add(item.id)
+            preview = None
             try:
-                show(leased, write_preview(previews, leased))
-                decision, category, allow = choose(args, item)
-            except Interrupted:
-                release(review, metadata, leased)
-                print(f"\nreview: interrupted; item {item.id} released")
-                return 130
-            except OSError as e:
-                release(review, metadata, leased)
-                print(f"review: cannot write the preview: {e}", file=sys.stderr)
-                return 1
-            if decision == "quit":
-                if release(review, metadata, leased):
-                    print(f"review: item {item.id} released undecided")
-                break
-            request = hw.review_pb2.DecideRequest(
-                item_id=item.id, lease_id=leased.lease_id,
-                kind=hw.review_pb2.DecisionKind.Value(DECISIONS[decision]),
-                category=category, add_to_allow_list=allow, note=args.note)
-            try:
-                decided = review.Decide(request, metadata=metadata, timeout=CALL_TIMEOUT)
-            except grpc.RpcError as e:
-                # e.g. FAILED_PRECONDITION: the lease expired and the item is
-                # back in the queue. Go on with the next one.
-                print(f"review: deciding item {item.id} failed: {hw.status_line(e)}",
-                      file=sys.stderr)
-                status = 1
-                if e.code() not in (grpc.StatusCode.FAILED_PRECONDITION,
-                                    grpc.StatusCode.NOT_FOUND):
-                    release(review, metadata, leased)  # best effort; it expires anyway
-                if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNAUTHENTICATED,
-                                grpc.StatusCode.PERMISSION_DENIED):
+                try:
+                    preview = write_preview(previews, leased)
+                    show(leased, preview)
+                    decision, category, allow = choose(args, item)
+                except Interrupted:
+                    release(review, metadata, leased)
+                    print(f"\nreview: interrupted; item {item.id} released")
+                    return 130
+                except OSError as e:
+                    release(review, metadata, leased)
+                    print(f"review: cannot write the preview: {e}", file=sys.stderr)
+                    return 1
+                if decision == "quit":
+                    if release(review, metadata, leased):
+                        print(f"review: item {item.id} released undecided")
                     break
-                continue
+                request = hw.review_pb2.DecideRequest(
+                    item_id=item.id, lease_id=leased.lease_id,
+                    kind=hw.review_pb2.DecisionKind.Value(DECISIONS[decision]),
+                    category=category, add_to_allow_list=allow, note=args.note)
+                try:
+                    decided = review.Decide(request, metadata=metadata, timeout=CALL_TIMEOUT)
+                except grpc.RpcError as e:
+                    # e.g. FAILED_PRECONDITION: the lease expired and the
+                    # item is back in the queue. Go on with the next one.
+                    print(f"review: deciding item {item.id} failed: {hw.status_line(e)}",
+                          file=sys.stderr)
+                    status = 1
+                    if e.code() not in (grpc.StatusCode.FAILED_PRECONDITION,
+                                        grpc.StatusCode.NOT_FOUND):
+                        release(review, metadata, leased)  # best effort; it expires anyway
+                    if e.code() in (grpc.StatusCode.UNAVAILABLE,
+                                    grpc.StatusCode.UNAUTHENTICATED,
+                                    grpc.StatusCode.PERMISSION_DENIED):
+                        break
+                    continue
+            finally:
+                # Decided, released or failed: the preview is not kept.
+                remove_preview(preview)
             done[decision] += 1
             print("  " + describe(decision, item.id, decided))
     total = sum(done.values())

@@ -17,14 +17,23 @@ One line per file, in order, tab-separated:
 
 VERDICT is NO_MATCH, AUTO_REPORTED (then the report id), QUEUED_FOR_REVIEW
 (then the review item id) or ALLOWED; BANK:DISTANCE is the closest match.
+CODE is a gRPC status code name in every ERROR line: the server's for a
+file it refused; the stream's for every file left without an answer when
+the whole stream fails (e.g. UNAVAILABLE: the server cannot be reached,
+UNAUTHENTICATED: a bad token); and for files never sent, NOT_FOUND or
+PERMISSION_DENIED (cannot read) or RESOURCE_EXHAUSTED (over --max-bytes).
 --json prints one JSON object per line instead (the ScanResponse in
-protobuf's JSON form, field names as in the .proto, plus "file").
+protobuf's JSON form, field names as in the .proto, plus "file"); an
+error is {"file", "error": {"code", "code_name", "message"}}, with
+"local": true for files never sent and "stream": true for files the
+failed stream left unanswered.
 A summary goes to stderr. Exit status: 0 every file scanned, 1 any file
 failed (or the stream broke), 2 usage error.
 """
 
 import argparse
 import collections
+import errno
 import hashlib
 import json
 import os
@@ -60,6 +69,18 @@ def list_files(inputs, recursive):
             files.extend(os.path.join(path, n) for n in sorted(os.listdir(path))
                          if not n.startswith(".") and os.path.isfile(os.path.join(path, n)))
     return files
+
+
+def read_error_code(error):
+    """The status code of a file that cannot be read, as the server would
+    name it."""
+    if error.errno == errno.ENOENT:
+        return grpc.StatusCode.NOT_FOUND
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return grpc.StatusCode.PERMISSION_DENIED
+    if error.errno in (errno.EISDIR, errno.ENOTDIR):
+        return grpc.StatusCode.INVALID_ARGUMENT
+    return grpc.StatusCode.UNAVAILABLE
 
 
 def make_context(args):
@@ -98,12 +119,16 @@ class Printer:
         self.errors = 0
         self.lines = 0  # files printed so far
 
-    def local_error(self, path, message):
+    def local_error(self, path, code, message, stream=False):
+        """An ERROR line for a file the server gave no answer for: `code`
+        (a grpc.StatusCode) says why, as the server's own errors do."""
         self.errors += 1
         if self.as_json:
-            self._json({"file": path, "error": {"local": True, "message": message}})
+            error = {"code": code.value[0], "code_name": code.name, "message": message}
+            error["stream" if stream else "local"] = True
+            self._json({"file": path, "error": error})
         else:
-            self._line(path, "ERROR", "-", message)
+            self._line(path, "ERROR", "-", f"{code.name}: {message}")
 
     def response(self, path, resp):
         if resp.HasField("error"):
@@ -204,13 +229,14 @@ def main(argv=None):
             try:
                 size = os.path.getsize(path)
                 if size > args.max_bytes:
-                    pending.append(("local", path, f"not sent: {size} bytes is over "
-                                    f"--max-bytes {args.max_bytes}"))
+                    pending.append(("local", path, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                    f"not sent: {size} bytes is over --max-bytes "
+                                    f"{args.max_bytes}"))
                     continue
                 with open(path, "rb") as f:
                     data = f.read()
             except OSError as e:
-                pending.append(("local", path, f"cannot read: {e.strerror}"))
+                pending.append(("local", path, read_error_code(e), f"cannot read: {e.strerror}"))
                 continue
             pending.append(("sent", path))
             yield hw.scan_pb2.ScanRequest(content_id=content_id_for(path, data, args.content_id),
@@ -218,9 +244,11 @@ def main(argv=None):
 
     def flush_local():
         while pending and pending[0][0] == "local":
-            _, path, message = pending.popleft()
-            printer.local_error(path, message)
+            _, path, code, message = pending.popleft()
+            printer.local_error(path, code, message)
 
+    # (code, details) of a failure of the whole stream: every file without
+    # an answer gets an ERROR line with this code.
     stream_error = None
     stub = hw.scan_pb2_grpc.ScanServiceStub(channel)
     with channel:
@@ -228,23 +256,32 @@ def main(argv=None):
             for resp in stub.ScanStream(requests(), metadata=metadata):
                 flush_local()
                 if not pending:
-                    stream_error = "the server answered more items than were sent"
+                    stream_error = (grpc.StatusCode.INTERNAL,
+                                    "the server answered more items than were sent")
                     break
                 _, path = pending.popleft()
                 printer.response(path, resp)
         except grpc.RpcError as e:
-            stream_error = hw.status_line(e)
-    if not stream_error:
-        flush_local()  # what is left can only be files that were never sent
+            code = e.code() if isinstance(e.code(), grpc.StatusCode) else grpc.StatusCode.UNKNOWN
+            stream_error = (code, e.details() or "")
+    # Files never sent that come before the first file without an answer
+    # keep their own reason; after a clean end, that is all that is left.
+    flush_local()
     # Answers come in file order, so whatever has no line yet is a suffix of
     # `files`: not scanned, or scanned with the answer lost. A rerun is safe
     # (scans are idempotent by content id).
     unanswered = files[printer.lines:]
     for path in unanswered:
-        printer.local_error(path, "not scanned: the stream failed" if stream_error
-                            else "no answer: the stream ended early")
+        if stream_error:
+            code, details = stream_error
+            printer.local_error(path, code, f"not scanned, the stream failed: {details}",
+                                stream=True)
+        else:
+            printer.local_error(path, grpc.StatusCode.UNKNOWN,
+                                "no answer: the stream ended early", stream=True)
     if stream_error:
-        print(f"scan: the stream failed: {stream_error}", file=sys.stderr)
+        code, details = stream_error
+        print(f"scan: the stream failed: {code.name}: {details}", file=sys.stderr)
     print(printer.summary(len(files)), file=sys.stderr)
     return 1 if (printer.errors or stream_error) else 0
 

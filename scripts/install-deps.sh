@@ -26,9 +26,9 @@ PACKAGES=(
   libssl-dev openssl
   clang libclang-rt-14-dev
   # bench/: plots for the sweep and capacity reports (gnuplot's pngcairo
-  # terminal), the fonts vips_text draws overlaid text with, and the headless
-  # browser the report test renders report.html with.
-  gnuplot-nox fonts-dejavu-core chromium
+  # terminal), cairo and the font the evaluation set draws captions with,
+  # and the headless browser the report test renders report.html with.
+  gnuplot-nox libcairo2-dev fonts-dejavu-core chromium
 )
 
 # Benchmark-only: compared against, never linked into hashwatch itself.

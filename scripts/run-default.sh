@@ -4,7 +4,9 @@
 #  1. The database (./var/hashwatch, or $HASHWATCH_DB) gets, the first time,
 #     a bank `sample` holding the PDQ hashes of the benign corpus pictures
 #     ../shared/corpus/base/*.jpg (category `demo`), imported with the CLI
-#     while no server holds the database.
+#     while no server holds the database. $HASHWATCH_CORPUS may name the
+#     corpus folder (the one holding base/) or a folder of .jpg pictures
+#     itself, such as base/; relative paths are from the repository root.
 #  2. Demo tokens demo-pipeline, demo-moderator, demo-lead and demo-admin are
 #     made if missing and written to <db>/demo-tokens.env (mode 0600).
 #  3. It prints how to scan, then execs `hashwatch serve --plaintext` on
@@ -12,10 +14,11 @@
 #
 # Re-runnable: a second run finds the bank and the tokens and goes straight
 # to serving. Plaintext and tokens in a file are for local development only.
+# $HASHWATCH_BIN: the folder holding the hashwatch binary (./build/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=./build/bin/hashwatch
+bin="${HASHWATCH_BIN:-./build/bin}/hashwatch"
 db="${HASHWATCH_DB:-./var/hashwatch}"
 listen="${HASHWATCH_LISTEN:-127.0.0.1:50051}"
 corpus="${HASHWATCH_CORPUS:-../shared/corpus}"
@@ -37,18 +40,26 @@ run-default: (a hashwatch server already running on $db holds it; stop that one 
 fi
 sample_entries=$(sed -n 's/^{"name":"sample",.*"entries":\([0-9]*\)}$/\1/p' <<<"$banks")
 if [ -z "$sample_entries" ] || [ "$sample_entries" = 0 ]; then
+  # The corpus folder (holding base/), or a folder of pictures itself.
+  if [ -d "$corpus/base" ]; then
+    pictures_dir="$corpus/base" source_prefix="corpus/base"
+  else
+    pictures_dir="$corpus" source_prefix="$(basename "$corpus")"
+  fi
   shopt -s nullglob
-  pictures=("$corpus"/base/*.jpg)
+  pictures=("$pictures_dir"/*.jpg)
   shopt -u nullglob
-  [ ${#pictures[@]} -gt 0 ] || die "no pictures in $corpus/base (set HASHWATCH_CORPUS)"
+  [ ${#pictures[@]} -gt 0 ] ||
+    die "no .jpg pictures in $corpus or $corpus/base (HASHWATCH_CORPUS names the corpus folder holding base/, or a folder of .jpg pictures)"
   list="$db/sample-bank.csv"  # kept: what the bank holds, re-importable
   # `hashwatch hash` prints: pdq quality md5 sha1 sha256 path (tab-separated);
   # the bank takes a CSV with a hash column.
   {
     echo "hash,category,source"
     "$bin" hash "${pictures[@]}" |
-      awk -F'\t' '{ n = split($6, p, "/"); printf "%s,demo,corpus/base/%s\n", $1, p[n] }'
-  } >"$list" || die "hashing $corpus/base failed"
+      awk -F'\t' -v prefix="$source_prefix" \
+        '{ n = split($6, p, "/"); printf "%s,demo,%s/%s\n", $1, prefix, p[n] }'
+  } >"$list" || die "hashing $pictures_dir failed"
   if [ -z "$sample_entries" ]; then
     "$bin" bank create sample --default-category demo --db "$db"
   fi

@@ -42,6 +42,30 @@ std::string Join(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, dir.empty() || dir.back() == '/' ? "" : "/", name);
 }
 
+// OK when `bytes` decode to the end with the matcher's decoder in every
+// mode of `modes`; otherwise its error, naming the mode when the other one
+// decodes.
+absl::Status CheckDecodes(absl::string_view bytes,
+                          absl::Span<const matcher::DecodeMode> modes,
+                          matcher::Decoder& decoder, matcher::LumaImage& luma) {
+  for (matcher::DecodeMode mode : modes) {
+    matcher::DecodeOptions o;
+    o.mode = mode;
+    absl::Status s = decoder.DecodeLuma(bytes, o, &luma);
+    if (s.ok()) continue;
+    if (modes.size() > 1) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat(
+              s.message(), " (",
+              mode == matcher::DecodeMode::kCompat ? "--compat" : "fast",
+              " mode)"));
+    }
+    return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Span<const absl::string_view> PictureExtensions() { return kExtensions; }
@@ -246,6 +270,8 @@ absl::Status ForEachEvalPicture(
     failed.push_back({std::string(file), std::string(s.message())});
   };
   auto work = [&](int worker) {
+    matcher::Decoder decoder;  // one per thread (not thread-safe)
+    matcher::LumaImage luma;
     for (size_t k = next.fetch_add(1); k < order.size() && !stop;
          k = next.fetch_add(1)) {
       const int input = order[k];
@@ -254,6 +280,12 @@ absl::Status ForEachEvalPicture(
           ReadWholeFile(Join(listing.dir, name));
       if (!bytes.ok()) {
         fail(name, bytes.status());
+        continue;
+      }
+      if (absl::Status s =
+              CheckDecodes(*bytes, options.decode_modes, decoder, luma);
+          !s.ok()) {
+        fail(name, s);
         continue;
       }
       absl::StatusOr<SourcePicture> source = SourcePicture::Decode(*bytes);

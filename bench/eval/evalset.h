@@ -29,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "bench/eval/transforms.h"
+#include "matcher/decode.h"
 
 namespace hashwatch::bench {
 
@@ -99,6 +100,15 @@ struct EvalSetOptions {
   std::vector<TransformSpec> transforms;
   // Worker threads; 0 means one per core.
   int threads = 0;
+  // Every input must decode completely with the production decoder
+  // (matcher/decode.h) in each of these modes before it, or any copy of
+  // it, is used: the sweep hashes with that decoder, and libvips' own
+  // loader, which the transforms start from, accepts files the matcher
+  // refuses (a truncated JPEG decodes with grey rows). Default: both
+  // modes, so a written set sweeps with or without --compat; the sweep
+  // itself checks the one mode it hashes with.
+  std::vector<matcher::DecodeMode> decode_modes = {
+      matcher::DecodeMode::kFast, matcher::DecodeMode::kCompat};
 };
 
 // One picture of the evaluation set, handed to a visitor.
@@ -117,8 +127,10 @@ struct EvalPicture {
 // Reads and decodes every picture of `listing` and calls `visit` for it
 // and, when it is known, for each of its transformed copies, from
 // `options.threads` worker threads (`worker` is 0..threads-1). A file that
-// cannot be read or decoded, or a transform that fails on it, is added to
-// `failures` (sorted by file name at the end) and skipped. Stops at the
+// cannot be read, or does not decode completely in every one of
+// options.decode_modes, or a transform that fails on it, is added to
+// `failures` (sorted by file name at the end) and skipped: neither it nor
+// its copies reach `visit`. Stops at the
 // first error `visit` returns and returns it; InvalidArgument for bad
 // options. `roles` is aligned with listing.images.
 absl::Status ForEachEvalPicture(
@@ -142,7 +154,8 @@ struct EvalSetSummary {
 // (created if absent): known/NAME, distractors/NAME (byte copies),
 // copies/CopyName(...), and manifest.csv. Errors as ListFolder and
 // SplitKnown; Unavailable when a file cannot be written. Undecodable
-// pictures are not errors: they are listed in the summary.
+// pictures (as ForEachEvalPicture decides) are not errors: they are listed
+// in the summary's failures and left out of the set.
 absl::StatusOr<EvalSetSummary> WriteEvalSet(const std::string& images_dir,
                                             const std::string& out_dir,
                                             const EvalSetOptions& options);

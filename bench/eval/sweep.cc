@@ -120,6 +120,9 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
   };
   EvalSetOptions evalset = options.evalset;
   evalset.transforms = transforms;
+  // Inputs the hasher below would refuse are failures before any copy of
+  // them is made.
+  evalset.decode_modes = {options.decode_mode};
   HW_RETURN_IF_ERROR(
       ForEachEvalPicture(listing, roles, evalset, visit, &failures));
 

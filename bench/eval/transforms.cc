@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/eval/internal/text_mask.h"
 #include "bench/eval/internal/vips_util.h"
 #include "common/status_macros.h"
-#include "matcher/vips_init.h"
 
 namespace hashwatch::bench {
 
@@ -25,7 +25,7 @@ namespace {
 
 // Refused like the matcher's decoder default (decompression bombs).
 constexpr int64_t kMaxSourcePixels = 100'000'000;
-constexpr char kFont[] = "DejaVu Sans Bold";
+constexpr char kFontFamily[] = "DejaVu Sans";  // drawn bold
 
 enum class Op {
   kResizeScale,  // a: scale factor for both sides
@@ -339,17 +339,20 @@ absl::StatusOr<VipsRef> Pad(VipsImage* in, int x, int y, int cw, int ch,
   return out;
 }
 
-// A one-band mask (0..255) of `text` fitted into box_w x box_h: libvips'
-// text renderer, or glyph-sized blocks when it fails (no fonts).
+// A one-band mask (0..255) of `text` fitted into box_w x box_h: the text in
+// DejaVu Sans Bold, or glyph-sized blocks when no font can draw it.
 absl::StatusOr<VipsRef> TextMask(const std::string& text, int box_w,
                                  int box_h) {
-  VipsRef mask;
-  if (vips_text(mask.out(), text.c_str(), "font", kFont, "width", box_w,
-                "height", box_h, "align", VIPS_ALIGN_CENTRE, nullptr) == 0 &&
-      mask.width() > 1 && mask.height() > 1) {
-    return mask;
+  // Never vips_text: see bench/eval/internal/text_mask.h.
+  absl::StatusOr<internal::TextMaskPixels> drawn =
+      internal::RenderTextMask(text, kFontFamily, box_w, box_h);
+  if (drawn.ok() && drawn->width > 1 && drawn->height > 1) {
+    VipsImage* img = vips_image_new_from_memory_copy(
+        drawn->coverage.data(), drawn->coverage.size(), drawn->width,
+        drawn->height, 1, VIPS_FORMAT_UCHAR);
+    if (img == nullptr) return VipsError("evalset: text mask");
+    return VipsRef(img);
   }
-  vips_error_clear();
   const int n = std::max<int>(1, static_cast<int>(text.size()));
   const int cell = std::max(1, box_w / n);
   std::vector<uint8_t> px(static_cast<size_t>(box_w) * box_h, 0);
@@ -625,7 +628,7 @@ int SourcePicture::height() const { return impl_->image.height(); }
 const std::string& SourcePicture::bytes() const { return impl_->bytes; }
 
 absl::StatusOr<SourcePicture> SourcePicture::Decode(absl::string_view bytes) {
-  matcher::InitVips();
+  internal::InitVipsForEval();
   auto impl = std::make_unique<Impl>();
   impl->bytes = std::string(bytes);
   if (impl->bytes.empty())

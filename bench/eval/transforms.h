@@ -17,10 +17,12 @@
 // distributions, whose algorithms differ between standard libraries), so
 // the same source, transform and seed give byte-identical output.
 //
-// Text is drawn with libvips' vips_text (Pango) in "DejaVu Sans Bold"
-// (Debian: fonts-dejavu-core); where text rendering fails, a deterministic
-// pattern of glyph-sized blocks is drawn instead, so the transform still
-// covers the same area.
+// Text is drawn with cairo's font API in DejaVu Sans Bold (Debian:
+// fonts-dejavu-core), one line as large as fits the caption's box, never
+// with vips_text (Pango), which crashes the process at random
+// (bench/eval/internal/text_mask.h says why); where no font can draw it, a
+// deterministic pattern of glyph-sized blocks is drawn instead, so the
+// transform still covers the same area.
 //
 // Thread-safety: SourcePicture is immutable after Decode and may be shared
 // by threads; every function here is thread-safe.

@@ -1,6 +1,8 @@
 // The hashwatch-bench command line: exit codes and one-line errors.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -101,6 +103,82 @@ TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
   EXPECT_THAT(cap.out, HasSubstr("search:"));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/capacity.csv")));
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("cap/search.csv")));
+}
+
+// evalset decodes every input as the sweep will: a truncated JPEG is
+// counted, named and left out, so the sweep of the set rejects nothing.
+TEST(BenchCliTest, EvalSetNamesATruncatedJpegAndTheSweepGetsNoneOfIt) {
+  TempDir dir;
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(200 + i, 128, 96);
+  }
+  const std::string whole = MakePicture(210, 128, 96);
+  std::ofstream(images + "/cut.jpg", std::ios::binary)
+      << whole.substr(0, whole.size() / 2);
+  ProcessResult es =
+      Bench({"evalset", "--images", images, "--out", dir.Sub("set"),
+             "--transforms", "jpeg_q75,mirror", "--threads", "1"});
+  ASSERT_EQ(es.exit_code, 0) << es.err;
+  EXPECT_THAT(es.out, HasSubstr("; 1 failed,"));
+  EXPECT_THAT(es.err, HasSubstr("warning: cut.jpg: decode: "));
+  EXPECT_THAT(es.err, HasSubstr("truncated"));
+  EXPECT_EQ(Lines(es.err), 1) << es.err;
+
+  ProcessResult sweep = Bench({"sweep", "--evalset", dir.Sub("set"), "--out",
+                               dir.Sub("sweep"), "--no-plots"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_THAT(sweep.out, HasSubstr("; 0 file(s) failed"));
+  EXPECT_EQ(sweep.err, "");
+
+  // Straight from the folder, the file is one failure, not one per copy.
+  ProcessResult direct =
+      Bench({"sweep", "--images", images, "--out", dir.Sub("direct"),
+             "--no-plots", "--transforms", "jpeg_q75,mirror"});
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_THAT(direct.out, HasSubstr("; 1 file(s) failed"));
+  EXPECT_EQ(Lines(direct.err), 1) << direct.err;
+}
+
+// `sweep --threads 1` used to die with SIGFPE in about 3 runs of 11,
+// writing nothing: the caption transforms drew text with vips_text, and
+// Pango's own font-matching threads raced with it
+// (bench/eval/internal/text_mask.h). Twenty runs in a row must all finish,
+// write their outputs, and write the same CSV.
+TEST(BenchCliTest, SingleThreadedSweepFinishesTwentyRunsInARow) {
+  TempDir dir;
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < 8; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(300 + i, 96, 72);
+  }
+  std::string first_csv;
+  for (int run = 0; run < 20; ++run) {
+    const std::string out = dir.Sub("out" + std::to_string(run));
+    // Every transform that draws text (where the crash was), and two that
+    // do not; the other 34 only add time.
+    ProcessResult r =
+        Bench({"sweep", "--images", images, "--out", out, "--threads", "1",
+               "--no-plots", "--transforms",
+               "jpeg_q75,mirror,caption,watermark,combo_caption_q60,"
+               "combo_screenshot,combo_border_watermark_q75"});
+    ASSERT_EQ(r.exit_code, 0) << "run " << run << " (-1: killed by a signal)\n"
+                              << r.err;
+    for (const char* file :
+         {"sweep.csv", "split.csv", "queries.csv", "report.html"}) {
+      EXPECT_TRUE(std::filesystem::exists(out + "/" + file))
+          << "run " << run << ": " << file;
+    }
+    std::ifstream csv(out + "/sweep.csv", std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(csv)),
+                           std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << "run " << run;
+    if (run == 0) first_csv = text;
+    EXPECT_TRUE(text == first_csv) << "run " << run << " wrote another sweep";
+  }
 }
 
 TEST(BenchCliTest, UnknownTransformIsAFailure) {

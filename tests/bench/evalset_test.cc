@@ -169,5 +169,67 @@ TEST(WriteEvalSetTest, WritesFilesAndManifestAndListsFailures) {
   EXPECT_EQ(csv, csv2);
 }
 
+// libvips, which the transforms start from, decodes a truncated JPEG (grey
+// rows to the end); the sweep's decoder refuses it. evalset used to check
+// only the first, so it reported "0 failed", wrote the file and its copies,
+// and the sweep then rejected the file and every copy of it.
+TEST(WriteEvalSetTest, TruncatedJpegIsNamedAndLeftOutWithItsCopies) {
+  TempDir in, out;
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    names.push_back("p" + std::to_string(i) + ".jpg");
+    in.Write(names.back(), MakePicture(i, 96, 64));
+  }
+  const std::string whole = MakePicture(9, 96, 64);
+  const std::string cut = whole.substr(0, whole.size() * 2 / 3);
+  ASSERT_OK(SourcePicture::Decode(cut).status());  // libvips takes it
+  in.Write("cut.jpg", cut);
+  names.push_back("cut.jpg");
+  std::sort(names.begin(), names.end());
+  EvalSetOptions o;
+  o.threads = 2;
+  for (absl::string_view name : {"jpeg_q75", "mirror"}) {
+    ASSERT_OK_AND_ASSIGN(TransformSpec t, FindTransform(name));
+    o.transforms.push_back(t);
+  }
+  // A seed that makes the truncated file a known picture, the case with
+  // copies.
+  const size_t cut_index =
+      std::find(names.begin(), names.end(), "cut.jpg") - names.begin();
+  for (o.seed = 1; o.seed < 100; ++o.seed) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Role> roles,
+                         SplitKnown(names, o.known_fraction, o.seed));
+    if (roles[cut_index] == Role::kKnown) break;
+  }
+  ASSERT_LT(o.seed, 100u);
+
+  for (const auto& modes : std::vector<std::vector<matcher::DecodeMode>>{
+           {matcher::DecodeMode::kFast, matcher::DecodeMode::kCompat},
+           {matcher::DecodeMode::kFast},
+           {matcher::DecodeMode::kCompat}}) {
+    SCOPED_TRACE(modes.size() == 2 ? "both modes" : "one mode");
+    o.decode_modes = modes;
+    TempDir set;
+    ASSERT_OK_AND_ASSIGN(EvalSetSummary s,
+                         WriteEvalSet(in.path(), set.path(), o));
+    ASSERT_EQ(s.failures.size(), 1u);
+    EXPECT_EQ(s.failures[0].file, "cut.jpg");
+    EXPECT_THAT(s.failures[0].reason, HasSubstr("truncated"));
+    EXPECT_EQ(s.known + s.distractors, 4);
+    EXPECT_EQ(s.copies, 2 * s.known);
+    ASSERT_OK_AND_ASSIGN(std::string csv,
+                         ReadWholeFile(set.Sub("manifest.csv")));
+    ASSERT_OK_AND_ASSIGN(std::vector<ManifestRow> rows, ParseManifest(csv));
+    for (const ManifestRow& r : rows) {
+      EXPECT_NE(r.source, "cut.jpg") << r.file;
+    }
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(set.path())) {
+      EXPECT_EQ(e.path().filename().string().find("cut"), std::string::npos)
+          << e.path();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hashwatch::bench

@@ -1,5 +1,9 @@
 #include "bench/eval/transforms.h"
 
+#include <vips/vips.h>
+// After vips.h, which it needs and does not include.
+#include <vips/vector.h>
+
 #include <set>
 #include <string>
 
@@ -43,6 +47,14 @@ TEST(TransformsTest, EveryTransformDecodesAtTheExpectedSize) {
           SourcePicture::Decode(out.bytes).status());  // libvips reads it too
     }
   }
+}
+
+// Debian 12's liborc (0.4.33) crashes when convolutions are built and run
+// on several threads at once, so the evaluation tools run libvips without
+// it (bench/eval/internal/vips_util.h).
+TEST(TransformsTest, LibvipsSimdIsOffOnceAPictureIsDecoded) {
+  ASSERT_OK(SourcePicture::Decode(MakePicture(5, 64, 48)).status());
+  EXPECT_FALSE(vips_vector_isenabled());
 }
 
 TEST(TransformsTest, OutputIsByteIdenticalForTheSameSeed) {

@@ -57,6 +57,32 @@ TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
   }
 }
 
+// README.md's `hashwatch hash` example is the default (fast) output: it
+// once showed the --compat hash, two bits away.
+TEST(HashCliTest, ReadmeExampleIsWhatTheBinaryPrints) {
+  const std::string image = PdqTestImage("dih-bridge-1-original.jpg");
+  if (!std::filesystem::exists(image)) GTEST_SKIP() << "no " << image;
+  const std::string readme =
+      testing::ReadFileOrDie(testing::SourceDir() + "/README.md");
+  const std::string command =
+      "$ build/bin/hashwatch hash "
+      "../shared/testdata/pdq/images/dih-bridge-1-original.jpg\n";
+  const size_t at = readme.find(command);
+  ASSERT_NE(at, std::string::npos) << "README.md lost the example";
+  const size_t start = at + command.size();
+  const std::vector<std::string> shown = absl::StrSplit(
+      readme.substr(start, readme.find('\n', start) - start), '\t');
+  ProcessResult r = Hashwatch({"hash", image});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> printed =
+      absl::StrSplit(Lines(r.out).at(0), '\t');
+  ASSERT_THAT(shown, SizeIs(6));
+  ASSERT_THAT(printed, SizeIs(6));
+  for (int i = 0; i < 5; ++i) {  // pdq quality md5 sha1 sha256 (not the path)
+    EXPECT_EQ(shown[i], printed[i]) << "field " << i;
+  }
+}
+
 TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
   ProcessResult r = Hashwatch({"hash", "--compat", "--dihedral",
                                PdqTestImage("dih-bridge-1-original.jpg")});

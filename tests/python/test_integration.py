@@ -297,7 +297,7 @@ class IntegrationTest(unittest.TestCase):
         r = self.run_example("scan.py", folder, env_extra={"HASHWATCH_TOKEN": "hwt_" + "0" * 64})
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("UNAUTHENTICATED", r.stderr)
-        self.assertRegex(r.stdout, r"b020\.jpg\tERROR\t-\tnot scanned")
+        self.assertRegex(r.stdout, r"b020\.jpg\tERROR\t-\tUNAUTHENTICATED: not scanned")
         r = self.run_example("review.py", "--decide", "skip", "--preview-dir",
                              os.path.join(self.dir, "previews-roles"), token_role="pipeline")
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
@@ -364,8 +364,11 @@ class IntegrationTest(unittest.TestCase):
         m = re.search(rf"confirmed item {item_id} as A: report (r-[0-9a-f]{{16}})", r.stdout)
         self.assertIsNotNone(m, r.stdout)
         self.assertIn("review: the queue is empty", r.stdout)
-        with open(os.path.join(previews, f"item-{item_id}.jpg"), "rb") as f:
-            self.assertEqual(f.read(2), b"\xff\xd8", "the preview is a JPEG")
+        # Written to the folder while the item was shown, removed once decided.
+        preview = os.path.join(previews, f"item-{item_id}.jpg")
+        self.assertIn(f"  preview {preview} (blurred, greyscale)", r.stdout)
+        self.assertEqual(os.listdir(previews), [])
+        self.assertEqual(os.stat(previews).st_mode & 0o777, 0o700)
 
         # A submitter watching from the start sees the moderator's report.
         watch = self.reports.Watch(hw.report_pb2.WatchReportsRequest(after_sequence=0),

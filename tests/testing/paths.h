@@ -16,6 +16,9 @@ inline std::string SharedDir() {
   return HW_SHARED_DIR;
 }
 
+// The source tree (README.md, scripts/), for tests of what it documents.
+inline std::string SourceDir() { return HW_SOURCE_DIR; }
+
 // One of the PDQ reference images in ../shared/testdata/pdq/images.
 inline std::string PdqTestImage(const std::string& name) {
   return SharedDir() + "/testdata/pdq/images/" + name;

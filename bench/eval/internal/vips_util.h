@@ -52,6 +52,16 @@ class VipsRef final {
   VipsImage* image_ = nullptr;
 };
 
+// Starts libvips as matcher::InitVips does, then turns libvips' run-time
+// SIMD (liborc) off for the whole process, once. Debian 12's liborc 0.4.33
+// is not thread-safe: a convolution (vips_gaussblur: the blur transforms,
+// the caption and watermark halo) built on one thread while another runs
+// orc code dies with SIGSEGV inside the generated code (seen in bench_test
+// and the sweep with 2 or more threads; orc 0.4.34 fixed its thread-safety
+// bugs). The plain C path gives the same output every run. Thread-safe;
+// call it before the first libvips operation of the evaluation tools.
+void InitVipsForEval();
+
 // InvalidArgument "<what>: <libvips' message>", clearing libvips' error
 // buffer. For a failed libvips call on input data.
 absl::Status VipsError(absl::string_view what);
