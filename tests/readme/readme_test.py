@@ -185,7 +185,8 @@ def run_block(block, bin_dir, pictures_tool, out):
         demo_db = os.path.join(sandbox, "demo")
         to_sandbox = [("50071", port), ("/tmp/demo", demo_db)]
         env = {"PATH": (bin_dir + ":" if bin_dir else "") + "/usr/bin:/bin",
-               "HOME": sandbox, "LANG": "C.UTF-8", "TZ": "UTC",
+               "HOME": sandbox, "TMPDIR": sandbox, "LANG": "C.UTF-8",
+               "TZ": "UTC",
                "HASHWATCH_LOG_LEVEL": "info"}
         session = Session(sandbox, env)
         failures = []
