@@ -1,6 +1,11 @@
 #include "matcher/preview.h"
 
 #include <vips/vips.h>
+// After vips.h, which it needs; not included by it.
+#include <vips/vector.h>
+
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/testing/images.h"
@@ -63,6 +68,27 @@ TEST(PreviewTest, SmallImagesAreNotUpscaledAndAlphaIsFlattened) {
   const Decoded d = Inspect(p);
   EXPECT_EQ(d.width, 100);
   EXPECT_EQ(d.height, 60);
+}
+
+// The server blurs previews for concurrent scans: libvips' liborc code
+// (which crashed under concurrent blurs) is off, and previews made from many
+// threads at once are the single-threaded preview, byte for byte.
+TEST(PreviewTest, PreviewsFromManyThreadsAtOnceAreIdentical) {
+  const std::string jpeg = testing::MakePattern(640, 480, 3, ".jpg");
+  ASSERT_OK_AND_ASSIGN(const std::string expected, MakePreview(jpeg, {}));
+  EXPECT_FALSE(vips_vector_isenabled());
+  std::vector<std::thread> threads;
+  std::vector<int> differing(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        absl::StatusOr<std::string> p = MakePreview(jpeg, {});
+        if (!p.ok() || *p != expected) ++differing[t];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(differing, std::vector<int>(4, 0));
 }
 
 TEST(PreviewTest, BadInputAndLimitsAreErrors) {

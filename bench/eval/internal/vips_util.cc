@@ -1,22 +1,12 @@
 #include "bench/eval/internal/vips_util.h"
 
-#include <vips/vector.h>  // not in vips/vips.h
-
-#include <mutex>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "matcher/vips_init.h"
 
 namespace hashwatch::bench::internal {
 
-void InitVipsForEval() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    matcher::InitVips();
-    vips_vector_set_enabled(FALSE);
-  });
-}
+void InitVipsForEval() { matcher::InitVips(); }
 
 absl::Status VipsError(absl::string_view what) {
   std::string message(absl::StripTrailingAsciiWhitespace(vips_error_buffer()));
