@@ -41,6 +41,23 @@ const char* LevelName(LogLevel level) {
   return "?";
 }
 
+// `message` with every control character (newline included) and DEL written
+// as \xNN, so that no value logged (a content id, a file name) can start a
+// line of its own or move the cursor: a log line is one line.
+std::string Escaped(absl::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (const char c : message) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void SetMinLogLevel(LogLevel level) { Level().store(static_cast<int>(level)); }
@@ -50,7 +67,7 @@ LogLevel MinLogLevel() { return static_cast<LogLevel>(Level().load()); }
 void LogLine(LogLevel level, absl::string_view message) {
   std::string line = absl::StrCat(
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", LevelName(level), " ", message, "\n");
+      " ", LevelName(level), " ", Escaped(message), "\n");
   // One write() per line keeps concurrent lines from interleaving.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

@@ -21,7 +21,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 void SetMinLogLevel(LogLevel level);
 LogLevel MinLogLevel();
 
-// Writes "<UTC time> <LEVEL> <message>\n" to stderr in one write.
+// Writes "<UTC time> <LEVEL> <message>\n" to stderr in one write. Control
+// characters in `message` (a newline in a client's id, an escape sequence)
+// are written as \xNN: every call is exactly one line.
 void LogLine(LogLevel level, absl::string_view message);
 
 }  // namespace hashwatch
