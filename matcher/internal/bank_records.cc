@@ -1,9 +1,13 @@
 #include "matcher/internal/bank_records.h"
 
 #include <cstring>
+#include <limits>
+#include <string>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::matcher::internal {
@@ -103,6 +107,58 @@ std::string EncodeBank(const Bank& b) {
   return j.dump();
 }
 
+namespace {
+
+// Reads a stored record's fields: an absent field keeps its default; a field
+// of another type, or out of the C++ type's range, marks the record corrupt
+// (nlohmann's value() would throw instead).
+class RecordReader {
+ public:
+  explicit RecordReader(const nlohmann::json& j) : j_(j) {}
+
+  template <typename T>
+  void Get(const char* key, T* out) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || !bad_.empty()) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (it->is_string()) return void(*out = it->template get<std::string>());
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (it->is_boolean()) return void(*out = it->template get<bool>());
+    } else {
+      static_assert(std::is_integral_v<T>);
+      if (it->is_number_unsigned()) {
+        const uint64_t v = it->template get<uint64_t>();
+        if (v <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+          return void(*out = static_cast<T>(v));
+        }
+      } else if (it->is_number_integer()) {
+        const int64_t v = it->template get<int64_t>();
+        if (v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+            (v < 0 || static_cast<uint64_t>(v) <=
+                          static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
+          return void(*out = static_cast<T>(v));
+        }
+      }
+    }
+    bad_ = key;
+  }
+
+  // OK, or DataLoss naming `what` and the first bad field.
+  absl::Status status(absl::string_view what) const {
+    if (bad_.empty()) return absl::OkStatus();
+    return absl::DataLossError(absl::StrFormat(
+        "bank_store: %s record is corrupt: field \"%s\" has the wrong type "
+        "or range",
+        what, bad_));
+  }
+
+ private:
+  const nlohmann::json& j_;
+  std::string bad_;
+};
+
+}  // namespace
+
 absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
   nlohmann::json j =
       nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
@@ -110,18 +166,29 @@ absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
     return absl::DataLossError("bank_store: bank record is not valid JSON");
   }
   Bank b;
-  b.id = j.value("id", 0u);
-  b.name = j.value("name", "");
-  b.kind =
-      j.value("kind", "match") == "allow" ? BankKind::kAllow : BankKind::kMatch;
-  b.policy.auto_report_distance = j.value("auto_report_distance", 0);
-  b.policy.review_distance = j.value("review_distance", 31);
-  b.policy.min_quality = j.value("min_quality", 50);
-  b.policy.auto_report_enabled = j.value("auto_report_enabled", false);
-  b.policy.default_category = j.value("default_category", "");
-  b.policy.priority_boost = j.value("priority_boost", 0);
-  b.created = FromMicros(j.value("created_us", int64_t{0}));
-  b.last_change = FromMicros(j.value("last_change_us", int64_t{0}));
+  b.policy.review_distance = 31;
+  b.policy.min_quality = 50;
+  b.policy.auto_report_distance = 0;
+  b.policy.auto_report_enabled = false;
+  b.policy.priority_boost = 0;
+  std::string kind = "match";
+  int64_t created_us = 0, last_change_us = 0;
+  RecordReader r(j);
+  r.Get("id", &b.id);
+  r.Get("name", &b.name);
+  r.Get("kind", &kind);
+  r.Get("auto_report_distance", &b.policy.auto_report_distance);
+  r.Get("review_distance", &b.policy.review_distance);
+  r.Get("min_quality", &b.policy.min_quality);
+  r.Get("auto_report_enabled", &b.policy.auto_report_enabled);
+  r.Get("default_category", &b.policy.default_category);
+  r.Get("priority_boost", &b.policy.priority_boost);
+  r.Get("created_us", &created_us);
+  r.Get("last_change_us", &last_change_us);
+  HW_RETURN_IF_ERROR(r.status(absl::StrCat("bank \"", b.name, "\"")));
+  b.kind = kind == "allow" ? BankKind::kAllow : BankKind::kMatch;
+  b.created = FromMicros(created_us);
+  b.last_change = FromMicros(last_change_us);
   if (b.id == 0 || b.name.empty()) {
     return absl::DataLossError("bank_store: bank record lacks id or name");
   }
@@ -150,14 +217,26 @@ absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
   }
   BankEntry e;
   e.id = id;
-  e.signal = static_cast<SignalType>(j.value("s", 1));
-  e.value = j.value("v", "");
-  e.category = j.value("c", "");
-  e.source = j.value("src", "");
-  e.note = j.value("n", "");
-  e.metadata_json = j.value("m", "");
-  e.added = FromMicros(j.value("a", int64_t{0}));
-  e.disabled_until = FromMicros(j.value("d", INT64_MIN));
+  int signal = 1;
+  int64_t added_us = 0, disabled_us = INT64_MIN;
+  RecordReader r(j);
+  r.Get("s", &signal);
+  r.Get("v", &e.value);
+  r.Get("c", &e.category);
+  r.Get("src", &e.source);
+  r.Get("n", &e.note);
+  r.Get("m", &e.metadata_json);
+  r.Get("a", &added_us);
+  r.Get("d", &disabled_us);
+  HW_RETURN_IF_ERROR(r.status(absl::StrFormat("entry %d", id)));
+  if (signal < static_cast<int>(SignalType::kPdq) ||
+      signal > static_cast<int>(SignalType::kSha256)) {
+    return absl::DataLossError(absl::StrFormat(
+        "bank_store: entry %d record is corrupt: signal type %d", id, signal));
+  }
+  e.signal = static_cast<SignalType>(signal);
+  e.added = FromMicros(added_us);
+  e.disabled_until = FromMicros(disabled_us);
   return e;
 }
 

@@ -1,0 +1,107 @@
+#include "matcher/internal/bank_records.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace hashwatch::matcher::internal {
+namespace {
+
+using ::hashwatch::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// Stored records are ours, but a damaged disk or a bad restore can hand back
+// anything: every malformed record is DataLoss naming what is wrong, never
+// an exception or a crash.
+TEST(BankRecordsTest, CorruptEntryRecordsAreDataLossNamingTheField) {
+  struct Case {
+    std::string record;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"not json", "not valid JSON"},
+      {"[1,2]", "not valid JSON"},
+      {R"({"s":"pdq","v":"aa"})", "field \"s\""},
+      {R"({"s":9,"v":"aa"})", "signal type 9"},
+      {R"({"s":-1,"v":"aa"})", "signal type -1"},
+      {R"({"s":1,"v":5})", "field \"v\""},
+      {R"({"s":1,"v":"aa","c":["A"]})", "field \"c\""},
+      {R"({"s":1,"v":"aa","a":"yesterday"})", "field \"a\""},
+      {R"({"s":1,"v":"aa","a":1.5})", "field \"a\""},
+      {R"({"s":1,"v":"aa","d":18446744073709551615})", "field \"d\""},
+      {R"({"s":4294967297,"v":"aa"})", "field \"s\""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(DecodeEntry(42, c.record),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         ::testing::AllOf(HasSubstr("entry 42"),
+                                          HasSubstr(c.message))))
+        << c.record;
+  }
+}
+
+TEST(BankRecordsTest, CorruptBankRecordsAreDataLossNamingTheField) {
+  EXPECT_THAT(DecodeBank(R"({"id":"1","name":"b"})"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("field \"id\"")));
+  EXPECT_THAT(DecodeBank(R"({"id":-1,"name":"b"})"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("field \"id\"")));
+  EXPECT_THAT(
+      DecodeBank(R"({"id":1,"name":"b","review_distance":"31"})"),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr("bank \"b\""), HasSubstr("review_distance"))));
+  EXPECT_THAT(DecodeBank(R"({"id":1,"name":"b","auto_report_enabled":1})"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("auto_report_enabled")));
+  EXPECT_THAT(DecodeBank(R"({"id":1})"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("lacks")));
+  EXPECT_THAT(DecodeBank("{"), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(BankRecordsTest, WellFormedRecordsRoundTrip) {
+  BankEntry e;
+  e.id = 7;
+  e.signal = SignalType::kSha1;
+  e.value = std::string(40, 'a');
+  e.category = "A1";
+  e.source = "hotline";
+  e.note = "note";
+  e.metadata_json = R"({"k":1})";
+  e.added = absl::FromUnixMicros(1'700'000'000'000'000);
+  e.disabled_until = absl::InfiniteFuture();
+  ASSERT_OK_AND_ASSIGN(BankEntry back, DecodeEntry(7, EncodeEntry(e)));
+  EXPECT_EQ(back.signal, e.signal);
+  EXPECT_EQ(back.value, e.value);
+  EXPECT_EQ(back.category, e.category);
+  EXPECT_EQ(back.source, e.source);
+  EXPECT_EQ(back.note, e.note);
+  EXPECT_EQ(back.metadata_json, e.metadata_json);
+  EXPECT_EQ(back.added, e.added);
+  EXPECT_EQ(back.disabled_until, e.disabled_until);
+
+  Bank b;
+  b.id = 3;
+  b.name = "iwf";
+  b.kind = BankKind::kAllow;
+  b.policy.auto_report_distance = 8;
+  b.policy.review_distance = 20;
+  b.policy.min_quality = 70;
+  b.policy.auto_report_enabled = true;
+  b.policy.default_category = "B";
+  b.policy.priority_boost = 5;
+  ASSERT_OK_AND_ASSIGN(Bank bb, DecodeBank(EncodeBank(b)));
+  EXPECT_EQ(bb.id, 3u);
+  EXPECT_EQ(bb.name, "iwf");
+  EXPECT_EQ(bb.kind, BankKind::kAllow);
+  EXPECT_EQ(bb.policy.auto_report_distance, 8);
+  EXPECT_EQ(bb.policy.review_distance, 20);
+  EXPECT_EQ(bb.policy.min_quality, 70);
+  EXPECT_TRUE(bb.policy.auto_report_enabled);
+  EXPECT_EQ(bb.policy.default_category, "B");
+  EXPECT_EQ(bb.policy.priority_boost, 5);
+}
+
+}  // namespace
+}  // namespace hashwatch::matcher::internal
