@@ -1,10 +1,14 @@
 #include "review_api/config.h"
 
+#include <arpa/inet.h>
+
 #include <cmath>
 #include <limits>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
 #include "common/read_input.h"
 #include "common/status_macros.h"
@@ -270,7 +274,35 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
   return absl::OkStatus();
 }
 
+bool IsLoopbackListenAddress(absl::string_view listen) {
+  if (absl::StartsWith(listen, "unix:") ||
+      absl::StartsWith(listen, "unix-abstract:")) {
+    return true;  // a local socket, guarded by file permissions
+  }
+  absl::string_view host = listen;
+  if (absl::ConsumePrefix(&host, "[")) {
+    const size_t end = host.find(']');
+    if (end == absl::string_view::npos) return false;
+    host = host.substr(0, end);
+  } else if (const size_t colon = host.rfind(':');
+             colon != absl::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  const std::string h(host);
+  return inet_pton(AF_INET, h.c_str(), &v4) == 1 &&
+         (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 absl::Status ValidateTlsConfig(const ServerConfig& c) {
+  if (c.plaintext && !IsLoopbackListenAddress(c.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: plaintext is allowed only on a loopback address "
+        "(127.0.0.1, [::1], localhost) or a unix socket, not on ",
+        c.listen,
+        "; configure tls.cert_file and tls.key_file to listen there"));
+  }
   if (!c.plaintext && (c.tls.cert_file.empty() || c.tls.key_file.empty())) {
     return absl::InvalidArgumentError(
         "config: TLS needs tls.cert_file and tls.key_file "

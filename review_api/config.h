@@ -126,8 +126,14 @@ absl::Status ValidateServerConfig(const ServerConfig& config);
 // What serving needs of the TLS settings (checked by Server::Start):
 // without `plaintext`, tls.cert_file and tls.key_file; with
 // tls.require_client_cert, tls.client_ca_file. InvalidArgument naming the
-// missing key otherwise. Whether the files can be read is Server::Start's.
+// missing key otherwise; `plaintext` only on a loopback address
+// (IsLoopbackListenAddress). Whether the files can be read is Server::Start's.
 absl::Status ValidateTlsConfig(const ServerConfig& config);
+
+// Whether a listen address (HOST:PORT, [V6]:PORT, unix:PATH) only accepts
+// local connections: 127.0.0.0/8, ::1, localhost or a unix socket. Plaintext
+// is refused (ValidateTlsConfig) on any other.
+bool IsLoopbackListenAddress(absl::string_view listen);
 
 // The effective configuration as JSON (for `serve --print-config`).
 std::string ServerConfigToJson(const ServerConfig& config);

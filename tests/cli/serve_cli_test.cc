@@ -112,6 +112,23 @@ TEST_F(ServeCliTest, SecondServerOnADatabaseInUseSaysSoInOneLine) {
   EXPECT_EQ(first.Stop(), 0) << first.Log();
 }
 
+// Plaintext on an address other machines can reach is refused before
+// anything is opened: one line, no database.
+TEST_F(ServeCliTest, PlaintextOnANonLoopbackAddressIsRefused) {
+  const std::string db = dir_.Sub("db");
+  for (const std::string listen : {"0.0.0.0:0", "[::]:0"}) {
+    ProcessResult r =
+        Run({"serve", "--plaintext", "--db", db, "--listen", listen});
+    EXPECT_EQ(r.exit_code, 1) << listen;
+    EXPECT_THAT(Lines(r.err), ElementsAre(StartsWith(
+                                  "hashwatch: config: plaintext is allowed "
+                                  "only on a loopback address")))
+        << r.err;
+    EXPECT_THAT(r.err, HasSubstr(listen));
+    EXPECT_FALSE(std::filesystem::exists(db)) << listen;
+  }
+}
+
 TEST_F(ServeCliTest, PrintConfigNeedsNoTlsSettingsButServingDoes) {
   const std::string db = dir_.Sub("db");
   ProcessResult printed = Run({"serve", "--print-config", "--db", db});

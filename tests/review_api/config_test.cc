@@ -54,6 +54,30 @@ TEST(ServerConfigTest, ReadsNestedKeysAndSeconds) {
   EXPECT_EQ(c.reports.platform, "example.net");
 }
 
+// Plaintext carries tokens and pictures unencrypted: only on loopback.
+TEST(ServerConfigTest, PlaintextIsServedOnlyOnLoopback) {
+  for (const char* local :
+       {"127.0.0.1:50051", "127.1.2.3:0", "localhost:9000", "[::1]:50051",
+        "unix:/run/hashwatch.sock"}) {
+    ServerConfig c;
+    c.plaintext = true;
+    c.listen = local;
+    EXPECT_OK(ValidateTlsConfig(c)) << local;
+  }
+  for (const char* open :
+       {"0.0.0.0:9000", "[::]:50051", ":50051", "10.0.0.5:50051",
+        "scanner.example.net:50051", "128.0.0.1:1", "[::ffff:10.0.0.1]:1"}) {
+    ServerConfig c;
+    c.plaintext = true;
+    c.listen = open;
+    EXPECT_THAT(ValidateTlsConfig(c),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         ::testing::AllOf(HasSubstr("loopback"),
+                                          HasSubstr(open))))
+        << open;
+  }
+}
+
 TEST(ServerConfigTest, UnknownKeysWrongTypesAndRangesNameTheKey) {
   EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "scan": {"dihedrall": true}})"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"scan.dihedrall\"")));
