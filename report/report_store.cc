@@ -1,5 +1,7 @@
 #include "report/report_store.h"
 
+#include <limits>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -266,6 +268,9 @@ absl::StatusOr<Report> ReportStore::Get(absl::string_view id) const {
 
 absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) const {
   std::vector<Report> out;
+  // Nothing comes after the largest sequence (and +1 would wrap to 0,
+  // replaying every report).
+  if (f.after_sequence == std::numeric_limits<uint64_t>::max()) return out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->reports_cf));
   for (it->Seek(U64Key(f.after_sequence + 1)); it->Valid() && out.size() < f.limit; it->Next()) {

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
@@ -61,10 +62,13 @@ absl::Status ValidateContext(const v1::ScanContext& c) {
   }
   if (!c.uploader_ip().empty()) {
     unsigned char buf[16];
-    if (inet_pton(AF_INET, c.uploader_ip().c_str(), buf) != 1 &&
-        inet_pton(AF_INET6, c.uploader_ip().c_str(), buf) != 1) {
+    // inet_pton stops at a NUL: "1.2.3.4\0anything" must not pass as 1.2.3.4.
+    if (c.uploader_ip().find('\0') != std::string::npos ||
+        (inet_pton(AF_INET, c.uploader_ip().c_str(), buf) != 1 &&
+         inet_pton(AF_INET6, c.uploader_ip().c_str(), buf) != 1)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "context.uploader_ip \"", c.uploader_ip().substr(0, 64), "\" is not an IP address"));
+          "context.uploader_ip \"", absl::CHexEscape(c.uploader_ip().substr(0, 64)),
+          "\" is not an IP address"));
     }
   }
   if (c.has_upload_time()) {

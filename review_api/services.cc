@@ -589,6 +589,12 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                      grpc::ServerWriter<v1::Report>* writer) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
     HW_LOG(kInfo, "report watch by %s from sequence %d", who.name, request->after_sequence());
+    if (request->after_sequence() > reports().LastSequence()) {
+      return ToGrpc(absl::OutOfRangeError(absl::StrCat(
+          "after_sequence ", request->after_sequence(),
+          " is beyond the last report's sequence ", reports().LastSequence(),
+          "; resume from a sequence this server gave")));
+    }
     report::ReportFilter filter;
     filter.after_sequence = request->after_sequence();
     filter.limit = 500;

@@ -1,5 +1,7 @@
 #include "report/report_store.h"
 
+#include <limits>
+
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -116,6 +118,10 @@ TEST_F(ReportStoreTest, ListFiltersByCursorTimeStateAndBank) {
   f.after_sequence = 1;
   ASSERT_OK_AND_ASSIGN(std::vector<Report> after, store->List(f));
   EXPECT_THAT(after, SizeIs(2));
+  // The largest cursor has nothing after it (+1 must not wrap to "all").
+  f.after_sequence = std::numeric_limits<uint64_t>::max();
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> none, store->List(f));
+  EXPECT_THAT(none, ::testing::IsEmpty());
   f = {};
   f.from = mid;
   ASSERT_OK_AND_ASSIGN(std::vector<Report> recent, store->List(f));

@@ -331,6 +331,20 @@ TEST_F(ServerTest, ConfirmFilesAReportSeenOnWatchAndBanksTheHashes) {
   v1::WatchReportsRequest watch_req;
   auto watch = reports_->Watch(&watch_ctx, watch_req);
 
+  // A cursor this server never gave (2^64-1 would wrap to "everything").
+  for (const uint64_t bad : {uint64_t{5}, ~uint64_t{0}}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + lead_);
+    v1::WatchReportsRequest req;
+    req.set_after_sequence(bad);
+    auto stream = reports_->Watch(&ctx, req);
+    v1::Report none;
+    EXPECT_FALSE(stream->Read(&none));
+    grpc::Status s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE) << bad;
+    EXPECT_THAT(s.error_message(), HasSubstr("beyond the last report"));
+  }
+
   ASSERT_EQ(ScanOk("upload-7", copy).verdict(), v1::QUEUED_FOR_REVIEW);
   auto leased = Lease(mod1_);
   ASSERT_THAT(leased, SizeIs(1));
@@ -556,6 +570,12 @@ TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
     auto& r = add("bad ip", grpc::StatusCode::INVALID_ARGUMENT, "uploader_ip");
     r.mutable_hashes()->set_md5(std::string(32, 'a'));
     r.mutable_context()->set_uploader_ip("999.1.1.1");
+  }
+  {
+    // inet_pton would read only up to the NUL and accept 192.0.2.7.
+    auto& r = add("ip with a NUL", grpc::StatusCode::INVALID_ARGUMENT, "uploader_ip");
+    r.mutable_hashes()->set_md5(std::string(32, 'a'));
+    r.mutable_context()->set_uploader_ip(std::string("192.0.2.7\0evil", 14));
   }
   add("undecodable image", grpc::StatusCode::INVALID_ARGUMENT, "image")
       .set_image(std::string(5000, 'z'));
