@@ -1,5 +1,7 @@
 // `hashwatch bank` and `hashwatch match` run as processes against a
 // temporary database.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -42,6 +44,37 @@ class BankCliTest : public ::testing::Test {
 
   TempDir dir_;
 };
+
+// Whatever the caller's umask, the database hashwatch creates is its user's
+// alone: folders 0700, files 0600.
+TEST_F(BankCliTest, TheDatabaseIsReadableByItsOwnerOnly) {
+  const mode_t old = umask(022);
+  ProcessResult created = Run({"bank", "create", "private"});
+  ProcessResult token = RunProcess({BinaryPath("hashwatch"), "token", "create",
+                                    "ops", "--role", "admin", "--db",
+                                    dir_.Sub("db")});
+  umask(old);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  int files = 0;
+  EXPECT_EQ(std::filesystem::status(dir_.Sub("db")).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(dir_.Sub("db"))) {
+    const auto perms = e.status().permissions() & std::filesystem::perms::all;
+    if (e.is_directory()) {
+      EXPECT_EQ(perms, std::filesystem::perms::owner_all) << e.path();
+    } else {
+      ++files;
+      EXPECT_EQ(perms & (std::filesystem::perms::group_all |
+                         std::filesystem::perms::others_all),
+                std::filesystem::perms::none)
+          << e.path();
+    }
+  }
+  EXPECT_GT(files, 5);  // RocksDB's files and tokens.json were all looked at
+}
 
 TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
   ASSERT_EQ(Run({"bank", "create", "iwf", "--auto-report-distance", "8"}).exit_code, 0);
