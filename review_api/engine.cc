@@ -627,6 +627,14 @@ absl::StatusOr<v1::DecideResponse> Engine::Decide(absl::string_view moderator,
                                       .add_to_allow_list = request.add_to_allow_list(),
                                       .note = request.note()}));
   ToProto(decision, response.mutable_decision());
+  if (kind == queue::DecisionKind::kConfirm || kind == queue::DecisionKind::kReject) {
+    // Decided: nobody may see the unblurred picture again. Reveal refuses
+    // decided items, so a crash before this delete exposes nothing.
+    if (absl::Status s = records_->DeleteRevealPreview(item.id); !s.ok()) {
+      HW_LOG(kWarning, "item %d: could not delete its unblurred preview: %s", item.id,
+             s.ToString());
+    }
+  }
   HW_LOG(kInfo, "item %d: %s by %s%s%s", item.id, queue::DecisionKindName(kind), who,
          response.report_id().empty() ? "" : ", report ", response.report_id());
   return response;
@@ -653,7 +661,11 @@ absl::StatusOr<v1::RevealResponse> Engine::Reveal(absl::string_view who,
   if (request.reason().size() > 1024) {
     return absl::InvalidArgumentError("reason is longer than 1024 bytes");
   }
-  HW_RETURN_IF_ERROR(queue_->GetItem(request.item_id()).status());
+  HW_ASSIGN_OR_RETURN(queue::ReviewItem item, queue_->GetItem(request.item_id()));
+  if (item.state == queue::ItemState::kDecided) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "item ", item.id, " is decided; its unblurred preview is no longer kept"));
+  }
   HW_ASSIGN_OR_RETURN(std::string jpeg, records_->GetRevealPreview(request.item_id()));
   // Audited before the image leaves the server.
   HW_RETURN_IF_ERROR(queue_->RecordReveal(who, request.item_id(), request.reason()));

@@ -395,6 +395,14 @@ absl::Status ScanRecords::PutRevealPreview(uint64_t item_id,
       kComponent, "put reveal preview");
 }
 
+absl::Status ScanRecords::DeleteRevealPreview(uint64_t item_id) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocksDb(impl_->db->Delete(write_options, impl_->handles[kReveal],
+                                       ItemKey(item_id)),
+                     kComponent, "delete reveal preview");
+}
+
 absl::StatusOr<std::string> ScanRecords::GetRevealPreview(
     uint64_t item_id) const {
   std::string value;

@@ -71,6 +71,8 @@ class ScanRecords final {
   absl::Status PutRevealPreview(uint64_t item_id, absl::string_view jpeg);
   // NotFound when none is kept for the item.
   absl::StatusOr<std::string> GetRevealPreview(uint64_t item_id) const;
+  // Deletes the item's unblurred preview (none stored is fine); synced.
+  absl::Status DeleteRevealPreview(uint64_t item_id);
 
  private:
   struct Impl;

@@ -27,6 +27,7 @@
 #include "hashwatch/v1/review.grpc.pb.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "review_api/auth.h"
+#include "review_api/scan_records.h"
 #include "tests/testing/images.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
@@ -452,6 +453,20 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   bool audited = false;
   for (const auto& h : item.history()) audited |= h.event() == "reveal" && h.actor() == "lead";
   EXPECT_TRUE(audited);
+
+  // Decided: the unblurred preview is deleted, and Reveal says why.
+  ASSERT_TRUE(Decide(mod1_, mine[0], v1::DECISION_KIND_REJECT, &decided).ok());
+  grpc::Status gone = review_->Reveal(As(lead_).get(), reveal, &revealed);
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(gone.error_message(), HasSubstr("decided"));
+  Stop();
+  {
+    ASSERT_OK_AND_ASSIGN(auto records,
+                         ScanRecords::Open({.path = config_.db + "/scans"}, &clock_));
+    EXPECT_THAT(records->GetRevealPreview(item.id()),
+                hashwatch::testing::StatusIs(absl::StatusCode::kNotFound));
+  }
+  Start();
 
   // A revoked token stops working at once.
   ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
