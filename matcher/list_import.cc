@@ -140,7 +140,19 @@ ListParser::ListParser(const ListParseOptions& options) : options_(options) {}
 void ListParser::Fail(absl::string_view message) {
   ++error_count_;
   if (errors_.size() < options_.max_errors_kept) {
-    errors_.push_back({record_line_, std::string(message)});
+    // A message may quote the line; lines run to 64 KiB. Cut at a UTF-8
+    // character boundary, so that the kept errors stay small (an answer
+    // listing them fits any message limit).
+    constexpr size_t kMaxMessageBytes = 256;
+    std::string kept(message);
+    if (kept.size() > kMaxMessageBytes) {
+      size_t cut = kMaxMessageBytes;
+      while (cut > 0 && (static_cast<unsigned char>(kept[cut]) & 0xC0) == 0x80)
+        --cut;
+      kept.resize(cut);
+      kept += "…";
+    }
+    errors_.push_back({record_line_, std::move(kept)});
   }
 }
 

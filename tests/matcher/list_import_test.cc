@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -93,6 +94,26 @@ TEST(ListImportTest, CsvErrorsNameTheLine) {
                         "or give a signal_type column"));
   EXPECT_EQ(p.errors[2].line, 4);
   EXPECT_THAT(p.errors[2].message, HasSubstr("unterminated"));
+}
+
+// Errors may quote the line, and lines run to 64 KiB: each kept message is
+// cut (at a character boundary) so that a thousand of them stay small, and
+// the count still counts them all.
+TEST(ListImportTest, KeptErrorsAreBoundedInNumberAndSize) {
+  std::string csv = "hash,disabled_until\n";
+  for (int i = 0; i < 50; ++i) {
+    csv += kMd5 + "," + std::string(20'000, 'x') + "\xc3\xa9\n";
+  }
+  ListParseOptions options;
+  options.max_errors_kept = 10;
+  const ParsedList p = ParseHashList(csv, options);
+  EXPECT_EQ(p.error_count, 50u);
+  ASSERT_THAT(p.errors, SizeIs(10));
+  for (const auto& e : p.errors) {
+    EXPECT_THAT(e.message, HasSubstr("disabled_until"));
+    EXPECT_LE(e.message.size(), 300u);
+    EXPECT_TRUE(absl::EndsWith(e.message, "…")) << e.message.substr(0, 80);
+  }
 }
 
 TEST(ListImportTest, ThreatExchangePdqExportIsPdqWithQuality) {
