@@ -603,6 +603,12 @@ class ReportServiceImpl final : public v1::ReportService::Service {
       if (deps_.shutting_down->load()) {
         return ToGrpc(absl::UnavailableError("server is shutting down; resume from the last sequence"));
       }
+      // A token revoked (or a role changed) while the stream is open ends
+      // it within one wait below (250 ms), not at the client's leisure.
+      if (auto still = Authorized(context, deps_, Permission::kReadReports); !still.ok()) {
+        HW_LOG(kInfo, "report watch by %s ended: %s", who.name, still.status().message());
+        return ToGrpc(still.status());
+      }
       auto batch = reports().List(filter);
       if (!batch.ok()) return ToGrpc(batch.status());
       for (const report::Report& r : *batch) {

@@ -475,6 +475,25 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// Revoking a token ends the Watch streams it opened.
+TEST_F(ServerTest, RevokingATokenEndsItsOpenWatch) {
+  ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
+  ASSERT_OK_AND_ASSIGN(const std::string submitter,
+                       tokens->Create("submitter", Role::kLead, {}));
+  auto ctx = As(submitter);
+  v1::WatchReportsRequest req;
+  auto watch = reports_->Watch(ctx.get(), req);
+  // A first report delivered shows the stream is open on the server.
+  BankImage("hotline", Corpus("b011.jpg"), "A");
+  ASSERT_EQ(ScanOk("w-1", Corpus("b011.jpg")).verdict(), v1::AUTO_REPORTED);
+  v1::Report seen;
+  ASSERT_TRUE(watch->Read(&seen));
+  ASSERT_OK(tokens->Revoke("submitter"));
+  EXPECT_FALSE(watch->Read(&seen));
+  const grpc::Status s = watch->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+}
+
 TEST_F(ServerTest, ScanIsIdempotentByContentIdAndStreamsAnswerInOrder) {
   const std::string image = Corpus("b011.jpg");  // PDQ quality 100
   BankImage("hotline", image, "A");
