@@ -21,6 +21,19 @@ using ::hashwatch::testing::RunProcess;
 using ::hashwatch::testing::TempDir;
 using ::testing::HasSubstr;
 
+// A folder `dir`/images of `n` unrelated pictures p0.jpg.. (seeds
+// first_seed..), width x height; returns its path.
+std::string PictureFolder(TempDir& dir, int n, int first_seed, int width,
+                          int height) {
+  const std::string images = dir.Sub("images");
+  std::filesystem::create_directory(images);
+  for (int i = 0; i < n; ++i) {
+    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
+        << MakePicture(first_seed + i, width, height);
+  }
+  return images;
+}
+
 ProcessResult Bench(std::vector<std::string> args) {
   args.insert(args.begin(), BinaryPath("hashwatch-bench"));
   return RunProcess(args);
@@ -73,12 +86,7 @@ TEST(BenchCliTest, FailuresExitOneWithOneLine) {
 
 TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
   TempDir dir;
-  const std::string images = dir.Sub("images");
-  std::filesystem::create_directory(images);
-  for (int i = 0; i < 4; ++i) {
-    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
-        << MakePicture(200 + i, 128, 96);
-  }
+  const std::string images = PictureFolder(dir, 4, 200, 128, 96);
   std::ofstream(images + "/bad.jpg") << "not a jpeg";
   ProcessResult list = Bench({"evalset", "--list"});
   EXPECT_EQ(list.exit_code, 0);
@@ -109,12 +117,7 @@ TEST(BenchCliTest, EvalSetSweepAndCapacityRun) {
 // counted, named and left out, so the sweep of the set rejects nothing.
 TEST(BenchCliTest, EvalSetNamesATruncatedJpegAndTheSweepGetsNoneOfIt) {
   TempDir dir;
-  const std::string images = dir.Sub("images");
-  std::filesystem::create_directory(images);
-  for (int i = 0; i < 4; ++i) {
-    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
-        << MakePicture(200 + i, 128, 96);
-  }
+  const std::string images = PictureFolder(dir, 4, 200, 128, 96);
   const std::string whole = MakePicture(210, 128, 96);
   std::ofstream(images + "/cut.jpg", std::ios::binary)
       << whole.substr(0, whole.size() / 2);
@@ -149,12 +152,7 @@ TEST(BenchCliTest, EvalSetNamesATruncatedJpegAndTheSweepGetsNoneOfIt) {
 // write their outputs, and write the same CSV.
 TEST(BenchCliTest, SingleThreadedSweepFinishesTwentyRunsInARow) {
   TempDir dir;
-  const std::string images = dir.Sub("images");
-  std::filesystem::create_directory(images);
-  for (int i = 0; i < 8; ++i) {
-    std::ofstream(images + "/p" + std::to_string(i) + ".jpg", std::ios::binary)
-        << MakePicture(300 + i, 96, 72);
-  }
+  const std::string images = PictureFolder(dir, 8, 300, 96, 72);
   std::string first_csv;
   for (int run = 0; run < 20; ++run) {
     const std::string out = dir.Sub("out" + std::to_string(run));

@@ -122,7 +122,9 @@ TEST(ImportCrashTest, KilledAnywhereTheBankHoldsAllOrNothing) {
     bool seen = false;
     while (!seen && child.ReadLine(&line))
       seen = line.find(after[run]) != std::string::npos;
-    // Not synchronisation: the random moment of the kill within the step.
+    // Not synchronisation: the progress line marks the start of a step, and
+    // this random delay picks the moment inside that step for the kill (the
+    // import announces nothing within a step, so no event could pick it).
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
     child.Kill(SIGKILL);
     const int code = child.Wait();
