@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/bench/pictures.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -38,6 +39,16 @@ class BankCliTest : public ::testing::Test {
   // The compat PDQ of a test vector, via `hashwatch hash`.
   std::string PdqOf(const std::string& name) {
     ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", "--compat", PdqTestImage(name)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
+  }
+
+  // The PDQ of a generated picture (any picture will do; not ../shared's).
+  std::string PdqOfPicture(int seed) {
+    const std::string path = dir_.Write(
+        "picture-" + std::to_string(seed) + ".jpg",
+        testing::MakePicture(seed, 640, 480));
+    ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
   }
@@ -135,7 +146,7 @@ TEST_F(BankCliTest, ExportCarriesEveryFieldAndImportRestoresIt) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   ASSERT_EQ(Run({"bank", "create", "b"}).exit_code, 0);
   const std::string md5(32, 'a'), sha1(40, 'b'), sha256(64, 'c');
-  const std::string pdq = PdqOf("q0746.jpg");
+  const std::string pdq = PdqOfPicture(746);
   const std::string list =
       dir_.Write("list.csv",
                  "hash,signal_type,category,source,note,metadata\n" + md5 +
@@ -221,7 +232,7 @@ TEST_F(BankCliTest, ExportCarriesEveryFieldAndImportRestoresIt) {
 
 TEST_F(BankCliTest, ListFormatsAreDetectedAsDocumentedAndNeverGuessed) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
-  const std::string pdq = PdqOf("q0746.jpg");
+  const std::string pdq = PdqOfPicture(746);
   // A hotline's CSV without its header: refused, with the fix, whatever
   // --signal says; nothing is imported.
   const std::string headerless = dir_.Write("h.csv", pdq + ",A,hotline\n");
@@ -271,7 +282,7 @@ TEST_F(BankCliTest, RemoveReadsTheImportFormatsAndSpeaksOfRemoving) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   // The worked example's list: hash,category,source with PDQ hashes.
   const std::string list =
-      dir_.Write("list.csv", "hash,category,source\n" + PdqOf("q0746.jpg") +
+      dir_.Write("list.csv", "hash,category,source\n" + PdqOfPicture(746) +
                                  ",A,hotline-1\n");
   ASSERT_EQ(Run({"bank", "import", "a", list, "--signal", "pdq"}).exit_code, 0);
   ProcessResult unsure = Run({"bank", "remove", "a", list});

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "matcher/hashes.h"
 #include "nlohmann/json.hpp"
+#include "tests/bench/pictures.h"
 #include "tests/cli/server_process.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
@@ -259,7 +260,9 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
 // reads the worked example's list with --signal and speaks of removing.
 TEST_F(ClientServerE2eTest,
        BankWritesPrintTheSameJsonAndCarryTheStateThroughTheServer) {
-  const std::string pdq = PdqOf(Corpus("b011.jpg"));
+  const std::string picture =
+      dir_.Write("picture.jpg", testing::MakePicture(11, 640, 480));
+  const std::string pdq = PdqOf(picture);
   const std::string list =
       dir_.Write("list.csv", "hash,category,source\n" + pdq + ",A,hotline-1\n");
   // Each write with --json; what differs between two runs (ids, times) is
@@ -325,7 +328,7 @@ TEST_F(ClientServerE2eTest,
       remote({"bank", "import", "copy", dir_.Write("src.csv", exported.out)});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_EQ(remote({"bank", "export", "copy"}).out, exported.out);
-  ProcessResult scan = As(pipeline_, {"scan", Corpus("b011.jpg")});
+  ProcessResult scan = As(pipeline_, {"scan", picture});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_THAT(scan.out, HasSubstr("\tNO_MATCH\t"));
   ASSERT_EQ(server_->Stop(), 0) << server_->Log();

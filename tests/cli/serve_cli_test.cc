@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/cli/self_signed.h"
 #include "tests/cli/server_process.h"
+#include "tests/bench/pictures.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -171,7 +172,8 @@ TEST_F(ServeCliTest, TlsClientsOfAPlaintextServerAreToldToPassPlaintext) {
   ServerProcess server(db);
   ASSERT_FALSE(server.address().empty()) << server.Stop() << "\n"
                                          << server.Log();
-  const std::string image = testing::PdqTestImage("c.png");
+  const std::string image =
+      dir_.Write("picture.png", testing::MakePicture(3, 320, 240, ".png"));
   struct Command {
     std::vector<std::string> args;
     std::string what;  // how the error line names the call

@@ -28,6 +28,7 @@
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "review_api/auth.h"
 #include "review_api/scan_records.h"
+#include "tests/bench/pictures.h"
 #include "tests/testing/images.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
@@ -41,6 +42,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+
+// A generated picture (benign, unrelated to other seeds), for tests that
+// need any picture, not a particular one of ../shared.
+std::string Picture(int seed) { return hashwatch::testing::MakePicture(seed, 640, 480); }
 
 std::string Corpus(const std::string& name) {
   return hashwatch::testing::ReadFileOrDie(hashwatch::testing::SharedDir() + "/corpus/base/" +
@@ -484,8 +489,8 @@ TEST_F(ServerTest, RevokingATokenEndsItsOpenWatch) {
   v1::WatchReportsRequest req;
   auto watch = reports_->Watch(ctx.get(), req);
   // A first report delivered shows the stream is open on the server.
-  BankImage("hotline", Corpus("b011.jpg"), "A");
-  ASSERT_EQ(ScanOk("w-1", Corpus("b011.jpg")).verdict(), v1::AUTO_REPORTED);
+  BankImage("hotline", Picture(11), "A");
+  ASSERT_EQ(ScanOk("w-1", Picture(11)).verdict(), v1::AUTO_REPORTED);
   v1::Report seen;
   ASSERT_TRUE(watch->Read(&seen));
   ASSERT_OK(tokens->Revoke("submitter"));
@@ -789,7 +794,7 @@ TEST_F(ServerTest, DisabledEntryStopsMatchingUntilReEnabled) {
 // An entry's state travels in AddEntries and ImportList as ExportBank gives
 // it; an entry added without one keeps the state it has.
 TEST_F(ServerTest, AddEntriesAndImportListCarryTheDisabledState) {
-  const std::string image = Corpus("b011.jpg");
+  const std::string image = Picture(11);
   BankImage("hotline", image, "A");
   const std::string pdq = Hash(image).hashes().pdq();
   auto add = [&](const std::function<void(v1::NewEntry*)>& set) {
@@ -932,7 +937,7 @@ TEST_F(ServerTest, SecondServerOnTheSamePortIsRefusedAndTheFirstKeepsServing) {
                                     " is in use by another process")));
   EXPECT_FALSE(std::filesystem::exists(second.db))
       << "refused before making its database";
-  EXPECT_FALSE(Hash(Corpus("b011.jpg"))
+  EXPECT_FALSE(Hash(Picture(11))
                    .hashes()
                    .pdq()
                    .empty());  // the first still answers
@@ -975,7 +980,7 @@ TEST_F(ServerTest, SecondServerOnTheSameDatabaseIsRefusedInOneLine) {
       StatusIs(absl::StatusCode::kUnavailable,
                absl::StrCat("the database ", config_.db,
                             " is in use by another hashwatch process")));
-  EXPECT_FALSE(Hash(Corpus("b011.jpg")).hashes().pdq().empty());
+  EXPECT_FALSE(Hash(Picture(11)).hashes().pdq().empty());
 }
 
 }  // namespace
