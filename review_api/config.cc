@@ -72,6 +72,28 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.String("incident_type", c.reports.incident_type);
     v.Seconds("retention_seconds", c.reports.retention);
   });
+  v.Object("queue", [&] {
+    v.Objects("lanes", c.queue.lanes, [&](queue::LaneOptions& lane) {
+      v.String("name", lane.name);
+      v.Int("weight", lane.weight, 1, 1'000'000);
+      v.Bool("served_first", lane.served_first);
+      v.Object("sla_seconds", [&] {
+        for (int k = 0; k < queue::kPriorityClassCount; ++k) {
+          const std::string name(queue::PriorityClassName(static_cast<queue::PriorityClass>(k)));
+          v.Seconds(name.c_str(), lane.sla[k]);
+        }
+      });
+    });
+    v.String("escalation_lane", c.queue.escalation_lane);
+    v.Object("welfare", [&] {
+      queue::WelfareOptions& w = c.queue.welfare;
+      v.Int("max_items_per_hour", w.max_items_per_hour, 0, 1'000'000);
+      v.Int("max_items_per_shift", w.max_items_per_shift, 0, 10'000'000);
+      v.Seconds("shift_length_seconds", w.shift_length);
+      v.Int("break_after_items", w.break_after_items, 0, 1'000'000);
+      v.Seconds("break_length_seconds", w.break_length);
+    });
+  });
   v.Seconds("shutdown_grace_seconds", c.shutdown_grace);
   v.Int("threads", c.threads, 0, 1024);
 }
@@ -139,10 +161,22 @@ class Reader {
     const Json* j = Find(key);
     if (j == nullptr) return;
     if (!j->is_object()) return Fail(key, "must be an object");
-    stack_.push_back({j, Path(key), {}});
-    body();
-    CheckUnknown();
-    stack_.pop_back();
+    Enter(*j, Path(key), body);
+  }
+  // An array of objects, each read by body(element) into a default T; the
+  // array replaces `out` whole. Errors name the element: "queue.lanes[1]".
+  template <typename T, typename F>
+  void Objects(const char* key, std::vector<T>& out, F&& body) {
+    const Json* j = Find(key);
+    if (j == nullptr) return;
+    if (!j->is_array()) return Fail(key, "must be an array of objects");
+    std::vector<T> items(j->size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      const std::string path = absl::StrCat(Path(key), "[", i, "]");
+      if (!(*j)[i].is_object()) return FailAt(path, "must be an object");
+      Enter((*j)[i], path, [&] { body(items[i]); });
+    }
+    out = std::move(items);
   }
 
   absl::Status Finish() {
@@ -167,9 +201,17 @@ class Reader {
     auto it = level.object->find(key);
     return it == level.object->end() ? nullptr : &*it;
   }
-  void Fail(const char* key, absl::string_view what) {
+  template <typename F>
+  void Enter(const Json& object, std::string path, F&& body) {
+    stack_.push_back({&object, std::move(path), {}});
+    body();
+    CheckUnknown();
+    stack_.pop_back();
+  }
+  void Fail(const char* key, absl::string_view what) { FailAt(Path(key), what); }
+  void FailAt(absl::string_view path, absl::string_view what) {
     if (status_.ok()) {
-      status_ = absl::InvalidArgumentError(absl::StrCat("config: ", Path(key), " ", what));
+      status_ = absl::InvalidArgumentError(absl::StrCat("config: ", path, " ", what));
     }
   }
   void CheckUnknown() {
@@ -206,6 +248,19 @@ class Writer {
     body();
     current_ = parent;
   }
+  template <typename T, typename F>
+  void Objects(const char* key, std::vector<T>& items, F&& body) {
+    Json* parent = current_;
+    Json array = Json::array();
+    for (T& item : items) {
+      Json element = Json::object();
+      current_ = &element;
+      body(item);
+      array.push_back(std::move(element));
+    }
+    current_ = parent;
+    (*current_)[key] = std::move(array);
+  }
   Json root = Json::object();
 
  private:
@@ -220,6 +275,65 @@ bool ValidLaneName(absl::string_view s) {
     }
   }
   return true;
+}
+
+std::string LaneNames(const QueueConfig& q) {
+  return absl::StrJoin(q.lanes, ", ", [](std::string* out, const queue::LaneOptions& lane) {
+    absl::StrAppend(out, lane.name);
+  });
+}
+
+// The queue section, with errors that name the key; the queue checks the
+// same again when it opens (queue/review_queue.h).
+absl::Status ValidateQueueConfig(const ServerConfig& c) {
+  const QueueConfig& q = c.queue;
+  if (q.lanes.empty()) {
+    return absl::InvalidArgumentError("config: queue.lanes must list at least one lane");
+  }
+  std::set<std::string> names;
+  bool weighted = false;
+  for (size_t i = 0; i < q.lanes.size(); ++i) {
+    const queue::LaneOptions& lane = q.lanes[i];
+    const std::string key = absl::StrCat("config: queue.lanes[", i, "]");
+    if (!ValidLaneName(lane.name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          key, ".name \"", lane.name, "\" must be 1..64 of [a-z0-9_-]"));
+    }
+    if (!names.insert(lane.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ".name \"", lane.name, "\" is listed twice"));
+    }
+    if (lane.served_first) continue;
+    weighted = true;
+    if (lane.weight < 1 || lane.weight > 1'000'000) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          key, ".weight must be in 1..1000000 (got ", lane.weight, ")"));
+    }
+  }
+  if (!weighted) {
+    return absl::InvalidArgumentError(
+        "config: queue.lanes needs a lane without served_first (a weighted lane)");
+  }
+  for (const auto& [key, lane] :
+       {std::pair{"queue.escalation_lane", &q.escalation_lane},
+        std::pair{"scan.default_lane", &c.scan.default_lane},
+        std::pair{"scan.user_report_lane", &c.scan.user_report_lane},
+        std::pair{"review.case_lane", &c.review.case_lane}}) {
+    if (!names.contains(*lane)) {
+      return absl::InvalidArgumentError(absl::StrCat("config: ", key, " \"", *lane,
+                                                     "\" is not a lane of queue.lanes (",
+                                                     LaneNames(q), ")"));
+    }
+  }
+  if (q.welfare.shift_length > absl::Hours(24 * 7)) {
+    return absl::InvalidArgumentError(
+        "config: queue.welfare.shift_length_seconds must be at most 604800 (7 days)");
+  }
+  if (q.welfare.break_length > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "config: queue.welfare.break_length_seconds must be at most 86400 (24 hours)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -271,7 +385,19 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
     return absl::InvalidArgumentError(
         "config: limits.max_image_bytes must not exceed limits.max_message_bytes");
   }
-  return absl::OkStatus();
+  return ValidateQueueConfig(c);
+}
+
+queue::QueueOptions QueueOptionsFromConfig(const ServerConfig& config) {
+  queue::QueueOptions options;
+  options.path = config.db + "/queue";
+  options.wal_dir = config.queue_wal_dir;
+  options.lease_duration = config.review.lease_duration;
+  options.max_lease_items = config.limits.max_lease_items;
+  options.lanes = config.queue.lanes;
+  options.escalation_lane = config.queue.escalation_lane;
+  options.welfare = config.queue.welfare;
+  return options;
 }
 
 bool IsLoopbackListenAddress(absl::string_view listen) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "queue/review_queue.h"
 
 namespace hashwatch::review_api {
 
@@ -91,6 +92,22 @@ struct ReportConfig {
   absl::Duration retention = absl::Hours(24 * 365);  // preservation period
 };
 
+// The review queue's policy (queue/review_queue.h): its lanes with their
+// weighted shares and per-class SLAs, where escalations go, and the
+// moderators' exposure limits. Defaults are the queue's own.
+struct QueueConfig {
+  // Each lane: name (1..64 of [a-z0-9_-], unique), weight (1..1000000, the
+  // share among weighted lanes), served_first (before every weighted lane)
+  // and the SLA per priority class. At least one lane is weighted; every
+  // lane the scan and review sections name must be listed here.
+  std::vector<queue::LaneOptions> lanes = queue::QueueOptions().lanes;
+  // Where an escalation sends an item; one of `lanes`.
+  std::string escalation_lane = queue::QueueOptions().escalation_lane;
+  // Per-moderator exposure limits (0 turns a limit off); shift_length at
+  // most 7 days, break_length at most 24 hours.
+  queue::WelfareOptions welfare;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // HOST:PORT; port 0 = any free port
   std::string db = "./var/hashwatch";      // banks/, queue/, reports/, scans/, tokens.json
@@ -104,6 +121,7 @@ struct ServerConfig {
   ScanConfig scan;
   ReviewConfig review;
   ReportConfig reports;
+  QueueConfig queue;
   // Graceful shutdown: in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Upper bound on the server's threads (gRPC resource quota; each call
@@ -134,6 +152,10 @@ absl::Status ValidateTlsConfig(const ServerConfig& config);
 // local connections: 127.0.0.0/8, ::1, localhost or a unix socket. Plaintext
 // is refused (ValidateTlsConfig) on any other.
 bool IsLoopbackListenAddress(absl::string_view listen);
+
+// The review queue's options for the database under config.db: its path,
+// write-ahead log, lease duration and Lease cap, and the `queue` policy.
+queue::QueueOptions QueueOptionsFromConfig(const ServerConfig& config);
 
 // The effective configuration as JSON (for `serve --print-config`).
 std::string ServerConfigToJson(const ServerConfig& config);

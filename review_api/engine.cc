@@ -150,11 +150,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
   std::unique_ptr<Engine> e(new Engine(config, clock));
   HW_RETURN_IF_ERROR(matcher::ValidateRoutingOptions(e->routing_));
 
-  queue::QueueOptions queue_options;
-  queue_options.path = config.db + "/queue";
-  queue_options.wal_dir = config.queue_wal_dir;
-  queue_options.lease_duration = config.review.lease_duration;
-  queue_options.max_lease_items = config.limits.max_lease_items;
+  const queue::QueueOptions queue_options = QueueOptionsFromConfig(config);
   for (const queue::LaneOptions& lane : queue_options.lanes) e->lanes_.push_back(lane.name);
   e->escalation_lane_ = queue_options.escalation_lane;
   for (const std::string* lane :

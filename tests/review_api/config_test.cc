@@ -1,5 +1,6 @@
 #include "review_api/config.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -123,6 +124,139 @@ TEST(ServerConfigTest, PrintedConfigurationReadsBackUnchanged) {
   EXPECT_EQ(back.scan.flood_window, absl::Minutes(5));
   EXPECT_EQ(back.review.lease_duration, absl::Seconds(90));
   EXPECT_EQ(back.limits.max_lease_items, 7);
+}
+
+TEST(ServerConfigTest, QueueDefaultsAreTheQueuesOwn) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig("{}"));
+  const queue::QueueOptions defaults;
+  ASSERT_EQ(c.queue.lanes.size(), defaults.lanes.size());
+  for (size_t i = 0; i < defaults.lanes.size(); ++i) {
+    EXPECT_EQ(c.queue.lanes[i].name, defaults.lanes[i].name);
+    EXPECT_EQ(c.queue.lanes[i].weight, defaults.lanes[i].weight);
+    EXPECT_EQ(c.queue.lanes[i].served_first, defaults.lanes[i].served_first);
+    EXPECT_EQ(c.queue.lanes[i].sla, defaults.lanes[i].sla);
+  }
+  EXPECT_EQ(c.queue.escalation_lane, "escalation");
+  EXPECT_EQ(c.queue.welfare.max_items_per_hour, defaults.welfare.max_items_per_hour);
+  EXPECT_EQ(c.queue.welfare.break_length, defaults.welfare.break_length);
+}
+
+TEST(ServerConfigTest, ReadsQueueLanesSlasAndWelfareIntoTheQueueOptions) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig(R"({
+    "db": "/srv/hw",
+    "queue_wal_dir": "/fast/wal",
+    "scan": {"default_lane": "proactive", "user_report_lane": "public"},
+    "review": {"case_lane": "public", "lease_duration_seconds": 120},
+    "queue": {
+      "lanes": [
+        {"name": "lead", "served_first": true},
+        {"name": "proactive", "weight": 70, "sla_seconds": {"critical": 600, "low": 7200}},
+        {"name": "public", "weight": 30}
+      ],
+      "escalation_lane": "lead",
+      "welfare": {"max_items_per_hour": 40, "max_items_per_shift": 0,
+                  "shift_length_seconds": 21600, "break_after_items": 10,
+                  "break_length_seconds": 600}
+    }
+  })"));
+  const queue::QueueOptions o = QueueOptionsFromConfig(c);
+  EXPECT_EQ(o.path, "/srv/hw/queue");
+  EXPECT_EQ(o.wal_dir, "/fast/wal");
+  EXPECT_EQ(o.lease_duration, absl::Minutes(2));
+  ASSERT_EQ(o.lanes.size(), 3u);
+  EXPECT_EQ(o.lanes[0].name, "lead");
+  EXPECT_TRUE(o.lanes[0].served_first);
+  EXPECT_EQ(o.lanes[1].name, "proactive");
+  EXPECT_EQ(o.lanes[1].weight, 70);
+  EXPECT_FALSE(o.lanes[1].served_first);
+  // Classes not given keep the default SLA.
+  const queue::LaneOptions defaults;
+  EXPECT_EQ(o.lanes[1].sla[0], absl::Minutes(10));
+  EXPECT_EQ(o.lanes[1].sla[1], defaults.sla[1]);
+  EXPECT_EQ(o.lanes[1].sla[2], defaults.sla[2]);
+  EXPECT_EQ(o.lanes[1].sla[3], absl::Hours(2));
+  EXPECT_EQ(o.lanes[2].name, "public");
+  EXPECT_EQ(o.lanes[2].weight, 30);
+  EXPECT_EQ(o.escalation_lane, "lead");
+  EXPECT_EQ(o.welfare.max_items_per_hour, 40);
+  EXPECT_EQ(o.welfare.max_items_per_shift, 0);
+  EXPECT_EQ(o.welfare.shift_length, absl::Hours(6));
+  EXPECT_EQ(o.welfare.break_after_items, 10);
+  EXPECT_EQ(o.welfare.break_length, absl::Minutes(10));
+
+  // And it prints and reads back as it was read.
+  const std::string json = ServerConfigToJson(c);
+  ASSERT_OK_AND_ASSIGN(ServerConfig back, ParseServerConfig(json));
+  EXPECT_EQ(ServerConfigToJson(back), json);
+  EXPECT_EQ(back.queue.lanes[1].sla[0], absl::Minutes(10));
+}
+
+TEST(ServerConfigTest, BadQueuePolicyIsRefusedNamingTheKey) {
+  struct Case {
+    const char* queue;  // the "queue" object
+    const char* want;   // in the one-line error
+  };
+  const Case cases[] = {
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive", "weight": 0},
+                     {"name": "user_report"}]})",
+       "queue.lanes[1].weight must be in 1..1000000 (got 0)"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive", "weight": -5},
+                     {"name": "user_report"}]})",
+       "queue.lanes[1].weight"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive", "weight": 1.5},
+                     {"name": "user_report"}]})",
+       "queue.lanes[1].weight must be an integer"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"},
+                     {"name": "user_report", "sla_seconds": {"critical": "1h"}}]})",
+       "queue.lanes[2].sla_seconds.critical must be a number of seconds"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"},
+                     {"name": "user_report", "sla_seconds": {"high": 0}}]})",
+       "queue.lanes[2].sla_seconds.high must be > 0"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"},
+                     {"name": "user_report", "sla_seconds": {"urgent": 60}}]})",
+       "unknown key \"queue.lanes[2].sla_seconds.urgent\""},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive", "wieght": 3},
+                     {"name": "user_report"}]})",
+       "unknown key \"queue.lanes[1].wieght\""},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, "proactive"]})",
+       "queue.lanes[1] must be an object"},
+      {R"({"lanes": {"proactive": 80}})", "queue.lanes must be an array of objects"},
+      {R"({"lanes": []})", "queue.lanes must list at least one lane"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "Pro active"},
+                     {"name": "user_report"}]})",
+       "queue.lanes[1].name \"Pro active\""},
+      {R"({"lanes": [{"weight": 3}]})", "queue.lanes[0].name \"\""},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"},
+                     {"name": "proactive"}]})",
+       "queue.lanes[2].name \"proactive\" is listed twice"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true},
+                     {"name": "proactive", "served_first": true},
+                     {"name": "user_report", "served_first": true}]})",
+       "queue.lanes needs a lane without served_first"},
+      {R"({"escalation_lane": "leads"})",
+       "queue.escalation_lane \"leads\" is not a lane of queue.lanes (escalation, proactive, "
+       "user_report)"},
+      {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"}]})",
+       "scan.user_report_lane \"user_report\" is not a lane of queue.lanes"},
+      {R"({"welfare": {"max_items_per_hour": -1}})", "queue.welfare.max_items_per_hour"},
+      {R"({"welfare": {"shift_length_seconds": 1000000}})",
+       "queue.welfare.shift_length_seconds must be at most 604800"},
+      {R"({"welfare": {"break_length_seconds": 90000}})",
+       "queue.welfare.break_length_seconds must be at most 86400"},
+      {R"({"welfare": {"breaks": 3}})", "unknown key \"queue.welfare.breaks\""},
+  };
+  for (const Case& c : cases) {
+    const std::string json = absl::StrCat(R"({"plaintext": true, "queue": )", c.queue, "}");
+    absl::StatusOr<ServerConfig> config = ParseServerConfig(json);
+    EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want))) << json;
+    if (!config.ok()) {
+      EXPECT_EQ(config.status().message().find('\n'), absl::string_view::npos);
+    }
+  }
+  // A lane the review section names must be a queue lane too.
+  EXPECT_THAT(ParseServerConfig(R"({"review": {"case_lane": "cases"}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("review.case_lane \"cases\" is not a lane of queue.lanes")));
 }
 
 TEST(ServerConfigTest, LoadNamesTheFile) {
