@@ -9,6 +9,7 @@
 #include "cli/bank_common.h"
 #include "cli/bank_remote.h"
 #include "cli/common_flags.h"
+#include "cli/local_db.h"
 #include "common/database_in_use.h"
 #include "matcher/bank_store.h"
 
@@ -123,9 +124,8 @@ int Disable(BankStore& store, const BankCommandOptions& o, std::ostream& out,
 
 }  // namespace
 
-CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& o) {
-  CLI::App* bank = app.add_subcommand(
-      "bank", "Manage hash banks (lists of known hashes), in --db or through --server");
+void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
+  CLI::App* bank = &command;
   bank->require_subcommand(1);
   bank->add_option("--db", o.db,
                    "Database directory; must exist, except for `bank create`, "
@@ -195,13 +195,6 @@ CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& o) {
 
   CLI::App* del = action(bank->add_subcommand("delete", "Delete a bank and all its entries"), "delete");
   del->add_option("name", o.name, "Bank name")->required();
-  return bank;
-}
-
-matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
-  matcher::BankPolicy policy = o.policy;
-  policy.auto_report_enabled = !o.no_auto_report;
-  return policy;
 }
 
 int RunBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -32,11 +32,10 @@ struct BankCommandOptions {
   std::string action;
 };
 
-// Registers `bank` and its subcommands on `app`, bound to `options`.
-CLI::App* AddBankCommand(CLI::App& app, BankCommandOptions& options);
-
-// The policy `bank create` asks for: `policy` with --no-auto-report applied.
-matcher::BankPolicy CreatePolicy(const BankCommandOptions& options);
+// Registers the flags and subcommands of `bank` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupBankCommand(CLI::App& command, BankCommandOptions& options);
 
 // Runs the parsed subcommand. Exit code: 0 success, 1 failure (one line on
 // `err` per problem).

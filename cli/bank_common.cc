@@ -156,6 +156,12 @@ absl::StatusOr<absl::Time> DisableUntil(const std::string& until) {
   return ParseTimeOrDuration(until, absl::Now());
 }
 
+matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
+  matcher::BankPolicy policy = o.policy;
+  policy.auto_report_enabled = !o.no_auto_report;
+  return policy;
+}
+
 void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out) {
   if (json) {
     out << BankJson(bank).dump() << "\n";

@@ -52,6 +52,9 @@ std::vector<matcher::SignalType> DisableCandidates(std::optional<matcher::Signal
 // --until of `bank disable`: InfiniteFuture when empty.
 absl::StatusOr<absl::Time> DisableUntil(const std::string& until);
 
+// The policy `bank create` asks for: `policy` with --no-auto-report applied.
+matcher::BankPolicy CreatePolicy(const BankCommandOptions& options);
+
 // One function per line (or block) of output; `json` selects one JSON
 // object per line instead of text.
 void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out);

@@ -4,7 +4,6 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
-#include "common/database_in_use.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::cli {
@@ -25,27 +24,6 @@ absl::Status CheckDatabaseExists(const std::string& db_dir) {
       absl::StrCat("no database at ", db_dir,
                    " (create one with `hashwatch bank create NAME --db ",
                    db_dir, "` or `hashwatch serve --db ", db_dir, "`)"));
-}
-
-absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
-    const std::string& db_dir, const OpenBankStoreOptions& options) {
-  if (options.create_if_missing) {
-    std::error_code ec;
-    std::filesystem::create_directories(db_dir, ec);
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot create database directory ", db_dir, ": ", ec.message()));
-    }
-  } else {
-    HW_RETURN_IF_ERROR(CheckDatabaseExists(db_dir));
-  }
-  matcher::BankStoreOptions store;
-  store.path = db_dir + "/banks";
-  store.load_index = options.load_index;
-  absl::StatusOr<std::unique_ptr<matcher::BankStore>> opened =
-      matcher::BankStore::Open(store, Clock::Real());
-  if (IsDatabaseLocked(opened.status())) return DatabaseInUseError(db_dir);
-  return opened;
 }
 
 int Fail(std::ostream& err, const absl::Status& status) {

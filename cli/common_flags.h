@@ -9,7 +9,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "matcher/bank_store.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {
@@ -23,21 +22,6 @@ inline constexpr char kDefaultDbDir[] = "./var/hashwatch";
 // how to create one. Commands that only read or change a database check
 // this first, so that a mistyped --db is an error, not a new empty database.
 absl::Status CheckDatabaseExists(const std::string& db_dir);
-
-struct OpenBankStoreOptions {
-  // Create the database when `db_dir` holds none (`bank create`). Off: a
-  // missing database is CheckDatabaseExists's NotFound.
-  bool create_if_missing = false;
-  // Build the PDQ index. Only `match` needs it: the bank commands open a
-  // 10M-entry store without it, in little memory.
-  bool load_index = false;
-};
-
-// Opens the bank store under `<db_dir>/banks`. Unavailable, marked
-// IsDatabaseLocked (common/database_in_use.h), with the message
-// DatabaseInUseError gives, when another process holds the database.
-absl::StatusOr<std::unique_ptr<matcher::BankStore>> OpenBankStore(
-    const std::string& db_dir, const OpenBankStoreOptions& options);
 
 // Prints "hashwatch: <message>" on `err` and returns exit code 1.
 int Fail(std::ostream& err, const absl::Status& status);

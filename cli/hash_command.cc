@@ -60,9 +60,8 @@ std::string JsonLine(const matcher::ImageHashes& h, const std::string& path) {
 
 }  // namespace
 
-CLI::App* AddHashCommand(CLI::App& app, HashCommandOptions& options) {
-  CLI::App* cmd = app.add_subcommand(
-      "hash", "Hash images: PDQ, quality, MD5, SHA-1, SHA-256 (one line each)");
+void SetupHashCommand(CLI::App& command, HashCommandOptions& options) {
+  CLI::App* cmd = &command;
   cmd->add_flag_callback(
       "--compat",
       [&options] { options.hash.decode.mode = matcher::DecodeMode::kCompat; },
@@ -82,7 +81,6 @@ CLI::App* AddHashCommand(CLI::App& app, HashCommandOptions& options) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("inputs", options.inputs, "Image files, or - for stdin")
       ->required();
-  return cmd;
 }
 
 int RunHashCommand(const HashCommandOptions& options, std::ostream& out,

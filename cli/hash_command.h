@@ -19,8 +19,10 @@ struct HashCommandOptions {
   std::vector<std::string> inputs;  // paths; "-" is standard input
 };
 
-// Registers the `hash` subcommand and its flags on `app`, bound to `options`.
-CLI::App* AddHashCommand(CLI::App& app, HashCommandOptions& options);
+// Registers the flags and subcommands of `hash` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupHashCommand(CLI::App& command, HashCommandOptions& options);
 
 // Runs it. Results go to `out` in input order; each failed input gets one
 // line on `err` naming it and the reason. Returns the exit code: 0 when

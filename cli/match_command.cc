@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/common_flags.h"
+#include "cli/local_db.h"
 #include "common/read_input.h"
 #include "common/status_macros.h"
 #include "matcher/bank_store.h"
@@ -96,9 +97,8 @@ void Print(const std::string& query, const std::vector<Match>& matches, bool jso
 
 }  // namespace
 
-CLI::App* AddMatchCommand(CLI::App& app, MatchCommandOptions& o) {
-  CLI::App* cmd = app.add_subcommand(
-      "match", "Hash images (or take hashes) and print every bank entry they match");
+void SetupMatchCommand(CLI::App& command, MatchCommandOptions& o) {
+  CLI::App* cmd = &command;
   cmd->add_option("--db", o.db,
                   "Database directory (must exist; `bank create` makes one)")
       ->default_val(kDefaultDbDir);
@@ -110,7 +110,6 @@ CLI::App* AddMatchCommand(CLI::App& app, MatchCommandOptions& o) {
   cmd->add_flag("--compat", o.compat, "Hash files as the reference PDQ hasher does");
   cmd->add_option("--hash", o.hashes, "A hash to look up (hex; repeatable)");
   cmd->add_option("files", o.files, "Image files; - for stdin");
-  return cmd;
 }
 
 int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -22,7 +22,10 @@ struct MatchCommandOptions {
   std::vector<std::string> hashes;
 };
 
-CLI::App* AddMatchCommand(CLI::App& app, MatchCommandOptions& options);
+// Registers the flags and subcommands of `match` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupMatchCommand(CLI::App& command, MatchCommandOptions& options);
 
 // Exit code: 0 every query ran (matched or not), 1 an input failed.
 int RunMatchCommand(const MatchCommandOptions& options, std::ostream& out,

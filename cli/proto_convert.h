@@ -14,12 +14,12 @@
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
 #include "nlohmann/json.hpp"
-#include "review_api/convert.h"
+#include "review_api/bank_convert.h"
 
 namespace hashwatch::cli {
 
 // Timestamps and the bank messages convert as the server converts them
-// (review_api/convert.h): an unset Timestamp is InfinitePast, the largest
+// (review_api/bank_convert.h): an unset Timestamp is InfinitePast, the largest
 // one InfiniteFuture.
 using review_api::FromProto;
 using review_api::ToProto;

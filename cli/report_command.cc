@@ -78,9 +78,8 @@ int Export(const v1::ListReportsRequest& req, const Connection& conn, ReportServ
 
 }  // namespace
 
-CLI::App* AddReportCommand(CLI::App& app, ReportCommandOptions& o) {
-  CLI::App* report =
-      app.add_subcommand("report", "List and export reports through a hashwatch server");
+void SetupReportCommand(CLI::App& command, ReportCommandOptions& o) {
+  CLI::App* report = &command;
   report->require_subcommand(1);
   AddClientFlags(*report, o.client, /*server_required=*/true);
   report->add_option("--state", o.state, "Only pending or submitted reports")
@@ -97,7 +96,6 @@ CLI::App* AddReportCommand(CLI::App& app, ReportCommandOptions& o) {
   };
   action(report->add_subcommand("list", "One line per report"), "list");
   action(report->add_subcommand("export", "The reports as JSON lines"), "export");
-  return report;
 }
 
 int RunReportCommand(const ReportCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -31,8 +31,10 @@ struct ReportCommandOptions {
   int limit = 0;       // 0: the server's default (1000)
 };
 
-// Registers `report` and its subcommands on `app`, bound to `options`.
-CLI::App* AddReportCommand(CLI::App& app, ReportCommandOptions& options);
+// Registers the flags and subcommands of `report` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupReportCommand(CLI::App& command, ReportCommandOptions& options);
 
 // Runs the parsed subcommand. Exit code: 0 success, 1 a failed call, 2
 // usage (a bad --from/--to, HASHWATCH_TOKEN unset).

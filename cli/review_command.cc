@@ -303,9 +303,8 @@ std::string DefaultPreviewDir() {
                       "/hashwatch-previews-", geteuid());
 }
 
-CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& o) {
-  CLI::App* review =
-      app.add_subcommand("review", "Moderate the review queue through a hashwatch server");
+void SetupReviewCommand(CLI::App& command, ReviewCommandOptions& o) {
+  CLI::App* review = &command;
   review->require_subcommand(1);
   AddClientFlags(*review, o.client, /*server_required=*/true);
   auto action = [&o](CLI::App* sub, const char* name) {
@@ -344,7 +343,6 @@ CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& o) {
       "from it once decided (default as for review next)");
 
   action(review->add_subcommand("stats", "Queue statistics as JSON"), "stats");
-  return review;
 }
 
 int RunReviewCommand(const ReviewCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -61,8 +61,10 @@ struct ReviewCommandOptions {
 // every call, so `review decide` finds and removes what `review next` wrote.
 std::string DefaultPreviewDir();
 
-// Registers `review` and its subcommands on `app`, bound to `options`.
-CLI::App* AddReviewCommand(CLI::App& app, ReviewCommandOptions& options);
+// Registers the flags and subcommands of `review` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupReviewCommand(CLI::App& command, ReviewCommandOptions& options);
 
 // Runs the parsed subcommand. Exit code: 0 success (also for an empty
 // queue), 1 a failed call or preview write, 2 usage.

@@ -14,7 +14,7 @@
 #include "common/read_input.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "matcher/decode.h"
-#include "matcher/hashes.h"
+#include "matcher/digests.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {
@@ -150,9 +150,8 @@ bool PrintResponse(const Pending& p, const ScanResponse& r, bool json, std::ostr
 
 }  // namespace
 
-CLI::App* AddScanCommand(CLI::App& app, ScanCommandOptions& o) {
-  CLI::App* cmd = app.add_subcommand(
-      "scan", "Scan image files through a hashwatch server (reports, review queue)");
+void SetupScanCommand(CLI::App& command, ScanCommandOptions& o) {
+  CLI::App* cmd = &command;
   AddClientFlags(*cmd, o.client, /*server_required=*/true);
   cmd->add_option("files", o.files, "Image files; - for stdin")->required();
   cmd->add_option("--content-id", o.content_id,
@@ -170,7 +169,6 @@ CLI::App* AddScanCommand(CLI::App& app, ScanCommandOptions& o) {
   cmd->add_option("--signal", o.signals,
                   "Account or content signal, e.g. grooming, livestream (repeatable)");
   cmd->add_flag("--json", o.json, "One JSON object per file");
-  return cmd;
 }
 
 int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream& err) {

@@ -40,8 +40,10 @@ struct ScanCommandOptions {
   bool json = false;
 };
 
-// Registers the `scan` subcommand on `app`, bound to `options`.
-CLI::App* AddScanCommand(CLI::App& app, ScanCommandOptions& options);
+// Registers the flags and subcommands of `scan` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupScanCommand(CLI::App& command, ScanCommandOptions& options);
 
 // Runs it. Exit code: 0 when every file was scanned, 1 when a file could
 // not be read, an item failed or the call failed, 2 usage (--content-id

@@ -8,9 +8,8 @@
 
 namespace hashwatch::cli {
 
-CLI::App* AddServeCommand(CLI::App& app, ServeCommandOptions& options) {
-  CLI::App* serve = app.add_subcommand(
-      "serve", "Run the gRPC server (scan, banks, review queue, reports) until SIGTERM");
+void SetupServeCommand(CLI::App& command, ServeCommandOptions& options) {
+  CLI::App* serve = &command;
   serve->add_option("--config", options.config,
                     "JSON configuration file (docs/server-config.md); every key is optional")
       ->check(CLI::ExistingFile);
@@ -26,7 +25,6 @@ CLI::App* AddServeCommand(CLI::App& app, ServeCommandOptions& options) {
       "--print-config", options.print_config,
       "Print the effective configuration as JSON and exit (TLS settings "
       "are checked only when serving)");
-  return serve;
 }
 
 int RunServeCommand(const ServeCommandOptions& options, std::ostream& out, std::ostream& err) {

@@ -19,7 +19,10 @@ struct ServeCommandOptions {
   bool print_config = false;
 };
 
-CLI::App* AddServeCommand(CLI::App& app, ServeCommandOptions& options);
+// Registers the flags and subcommands of `serve` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupServeCommand(CLI::App& command, ServeCommandOptions& options);
 
 // Exit code: 0 after a clean shutdown, 1 when the server cannot start
 // (one line on `err`).

@@ -70,9 +70,8 @@ int List(const TokenStore& store, const TokenCommandOptions& o,
 
 }  // namespace
 
-CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& o) {
-  CLI::App* token =
-      app.add_subcommand("token", "Manage the review API's bearer tokens");
+void SetupTokenCommand(CLI::App& command, TokenCommandOptions& o) {
+  CLI::App* token = &command;
   token->require_subcommand(1);
   token
       ->add_option(
@@ -111,7 +110,6 @@ CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& o) {
   CLI::App* revoke =
       action(token->add_subcommand("revoke", "Delete a token"), "revoke");
   revoke->add_option("name", o.name, "Token name")->required();
-  return token;
 }
 
 int RunTokenCommand(const TokenCommandOptions& o, std::ostream& out,

@@ -21,8 +21,10 @@ struct TokenCommandOptions {
   std::string action;
 };
 
-// Registers `token` and its subcommands on `app`, bound to `options`.
-CLI::App* AddTokenCommand(CLI::App& app, TokenCommandOptions& options);
+// Registers the flags and subcommands of `token` on `command`, the
+// subcommand itself (its name and help are in cli/commands.cc), bound to
+// `options`.
+void SetupTokenCommand(CLI::App& command, TokenCommandOptions& options);
 
 // Runs the parsed subcommand. `token create` prints the secret alone on
 // `out` (its only showing) and a note on `err`. Exit code: 0 success,

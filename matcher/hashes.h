@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "matcher/decode.h"
+#include "matcher/digests.h"  // Md5Hex, Sha1Hex, Sha256Hex
 #include "matcher/pdq.h"
 
 namespace hashwatch::matcher {
@@ -42,11 +43,6 @@ struct ImageHashes {
 // ResourceExhausted) or InvalidArgument for bad options.
 absl::StatusOr<ImageHashes> HashImage(absl::string_view bytes,
                                       const HashOptions& options);
-
-// Hex digests of `bytes` with OpenSSL's EVP interface.
-std::string Md5Hex(absl::string_view bytes);
-std::string Sha1Hex(absl::string_view bytes);
-std::string Sha256Hex(absl::string_view bytes);
 
 }  // namespace hashwatch::matcher
 

@@ -1,56 +1,27 @@
 // Conversions between the libraries' value types (matcher/, queue/,
 // report/) and the hashwatch.v1 protobuf messages, and from absl::Status to
-// grpc::Status. The only place the two vocabularies meet.
+// grpc::Status. The only place the two vocabularies meet; the part clients
+// share (times, signal types, banks) is review_api/bank_convert.h, included
+// here.
 #ifndef HASHWATCH_REVIEW_API_CONVERT_H_
 #define HASHWATCH_REVIEW_API_CONVERT_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/support/status.h"
-#include "hashwatch/v1/bank.pb.h"
 #include "hashwatch/v1/report.pb.h"
 #include "hashwatch/v1/review.pb.h"
 #include "hashwatch/v1/scan.pb.h"
-#include "matcher/bank.h"
-#include "matcher/bank_store.h"
 #include "queue/review_queue.h"
 #include "report/report.h"
 #include "report/report_store.h"
+#include "review_api/bank_convert.h"
 
 namespace hashwatch::review_api {
 
 namespace v1 = ::hashwatch::v1;
 
 grpc::Status ToGrpc(const absl::Status& status);
-
-// InfinitePast is an unset Timestamp (the epoch, 0 s 0 ns); InfiniteFuture
-// (e.g. "disabled forever") is 9999-12-31T23:59:59Z, the largest Timestamp,
-// and reads back as InfiniteFuture.
-void ToProto(absl::Time t, google::protobuf::Timestamp* out);
-absl::Time FromProto(const google::protobuf::Timestamp& t);
-// InvalidArgument naming `field` for out-of-range seconds or nanos.
-absl::StatusOr<absl::Time> FromProtoChecked(const google::protobuf::Timestamp& t,
-                                            absl::string_view field);
-
-v1::SignalType ToProto(matcher::SignalType s);
-// InvalidArgument naming `field` for UNSPECIFIED or unknown values.
-absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s, absl::string_view field);
-// "pdq" etc. -> enum (for the queue's and reports' string signal names).
-v1::SignalType SignalFromName(absl::string_view name);
-
-void ToProto(const matcher::BankPolicy& p, v1::BankPolicy* out);
-matcher::BankPolicy FromProto(const v1::BankPolicy& p);
-void ToProto(const matcher::Bank& b, v1::Bank* out);
-void ToProto(const matcher::BankEntry& e, v1::Entry* out);
-void ToProto(const matcher::BankStats& s, v1::BankStats* out);
-void ToProto(const matcher::WriteResult& r, v1::WriteResult* out);
-// The reverse, for clients.
-matcher::Bank FromProto(const v1::Bank& b);
-matcher::BankStats FromProto(const v1::BankStats& s);
-matcher::BankEntry FromProto(const v1::Entry& e);
-matcher::WriteResult FromProto(const v1::WriteResult& r);
 
 void ToProto(const report::Report& r, v1::Report* out);
 absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r, int max_limit);
