@@ -19,6 +19,7 @@
 #include "bench/eval/plot.h"
 #include "bench/eval/sweep.h"
 #include "bench/eval/transforms.h"
+#include "common/command_table.h"
 #include "common/status_macros.h"
 
 namespace {
@@ -294,29 +295,16 @@ int RunCapacity(CapacityFlags& f, const std::string& command_line) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{
-      "hashwatch-bench: evaluation set builder, threshold sweep, capacity "
-      "planner"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", "hashwatch-bench 0.1.0");
-
-  EvalFlags eval;
-  CLI::App* evalset =
-      app.add_subcommand("evalset",
-                         "Write a labelled evaluation set (known, distractors, "
-                         "transformed copies)");
+void SetupEvalSet(CLI::App& command, EvalFlags& eval) {
+  CLI::App* evalset = &command;
   evalset->add_option("--images", eval.images, "Folder of benign pictures");
   evalset->add_option("--out", eval.out, "Output folder");
   evalset->add_flag("--list", eval.list, "List the transforms and exit");
   AddEvalFlags(evalset, eval);
+}
 
-  SweepFlags sf;
-  CLI::App* sweep = app.add_subcommand(
-      "sweep",
-      "Recall, false positives and routing at every PDQ threshold 0..64");
+void SetupSweep(CLI::App& command, SweepFlags& sf) {
+  CLI::App* sweep = &command;
   sweep->add_option("--images", sf.eval.images,
                     "Folder of benign pictures to build the set from");
   sweep->add_option("--evalset", sf.evalset,
@@ -343,12 +331,11 @@ int main(int argc, char** argv) {
                   "Hash as the reference PDQ hasher (full decode)");
   sweep->add_flag("--no-plots", sf.no_plots, "Skip the gnuplot PNGs");
   AddEvalFlags(sweep, sf.eval);
+}
 
-  CapacityFlags cf;
+void SetupCapacity(CLI::App& command, CapacityFlags& cf) {
   hb::CapacityOptions& co = cf.o;
-  CLI::App* capacity = app.add_subcommand(
-      "capacity",
-      "Simulate the review queue for a team and thresholds; search thresholds");
+  CLI::App* capacity = &command;
   capacity->add_option("--out", cf.out, "Output folder");
   capacity->add_option("--sweep", cf.sweep,
                        "sweep.csv to derive match rates and recall from");
@@ -475,18 +462,34 @@ int main(int argc, char** argv) {
                    "Search: bits below the closest false match for auto-report")
       ->default_val(co.auto_margin);
   capacity->add_flag("--no-plots", cf.no_plots, "Skip the gnuplot PNGs");
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "hashwatch-bench: " << e.what() << " (see --help)\n";
-    return 2;
-  }
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "hashwatch-bench: evaluation set builder, threshold sweep, capacity "
+      "planner"};
+  app.set_version_flag("--version", "hashwatch-bench 0.1.0");
   const std::string command_line = CommandLine(argc, argv);
-  if (evalset->parsed()) return RunEvalSet(eval);
-  if (sweep->parsed()) return RunSweep(sf, command_line);
-  if (capacity->parsed()) return RunCapacity(cf, command_line);
-  return 2;
+  const std::vector<hashwatch::Command> commands = {
+      hashwatch::MakeCommand<EvalFlags>(
+          "evalset",
+          "Write a labelled evaluation set (known, distractors, transformed "
+          "copies)",
+          SetupEvalSet, RunEvalSet),
+      hashwatch::MakeCommand<SweepFlags>(
+          "sweep",
+          "Recall, false positives and routing at every PDQ threshold 0..64",
+          SetupSweep,
+          [&](SweepFlags& f) { return RunSweep(f, command_line); }),
+      hashwatch::MakeCommand<CapacityFlags>(
+          "capacity",
+          "Simulate the review queue for a team and thresholds; search "
+          "thresholds",
+          SetupCapacity,
+          [&](CapacityFlags& f) { return RunCapacity(f, command_line); }),
+  };
+  return hashwatch::RunCommandTable(app, commands, argc, argv,
+                                    "hashwatch-bench");
 }

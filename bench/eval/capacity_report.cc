@@ -9,6 +9,7 @@
 #include "bench/eval/html.h"
 #include "bench/eval/io.h"
 #include "bench/eval/plot.h"
+#include "bench/eval/templates.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::bench {
@@ -188,84 +189,41 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
   HtmlReport html("hashwatch moderator-capacity plan");
   const Flows& f = r.flows;
   const WaitStats& top = r.by_class[static_cast<int>(o.target_class)];
-  html.Paragraph(absl::StrCat(
-      "A simulated ", Fixed(r.hours / 24, 1),
-      " days of the review queue (the real ",
-      "<code>queue/</code> library: priority, lanes, SLAs and welfare limits) "
-      "with ",
-      HtmlEscape(ShiftsText(o)), ", thresholds auto-report &le; ",
-      o.auto_threshold, " and review &le; ", o.review_threshold, ". ",
-      r.all.arrivals, " items reached review, ", r.all.served,
-      " were picked up, ", r.all.waiting_end, " still wait at the end. The ",
-      HtmlEscape(queue::PriorityClassName(o.target_class)),
-      " class breached its SLA for <b>", top.breaches, " of ", top.arrivals,
-      "</b> items. Moderator utilisation ", Fixed(100 * f.utilization, 0),
-      "%."));
+  html.Paragraph(RenderTemplate(
+      "capacity_intro.html",
+      {{"days", Fixed(r.hours / 24, 1)},
+       {"team", HtmlEscape(ShiftsText(o))},
+       {"auto_threshold", absl::StrCat(o.auto_threshold)},
+       {"review_threshold", absl::StrCat(o.review_threshold)},
+       {"arrivals", absl::StrCat(r.all.arrivals)},
+       {"served", absl::StrCat(r.all.served)},
+       {"waiting", absl::StrCat(r.all.waiting_end)},
+       {"target_class", HtmlEscape(queue::PriorityClassName(o.target_class))},
+       {"breaches", absl::StrCat(top.breaches)},
+       {"target_arrivals", absl::StrCat(top.arrivals)},
+       {"utilisation", Fixed(100 * f.utilization, 0)}}));
   if (sr != nullptr) {
     if (sr->best >= 0) {
       const SearchPoint& p = sr->points[sr->best];
-      html.Raw(absl::StrCat(
-          "<div class=\"guide\"><b>Search result:</b> with this team, "
-          "auto-report &le; ",
-          p.auto_threshold, " and review &le; ", p.review_threshold,
-          " keep the ", HtmlEscape(queue::PriorityClassName(o.target_class)),
-          " class within its SLA (breaches ",
-          Fixed(100 * p.target_breach_fraction, 1), "% &le; ",
-          Fixed(100 * o.max_breach_fraction, 1),
-          "%) while missing the least known "
-          "material: ",
-          Fixed(p.missed_per_week, 1),
-          " per week. Auto-report threshold: ", HtmlEscape(sr->auto_reason),
-          ". The tables below are for these thresholds.</div>"));
+      html.Raw(RenderTemplate(
+          "capacity_search_found.html",
+          {{"auto_threshold", absl::StrCat(p.auto_threshold)},
+           {"review_threshold", absl::StrCat(p.review_threshold)},
+           {"target_class", HtmlEscape(queue::PriorityClassName(o.target_class))},
+           {"breach_percent", Fixed(100 * p.target_breach_fraction, 1)},
+           {"max_breach_percent", Fixed(100 * o.max_breach_fraction, 1)},
+           {"missed_per_week", Fixed(p.missed_per_week, 1)},
+           {"auto_reason", HtmlEscape(sr->auto_reason)}}));
     } else {
-      html.Raw(
-          absl::StrCat("<div class=\"warn\"><b>Search result:</b> no review "
-                       "threshold keeps the ",
-                       HtmlEscape(queue::PriorityClassName(o.target_class)),
-                       " class within its SLA with this team, even at the "
-                       "auto-report threshold (",
-                       sr->auto_threshold,
-                       "): the novel items and user reports alone exceed it. "
-                       "Add moderators or shifts (see "
-                       "the backlog plot for when the queue is unattended). "
-                       "The tables below are for the "
-                       "given thresholds.</div>"));
+      html.Raw(RenderTemplate(
+          "capacity_search_none.html",
+          {{"target_class", HtmlEscape(queue::PriorityClassName(o.target_class))},
+           {"auto_threshold", absl::StrCat(sr->auto_threshold)}}));
     }
   }
 
   html.Heading(2, "How to read this report");
-  html.Raw(
-      "<div class=\"guide\"><ul>"
-      "<li>Items reach the queue from list matches between the two thresholds "
-      "(true material "
-      "and false matches), classifier-flagged novel items, and user reports. "
-      "Each gets a base "
-      "priority from its severity, match confidence, novelty and signals; the "
-      "base decides its "
-      "<b>class</b> (critical, high, normal, low) and SLA. Waiting raises the "
-      "priority, so "
-      "nothing starves.</li>"
-      "<li><b>Wait</b> is the time from enqueue until a moderator leases the "
-      "item. Items never "
-      "picked up count with their age at the end, so when any remain the "
-      "percentiles are lower "
-      "bounds (marked &ge;).</li>"
-      "<li>An <b>SLA breach</b> is an item picked up after its deadline, or "
-      "still waiting past "
-      "it at the end. Weekends and nights without shifts show up as backlog "
-      "ramps.</li>"
-      "<li><b>Auto-reported</b> and <b>missed</b> material come from the "
-      "sweep's recall at the "
-      "thresholds (expected values); they do not need a moderator. Raising the "
-      "review threshold "
-      "finds more material but sends more (mostly false) matches to people; "
-      "the search mode "
-      "finds the highest review threshold a team can carry.</li>"
-      "<li>Welfare limits (items per hour and per shift, breaks) cap each "
-      "moderator below their "
-      "raw speed; refusals counts the times a moderator was sent on a "
-      "break.</li>"
-      "</ul></div>");
+  html.Raw(Template("capacity_guide.html"));
 
   html.Heading(2, "Flows over the period");
   {
@@ -297,11 +255,9 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
     };
     html.Table({"flow", "items"}, rows);
     if (f.offered_hours > f.moderator_hours) {
-      html.Raw(absl::StrCat("<div class=\"warn\">More review work arrives (",
-                            Fixed(f.offered_hours, 0),
-                            " h) than the team has hours on shift (",
-                            Fixed(f.moderator_hours, 0),
-                            " h): the backlog can only grow.</div>"));
+      html.Raw(RenderTemplate("capacity_overload.html",
+                              {{"offered_hours", Fixed(f.offered_hours, 0)},
+                               {"moderator_hours", Fixed(f.moderator_hours, 0)}}));
     }
   }
 
@@ -335,26 +291,12 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
   html.Heading(2, "Plots");
   if (in.plots) {
     HW_RETURN_IF_ERROR(html.Image(Join(in.out_dir, "waits.png"), "waits",
-                                  "Median, 90th and 95th percentile wait per "
-                                  "class (log scale; waits under 36 seconds "
-                                  "draw no bar), with the class's SLA as a red "
-                                  "triangle. Bars above their triangle mean "
-                                  "breaches."));
+                                  Template("capacity_waits_caption.html")));
     HW_RETURN_IF_ERROR(html.Image(Join(in.out_dir, "backlog.png"), "backlog",
-                                  "Items waiting, per class, sampled every "
-                                  "hour. Ramps while nobody is on shift and "
-                                  "draining afterwards are expected; a line "
-                                  "that never returns to zero means the team "
-                                  "cannot keep up."));
+                                  Template("capacity_backlog_caption.html")));
     if (sr != nullptr) {
-      HW_RETURN_IF_ERROR(
-          html.Image(Join(in.out_dir, "search.png"), "search",
-                     "Each point is one simulation at that review threshold: "
-                     "the target class's share of "
-                     "SLA breaches (left) and the known material the "
-                     "thresholds miss (right). The dashed "
-                     "line is the allowed breach share; the green line the "
-                     "chosen threshold."));
+      HW_RETURN_IF_ERROR(html.Image(Join(in.out_dir, "search.png"), "search",
+                                    Template("capacity_search_caption.html")));
     }
   } else {
     html.Paragraph("Plots were not drawn (--no-plots).");

@@ -7,32 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/eval/io.h"
+#include "bench/eval/templates.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::bench {
-namespace {
-
-constexpr char kStyle[] = R"css(
-body { font-family: "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 1100px;
-       color: #222; line-height: 1.45; padding: 0 16px; }
-h1 { font-size: 1.6em; border-bottom: 2px solid #3b5998; padding-bottom: 4px; }
-h2 { font-size: 1.25em; margin-top: 1.8em; color: #3b5998; }
-h3 { font-size: 1.05em; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; }
-th { background: #eef1f7; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 16px 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { font-size: 0.9em; color: #444; max-width: 900px; }
-.guide { background: #f7f7f0; border-left: 4px solid #c9b95b; padding: 8px 16px; }
-.warn { background: #fff1f0; border-left: 4px solid #d9534f; padding: 8px 16px; }
-code, pre { background: #f3f3f3; padding: 1px 4px; font-size: 0.92em; }
-pre { padding: 8px; overflow-x: auto; white-space: pre-wrap; }
-)css";
-
-}  // namespace
-
 std::string HtmlEscape(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -110,17 +88,8 @@ absl::Status HtmlReport::Image(const std::string& path, absl::string_view alt,
 }
 
 std::string HtmlReport::Finish() const {
-  return absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-      "charset=\"utf-8\">\n<title>",
-      HtmlEscape(title_), "</title>\n<style>", kStyle,
-      "</style></head>\n<body>\n", body_,
-      "<script>(function(){var i=document.images,n=0;for(var "
-      "k=0;k<i.length;k++)"
-      "{if(i[k].complete&&i[k].naturalWidth>0)n++;}"
-      "document.body.setAttribute('data-images-loaded',n+'/'+i.length);})();</"
-      "script>\n"
-      "</body></html>\n");
+  return RenderTemplate("page.html",
+                        {{"title", HtmlEscape(title_)}, {"body", body_}});
 }
 
 std::string RatioColour(double ratio) {

@@ -1,6 +1,7 @@
 // A self-contained HTML report: headings, paragraphs, tables and PNG plots
 // inlined as base64 data: URIs, with a small inline style sheet and no
-// network references, so the file opens anywhere (and offline).
+// network references, so the file opens anywhere (and offline). The page
+// around them is bench/eval/templates/page.html (bench/eval/templates.h).
 //
 // The page ends with a one-line script that records, on <body>, how many
 // of its images decoded (data-images-loaded="loaded/total"); the report

@@ -12,6 +12,7 @@
 #include "bench/eval/io.h"
 #include "bench/eval/plot.h"
 #include "bench/eval/sweep.h"
+#include "bench/eval/templates.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::bench {
@@ -276,23 +277,24 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
                                       const SweepResult& r) {
   const MatchMode primary = Primary(o), secondary = Secondary(o);
   HtmlReport html("hashwatch threshold sweep");
-  html.Paragraph(absl::StrCat(
-      "Input <code>", HtmlEscape(r.input), "</code>: ", r.known,
-      " known pictures in the bank (", r.bank_entries,
-      " distinct PDQ hashes), ", r.copies, " transformed copies of them (",
-      r.groups.size(), " transforms), ", r.distractors,
-      " distractors (pictures not in the bank). ", r.pictures_hashed,
-      " pictures hashed in ", Fixed(r.hash_seconds, 1), " s (",
-      Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1),
-      " pictures/s on ", r.threads,
-      " threads, generating the copies included); matching took ",
-      Fixed(r.match_seconds, 2), " s. Main mode: <b>", MatchModeName(primary),
-      "</b>. The closest two different pictures "
-      "are ",
-      ClosestDifferent(r, primary).first, " bits apart (",
-      HtmlEscape(ClosestDifferent(r, primary).second), " and a bank entry); ",
-      ClosestDifferent(r, secondary).first, " in ", MatchModeName(secondary),
-      " mode."));
+  html.Paragraph(RenderTemplate(
+      "sweep_intro.html",
+      {{"input", HtmlEscape(r.input)},
+       {"known", absl::StrCat(r.known)},
+       {"bank_entries", absl::StrCat(r.bank_entries)},
+       {"copies", absl::StrCat(r.copies)},
+       {"transforms", absl::StrCat(r.groups.size())},
+       {"distractors", absl::StrCat(r.distractors)},
+       {"hashed", absl::StrCat(r.pictures_hashed)},
+       {"hash_seconds", Fixed(r.hash_seconds, 1)},
+       {"hash_rate", Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1)},
+       {"threads", absl::StrCat(r.threads)},
+       {"match_seconds", Fixed(r.match_seconds, 2)},
+       {"primary", MatchModeName(primary)},
+       {"closest_primary", absl::StrCat(ClosestDifferent(r, primary).first)},
+       {"closest_primary_file", HtmlEscape(ClosestDifferent(r, primary).second)},
+       {"closest_secondary", absl::StrCat(ClosestDifferent(r, secondary).first)},
+       {"secondary", MatchModeName(secondary)}}));
   if (!r.failures.empty()) {
     std::string list;
     for (const Failure& f : r.failures) {
@@ -306,46 +308,13 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
   }
 
   html.Heading(2, "How to read this report");
-  html.Raw(absl::StrCat(
-      "<div class=\"guide\"><ul>"
-      "<li><b>Recall</b> (TPR) is the share of copies whose own source picture "
-      "is matched within "
-      "the threshold: abuse material caught. What is not caught is missed.</li>"
-      "<li><b>False positives</b> are matches to the wrong picture: any match "
-      "of a distractor, "
-      "and a copy matching another known picture. Pairs count every wrong "
-      "(picture, entry) pair; "
-      "images count pictures with at least one. <b>Precision</b> is the share "
-      "of matched pairs "
-      "that are right.</li>"
-      "<li>Two thresholds route a scan (<code>matcher/bank.h</code>): at or "
-      "below the "
-      "<b>auto-report</b> distance (",
-      o.auto_threshold,
-      " here) a report goes out with no person looking, so it must sit where "
-      "false positives are "
-      "zero with room to spare; at or below the <b>review</b> distance (",
-      o.review_threshold,
-      ") a moderator looks. Recall gained between the two costs moderator "
-      "time: "
-      "<code>hashwatch-bench capacity --sweep sweep.csv</code> turns it into "
-      "queue waits.</li>"
-      "<li>The <b>quality gate</b>: hashes with PDQ quality below ",
-      o.min_quality,
-      " never auto-report; they go to review instead (\"gated\" columns).</li>"
-      "<li><b>Plain</b> matching compares the scanned hash; <b>dihedral</b> "
-      "also tries its "
-      "rotations and mirror images (8 variants), which catches rotated and "
-      "mirrored copies at the "
-      "price of 8 times the comparisons and more chances of a false match.</li>"
-      "<li>Small sets cannot show rare false positives. With zero false pairs "
-      "out of N "
-      "non-matching pairs, the 95% upper bound of the per-pair rate is about "
-      "3/N (here N = ",
-      SweepStats(r, primary, "all", "", o.min_quality)[0].nonmatch_pairs,
-      "); a production bank holds millions of entries, so check the rate on "
-      "your own pictures "
-      "with <code>--images</code>.</li></ul></div>"));
+  html.Raw(RenderTemplate(
+      "sweep_guide.html",
+      {{"auto_threshold", absl::StrCat(o.auto_threshold)},
+       {"review_threshold", absl::StrCat(o.review_threshold)},
+       {"min_quality", absl::StrCat(o.min_quality)},
+       {"nonmatch_pairs",
+        absl::StrCat(SweepStats(r, primary, "all", "", o.min_quality)[0].nonmatch_pairs)}}));
 
   html.Heading(2, "Headline numbers");
   {
@@ -395,49 +364,31 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
          "quality gate",
          "copies missed"},
         rows);
-    html.Paragraph(
-        "A picture goes where its closest entry puts it. Copies count as "
-        "material whichever "
-        "known picture they matched; distractors are benign.");
+    html.Paragraph(Template("sweep_routing_note.html"));
   }
 
   html.Heading(2, "Plots");
   struct Plot {
     const char* file;
-    std::string caption;
+    std::string caption_html;
   };
   const std::string p_name(MatchModeName(primary)),
       s_name(MatchModeName(secondary));
   const std::vector<Plot> plots = {
-      {"distances.png",
-       "Distance histograms. Green: each copy against its own source; orange: "
-       "every other "
-       "(picture, entry) pair. Where the green mass ends and the orange begins "
-       "is the room "
-       "the thresholds have; green to the right of the review line is missed "
-       "material, orange "
-       "to the left of a line is a false positive at that threshold."},
-      {"tradeoff.png",
-       "Recall (left axis) and false positives (right axis) as the threshold "
-       "rises. The dashed "
-       "recall line counts only hashes that pass the quality gate, i.e. what "
-       "can auto-report."},
+      {"distances.png", std::string(Template("sweep_distances_caption.html"))},
+      {"tradeoff.png", std::string(Template("sweep_tradeoff_caption.html"))},
       {"precision_recall.png",
-       "Precision against recall for both matching modes; each point is a "
-       "threshold (labelled). "
-       "Up and to the right is better."},
+       std::string(Template("sweep_precision_recall_caption.html"))},
       {p_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
-       absl::StrCat("Recall per transform family, ", p_name,
-                    " matching. Families whose curves rise late need a looser "
-                    "threshold to be "
-                    "caught; flat ones are out of PDQ's reach.")},
+       RenderTemplate("sweep_recall_caption.html", {{"mode", HtmlEscape(p_name)}})},
       {s_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
-       absl::StrCat("The same for ", s_name, " matching.")},
+       RenderTemplate("sweep_recall_other_caption.html",
+                      {{"mode", HtmlEscape(s_name)}})},
   };
   if (o.plots) {
     for (const Plot& p : plots) {
       HW_RETURN_IF_ERROR(
-          html.Image(Join(o.out_dir, p.file), p.file, HtmlEscape(p.caption)));
+          html.Image(Join(o.out_dir, p.file), p.file, p.caption_html));
     }
   } else {
     html.Paragraph("Plots were not drawn (--no-plots).");
@@ -477,19 +428,13 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
   }
 
   html.Heading(2, "Files and reproduction");
-  html.Paragraph(absl::StrCat(
-      "<code>sweep.csv</code>: every threshold 0..64 per mode and level (all, "
-      "distractors, "
-      "family, transform); <code>split.csv</code>: the routing above per "
-      "transform; "
-      "<code>queries.csv</code>: every scanned picture with its quality and "
-      "full distances; "
-      "<code>distances.csv</code>: the distance histograms. "
-      "The CSVs are byte-identical for the same input and options. ",
-      r.ignored.empty() ? ""
-                        : absl::StrCat(r.ignored.size(),
-                                       " file(s) without a picture extension "
-                                       "were ignored. ")));
+  html.Paragraph(RenderTemplate(
+      "sweep_files.html",
+      {{"ignored", r.ignored.empty()
+                       ? ""
+                       : absl::StrCat(r.ignored.size(),
+                                      " file(s) without a picture extension "
+                                      "were ignored. ")}}));
   html.Raw(absl::StrCat("<pre>", HtmlEscape(Command(o)), "</pre>"));
   return html.Finish();
 }
