@@ -151,8 +151,9 @@ TEST(SweepTest, UndecodableFilesAreListedNotFatal) {
 TEST(SweepTest, RealPicturesFromTheCorpus) {
   TempDir images, out;
   for (const char* name : {"b005.jpg", "b023.jpg", "b030.jpg", "b044.jpg"}) {
-    ASSERT_OK_AND_ASSIGN(std::string bytes,
-                         ReadWholeFile(::hashwatch::testing::DemoPicture(name)));
+    ASSERT_OK_AND_ASSIGN(
+        std::string bytes,
+        ReadWholeFile(::hashwatch::testing::DemoPicture(name)));
     images.Write(name, bytes);
   }
   SweepOptions o = Options(images.path(), out.path());

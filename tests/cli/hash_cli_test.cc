@@ -87,7 +87,7 @@ TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> f = absl::StrSplit(Lines(r.out).at(0), '\t');
   ASSERT_THAT(f, SizeIs(14));
-  // The reference's eight variants, in the same order (PDQ.md's table).
+  // The reference's eight variants, in the same order (docs/pdq.md's table).
   const std::string csv = testing::ReadFileOrDie(
       testing::TestDataDir() + "/pdq/reference_dihedral.csv");
   std::vector<std::string> want;

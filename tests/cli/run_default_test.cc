@@ -91,7 +91,8 @@ class RunDefaultTest : public ::testing::Test {
 // testdata/pictures (distinct pictures, so distinct PDQ hashes).
 TEST_F(RunDefaultTest, DefaultBankHoldsTheInRepositoryPictures) {
   int pictures = 0;
-  for (const auto& e : std::filesystem::directory_iterator(testing::DemoPicture(""))) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(testing::DemoPicture(""))) {
     pictures += e.path().extension() == ".jpg";
   }
   ASSERT_GE(pictures, 16);

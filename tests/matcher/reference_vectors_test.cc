@@ -112,9 +112,11 @@ TEST(ReferenceVectorsTest, CompatMatchesCorpusReference) {
   const std::string csv = SharedFileOrEmpty("corpus/reference_pdq.csv");
   if (csv.empty()) {
     GTEST_SKIP() << "optional data absent: no corpus/reference_pdq.csv under "
-                 << ::hashwatch::testing::SharedDir() << " (set HASHWATCH_SHARED)";
+                 << ::hashwatch::testing::SharedDir()
+                 << " (set HASHWATCH_SHARED)";
   }
-  const std::string dir = std::filesystem::path(csv).parent_path().string() + "/";
+  const std::string dir =
+      std::filesystem::path(csv).parent_path().string() + "/";
   const auto rows = ReadCsv(csv);
   ASSERT_GE(rows.size(), 60u);
   size_t exact = 0;
