@@ -5,6 +5,9 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
+# hash_bench's corpus: a folder holding base/ and large/ JPEGs. The default is
+# the workspace's optional data beside the repository, not part of a clone.
+BENCH_CORPUS ?= ../shared/corpus
 
 .PHONY: all deps configure build run test bench clean
 
@@ -30,10 +33,11 @@ test: build
 # The benchmarks' optional peers (FAISS) are installed first; CMake is
 # re-run so that index_bench picks them up.
 bench:
+	@test -d "$(BENCH_CORPUS)/base" || { echo "make bench: no corpus at $(BENCH_CORPUS) (pass BENCH_CORPUS=DIR, a folder holding base/ and large/ JPEGs)" >&2; exit 1; }
 	@./scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	./$(BUILD_DIR)/bin/hash_bench --corpus ../shared/corpus
+	./$(BUILD_DIR)/bin/hash_bench --corpus $(BENCH_CORPUS)
 	./$(BUILD_DIR)/bin/index_bench --n 1000000,10000000
 
 clean:

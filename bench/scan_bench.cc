@@ -15,7 +15,8 @@
 //     ScanStream, pipelined (up to --window requests in flight), for
 //     --seconds; scans/s and p50/p99.
 //
-//   build/bin/scan_bench --corpus ../shared/corpus/base
+//   build/bin/scan_bench --corpus ../shared/corpus/base   # the default
+//   build/bin/scan_bench --corpus testdata/pictures       # without ../shared
 //   build/bin/scan_bench --entries 100000 --seconds 3        # quick
 #include <fcntl.h>
 #include <spawn.h>
@@ -273,7 +274,10 @@ int Main(int argc, char** argv) {
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
-    std::fprintf(stderr, "scan_bench: no images in %s\n", corpus.c_str());
+    std::fprintf(stderr,
+                 "scan_bench: no images in %s (pass --corpus DIR, a folder of JPEG or PNG "
+                 "pictures such as testdata/pictures)\n",
+                 corpus.c_str());
     return 1;
   }
   std::vector<std::string> images;

@@ -68,7 +68,7 @@ void SetupHashCommand(CLI::App& command, HashCommandOptions& options) {
       "Reproduce the reference PDQ command-line hasher exactly (full decode, "
       "512x512 nearest-neighbour resize)");
   cmd->add_flag("--dihedral", options.hash.dihedral,
-                "Also print the eight dihedral PDQ variants (PDQ.md order)");
+                "Also print the eight dihedral PDQ variants (docs/pdq.md order)");
   cmd->add_flag("--json", options.json, "One JSON object per line");
   cmd->add_option("--threads", options.threads,
                   "Worker threads (0 = one per core)")

@@ -3,7 +3,7 @@
 //
 // A bank is a named list of hashes from one source with one policy (e.g.
 // `ncmec-pdq`, `iwf`, `internal-confirmed`), or an allow list of known false
-// positives. See ../shared/DESIGN.md, "Banks and hash lists".
+// positives. See docs/design.md, "Banks".
 #ifndef HASHWATCH_MATCHER_BANK_H_
 #define HASHWATCH_MATCHER_BANK_H_
 
@@ -36,7 +36,7 @@ enum class BankKind : uint8_t { kMatch = 1, kAllow = 2 };
 absl::string_view BankKindName(BankKind kind);  // "match", "allow"
 absl::StatusOr<BankKind> ParseBankKind(absl::string_view name);
 
-// How matches against one bank are routed (DESIGN.md). Distances are PDQ
+// How matches against one bank are routed (docs/design.md). Distances are PDQ
 // Hamming distances (0..256); exact hashes (md5, sha1, sha256) match by
 // equality and count as distance 0.
 struct BankPolicy {
@@ -49,8 +49,8 @@ struct BankPolicy {
   // Meta's published guidance for a PDQ match. Must be >= auto_report_distance
   // and <= 64 (the index's maximum radius).
   int review_distance = 31;
-  // Queries with PDQ quality below this never auto-report (PDQ.md: below 50
-  // the hash is unreliable). 0..100.
+  // Queries with PDQ quality below this never auto-report (docs/pdq.md:
+  // below 50 the hash is unreliable). 0..100.
   int min_quality = 50;
   // Off: every match of this bank goes to review, however close.
   bool auto_report_enabled = true;

@@ -1,6 +1,6 @@
 // Image decoding to a luminance buffer, the input of PDQ.
 //
-// Two modes (see ../shared/PDQ.md, "Input"):
+// Two modes (see docs/pdq.md, "Compat and fast modes"):
 //  - kCompat: reproduces the reference command-line hasher: full decode to
 //    8-bit RGB (or grey), then images with a side above 512 are resized to
 //    exactly 512x512 by nearest neighbour aligned to the top-left corner.

@@ -22,7 +22,7 @@ int HexValue(char c) {
   return -1;
 }
 
-// The tent filter of PDQ.md is a box filter run twice along each axis. One
+// The tent filter of docs/pdq.md is a box filter run twice along each axis. One
 // box of window `w` over a line of `n` samples has four phases: a warm-up
 // that only accumulates, outputs with a growing window, outputs with the full
 // window (add the entering sample, then subtract the leaving one), and
@@ -173,7 +173,7 @@ PdqHash BitsAboveMedian(const std::array<float, kDct * kDct>& b) {
   return h;
 }
 
-// Builds the coefficient matrix of a dihedral variant (PDQ.md's table).
+// Builds the coefficient matrix of a dihedral variant (docs/pdq.md's table).
 std::array<float, kDct * kDct> DihedralCoefficients(
     const std::array<float, kDct * kDct>& b, Dihedral d) {
   std::array<float, kDct * kDct> out;

@@ -2,10 +2,10 @@
 // distance, and the hasher that turns a luminance image into hash + quality
 // (and the eight dihedral variants).
 //
-// Implemented from ../shared/PDQ.md, which restates Meta's 2019 paper "The
-// TMK+PDQF Video-Hashing Algorithm and the PDQ Image Similarity Algorithm".
-// Results are bit-exact with the reference on the same luminance input: all
-// float arithmetic follows the order PDQ.md prescribes, and the project is
+// Implements Meta's 2019 paper "The TMK+PDQF Video-Hashing Algorithm and the
+// PDQ Image Similarity Algorithm" as docs/pdq.md describes it. Results are
+// bit-exact with the reference on the same luminance input: all float
+// arithmetic follows the order docs/pdq.md gives, and the project is
 // built with -ffp-contract=off so no multiply-add is fused.
 //
 // Thread-safety: PdqHash is a value type. PdqHasher owns scratch buffers and
@@ -47,7 +47,7 @@ struct PdqHash {
 // Number of differing bits, 0..256.
 int HammingDistance(const PdqHash& a, const PdqHash& b);
 
-// The eight dihedral transforms, in PDQ.md's table order (also the column
+// The eight dihedral transforms, in docs/pdq.md's table order (also the column
 // order of the reference's dihedral output).
 enum class Dihedral : int {
   kOriginal = 0,
@@ -64,7 +64,7 @@ inline constexpr int kNumDihedral = 8;
 // "original", "rotate90", ..., "flip_minus1".
 absl::string_view DihedralName(Dihedral d);
 
-// Quality below which PDQ.md calls a hash unreliable (flat or blank images).
+// Quality below which a hash is unreliable: flat or blank images (docs/pdq.md).
 inline constexpr int kMinReliableQuality = 50;
 
 struct PdqResult {
@@ -84,7 +84,7 @@ class PdqHasher final {
 
   // Hashes `luma`, row-major, width x height, values 0..255 as float. The
   // buffer is used as scratch and its contents are overwritten. Sides below 5
-  // pixels give the all-zero hash with quality 0 (PDQ.md). Requires
+  // pixels give the all-zero hash with quality 0 (docs/pdq.md). Requires
   // luma.size() == width * height.
   PdqResult Hash(absl::Span<float> luma, int width, int height, bool dihedral);
 

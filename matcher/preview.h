@@ -1,7 +1,7 @@
-// Moderator previews (DESIGN.md, "welfare"): a small JPEG of an uploaded
-// image, by default downscaled, blurred and greyscale, so that moderators
-// see no more than they must. The unblurred variant exists only for an
-// explicit, audited reveal.
+// Moderator previews (docs/design.md, "The review queue"): a small JPEG of
+// an uploaded image, by default downscaled, blurred and greyscale, so that
+// moderators see no more than they must. The unblurred variant exists only
+// for an explicit, audited reveal.
 //
 // Thread-safety: MakePreview is thread-safe.
 #ifndef HASHWATCH_MATCHER_PREVIEW_H_

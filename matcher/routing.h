@@ -1,5 +1,5 @@
-// Routing: turns the matches of one scan into a verdict (DESIGN.md, "Data
-// flow of one scan"). Pure policy plus one piece of state, the flood guard;
+// Routing: turns the matches of one scan into a verdict (docs/design.md, "One
+// scan, step by step"). Pure policy plus one piece of state, the flood guard;
 // no storage, no gRPC.
 //
 //   auto-report  an enabled exact-hash match, or a PDQ match at or below its

@@ -60,7 +60,7 @@ struct MatchEvidence {
   std::string signal_type;       // "pdq", "md5" or "sha256"
   std::string matched_hash;      // the bank entry's hash, hex
   int distance = 0;              // Hamming distance; 0 for exact hashes
-  int auto_report_distance = 0;  // the bank's thresholds (see DESIGN.md)
+  int auto_report_distance = 0;  // the bank's thresholds (docs/design.md)
   int review_distance = 0;
   std::string category;    // the bank entry's category, e.g. "A"
   std::string source_ref;  // the list's reference for the entry

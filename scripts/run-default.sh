@@ -2,11 +2,11 @@
 # `make run`: the hashwatch server on a demo database, for local development.
 #
 #  1. The database (./var/hashwatch, or $HASHWATCH_DB) gets, the first time,
-#     a bank `sample` holding the PDQ hashes of the benign corpus pictures
-#     ../shared/corpus/base/*.jpg (category `demo`), imported with the CLI
-#     while no server holds the database. $HASHWATCH_CORPUS may name the
-#     corpus folder (the one holding base/) or a folder of .jpg pictures
-#     itself, such as base/; relative paths are from the repository root.
+#     a bank `sample` holding the PDQ hashes of the benign demo pictures
+#     testdata/pictures/*.jpg (category `demo`), imported with the CLI
+#     while no server holds the database. $HASHWATCH_CORPUS may name another
+#     folder of .jpg pictures, or a corpus folder holding base/ (such as
+#     ../shared/corpus); relative paths are from the repository root.
 #  2. Demo tokens demo-pipeline, demo-moderator, demo-lead and demo-admin are
 #     made if missing and written to <db>/demo-tokens.env (mode 0600).
 #  3. It prints how to scan, then execs `hashwatch serve --plaintext` on
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 bin="${HASHWATCH_BIN:-./build/bin}/hashwatch"
 db="${HASHWATCH_DB:-./var/hashwatch}"
 listen="${HASHWATCH_LISTEN:-127.0.0.1:50051}"
-corpus="${HASHWATCH_CORPUS:-../shared/corpus}"
+corpus="${HASHWATCH_CORPUS:-testdata/pictures}"
 env_file="$db/demo-tokens.env"
 
 say() { echo "run-default: $*" >&2; }
@@ -112,10 +112,10 @@ fi
 
 # --- 3. serve -----------------------------------------------------------------
 cat <<EOF
-hashwatch demo on $listen (plaintext, local development only); bank "sample" holds the corpus PDQ hashes.
+hashwatch demo on $listen (plaintext, local development only); bank "sample" holds the demo pictures' PDQ hashes.
   In another shell:  source $env_file; export HASHWATCH_TOKEN=\$HASHWATCH_TOKEN_PIPELINE
-  Scan one image:    build/bin/hashwatch scan --server $listen --plaintext ../shared/corpus/base/b011.jpg
-  Scan a folder:     /usr/bin/python3 examples/scan.py --server $listen --plaintext ../shared/corpus/base
+  Scan one image:    build/bin/hashwatch scan --server $listen --plaintext testdata/pictures/b011.jpg
+  Scan them all:     /usr/bin/python3 examples/scan.py --server $listen --plaintext testdata/pictures/*.jpg
   Review the queue:  HASHWATCH_TOKEN=\$HASHWATCH_TOKEN_MODERATOR /usr/bin/python3 examples/review.py --server $listen --plaintext
 EOF
 exec "$bin" serve --plaintext --db "$db" --listen "$listen"

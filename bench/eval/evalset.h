@@ -4,7 +4,7 @@
 // picture (bench/eval/transforms.h) with the ground truth in a manifest.
 //
 //   HW_ASSIGN_OR_RETURN(FolderListing listing,
-//   ListFolder("../shared/corpus/base")); HW_ASSIGN_OR_RETURN(std::vector<Role>
+//   ListFolder("testdata/pictures")); HW_ASSIGN_OR_RETURN(std::vector<Role>
 //   roles, SplitKnown(listing.images, 0.5, 1));
 //   HW_RETURN_IF_ERROR(ForEachEvalPicture(listing, roles, options, visit,
 //   &failures));

@@ -3,7 +3,7 @@
 // distance threshold 0..64.
 //
 //   SweepOptions options;
-//   options.images_dir = "../shared/corpus/base";
+//   options.images_dir = "testdata/pictures";
 //   options.out_dir = "out/sweep";
 //   HW_ASSIGN_OR_RETURN(SweepResult result, RunSweep(options));
 //   HW_RETURN_IF_ERROR(WriteSweepOutputs(options, result));

@@ -9,10 +9,10 @@
 namespace hashwatch::matcher::internal {
 
 // The reference hasher resizes images with a side above this to exactly
-// kCompatSide x kCompatSide (PDQ.md, "Input").
+// kCompatSide x kCompatSide (docs/pdq.md, "Compat and fast modes").
 inline constexpr int kCompatSide = 512;
 
-// PDQ.md's luminance, in float arithmetic evaluated left to right.
+// docs/pdq.md's luminance, in float arithmetic evaluated left to right.
 inline float LumaFromRgb(uint8_t r, uint8_t g, uint8_t b) {
   return 0.299f * static_cast<float>(r) + 0.587f * static_cast<float>(g) +
          0.114f * static_cast<float>(b);

@@ -42,9 +42,8 @@ using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
-std::string Corpus(const std::string& name) {
-  return testing::SharedDir() + "/corpus/base/" + name;
-}
+// One of the benign demo pictures in testdata/pictures.
+std::string Corpus(const std::string& name) { return testing::DemoPicture(name); }
 
 class ClientServerE2eTest : public ::testing::Test {
  protected:

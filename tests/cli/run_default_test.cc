@@ -1,5 +1,6 @@
-// scripts/run-default.sh (`make run`): the demo bank from HASHWATCH_CORPUS,
-// which may name the corpus folder (holding base/) or base/ itself.
+// scripts/run-default.sh (`make run`): the demo bank from the repository's
+// testdata/pictures, or from HASHWATCH_CORPUS, which may name a corpus folder
+// (holding base/) or base/ itself.
 #include <signal.h>
 #include <stdlib.h>
 
@@ -48,10 +49,15 @@ class RunDefaultTest : public ::testing::Test {
     unsetenv("HASHWATCH_LISTEN");
   }
 
-  // Runs the script with HASHWATCH_CORPUS=corpus until the server serves,
-  // stops it, and returns the sample bank's entry count (-1: no bank).
+  // Runs the script with HASHWATCH_CORPUS=corpus (unset when empty) until
+  // the server serves, stops it, and returns the sample bank's entry count
+  // (-1: no bank).
   int SampleEntries(const std::string& corpus, const std::string& db) {
-    setenv("HASHWATCH_CORPUS", corpus.c_str(), 1);
+    if (corpus.empty()) {
+      unsetenv("HASHWATCH_CORPUS");
+    } else {
+      setenv("HASHWATCH_CORPUS", corpus.c_str(), 1);
+    }
     setenv("HASHWATCH_DB", db.c_str(), 1);
     ChildProcess script(
         {"/bin/bash", testing::SourceDir() + "/scripts/run-default.sh"},
@@ -80,6 +86,18 @@ class RunDefaultTest : public ::testing::Test {
   TempDir dir_;
   std::string base_;
 };
+
+// A clone alone serves its demo: one sample entry per picture in
+// testdata/pictures (distinct pictures, so distinct PDQ hashes).
+TEST_F(RunDefaultTest, DefaultBankHoldsTheInRepositoryPictures) {
+  int pictures = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(testing::DemoPicture(""))) {
+    pictures += e.path().extension() == ".jpg";
+  }
+  ASSERT_GE(pictures, 16);
+  EXPECT_EQ(SampleEntries("", dir_.Sub("db0")), pictures);
+}
 
 TEST_F(RunDefaultTest, CorpusMayNameTheFolderHoldingBase) {
   EXPECT_GE(SampleEntries(dir_.Sub("corpus"), dir_.Sub("db1")), 1);

@@ -55,7 +55,7 @@ void CheckOne(const absl::StatusOr<ImageHashes>& result) {
   HW_CHECK(parsed.ok() && *parsed == pdq.hash, "hex does not round-trip");
   HW_CHECK(pdq.has_dihedral && pdq.dihedral[0] == pdq.hash,
            "dihedral[0] is not the hash");
-  // PDQ.md: a side below 5 pixels gives the zero hash with quality 0. That
+  // docs/pdq.md: a side below 5 pixels gives the zero hash with quality 0. That
   // holds for the decoded size, which is the source size unless some side
   // is over 512 (then both become 512).
   const bool resized =

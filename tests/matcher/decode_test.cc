@@ -200,7 +200,7 @@ TEST(DecodeTest, ExifOrientationIsIgnored) {
 }
 
 TEST(DecodeTest, CmykJpegDecodesToRgb) {
-  const std::string dir = testing::SharedDir() + "/testdata/pdq/images/";
+  const std::string dir = testing::TestDataDir() + "/pdq/images/";
   const PdqHash rgb = PdqOf(testing::ReadFileOrDie(dir + "mode-RGB.jpg"));
   const PdqHash cmyk = PdqOf(testing::ReadFileOrDie(dir + "mode-CMYK.jpg"));
   EXPECT_LE(HammingDistance(rgb, cmyk), 16);

@@ -20,7 +20,7 @@ class DihedralTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DihedralTest, RealTransformHashesNearItsVariant) {
   const std::string original = testing::ReadFileOrDie(
-      testing::SharedDir() + "/testdata/pdq/images/dih-bridge-1-original.jpg");
+      testing::PdqTestImage("dih-bridge-1-original.jpg"));
   HashOptions options;
   options.dihedral = true;
   options.decode.mode = DecodeMode::kCompat;

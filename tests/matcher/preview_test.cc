@@ -47,7 +47,7 @@ Decoded Inspect(const std::string& jpeg) {
 
 TEST(PreviewTest, DefaultIsSmallGreyAndBlurred) {
   const std::string photo = testing::ReadFileOrDie(
-      testing::SharedDir() + "/testdata/pdq/images/dih-bridge-1-original.jpg");
+      testing::PdqTestImage("dih-bridge-1-original.jpg"));
   ASSERT_OK_AND_ASSIGN(std::string blurred, MakePreview(photo, {}));
   PreviewOptions reveal;
   reveal.blur = false;

@@ -11,10 +11,10 @@ or alone, after building the targets hashwatch and hw_proto_python:
 
     /usr/bin/python3 tests/python/test_integration.py -v
 
-Environment (CTest sets all three): HASHWATCH_BIN, the folder holding the
-`hashwatch` binary (default build/bin); HASHWATCH_SHARED, the shared folder
-with corpus/base/*.jpg (default ../shared); PYTHONPATH with build/python
-(the generated modules) and examples/ (found relative to this file too).
+Environment (CTest sets both): HASHWATCH_BIN, the folder holding the
+`hashwatch` binary (default build/bin); PYTHONPATH with build/python (the
+generated modules) and examples/ (found relative to this file too). The
+pictures are the repository's testdata/pictures/*.jpg.
 """
 
 import hashlib
@@ -38,9 +38,8 @@ import grpc  # noqa: E402
 import hashwatch_client as hw  # noqa: E402  (also puts build/python on the path)
 
 BIN = os.environ.get("HASHWATCH_BIN") or os.path.join(REPO, "build", "bin")
-SHARED = os.environ.get("HASHWATCH_SHARED") or os.path.join(os.path.dirname(REPO), "shared")
 HASHWATCH = os.path.join(BIN, "hashwatch")
-CORPUS = os.path.join(SHARED, "corpus", "base")
+CORPUS = os.path.join(REPO, "testdata", "pictures")
 
 START_TIMEOUT = 30  # seconds for the server to say "serving on"
 CALL_TIMEOUT = 20   # seconds, every RPC
@@ -166,10 +165,9 @@ def cli(*args):
 class IntegrationTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        for what, path in (("HASHWATCH_BIN", HASHWATCH), ("HASHWATCH_SHARED", CORPUS)):
-            if not os.path.exists(path):
-                raise RuntimeError(f"{path} not found (set {what}, or build the target "
-                                   "hashwatch)")
+        if not os.path.exists(HASHWATCH):
+            raise RuntimeError(f"{HASHWATCH} not found (set HASHWATCH_BIN, or build the "
+                               "target hashwatch)")
         cls.tmp = tempfile.TemporaryDirectory(prefix="hashwatch-pytest-")
         cls.addClassCleanup(cls.tmp.cleanup)
         cls.dir = cls.tmp.name

@@ -44,12 +44,12 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 // A generated picture (benign, unrelated to other seeds), for tests that
-// need any picture, not a particular one of ../shared.
+// need any picture, not a particular one of testdata/pictures.
 std::string Picture(int seed) { return hashwatch::testing::MakePicture(seed, 640, 480); }
 
+// One of the benign demo pictures in testdata/pictures.
 std::string Corpus(const std::string& name) {
-  return hashwatch::testing::ReadFileOrDie(hashwatch::testing::SharedDir() + "/corpus/base/" +
-                                           name);
+  return hashwatch::testing::ReadFileOrDie(hashwatch::testing::DemoPicture(name));
 }
 
 class ServerTest : public ::testing::Test {
