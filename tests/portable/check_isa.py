@@ -17,6 +17,7 @@ Exit status: 0 clean, 1 offenders listed, 2 usage or tool errors.
 """
 
 import argparse
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -130,8 +131,10 @@ def is_elf(path):
 def check(objdump, paths, out):
   """Prints offenders per file; returns how many files have some."""
   bad_files = 0
-  for path in paths:
-    found = offenders(objdump, path)
+  # One objdump per file, as many at once as there are cores.
+  with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    results = list(pool.map(lambda p: offenders(objdump, p), paths))
+  for path, found in zip(paths, results):
     if not found:
       continue
     bad_files += 1
@@ -183,6 +186,8 @@ def main():
   parser.add_argument("--self-test", action="store_true")
   parser.add_argument("--cxx", help="compiler for the self-test's sample")
   parser.add_argument("--sample", help="the self-test's sample source")
+  parser.add_argument("--exclude", action="append", default=[],
+                      help="file name to leave out (repeatable)")
   parser.add_argument("paths", nargs="*",
                       help="ELF files, or folders whose ELF files to check")
   args = parser.parse_args()
@@ -199,6 +204,7 @@ def main():
                       if is_elf(os.path.join(p, n)))
     else:
       files.append(p)
+  files = [f for f in files if os.path.basename(f) not in args.exclude]
   if not files:
     print("check_isa: no binaries to check", file=sys.stderr)
     return 2
