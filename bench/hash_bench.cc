@@ -24,10 +24,10 @@
 #include <functional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "common/parallel_for.h"
 #include "matcher/decode.h"
 #include "matcher/hashes.h"
 #include "matcher/pdq.h"
@@ -98,19 +98,16 @@ double ThroughputThreads(const std::vector<std::string>& images, double min_time
                          int threads, const HashOptions& opts) {
   std::atomic<size_t> done{0};
   const auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      size_t i = t;
-      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_time) {
-        auto h = hashwatch::matcher::HashImage(images[i % images.size()], opts);
-        if (!h.ok()) std::abort();
-        i += threads;
-        done.fetch_add(1);
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  // One item per thread, each hashing until the time is up.
+  hashwatch::ParallelFor(threads, {.threads = threads}, [&](size_t t) {
+    size_t i = t;
+    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_time) {
+      auto h = hashwatch::matcher::HashImage(images[i % images.size()], opts);
+      if (!h.ok()) std::abort();
+      i += threads;
+      done.fetch_add(1);
+    }
+  });
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return done.load() / elapsed;
@@ -264,10 +261,10 @@ int main(int argc, char** argv) {
   {
     std::vector<std::string> mixed = sets[0].images;
     mixed.insert(mixed.end(), sets[1].images.begin(), sets[1].images.end());
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const int cores = hashwatch::ResolveThreadCount(0);
     const double one = ThroughputThreads(mixed, min_time, 1, fast_all);
-    const double all = ThroughputThreads(mixed, min_time, static_cast<int>(cores), fast_all);
-    std::printf("\nThreads (large/ + base/, fast, all digests): 1 thread %.0f img/s, %u threads %.0f img/s, speed-up %.2fx\n",
+    const double all = ThroughputThreads(mixed, min_time, cores, fast_all);
+    std::printf("\nThreads (large/ + base/, fast, all digests): 1 thread %.0f img/s, %d threads %.0f img/s, speed-up %.2fx\n",
                 one, cores, all, all / one);
   }
 

@@ -59,6 +59,18 @@ using hashwatch::bench::PdqLike;
 using hashwatch::bench::Rng;
 using hashwatch::bench::ToggleBit;
 
+// The name of a resolved kernel set, as the index_bench table prints it.
+const char* KernelName(hashwatch::matcher::PopcountKernel k) {
+  switch (k) {
+    case hashwatch::matcher::PopcountKernel::kAvx512:
+      return "avx512-vpopcntdq";
+    case hashwatch::matcher::PopcountKernel::kAvx2:
+      return "avx2-popcnt";
+    default:
+      return "portable";
+  }
+}
+
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -356,10 +368,7 @@ int main(int argc, char** argv) {
 
   std::printf(
       "index_bench: one core per measurement; kernel %s; MIH %d tables\n\n",
-      hashwatch::matcher::ResolvePopcountKernel(isa) ==
-              hashwatch::matcher::PopcountKernel::kAvx512
-          ? "avx512-vpopcntdq"
-          : "portable",
+      KernelName(hashwatch::matcher::ResolvePopcountKernel(isa)),
       mih_options.num_tables);
 
   struct Row {

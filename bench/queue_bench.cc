@@ -22,12 +22,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -37,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/clock.h"
+#include "common/parallel_for.h"
 #include "queue/review_queue.h"
 
 namespace {
@@ -44,6 +43,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace hashwatch::queue;
 using Clock = std::chrono::steady_clock;
+using hashwatch::ParallelForOptions;
+using hashwatch::ParallelForWithWorker;
+using hashwatch::ParallelWorkerCount;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -171,31 +173,36 @@ PairResult Summarise(std::vector<double> latencies, int pairs, double seconds,
   return r;
 }
 
+// One moderator name per worker of a ParallelFor over `pairs` items.
+std::vector<std::string> Moderators(const std::string& prefix, int pairs,
+                                    const ParallelForOptions& options) {
+  std::vector<std::string> names(ParallelWorkerCount(pairs, options));
+  for (size_t w = 0; w < names.size(); ++w) names[w] = absl::StrCat(prefix, w);
+  return names;
+}
+
+// The per-worker latency lists, one after another.
+std::vector<double> Concat(const std::vector<std::vector<double>>& lists) {
+  std::vector<double> all;
+  for (const std::vector<double>& l : lists) all.insert(all.end(), l.begin(), l.end());
+  return all;
+}
+
 // Closed loop: `threads` moderators each lease one item and decide it, as
 // fast as they can, until `pairs` pairs are done in total. Latency: each
 // Lease call.
 PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
-  std::atomic<int> left{pairs};
-  std::mutex mu;
-  std::vector<double> latencies;
+  const ParallelForOptions options{.threads = threads};
+  const std::vector<std::string> names = Moderators("bench-mod-", pairs, options);
+  std::vector<std::vector<double>> mine(names.size());
   const double cpu_start = CpuSeconds();
   const double disk_start = DiskWriteBytes();
   const auto start = Clock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const std::string me = absl::StrCat("bench-mod-", t);
-      std::vector<double> mine;
-      while (left.fetch_sub(1) > 0) {
-        mine.push_back(
-            LeaseAndDecide(q, me, mine.size() % 2 == 0, Clock::now()));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
-    });
-  }
-  for (auto& th : pool) th.join();
-  return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
+  ParallelForWithWorker(pairs, options, [&](int w, size_t) {
+    mine[w].push_back(
+        LeaseAndDecide(q, names[w], mine[w].size() % 2 == 0, Clock::now()));
+  });
+  return Summarise(Concat(mine), pairs, Seconds(start, Clock::now()),
                    CpuSeconds() - cpu_start, DiskWriteBytes() - disk_start);
 }
 
@@ -205,30 +212,20 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
 // waiting for a free worker counts too.
 PairResult LeaseDecideAtRate(ReviewQueue& q, int workers, int pairs,
                              double rate) {
-  std::atomic<int> next{0};
-  std::mutex mu;
-  std::vector<double> latencies;
+  const ParallelForOptions options{.threads = workers};
+  const std::vector<std::string> names = Moderators("bench-rate-", pairs, options);
+  std::vector<std::vector<double>> mine(names.size());
   const double cpu_start = CpuSeconds();
   const double disk_start = DiskWriteBytes();
   const auto start = Clock::now() + std::chrono::milliseconds(10);
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      const std::string me = absl::StrCat("bench-rate-", w);
-      std::vector<double> mine;
-      for (int i = next.fetch_add(1); i < pairs; i = next.fetch_add(1)) {
-        const auto scheduled =
-            start + std::chrono::duration_cast<Clock::duration>(
-                        std::chrono::duration<double>(i / rate));
-        std::this_thread::sleep_until(scheduled);
-        mine.push_back(LeaseAndDecide(q, me, i % 2 == 0, scheduled));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
-    });
-  }
-  for (auto& th : pool) th.join();
-  return Summarise(std::move(latencies), pairs, Seconds(start, Clock::now()),
+  ParallelForWithWorker(pairs, options, [&](int w, size_t i) {
+    const auto scheduled =
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(i / rate));
+    std::this_thread::sleep_until(scheduled);
+    mine[w].push_back(LeaseAndDecide(q, names[w], i % 2 == 0, scheduled));
+  });
+  return Summarise(Concat(mine), pairs, Seconds(start, Clock::now()),
                    CpuSeconds() - cpu_start, DiskWriteBytes() - disk_start);
 }
 

@@ -38,6 +38,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/parallel_for.h"
 #include "grpcpp/grpcpp.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
 #include "matcher/hashes.h"
@@ -77,21 +78,17 @@ struct Figures {
 
 Figures HashOnlyBaseline(const std::vector<std::string>& images, int threads, double seconds) {
   std::atomic<int64_t> done{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> pool;
   const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      matcher::HashOptions options;
-      for (size_t i = t; !stop.load(std::memory_order_relaxed); i += threads) {
-        auto h = matcher::HashImage(images[i % images.size()], options);
-        if (h.ok()) done.fetch_add(1, std::memory_order_relaxed);
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the measurement window
-  stop = true;
-  for (auto& th : pool) th.join();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(seconds));
+  // One item per thread, each hashing until the measurement window closes.
+  ParallelFor(threads, {.threads = threads}, [&](size_t t) {
+    matcher::HashOptions options;
+    for (size_t i = t; Clock::now() < end; i += threads) {
+      auto h = matcher::HashImage(images[i % images.size()], options);
+      if (h.ok()) done.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   return {.per_second = done / elapsed, .count = done};
 }
@@ -101,37 +98,33 @@ Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::str
   absl::Mutex mu;
   std::vector<double> latencies;
   std::atomic<int64_t> errors{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> clients;
   const auto start = Clock::now();
-  for (int s = 0; s < streams; ++s) {
-    clients.emplace_back([&, s] {
-      auto stub = v1::ScanService::NewStub(channel);
-      grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token);
-      auto stream = stub->ScanStream(&ctx);
-      std::vector<double> mine;
-      v1::ScanRequest req;
-      v1::ScanResponse resp;
-      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        req.set_content_id(absl::StrCat("img-", s, "-", i));
-        req.set_image(images[(i * streams + s) % images.size()]);
-        const auto t0 = Clock::now();
-        if (!stream->Write(req) || !stream->Read(&resp)) break;
-        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (resp.has_error() || resp.verdict() == v1::VERDICT_UNSPECIFIED) ++errors;
-      }
-      stream->WritesDone();
-      while (stream->Read(&resp)) {
-      }
-      stream->Finish();
-      absl::MutexLock lock(&mu);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the measurement window
-  stop = true;
-  for (auto& th : clients) th.join();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(seconds));
+  // One item per stream, each scanning until the measurement window closes.
+  ParallelFor(streams, {.threads = streams}, [&](size_t s) {
+    auto stub = v1::ScanService::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    auto stream = stub->ScanStream(&ctx);
+    std::vector<double> mine;
+    v1::ScanRequest req;
+    v1::ScanResponse resp;
+    for (size_t i = 0; Clock::now() < end; ++i) {
+      req.set_content_id(absl::StrCat("img-", s, "-", i));
+      req.set_image(images[(i * streams + s) % images.size()]);
+      const auto t0 = Clock::now();
+      if (!stream->Write(req) || !stream->Read(&resp)) break;
+      mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (resp.has_error() || resp.verdict() == v1::VERDICT_UNSPECIFIED) ++errors;
+    }
+    stream->WritesDone();
+    while (stream->Read(&resp)) {
+    }
+    stream->Finish();
+    absl::MutexLock lock(&mu);
+    latencies.insert(latencies.end(), mine.begin(), mine.end());
+  });
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   return {.per_second = latencies.size() / elapsed,
           .p50_ms = Percentile(latencies, 0.5),

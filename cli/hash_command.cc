@@ -1,22 +1,15 @@
 #include "cli/hash_command.h"
 
-#include <atomic>
-#include <optional>
 #include <ostream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
+#include "common/parallel_for.h"
 #include "common/read_input.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {
 namespace {
-
-struct Outcome {
-  absl::StatusOr<matcher::ImageHashes> hashes;
-};
 
 absl::StatusOr<matcher::ImageHashes> HashOne(const std::string& path,
                                              const matcher::HashOptions& opts) {
@@ -85,50 +78,24 @@ void SetupHashCommand(CLI::App& command, HashCommandOptions& options) {
 
 int RunHashCommand(const HashCommandOptions& options, std::ostream& out,
                    std::ostream& err) {
-  const size_t n = options.inputs.size();
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<size_t>(threads, n));
-
   // Workers hash inputs in any order; this thread prints them in input
-  // order as soon as each is ready, freeing results as it goes.
-  std::vector<std::optional<Outcome>> results(n);
-  absl::Mutex mu;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
-      Outcome outcome{HashOne(options.inputs[i], options.hash)};
-      absl::MutexLock lock(&mu);
-      results[i] = std::move(outcome);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-
+  // order as soon as each is ready.
   int failures = 0;
-  for (size_t i = 0; i < n; ++i) {
-    Outcome outcome;
-    {
-      absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(
-          +[](std::optional<Outcome>* r) { return r->has_value(); },
-          &results[i]));
-      outcome = std::move(*results[i]);
-      results[i].reset();
-    }
-    const std::string& path = options.inputs[i];
-    if (!outcome.hashes.ok()) {
-      ++failures;
-      err << "hashwatch: " << path << ": " << outcome.hashes.status().message()
-          << "\n";
-      continue;
-    }
-    out << (options.json ? JsonLine(*outcome.hashes, path)
-                         : TextLine(*outcome.hashes, path))
-        << "\n";
-  }
-  for (std::thread& t : pool) t.join();
+  ParallelForOrdered<absl::StatusOr<matcher::ImageHashes>>(
+      options.inputs.size(), {.threads = options.threads},
+      [&](size_t i) { return HashOne(options.inputs[i], options.hash); },
+      [&](size_t i, absl::StatusOr<matcher::ImageHashes> hashes) {
+        const std::string& path = options.inputs[i];
+        if (!hashes.ok()) {
+          ++failures;
+          err << "hashwatch: " << path << ": " << hashes.status().message()
+              << "\n";
+          return;
+        }
+        out << (options.json ? JsonLine(*hashes, path)
+                             : TextLine(*hashes, path))
+            << "\n";
+      });
   out.flush();
   return failures == 0 ? 0 : 1;
 }

@@ -105,15 +105,20 @@ class HammingIndex {
 };
 
 // Which popcount kernels an index uses.
+// The binaries target baseline x86-64; the kernels beyond it are chosen at
+// run time from what the CPU reports (cpuid), so one build runs anywhere.
 enum class PopcountKernel {
-  kAuto,      // the widest the CPU offers, chosen at run time (AVX-512
-              // VPOPCNTDQ when present, else kPortable)
-  kPortable,  // std::popcount on 64-bit words; any x86-64 or other CPU
-  kAvx512,    // AVX-512 F/VL/BW + VPOPCNTDQ; falls back to kPortable when the
-              // CPU lacks them
+  kAuto,      // the widest the CPU offers, chosen at run time (kAvx512,
+              // else kAvx2, else kPortable)
+  kPortable,  // popcount on 64-bit words in baseline x86-64; any CPU
+  kAvx512,    // AVX-512 F/VL/BW/DQ + VPOPCNTDQ; falls back to kAvx2 or
+              // kPortable when the CPU lacks them
+  kAvx2,      // AVX2 + POPCNT + BMI1/2 (one popcnt per 64-bit word); falls
+              // back to kPortable when the CPU lacks them
 };
 
-// The kernel `requested` resolves to on this CPU: kPortable or kAvx512.
+// The kernel `requested` resolves to on this CPU: the widest the CPU has
+// that is not wider than `requested` (kAuto: the widest); never kAuto.
 PopcountKernel ResolvePopcountKernel(PopcountKernel requested);
 
 struct BruteForceIndexOptions {

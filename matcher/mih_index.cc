@@ -61,6 +61,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 #include "matcher/hamming_index.h"
 #include "matcher/internal/hamming_kernels.h"
@@ -340,8 +341,7 @@ class MihIndex final : public HammingIndex {
   }
 
   int BulkLoadThreads() const {
-    if (options_.bulk_load_threads > 0) return options_.bulk_load_threads;
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return ResolveThreadCount(options_.bulk_load_threads);
   }
 
   void MaybeStartMerge() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "matcher/internal/isa.h"
 
 namespace hashwatch::matcher {
 namespace {
@@ -44,9 +45,12 @@ struct BoxPhases {
 // Box-filters G rows in lockstep (independent running sums give the CPU
 // instruction-level parallelism). Row g reads in[g * in_stride + x]; output x
 // goes to out[g * out_stride + slot[x]] when slot[x] >= 0.
+// Always inlined, so it is compiled into each clone of BoxRows.
 template <int G>
-void BoxRowGroup(const float* in, int cols, int in_stride, int w,
-                 const int* slot, float* out, int out_stride) {
+[[gnu::always_inline]] inline void BoxRowGroup(const float* in, int cols,
+                                               int in_stride, int w,
+                                               const int* slot, float* out,
+                                               int out_stride) {
   const BoxPhases ph(cols, w);
   float sum[G] = {};
   float count = 0;
@@ -80,8 +84,9 @@ void BoxRowGroup(const float* in, int cols, int in_stride, int w,
 }
 
 // Box filter along x of every row.
-void BoxRows(const float* in, int rows, int cols, int in_stride, int w,
-             const int* slot, float* out, int out_stride) {
+HW_TARGET_CLONES void BoxRows(const float* in, int rows, int cols,
+                              int in_stride, int w, const int* slot, float* out,
+                              int out_stride) {
   constexpr int kGroup = 8;
   int y = 0;
   for (; y + kGroup <= rows; y += kGroup) {
@@ -97,8 +102,9 @@ void BoxRows(const float* in, int rows, int cols, int in_stride, int w,
 // Box filter along y of every column, all columns at once (vectorises across
 // columns). Output row o goes to out row row_slot[o] when row_slot[o] >= 0.
 // `sums` holds `cols` floats of scratch.
-void BoxCols(const float* in, int rows, int cols, int in_stride, int w,
-             const int* row_slot, float* out, int out_stride, float* sums) {
+HW_TARGET_CLONES void BoxCols(const float* in, int rows, int cols,
+                              int in_stride, int w, const int* row_slot,
+                              float* out, int out_stride, float* sums) {
   const BoxPhases ph(rows, w);
   std::fill(sums, sums + cols, 0.0f);
   float count = 0;

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <numeric>
 #include <set>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -19,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/eval/csv.h"
 #include "bench/eval/io.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::bench {
@@ -231,11 +231,6 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv) {
   return rows;
 }
 
-int ResolveThreads(int threads) {
-  if (threads > 0) return threads;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 absl::Status ForEachEvalPicture(
     const FolderListing& listing, absl::Span<const Role> roles,
     const EvalSetOptions& options,
@@ -260,7 +255,6 @@ absl::Status ForEachEvalPicture(
   std::stable_partition(order.begin(), order.end(),
                         [&](int i) { return roles[i] == Role::kKnown; });
 
-  std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   absl::Mutex mu;
   absl::Status first_error;
@@ -269,75 +263,71 @@ absl::Status ForEachEvalPicture(
     absl::MutexLock lock(&mu);
     failed.push_back({std::string(file), std::string(s.message())});
   };
-  auto work = [&](int worker) {
-    matcher::Decoder decoder;  // one per thread (not thread-safe)
-    matcher::LumaImage luma;
-    for (size_t k = next.fetch_add(1); k < order.size() && !stop;
-         k = next.fetch_add(1)) {
-      const int input = order[k];
-      const std::string& name = listing.images[input];
-      absl::StatusOr<std::string> bytes =
-          ReadWholeFile(Join(listing.dir, name));
-      if (!bytes.ok()) {
-        fail(name, bytes.status());
-        continue;
-      }
-      if (absl::Status s =
-              CheckDecodes(*bytes, options.decode_modes, decoder, luma);
-          !s.ok()) {
-        fail(name, s);
-        continue;
-      }
-      absl::StatusOr<SourcePicture> source = SourcePicture::Decode(*bytes);
-      if (!source.ok()) {
-        fail(name, source.status());
-        continue;
-      }
-      EvalPicture p;
-      p.role = roles[input];
-      p.input = input;
-      p.name = name;
-      p.source = name;
-      p.bytes = &source->bytes();
-      p.width = source->width();
-      p.height = source->height();
-      absl::Status s = visit(worker, p);
-      if (s.ok() && roles[input] == Role::kKnown) {
-        for (size_t t = 0; t < transforms.size() && s.ok() && !stop; ++t) {
-          absl::StatusOr<TransformedImage> copy =
-              ApplyTransform(*source, transforms[t],
-                             TransformSeed(options.seed, name, transforms[t]));
-          EvalPicture c;
-          c.role = Role::kCopy;
-          c.input = input;
-          c.transform = static_cast<int>(t);
-          c.source = name;
-          c.spec = &transforms[t];
-          if (!copy.ok()) {
-            fail(CopyName(name, transforms[t], "jpg"), copy.status());
-            continue;
-          }
-          c.name = CopyName(name, transforms[t], copy->extension);
-          c.bytes = &copy->bytes;
-          c.width = copy->width;
-          c.height = copy->height;
-          s = visit(worker, c);
+  const ParallelForOptions parallel{.threads = options.threads};
+  const int workers = ParallelWorkerCount(order.size(), parallel);
+  // One decoder and buffer per worker (a Decoder is not thread-safe).
+  std::vector<matcher::Decoder> decoders(workers);
+  std::vector<matcher::LumaImage> lumas(workers);
+  ParallelForWithWorker(order.size(), parallel, [&](int worker, size_t k) {
+    if (stop) return;
+    matcher::Decoder& decoder = decoders[worker];
+    matcher::LumaImage& luma = lumas[worker];
+    const int input = order[k];
+    const std::string& name = listing.images[input];
+    absl::StatusOr<std::string> bytes =
+        ReadWholeFile(Join(listing.dir, name));
+    if (!bytes.ok()) {
+      fail(name, bytes.status());
+      return;
+    }
+    if (absl::Status s =
+            CheckDecodes(*bytes, options.decode_modes, decoder, luma);
+        !s.ok()) {
+      fail(name, s);
+      return;
+    }
+    absl::StatusOr<SourcePicture> source = SourcePicture::Decode(*bytes);
+    if (!source.ok()) {
+      fail(name, source.status());
+      return;
+    }
+    EvalPicture p;
+    p.role = roles[input];
+    p.input = input;
+    p.name = name;
+    p.source = name;
+    p.bytes = &source->bytes();
+    p.width = source->width();
+    p.height = source->height();
+    absl::Status s = visit(worker, p);
+    if (s.ok() && roles[input] == Role::kKnown) {
+      for (size_t t = 0; t < transforms.size() && s.ok() && !stop; ++t) {
+        absl::StatusOr<TransformedImage> copy =
+            ApplyTransform(*source, transforms[t],
+                           TransformSeed(options.seed, name, transforms[t]));
+        EvalPicture c;
+        c.role = Role::kCopy;
+        c.input = input;
+        c.transform = static_cast<int>(t);
+        c.source = name;
+        c.spec = &transforms[t];
+        if (!copy.ok()) {
+          fail(CopyName(name, transforms[t], "jpg"), copy.status());
+          continue;
         }
-      }
-      if (!s.ok()) {
-        absl::MutexLock lock(&mu);
-        if (first_error.ok()) first_error = s;
-        stop = true;
+        c.name = CopyName(name, transforms[t], copy->extension);
+        c.bytes = &copy->bytes;
+        c.width = copy->width;
+        c.height = copy->height;
+        s = visit(worker, c);
       }
     }
-  };
-  const int threads =
-      std::min<int>(ResolveThreads(options.threads),
-                    std::max<int>(1, static_cast<int>(order.size())));
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (std::thread& t : pool) t.join();
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu);
+      if (first_error.ok()) first_error = s;
+      stop = true;
+    }
+  });
   HW_RETURN_IF_ERROR(first_error);
   std::sort(failed.begin(), failed.end(),
             [](const Failure& a, const Failure& b) { return a.file < b.file; });

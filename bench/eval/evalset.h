@@ -126,7 +126,8 @@ struct EvalPicture {
 
 // Reads and decodes every picture of `listing` and calls `visit` for it
 // and, when it is known, for each of its transformed copies, from
-// `options.threads` worker threads (`worker` is 0..threads-1). A file that
+// `options.threads` worker threads (0: one per core; `worker` is
+// 0..threads-1, see common/parallel_for.h). A file that
 // cannot be read, or does not decode completely in every one of
 // options.decode_modes, or a transform that fails on it, is added to
 // `failures` (sorted by file name at the end) and skipped: neither it nor
@@ -138,9 +139,6 @@ absl::Status ForEachEvalPicture(
     const EvalSetOptions& options,
     const std::function<absl::Status(int worker, const EvalPicture&)>& visit,
     std::vector<Failure>* failures);
-
-// The worker count `threads` means (0: one per core).
-int ResolveThreads(int threads);
 
 struct EvalSetSummary {
   int known = 0;

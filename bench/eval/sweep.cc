@@ -3,18 +3,17 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/eval/io.h"
 #include "common/clock.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 #include "matcher/bank_store.h"
 #include "matcher/hashes.h"
@@ -176,28 +175,20 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
   std::vector<Hashed> hashed(rows.size());
   std::vector<Failure> failures;
   absl::Mutex mu;
-  std::atomic<size_t> next{0};
   const matcher::HashOptions hash_options = HashOptionsFor(options);
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < rows.size(); i = next.fetch_add(1)) {
-      absl::StatusOr<std::string> bytes =
-          ReadWholeFile(Join(options.evalset_dir, rows[i].file));
-      absl::StatusOr<matcher::ImageHashes> h =
-          bytes.ok() ? matcher::HashImage(*bytes, hash_options)
-                     : absl::StatusOr<matcher::ImageHashes>(bytes.status());
-      if (!h.ok()) {
-        absl::MutexLock lock(&mu);
-        failures.push_back({rows[i].file, std::string(h.status().message())});
-        continue;
-      }
-      hashed[i] = {true, h->pdq, h->width, h->height};
+  ParallelFor(rows.size(), {.threads = options.evalset.threads}, [&](size_t i) {
+    absl::StatusOr<std::string> bytes =
+        ReadWholeFile(Join(options.evalset_dir, rows[i].file));
+    absl::StatusOr<matcher::ImageHashes> h =
+        bytes.ok() ? matcher::HashImage(*bytes, hash_options)
+                   : absl::StatusOr<matcher::ImageHashes>(bytes.status());
+    if (!h.ok()) {
+      absl::MutexLock lock(&mu);
+      failures.push_back({rows[i].file, std::string(h.status().message())});
+      return;
     }
-  };
-  const int threads = ResolveThreads(options.evalset.threads);
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+    hashed[i] = {true, h->pdq, h->width, h->height};
+  });
 
   Hashes out;
   // Known pictures by their source name (a known row's source is its name).
@@ -345,7 +336,7 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   SweepResult r;
   r.input =
       options.images_dir.empty() ? options.evalset_dir : options.images_dir;
-  r.threads = ResolveThreads(options.evalset.threads);
+  r.threads = ResolveThreadCount(options.evalset.threads);
   r.hash_seconds = Since(start);
   r.pictures_hashed = h.pictures;
   r.failures = std::move(h.failures);
@@ -404,96 +395,88 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   struct Local {
     std::array<std::array<int64_t, 257>, kMatchModes> same{}, different{};
   };
-  const int threads =
-      std::max(1, std::min<int>(r.threads, static_cast<int>(nq)));
-  std::vector<Local> locals(threads);
-  std::atomic<size_t> next{0};
+  const ParallelForOptions parallel{.threads = r.threads};
+  std::vector<Local> locals(ParallelWorkerCount(nq, parallel));
   absl::Mutex mu;
   absl::Status error;
-  auto work = [&](int w) {
+  ParallelForWithWorker(nq, parallel, [&](int w, size_t i) {
     Local& local = locals[w];
-    for (size_t i = next.fetch_add(1); i < nq; i = next.fetch_add(1)) {
-      const Hashes::Query& q = h.queries[i];
-      SweepQuery& sq = r.queries[i];
-      sq.file = q.file;
-      sq.role = q.role;
-      sq.source = q.source >= 0 ? h.known_names[q.source] : "";
-      sq.group = q.group;
-      sq.quality = q.hashed.pdq.quality;
-      sq.width = q.hashed.width;
-      sq.height = q.hashed.height;
-      for (int m = 0; m < kMatchModes; ++m) {
-        const bool dihedral = m == static_cast<int>(MatchMode::kDihedral);
-        absl::Span<const PdqHash> variants =
-            dihedral ? absl::Span<const PdqHash>(q.hashed.pdq.dihedral)
-                     : absl::Span<const PdqHash>(&q.hashed.pdq.hash, 1);
-        // Brute force over the known pictures: the full distances, and the
-        // oracle the bank's answer must agree with.
-        std::map<std::string, int>
-            expected;  // hex -> distance, within the radius
-        int source_d = -1, other_d = -1;
-        for (int k = 0; k < r.known; ++k) {
-          int d = 257;
-          for (const PdqHash& v : variants) {
-            d = std::min(d, matcher::HammingDistance(v, h.known[k].pdq.hash));
-          }
-          if (k == q.source) {
-            source_d = d;
-            ++local.same[m][d];
-          } else {
-            other_d = other_d < 0 ? d : std::min(other_d, d);
-            ++local.different[m][d];
-          }
-          if (d <= kMaxThreshold) expected[known_hex[k]] = d;
+    const Hashes::Query& q = h.queries[i];
+    SweepQuery& sq = r.queries[i];
+    sq.file = q.file;
+    sq.role = q.role;
+    sq.source = q.source >= 0 ? h.known_names[q.source] : "";
+    sq.group = q.group;
+    sq.quality = q.hashed.pdq.quality;
+    sq.width = q.hashed.width;
+    sq.height = q.hashed.height;
+    for (int m = 0; m < kMatchModes; ++m) {
+      const bool dihedral = m == static_cast<int>(MatchMode::kDihedral);
+      absl::Span<const PdqHash> variants =
+          dihedral ? absl::Span<const PdqHash>(q.hashed.pdq.dihedral)
+                   : absl::Span<const PdqHash>(&q.hashed.pdq.hash, 1);
+      // Brute force over the known pictures: the full distances, and the
+      // oracle the bank's answer must agree with.
+      std::map<std::string, int>
+          expected;  // hex -> distance, within the radius
+      int source_d = -1, other_d = -1;
+      for (int k = 0; k < r.known; ++k) {
+        int d = 257;
+        for (const PdqHash& v : variants) {
+          d = std::min(d, matcher::HammingDistance(v, h.known[k].pdq.hash));
         }
-        sq.source_distance[m] = source_d;
-        sq.nearest_other[m] = other_d;
-
-        absl::StatusOr<std::vector<matcher::Match>> matches =
-            bank->store().MatchPdq(variants, kMaxThreshold);
-        if (!matches.ok()) {
-          absl::MutexLock lock(&mu);
-          if (error.ok()) error = matches.status();
-          return;
+        if (k == q.source) {
+          source_d = d;
+          ++local.same[m][d];
+        } else {
+          other_d = other_d < 0 ? d : std::min(other_d, d);
+          ++local.different[m][d];
         }
-        std::map<std::string, int> got;
-        for (const matcher::Match& match : *matches) {
-          auto [it, inserted] = got.emplace(match.entry.value, match.distance);
-          if (!inserted) it->second = std::min(it->second, match.distance);
-        }
-        if (got != expected) {
-          absl::MutexLock lock(&mu);
-          if (error.ok()) {
-            error = absl::InternalError(
-                absl::StrCat("sweep: the bank index returned ", got.size(),
-                             " entries within ", kMaxThreshold, " of ", q.file,
-                             " (", MatchModeName(static_cast<MatchMode>(m)),
-                             "), brute force ", expected.size()));
-          }
-          return;
-        }
-        QueryOutcome& o = r.outcomes[m][i];
-        o.is_copy = q.role == Role::kCopy;
-        o.group = q.group;
-        o.quality = q.hashed.pdq.quality;
-        for (const auto& [hex, d] : got) {
-          const std::vector<int>& owners = known_by_hex.at(hex);
-          const bool own = o.is_copy && std::find(owners.begin(), owners.end(),
-                                                  q.source) != owners.end();
-          if (own) {
-            o.true_distance = d;
-          } else {
-            o.wrong_distances.push_back(d);
-          }
-        }
-        std::sort(o.wrong_distances.begin(), o.wrong_distances.end());
+        if (d <= kMaxThreshold) expected[known_hex[k]] = d;
       }
+      sq.source_distance[m] = source_d;
+      sq.nearest_other[m] = other_d;
+
+      absl::StatusOr<std::vector<matcher::Match>> matches =
+          bank->store().MatchPdq(variants, kMaxThreshold);
+      if (!matches.ok()) {
+        absl::MutexLock lock(&mu);
+        if (error.ok()) error = matches.status();
+        return;
+      }
+      std::map<std::string, int> got;
+      for (const matcher::Match& match : *matches) {
+        auto [it, inserted] = got.emplace(match.entry.value, match.distance);
+        if (!inserted) it->second = std::min(it->second, match.distance);
+      }
+      if (got != expected) {
+        absl::MutexLock lock(&mu);
+        if (error.ok()) {
+          error = absl::InternalError(
+              absl::StrCat("sweep: the bank index returned ", got.size(),
+                           " entries within ", kMaxThreshold, " of ", q.file,
+                           " (", MatchModeName(static_cast<MatchMode>(m)),
+                           "), brute force ", expected.size()));
+        }
+        return;
+      }
+      QueryOutcome& o = r.outcomes[m][i];
+      o.is_copy = q.role == Role::kCopy;
+      o.group = q.group;
+      o.quality = q.hashed.pdq.quality;
+      for (const auto& [hex, d] : got) {
+        const std::vector<int>& owners = known_by_hex.at(hex);
+        const bool own = o.is_copy && std::find(owners.begin(), owners.end(),
+                                                q.source) != owners.end();
+        if (own) {
+          o.true_distance = d;
+        } else {
+          o.wrong_distances.push_back(d);
+        }
+      }
+      std::sort(o.wrong_distances.begin(), o.wrong_distances.end());
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (std::thread& t : pool) t.join();
+  });
   HW_RETURN_IF_ERROR(error);
   for (const Local& l : locals) {
     for (int m = 0; m < kMatchModes; ++m) {

@@ -1,8 +1,11 @@
 // Popcount kernels behind the Hamming indexes, one implementation per ISA:
-// hamming_kernels_portable.cc (std::popcount on 64-bit words, any CPU) and
-// hamming_kernels_avx512.cc (AVX-512 VPOPCNTDQ, compiled with per-function
-// target attributes and chosen at run time, so a binary built without
-// -march=native still uses it where the CPU has it).
+// hamming_kernels_portable.cc (64-bit popcounts in baseline x86-64, any
+// CPU), hamming_kernels_avx2.cc (the same code with POPCNT and AVX2) and
+// hamming_kernels_avx512.cc (AVX-512 VPOPCNTDQ). The last two are compiled
+// with per-function target attributes, live in namespaces avx2 and avx512
+// (the only code tests/portable allows beyond baseline x86-64) and are
+// chosen at run time, so a binary built for baseline x86-64 still uses them
+// where the CPU has them.
 //
 // All kernels are pure functions over caller-owned memory; thread-safe.
 // Output arrays must have room for `n` elements. Distances fit in uint16_t.
@@ -28,7 +31,7 @@ struct HalfHash {
 inline constexpr int kMaxScanQueries = 8;
 
 struct HammingKernels {
-  PopcountKernel isa;  // kPortable or kAvx512
+  PopcountKernel isa;  // kPortable, kAvx2 or kAvx512
   const char* name;
 
   // For i in [0, n) with d = dist(hashes[i], q) <= radius: appends i to
@@ -72,6 +75,10 @@ struct HammingKernels {
 };
 
 const HammingKernels& PortableKernels();
+// nullptr when this build has no AVX2 kernels (not x86-64).
+const HammingKernels* Avx2Kernels();
+// Whether this CPU (and OS) can run the AVX2 kernels.
+bool CpuHasAvx2Popcount();
 // nullptr when this build has no AVX-512 kernels (not x86-64).
 const HammingKernels* Avx512Kernels();
 // Whether this CPU (and OS) can run the AVX-512 kernels.

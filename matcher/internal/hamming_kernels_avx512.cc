@@ -24,6 +24,7 @@
       target("avx512f,avx512vl,avx512bw,avx512dq,avx512vpopcntdq,popcnt")))
 
 namespace hashwatch::matcher::internal {
+namespace avx512 {
 namespace {
 
 // a = values 0,1; b = 2,3; c = 4,5; d = 6,7 (each as four 64-bit counts).
@@ -305,8 +306,9 @@ constexpr HammingKernels kAvx512 = {
 };
 
 }  // namespace
+}  // namespace avx512
 
-const HammingKernels* Avx512Kernels() { return &kAvx512; }
+const HammingKernels* Avx512Kernels() { return &avx512::kAvx512; }
 
 bool CpuHasAvx512Popcount() {
   // libgcc also checks that the OS saves the 512-bit state (XCR0).
@@ -319,11 +321,4 @@ bool CpuHasAvx512Popcount() {
 
 }  // namespace hashwatch::matcher::internal
 
-#else  // !__x86_64__
-
-namespace hashwatch::matcher::internal {
-const HammingKernels* Avx512Kernels() { return nullptr; }
-bool CpuHasAvx512Popcount() { return false; }
-}  // namespace hashwatch::matcher::internal
-
-#endif
+#endif  // __x86_64__

@@ -1,9 +1,11 @@
 #include "matcher/internal/luma.h"
 
+#include "matcher/internal/isa.h"
+
 namespace hashwatch::matcher::internal {
 
-void RowToLuma(const uint8_t* src, int bands, int width,
-               const std::vector<int>& columns, float* dst) {
+HW_TARGET_CLONES void RowToLuma(const uint8_t* src, int bands, int width,
+                                const std::vector<int>& columns, float* dst) {
   const bool sampled = !columns.empty();
   for (int x = 0; x < width; ++x) {
     const int sx = sampled ? columns[x] : x;

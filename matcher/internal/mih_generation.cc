@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <thread>
 
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 
 namespace hashwatch::matcher::internal {
@@ -87,19 +87,10 @@ std::unique_ptr<MihGeneration> MihGeneration::Build(
     g->dead_[i].store(0, std::memory_order_relaxed);
 
   const int m = g->layout_.num_tables;
-  const int threads = std::clamp(build_threads, 1, m);
   const bool adapt = options.bucket_bits == 0;
-  if (threads == 1) {
-    for (int t = 0; t < m; ++t) g->BuildTable(t, adapt);
-  } else {
-    std::vector<std::thread> pool;
-    for (int w = 0; w < threads; ++w) {
-      pool.emplace_back([&g, w, m, threads, adapt] {
-        for (int t = w; t < m; t += threads) g->BuildTable(t, adapt);
-      });
-    }
-    for (std::thread& th : pool) th.join();
-  }
+  ParallelFor(
+      static_cast<size_t>(m), {.threads = std::max(build_threads, 1)},
+      [&g, adapt](size_t t) { g->BuildTable(static_cast<int>(t), adapt); });
   const std::vector<ProbePlan> plans =
       MakeProbePlans(g->layout_, n, kMaxIndexRadius, options.allow_scan);
   std::copy(plans.begin(), plans.end(), g->plans_.begin());

@@ -114,20 +114,26 @@ constexpr int kRadii[] = {0, 1, 8, 16, 31, 32, 40, 63, 64};
 
 // ---------------------------------------------------------------- kernels
 
-class KernelTest : public ::testing::Test {
+// Each kernel set beyond the portable one must agree with it exactly.
+class KernelTest : public ::testing::TestWithParam<PopcountKernel> {
  protected:
   void SetUp() override {
-    if (ResolvePopcountKernel(PopcountKernel::kAvx512) !=
-        PopcountKernel::kAvx512) {
-      GTEST_SKIP() << "CPU without AVX-512 VPOPCNTDQ";
+    if (ResolvePopcountKernel(GetParam()) != GetParam()) {
+      GTEST_SKIP() << "CPU without this kernel set's instructions";
     }
   }
-  const internal::HammingKernels& avx_ =
-      internal::KernelsFor(PopcountKernel::kAvx512);
+  const internal::HammingKernels& avx_ = internal::KernelsFor(GetParam());
   const internal::HammingKernels& portable_ = internal::PortableKernels();
 };
 
-TEST_F(KernelTest, Avx512ScansAgreeWithPortable) {
+INSTANTIATE_TEST_SUITE_P(
+    Isa, KernelTest,
+    ::testing::Values(PopcountKernel::kAvx512, PopcountKernel::kAvx2),
+    [](const ::testing::TestParamInfo<PopcountKernel>& info) {
+      return info.param == PopcountKernel::kAvx512 ? "Avx512" : "Avx2";
+    });
+
+TEST_P(KernelTest, ScansAgreeWithPortable) {
   std::mt19937_64 rng(1);
   std::vector<PdqHash> hashes;
   const PdqHash q = RandomHash(rng);
@@ -169,7 +175,7 @@ TEST_F(KernelTest, Avx512ScansAgreeWithPortable) {
   }
 }
 
-TEST_F(KernelTest, Avx512VerifyAndFiltersAgreeWithPortable) {
+TEST_P(KernelTest, VerifyAndFiltersAgreeWithPortable) {
   std::mt19937_64 rng(2);
   std::vector<PdqHash> base;
   const PdqHash q = RandomHash(rng);
@@ -267,6 +273,22 @@ TEST(KernelDispatchTest, PortableIsAlwaysAvailableOnRequest) {
             ResolvePopcountKernel(PopcountKernel::kAvx512));
   EXPECT_EQ(internal::KernelsFor(PopcountKernel::kPortable).isa,
             PopcountKernel::kPortable);
+}
+
+TEST(KernelDispatchTest, ResolvesToTheWidestTheCpuHasUpToTheRequest) {
+  const bool avx512 = internal::CpuHasAvx512Popcount();
+  const bool avx2 = internal::CpuHasAvx2Popcount();
+  const PopcountKernel below_avx512 =
+      avx2 ? PopcountKernel::kAvx2 : PopcountKernel::kPortable;
+  EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kAuto),
+            avx512 ? PopcountKernel::kAvx512 : below_avx512);
+  EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kAvx512),
+            avx512 ? PopcountKernel::kAvx512 : below_avx512);
+  EXPECT_EQ(ResolvePopcountKernel(PopcountKernel::kAvx2), below_avx512);
+  for (PopcountKernel k : {PopcountKernel::kAuto, PopcountKernel::kPortable,
+                           PopcountKernel::kAvx2, PopcountKernel::kAvx512}) {
+    EXPECT_EQ(internal::KernelsFor(k).isa, ResolvePopcountKernel(k));
+  }
 }
 
 // ---------------------------------------------------------------- layout
