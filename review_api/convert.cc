@@ -176,6 +176,105 @@ void ToProto(const matcher::WriteResult& r, v1::WriteResult* out) {
   out->set_not_found(r.not_found);
 }
 
+namespace {
+
+// The fields every match message shares (v1::Match, v1::Evidence,
+// v1::ReviewMatch).
+template <typename MatchMessage>
+void SetMatchFields(const matcher::MatchEvidence& e, MatchMessage* out) {
+  out->set_bank(e.bank);
+  out->set_signal(SignalFromName(e.signal));
+  out->set_hash(e.hash);
+  out->set_distance(e.distance);
+  out->set_category(e.category);
+}
+
+}  // namespace
+
+void ToProto(const matcher::ContentHashes& h, v1::Hashes* out) {
+  out->set_pdq(h.pdq);
+  out->set_pdq_quality(std::max(0, h.pdq_quality));
+  out->set_md5(h.md5);
+  out->set_sha1(h.sha1);
+  out->set_sha256(h.sha256);
+}
+
+matcher::ContentHashes FromProto(const v1::Hashes& h) {
+  return {.pdq = h.pdq(),
+          .pdq_quality = h.pdq().empty() ? -1 : h.pdq_quality(),
+          .md5 = h.md5(),
+          .sha1 = h.sha1(),
+          .sha256 = h.sha256()};
+}
+
+v1::Verdict ToProto(matcher::Verdict v) {
+  switch (v) {
+    case matcher::Verdict::kNoMatch: return v1::NO_MATCH;
+    case matcher::Verdict::kAutoReport: return v1::AUTO_REPORTED;
+    case matcher::Verdict::kReview: return v1::QUEUED_FOR_REVIEW;
+    case matcher::Verdict::kAllowed: return v1::ALLOWED;
+  }
+  return v1::VERDICT_UNSPECIFIED;
+}
+
+namespace {
+
+matcher::Verdict FromProto(v1::Verdict v) {
+  switch (v) {
+    case v1::AUTO_REPORTED: return matcher::Verdict::kAutoReport;
+    case v1::QUEUED_FOR_REVIEW: return matcher::Verdict::kReview;
+    case v1::ALLOWED: return matcher::Verdict::kAllowed;
+    default: return matcher::Verdict::kNoMatch;
+  }
+}
+
+}  // namespace
+
+void ToProto(const ScanRecord& r, v1::ScanResponse* out) {
+  out->set_verdict(ToProto(r.verdict));
+  out->set_novel(r.novel);
+  out->set_reason(r.reason);
+  for (const RecordedMatch& rm : r.matches) {
+    v1::Match* m = out->add_matches();
+    SetMatchFields(rm.evidence, m);
+    m->set_entry_id(rm.evidence.entry_id);
+    m->set_dihedral_variant(rm.dihedral_variant);
+    m->set_allow_bank(rm.allow_bank);
+    m->set_covered_by_allow(rm.covered_by_allow);
+    m->set_auto_report(rm.auto_report);
+    m->set_flooding(rm.flooding);
+  }
+  if (!r.hashes.empty()) ToProto(r.hashes, out->mutable_hashes());
+  out->set_report_id(r.report_id);
+  out->set_item_id(r.item_id);
+}
+
+ScanRecord FromProto(const v1::ScanResponse& r) {
+  ScanRecord out;
+  out.verdict = FromProto(r.verdict());
+  out.novel = r.novel();
+  out.reason = r.reason();
+  for (const v1::Match& m : r.matches()) {
+    auto signal = FromProto(m.signal(), "signal");
+    RecordedMatch& rm = out.matches.emplace_back();
+    rm.evidence.bank = m.bank();
+    rm.evidence.entry_id = m.entry_id();
+    rm.evidence.signal = signal.ok() ? std::string(matcher::SignalTypeName(*signal)) : "";
+    rm.evidence.hash = m.hash();
+    rm.evidence.distance = m.distance();
+    rm.evidence.category = m.category();
+    rm.dihedral_variant = m.dihedral_variant();
+    rm.allow_bank = m.allow_bank();
+    rm.covered_by_allow = m.covered_by_allow();
+    rm.auto_report = m.auto_report();
+    rm.flooding = m.flooding();
+  }
+  if (r.has_hashes()) out.hashes = FromProto(r.hashes());
+  out.report_id = r.report_id();
+  out.item_id = r.item_id();
+  return out;
+}
+
 void ToProto(const report::Report& r, v1::Report* out) {
   out->set_id(r.id);
   out->set_sequence(r.sequence);
@@ -189,21 +288,12 @@ void ToProto(const report::Report& r, v1::Report* out) {
   out->set_platform(r.platform);
   out->set_incident_type(r.incident_type);
   out->set_content_id(r.content_id);
-  v1::Hashes* h = out->mutable_hashes();
-  h->set_pdq(r.pdq);
-  h->set_pdq_quality(r.pdq_quality);
-  h->set_md5(r.md5);
-  h->set_sha1(r.sha1);
-  h->set_sha256(r.sha256);
-  for (const report::Evidence& e : r.evidence) {
+  ToProto(r.hashes, out->mutable_hashes());
+  for (const matcher::MatchEvidence& e : r.evidence) {
     v1::Evidence* pe = out->add_evidence();
-    pe->set_bank(e.bank);
+    SetMatchFields(e, pe);
     pe->set_entry_id(e.entry_id);
-    pe->set_signal(SignalFromName(e.signal));
-    pe->set_hash(e.value);
     pe->set_source(e.source);
-    pe->set_category(e.category);
-    pe->set_distance(e.distance);
   }
   out->set_category(r.category);
   out->set_viewed_by_platform(r.viewed_by_platform);
@@ -292,21 +382,13 @@ void ToProto(const queue::ReviewItem& item, v1::ReviewItem* out) {
   out->set_content_id(item.content_id);
   out->set_lane(item.lane);
   out->set_kind(ToProto(item.kind));
-  v1::Hashes* h = out->mutable_hashes();
-  h->set_pdq(item.hashes.pdq);
-  h->set_pdq_quality(std::max(0, item.hashes.pdq_quality));
-  h->set_md5(item.hashes.md5);
-  h->set_sha256(item.hashes.sha256);
-  for (const queue::MatchEvidence& m : item.matches) {
+  ToProto(item.hashes, out->mutable_hashes());
+  for (const matcher::MatchEvidence& m : item.matches) {
     v1::ReviewMatch* pm = out->add_matches();
-    pm->set_bank(m.bank);
-    pm->set_signal(SignalFromName(m.signal_type));
-    pm->set_hash(m.matched_hash);
-    pm->set_distance(m.distance);
+    SetMatchFields(m, pm);
     pm->set_auto_report_distance(m.auto_report_distance);
     pm->set_review_distance(m.review_distance);
-    pm->set_category(m.category);
-    pm->set_source(m.source_ref);
+    pm->set_source(m.source);
   }
   v1::ScanContext* c = out->mutable_context();
   c->set_uploader_id(item.context.uploader);

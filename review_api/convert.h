@@ -15,9 +15,12 @@
 #include "hashwatch/v1/scan.pb.h"
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
+#include "matcher/evidence.h"
+#include "matcher/routing.h"
 #include "queue/review_queue.h"
 #include "report/report.h"
 #include "report/report_store.h"
+#include "review_api/scan_record.h"
 
 namespace hashwatch::review_api {
 
@@ -51,6 +54,16 @@ matcher::Bank FromProto(const v1::Bank& b);
 matcher::BankStats FromProto(const v1::BankStats& s);
 matcher::BankEntry FromProto(const v1::Entry& e);
 matcher::WriteResult FromProto(const v1::WriteResult& r);
+
+// pdq_quality is 0 in the message when there is no PDQ hash (-1 here).
+void ToProto(const matcher::ContentHashes& h, v1::Hashes* out);
+matcher::ContentHashes FromProto(const v1::Hashes& h);
+
+v1::Verdict ToProto(matcher::Verdict v);
+// A scan's answer as the engine keeps it, and back (content_id, replayed
+// and error are not part of the record).
+void ToProto(const ScanRecord& r, v1::ScanResponse* out);
+ScanRecord FromProto(const v1::ScanResponse& r);
 
 void ToProto(const report::Report& r, v1::Report* out);
 absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r, int max_limit);
