@@ -118,9 +118,15 @@ EnqueueRequest MakeRequest(uint64_t n, std::mt19937& rng) {
   r.hashes.md5 = std::string(32, 'b');
   r.hashes.sha256 = std::string(64, 'c');
   if (r.kind == ItemKind::kHashMatch) {
-    r.matches.push_back({"ncmec-pdq", "pdq", std::string(64, 'd'),
-                         10 + static_cast<int>(rng() % 22), 10, 31, r.category,
-                         "ref"});
+    r.matches.push_back({.bank = "ncmec-pdq",
+                         .entry_id = 0,
+                         .signal = "pdq",
+                         .hash = std::string(64, 'd'),
+                         .distance = 10 + static_cast<int>(rng() % 22),
+                         .category = r.category,
+                         .source = "ref",
+                         .auto_report_distance = 10,
+                         .review_distance = 31});
   }
   r.context.uploader = absl::StrCat("acct-", rng() % 100000);
   r.context.ip = "192.0.2.1";

@@ -305,21 +305,30 @@ int Main(int argc, char** argv) {
   }
   {
     const auto t0 = Clock::now();
-    matcher::BankStore& banks = (*server)->engine().banks();
-    if (!banks.CreateBank("bench-list", matcher::BankKind::kMatch, {}).ok()) return 1;
+    review_api::Engine& engine = (*server)->engine();
+    v1::CreateBankRequest create;
+    create.set_name("bench-list");
+    if (!engine.CreateBank("bench", create).ok()) return 1;
     bench::Rng rng{42};
-    std::vector<matcher::NewEntry> batch;
-    for (int64_t i = 0; i < entries; ++i) {
-      batch.push_back({matcher::SignalType::kPdq, bench::PdqLike(rng).ToHex(),
-                       "B", "bench", "", "", std::nullopt});
-      if (batch.size() == 500'000 || i + 1 == entries) {
-        auto r = banks.AddEntries("bench-list", batch);
-        if (!r.ok()) {
-          std::fprintf(stderr, "scan_bench: %s\n", r.status().ToString().c_str());
-          return 1;
-        }
-        batch.clear();
+    int64_t added = 0;
+    // One AddEntries stream of 500,000-entry messages.
+    auto next = [&](v1::AddEntriesRequest* m) {
+      if (added == entries) return false;
+      m->Clear();
+      m->set_bank("bench-list");
+      for (; added < entries && m->entries_size() < 500'000; ++added) {
+        v1::NewEntry* e = m->add_entries();
+        e->set_signal(v1::SIGNAL_TYPE_PDQ);
+        e->set_value(bench::PdqLike(rng).ToHex());
+        e->set_category("B");
+        e->set_source("bench");
       }
+      return true;
+    };
+    auto r = engine.AddEntries("bench", next, [] { return false; });
+    if (!r.ok()) {
+      std::fprintf(stderr, "scan_bench: %s\n", r.status().ToString().c_str());
+      return 1;
     }
     std::fprintf(stderr, "scan_bench: loaded %lld hashes in %.1f s\n",
                  static_cast<long long>(entries),

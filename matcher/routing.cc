@@ -166,4 +166,28 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
   return d;
 }
 
+std::string MatchCategory(const Match& match) {
+  return match.entry.category.empty() ? match.policy.default_category : match.entry.category;
+}
+
+MatchEvidence EvidenceOf(const Match& match) {
+  return {.bank = match.bank,
+          .entry_id = match.entry.id,
+          .signal = std::string(SignalTypeName(match.entry.signal)),
+          .hash = match.entry.value,
+          .distance = match.distance,
+          .category = MatchCategory(match),
+          .source = match.entry.source,
+          .auto_report_distance = match.policy.auto_report_distance,
+          .review_distance = match.policy.review_distance};
+}
+
+std::vector<MatchEvidence> CountedEvidence(const RoutingDecision& decision) {
+  std::vector<MatchEvidence> out;
+  for (const RoutedMatch& r : decision.matches) {
+    if (!r.covered_by_allow) out.push_back(EvidenceOf(r.match));
+  }
+  return out;
+}
+
 }  // namespace hashwatch::matcher

@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "matcher/bank_store.h"
+#include "matcher/evidence.h"
 
 namespace hashwatch::matcher {
 
@@ -115,6 +116,16 @@ class FloodGuard final {
 RoutingDecision Route(const std::vector<Match>& matches, int quality,
                       absl::string_view content_id, const ScanContext& context,
                       const RoutingOptions& options, FloodGuard* flood_guard);
+
+// The category a match stands for: its entry's, else its bank's default.
+std::string MatchCategory(const Match& match);
+// A match as evidence: the entry, the distance, the category and the
+// bank's thresholds.
+MatchEvidence EvidenceOf(const Match& match);
+// The evidence of the decision's matches that count, the ones no allow-bank
+// entry covers, in the decision's order (what a report or a review item
+// records).
+std::vector<MatchEvidence> CountedEvidence(const RoutingDecision& decision);
 
 }  // namespace hashwatch::matcher
 

@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "matcher/evidence.h"
 #include "queue/priority.h"
 
 namespace hashwatch::queue {
@@ -44,28 +45,6 @@ absl::string_view ItemKindName(ItemKind kind);
 absl::string_view ItemStateName(ItemState state);
 absl::string_view DecisionKindName(DecisionKind kind);
 
-// Hashes of the content as the scanner computed them (lowercase hex; empty
-// when not computed).
-struct ContentHashes {
-  std::string pdq;       // 64 hex digits
-  int pdq_quality = -1;  // 0..100; -1 when there is no PDQ hash
-  std::string md5;       // 32 hex digits
-  std::string sha256;    // 64 hex digits
-};
-
-// One list match, with the bank's thresholds at the time of the match so
-// the priority's confidence term needs no bank lookup.
-struct MatchEvidence {
-  std::string bank;              // e.g. "ncmec-pdq"
-  std::string signal_type;       // "pdq", "md5" or "sha256"
-  std::string matched_hash;      // the bank entry's hash, hex
-  int distance = 0;              // Hamming distance; 0 for exact hashes
-  int auto_report_distance = 0;  // the bank's thresholds (docs/design.md)
-  int review_distance = 0;
-  std::string category;    // the bank entry's category, e.g. "A"
-  std::string source_ref;  // the list's reference for the entry
-};
-
 // What the calling platform told us about the upload.
 struct CallerContext {
   std::string uploader;                           // account id
@@ -81,8 +60,10 @@ struct EnqueueRequest {
   std::string content_id;
   std::string lane;  // a configured lane; required
   ItemKind kind = ItemKind::kHashMatch;
-  ContentHashes hashes;
-  std::vector<MatchEvidence> matches;
+  matcher::ContentHashes hashes;  // as the scanner computed them
+  // The list matches, with their banks' thresholds (the priority's
+  // confidence term needs no bank lookup); entry_id is not kept.
+  std::vector<matcher::MatchEvidence> matches;
   CallerContext context;
   std::string category;       // severity category; may be empty (unknown)
   double priority_boost = 0;  // the bank policy's boost, in priority points
@@ -140,8 +121,8 @@ struct ReviewItem {
   std::string content_id;
   std::string lane;  // the lane it waits or waited in
   ItemKind kind = ItemKind::kHashMatch;
-  ContentHashes hashes;
-  std::vector<MatchEvidence> matches;
+  matcher::ContentHashes hashes;
+  std::vector<matcher::MatchEvidence> matches;  // entry_id 0: not kept
   CallerContext context;
   std::string category;
   double priority_boost = 0;

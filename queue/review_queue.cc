@@ -799,7 +799,7 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
           "queue: priority_boost must be finite and classifier_score at most 1",
           where));
     }
-    for (const MatchEvidence& m : r.matches) {
+    for (const matcher::MatchEvidence& m : r.matches) {
       if (m.distance < 0 || m.auto_report_distance < 0 ||
           m.review_distance < 0) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -864,7 +864,7 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
       it.enqueue_time = now;
       it.lane_time = now;
       std::vector<PriorityMatch> matches;
-      for (const MatchEvidence& m : r.matches) {
+      for (const matcher::MatchEvidence& m : r.matches) {
         matches.push_back(
             {m.distance, m.auto_report_distance, m.review_distance});
       }

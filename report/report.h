@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "matcher/evidence.h"
 
 namespace hashwatch::report {
 
@@ -26,17 +27,6 @@ enum class ReportState { kPending = 1, kSubmitted = 2 };
 
 const char* ReportOriginName(ReportOrigin o);  // "automatic", "moderator_confirm"
 const char* ReportStateName(ReportState s);    // "pending", "submitted"
-
-// One piece of matching evidence: which list entry matched and how closely.
-struct Evidence {
-  std::string bank;
-  uint64_t entry_id = 0;
-  std::string signal;     // "pdq", "md5", "sha1", "sha256"
-  std::string value;      // the list entry's hash
-  std::string source;     // the list's source reference
-  std::string category;   // e.g. IWF "A"
-  int distance = 0;       // PDQ Hamming distance; 0 for exact hashes
-};
 
 struct Report {
   uint64_t sequence = 0;  // assigned, increasing; the Watch cursor
@@ -49,10 +39,9 @@ struct Report {
   std::string platform;        // the reporting platform (configuration)
   std::string incident_type;   // e.g. "child_sexual_abuse_material"
   std::string content_id;      // the caller's id of the upload
-  std::string md5, sha1, sha256;
-  std::string pdq;             // 64 hex digits, "" when not hashed
-  int pdq_quality = 0;
-  std::vector<Evidence> evidence;
+  matcher::ContentHashes hashes;  // the file's hashes
+  // Which list entries matched (their thresholds are not kept).
+  std::vector<matcher::MatchEvidence> evidence;
   std::string category;        // the most severe / deciding category
 
   bool viewed_by_platform = false;

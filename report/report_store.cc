@@ -1,5 +1,6 @@
 #include "report/report_store.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/base/thread_annotations.h"
@@ -69,18 +70,19 @@ absl::StatusOr<Report> FromJson(absl::string_view data) {
   r.platform = j.value("platform", "");
   r.incident_type = j.value("incident_type", "");
   r.content_id = j.value("content_id", "");
-  r.md5 = j.value("md5", "");
-  r.sha1 = j.value("sha1", "");
-  r.sha256 = j.value("sha256", "");
-  r.pdq = j.value("pdq", "");
-  r.pdq_quality = j.value("pdq_quality", 0);
+  r.hashes.md5 = j.value("md5", "");
+  r.hashes.sha1 = j.value("sha1", "");
+  r.hashes.sha256 = j.value("sha256", "");
+  r.hashes.pdq = j.value("pdq", "");
+  // Stored as 0 when there is no PDQ hash.
+  r.hashes.pdq_quality = r.hashes.pdq.empty() ? -1 : j.value("pdq_quality", 0);
   r.category = j.value("category", "");
   for (const auto& e : j.value("evidence", nlohmann::json::array())) {
-    Evidence ev;
+    matcher::MatchEvidence ev;
     ev.bank = e.value("bank", "");
     ev.entry_id = e.value("entry_id", uint64_t{0});
     ev.signal = e.value("signal", "");
-    ev.value = e.value("value", "");
+    ev.hash = e.value("value", "");
     ev.source = e.value("source", "");
     ev.category = e.value("category", "");
     ev.distance = e.value("distance", 0);
@@ -117,19 +119,19 @@ std::string ReportStore::ToJson(const Report& r) {
   j["platform"] = r.platform;
   j["incident_type"] = r.incident_type;
   j["content_id"] = r.content_id;
-  j["md5"] = r.md5;
-  j["sha1"] = r.sha1;
-  j["sha256"] = r.sha256;
-  j["pdq"] = r.pdq;
-  j["pdq_quality"] = r.pdq_quality;
+  j["md5"] = r.hashes.md5;
+  j["sha1"] = r.hashes.sha1;
+  j["sha256"] = r.hashes.sha256;
+  j["pdq"] = r.hashes.pdq;
+  j["pdq_quality"] = std::max(0, r.hashes.pdq_quality);
   j["category"] = r.category;
   j["evidence"] = nlohmann::ordered_json::array();
-  for (const Evidence& e : r.evidence) {
+  for (const matcher::MatchEvidence& e : r.evidence) {
     nlohmann::ordered_json ev;
     ev["bank"] = e.bank;
     ev["entry_id"] = e.entry_id;
     ev["signal"] = e.signal;
-    ev["value"] = e.value;
+    ev["value"] = e.hash;
     ev["source"] = e.source;
     ev["category"] = e.category;
     ev["distance"] = e.distance;
@@ -227,7 +229,7 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
     return absl::InvalidArgumentError("report_store: content_id is empty");
   }
   // A confirmed case (no file, e.g. grooming) is identified by its review item.
-  if (draft.md5.empty() && draft.sha256.empty() && draft.pdq.empty() && draft.evidence.empty() &&
+  if (draft.hashes.empty() && draft.evidence.empty() &&
       draft.review_item_id.empty()) {
     return absl::InvalidArgumentError("report_store: a report needs file hashes or evidence");
   }
@@ -279,7 +281,7 @@ absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) con
     if (f.state.has_value() && r.state != *f.state) continue;
     if (!f.bank.empty()) {
       bool has = false;
-      for (const Evidence& e : r.evidence) has |= e.bank == f.bank;
+      for (const matcher::MatchEvidence& e : r.evidence) has |= e.bank == f.bank;
       if (!has) continue;
     }
     out.push_back(std::move(r));

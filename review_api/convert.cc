@@ -23,21 +23,12 @@ void ToProto(const report::Report& r, v1::Report* out) {
   out->set_platform(r.platform);
   out->set_incident_type(r.incident_type);
   out->set_content_id(r.content_id);
-  v1::Hashes* h = out->mutable_hashes();
-  h->set_pdq(r.pdq);
-  h->set_pdq_quality(r.pdq_quality);
-  h->set_md5(r.md5);
-  h->set_sha1(r.sha1);
-  h->set_sha256(r.sha256);
-  for (const report::Evidence& e : r.evidence) {
+  ToProto(r.hashes, out->mutable_hashes());
+  for (const matcher::MatchEvidence& e : r.evidence) {
     v1::Evidence* pe = out->add_evidence();
-    pe->set_bank(e.bank);
+    SetMatchFields(e, pe);
     pe->set_entry_id(e.entry_id);
-    pe->set_signal(SignalFromName(e.signal));
-    pe->set_hash(e.value);
     pe->set_source(e.source);
-    pe->set_category(e.category);
-    pe->set_distance(e.distance);
   }
   out->set_category(r.category);
   out->set_viewed_by_platform(r.viewed_by_platform);
@@ -126,21 +117,13 @@ void ToProto(const queue::ReviewItem& item, v1::ReviewItem* out) {
   out->set_content_id(item.content_id);
   out->set_lane(item.lane);
   out->set_kind(ToProto(item.kind));
-  v1::Hashes* h = out->mutable_hashes();
-  h->set_pdq(item.hashes.pdq);
-  h->set_pdq_quality(std::max(0, item.hashes.pdq_quality));
-  h->set_md5(item.hashes.md5);
-  h->set_sha256(item.hashes.sha256);
-  for (const queue::MatchEvidence& m : item.matches) {
+  ToProto(item.hashes, out->mutable_hashes());
+  for (const matcher::MatchEvidence& m : item.matches) {
     v1::ReviewMatch* pm = out->add_matches();
-    pm->set_bank(m.bank);
-    pm->set_signal(SignalFromName(m.signal_type));
-    pm->set_hash(m.matched_hash);
-    pm->set_distance(m.distance);
+    SetMatchFields(m, pm);
     pm->set_auto_report_distance(m.auto_report_distance);
     pm->set_review_distance(m.review_distance);
-    pm->set_category(m.category);
-    pm->set_source(m.source_ref);
+    pm->set_source(m.source);
   }
   v1::ScanContext* c = out->mutable_context();
   c->set_uploader_id(item.context.uploader);

@@ -18,10 +18,11 @@
 // it can no longer be opened by an older one (RocksDB refuses a database
 // whose column families it does not name).
 //
-// Values are opaque bytes to this class (the service stores serialized
-// answers). Thread-safety: all methods are thread-safe. Puts of one content
-// id are serialized (content ids are striped over 64 locks); a purge holds
-// one stripe at a time, for one write of about 150 deletions.
+// Values are opaque bytes to this class (the engine stores encoded
+// ScanRecords, scan_record.h). Thread-safety: all methods are thread-safe.
+// Puts of one content id are serialized (content ids are striped over 64
+// locks); a purge holds one stripe at a time, for one write of about 150
+// deletions.
 #ifndef HASHWATCH_REVIEW_API_SCAN_RECORDS_H_
 #define HASHWATCH_REVIEW_API_SCAN_RECORDS_H_
 

@@ -8,9 +8,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -18,14 +16,10 @@
 #include "hashwatch/v1/report.grpc.pb.h"
 #include "hashwatch/v1/review.grpc.pb.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
-#include "matcher/list_import.h"
 #include "review_api/convert.h"
 
 namespace hashwatch::review_api {
 namespace {
-
-// ImportList answers with the first this many malformed lines (and a count).
-constexpr size_t kMaxReportedLineErrors = 1000;
 
 // The caller's principal, checked for `permission`.
 absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const ServiceDeps& deps,
@@ -63,6 +57,15 @@ grpc::Status Answer(absl::StatusOr<T> result, T* out) {
   if (!result.ok()) return ToGrpc(result.status());
   *out = *std::move(result);
   return grpc::Status::OK;
+}
+
+// Writes one message of a server stream; Cancelled with `gone` when the
+// client has cancelled or the write fails.
+template <typename Message>
+absl::Status Written(grpc::ServerContext* context, grpc::ServerWriter<Message>* writer,
+                     const Message& message, absl::string_view gone) {
+  if (context->IsCancelled() || !writer->Write(message)) return absl::CancelledError(gone);
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- scan ----
@@ -226,15 +229,6 @@ class ScanServiceImpl final : public v1::ScanService::Service {
 
 // ---------------------------------------------------------------- banks ---
 
-absl::StatusOr<matcher::BankKind> KindFromProto(v1::BankKind kind) {
-  switch (kind) {
-    case v1::BANK_KIND_UNSPECIFIED:
-    case v1::BANK_KIND_MATCH: return matcher::BankKind::kMatch;
-    case v1::BANK_KIND_ALLOW: return matcher::BankKind::kAllow;
-    default: return absl::InvalidArgumentError("kind must be BANK_KIND_MATCH or BANK_KIND_ALLOW");
-  }
-}
-
 class BankServiceImpl final : public v1::BankService::Service {
  public:
   explicit BankServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
@@ -242,267 +236,80 @@ class BankServiceImpl final : public v1::BankService::Service {
   grpc::Status CreateBank(grpc::ServerContext* context, const v1::CreateBankRequest* request,
                           v1::Bank* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    auto kind = KindFromProto(request->kind());
-    if (!kind.ok()) return ToGrpc(kind.status());
-    const matcher::BankPolicy policy =
-        request->has_policy() ? FromProto(request->policy()) : matcher::BankPolicy();
-    auto bank = banks().CreateBank(request->name(), *kind, policy);
-    if (!bank.ok()) return ToGrpc(bank.status());
-    HW_LOG(kInfo, "bank %s created by %s", bank->name, who.name);
-    ToProto(*bank, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->CreateBank(who.name, *request), response);
   }
 
   grpc::Status ListBanks(grpc::ServerContext* context, const v1::ListBanksRequest*,
                          v1::ListBanksResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
-    for (const matcher::Bank& b : banks().ListBanks()) ToProto(b, response->add_banks());
+    *response = deps_.engine->ListBanks();
     return grpc::Status::OK;
   }
 
   grpc::Status GetBank(grpc::ServerContext* context, const v1::GetBankRequest* request,
                        v1::Bank* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
-    auto bank = banks().GetBank(request->name());
-    if (!bank.ok()) return ToGrpc(bank.status());
-    ToProto(*bank, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->GetBank(*request), response);
   }
 
   grpc::Status UpdatePolicy(grpc::ServerContext* context, const v1::UpdatePolicyRequest* request,
                             v1::Bank* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    auto bank = banks().UpdatePolicy(request->name(), FromProto(request->policy()));
-    if (!bank.ok()) return ToGrpc(bank.status());
-    HW_LOG(kInfo, "bank %s: policy updated by %s", bank->name, who.name);
-    ToProto(*bank, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->UpdatePolicy(who.name, *request), response);
   }
 
   grpc::Status DeleteBank(grpc::ServerContext* context, const v1::DeleteBankRequest* request,
                           v1::DeleteBankResponse*) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    const ServerConfig& config = deps_.engine->config();
-    if (request->name() == config.review.platform_bank ||
-        request->name() == config.review.allow_bank) {
-      return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
-          "bank ", request->name(), " receives moderators' decisions; change the "
-          "server's review configuration before deleting it")));
-    }
-    absl::Status s = banks().DeleteBank(request->name());
-    if (s.ok()) HW_LOG(kInfo, "bank %s deleted by %s", request->name(), who.name);
-    return ToGrpc(s);
+    return ToGrpc(deps_.engine->DeleteBank(who.name, *request));
   }
 
-  // Streams into a BankImport: the entries are staged on disk as they
-  // arrive, so a list of any size costs the server bounded memory; nothing
-  // is visible until the client's last message, and nothing at all if it
-  // cancels.
   grpc::Status AddEntries(grpc::ServerContext* context,
                           grpc::ServerReader<v1::AddEntriesRequest>* reader,
                           v1::WriteResult* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    std::string bank;
-    std::unique_ptr<matcher::BankImport> import;
-    v1::AddEntriesRequest request;
-    const size_t limit = deps_.engine->config().limits.max_entries_per_import;
-    size_t count = 0;
-    while (reader->Read(&request)) {
-      if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
-      if (import == nullptr) {
-        auto started = banks().StartImport(bank);
-        if (!started.ok()) return ToGrpc(started.status());
-        import = *std::move(started);
-      }
-      for (const v1::NewEntry& e : request.entries()) {
-        if (count >= limit) {
-          return ToGrpc(absl::ResourceExhaustedError(
-              absl::StrCat("more than limits.max_entries_per_import (", limit,
-                           ") entries in one call")));
-        }
-        auto signal =
-            FromProto(e.signal(), absl::StrCat("entries[", count, "].signal"));
-        if (!signal.ok()) return ToGrpc(signal.status());
-        matcher::NewEntry entry{*signal,     e.value(), e.category(),
-                                e.source(),  e.note(),  e.metadata_json(),
-                                std::nullopt};
-        if (e.has_disabled_until()) {
-          auto until = FromProtoChecked(
-              e.disabled_until(),
-              absl::StrCat("entries[", count, "].disabled_until"));
-          if (!until.ok()) return ToGrpc(until.status());
-          entry.disabled_until = *until;
-        }
-        ++count;
-        if (absl::Status s = import->Add(entry); !s.ok()) return ToGrpc(s);
-      }
-    }
-    if (context->IsCancelled()) {
-      return grpc::Status(grpc::StatusCode::CANCELLED,
-                          "cancelled by the client; nothing added");
-    }
-    if (bank.empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
-    auto result = import->Commit();
-    if (!result.ok()) return ToGrpc(result.status());
-    HW_LOG(kInfo, "bank %s: %d entries added, %d updated by %s", bank, result->added,
-           result->updated, who.name);
-    ToProto(*result, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->AddEntries(
+                      who.name, [&](v1::AddEntriesRequest* m) { return reader->Read(m); },
+                      [&] { return context->IsCancelled(); }),
+                  response);
   }
 
   grpc::Status RemoveEntries(grpc::ServerContext* context,
                              grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
                              v1::WriteResult* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    std::string bank;
-    std::vector<std::pair<matcher::SignalType, std::string>> values;
-    v1::RemoveEntriesRequest request;
-    const size_t limit = deps_.engine->config().limits.max_entries_per_write;
-    while (reader->Read(&request)) {
-      if (absl::Status s = SameBank(request.bank(), &bank); !s.ok()) return ToGrpc(s);
-      for (const auto& v : request.values()) {
-        if (values.size() >= limit) {
-          return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-              "more than limits.max_entries_per_write (", limit, ") values in one call")));
-        }
-        auto signal = FromProto(v.signal(), absl::StrCat("values[", values.size(), "].signal"));
-        if (!signal.ok()) return ToGrpc(signal.status());
-        auto canonical = matcher::CanonicalHashValue(*signal, v.value());
-        if (!canonical.ok()) {
-          return ToGrpc(absl::InvalidArgumentError(absl::StrCat(
-              "values[", values.size(), "].value: ", canonical.status().message())));
-        }
-        values.emplace_back(*signal, *canonical);
-      }
-    }
-    if (bank.empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
-    auto result = banks().RemoveEntries(bank, values);
-    if (!result.ok()) return ToGrpc(result.status());
-    HW_LOG(kInfo, "bank %s: %d entries removed by %s", bank, result->removed, who.name);
-    ToProto(*result, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->RemoveEntries(
+                      who.name, [&](v1::RemoveEntriesRequest* m) { return reader->Read(m); }),
+                  response);
   }
 
   grpc::Status DisableEntry(grpc::ServerContext* context, const v1::DisableEntryRequest* request,
                             v1::Entry* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    auto signal = FromProto(request->signal(), "signal");
-    if (!signal.ok()) return ToGrpc(signal.status());
-    absl::Time until = absl::InfinitePast();
-    if (request->has_until()) {
-      auto t = FromProtoChecked(request->until(), "until");
-      if (!t.ok()) return ToGrpc(t.status());
-      until = *t;
-    }
-    auto entry = banks().DisableEntry(request->bank(), *signal, request->value(), until);
-    if (!entry.ok()) return ToGrpc(entry.status());
-    const std::string what =
-        until == absl::InfinitePast() ? "re-enabled"
-        : until == absl::InfiniteFuture()
-            ? "disabled indefinitely"
-            : absl::StrCat("disabled until ",
-                           matcher::FormatDisabledUntil(until));
-    HW_LOG(kInfo, "bank %s: entry %d %s by %s", request->bank(), entry->id,
-           what, who.name);
-    ToProto(*entry, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->DisableEntry(who.name, *request), response);
   }
 
   grpc::Status ImportList(grpc::ServerContext* context, const v1::ImportListRequest* request,
                           v1::ImportListResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    if (request->bank().empty()) return ToGrpc(absl::InvalidArgumentError("bank is required"));
-    matcher::ListParseOptions options;
-    if (request->signal() != v1::SIGNAL_TYPE_UNSPECIFIED) {
-      auto signal = FromProto(request->signal(), "signal");
-      if (!signal.ok()) return ToGrpc(signal.status());
-      options.signal = *signal;
-    }
-    options.max_entries = deps_.engine->config().limits.max_entries_per_import;
-    options.max_errors_kept = kMaxReportedLineErrors;
-    auto import = banks().StartImport(request->bank());
-    if (!import.ok()) return ToGrpc(import.status());
-    // Parsed line by line into the import: the content is the only copy of
-    // the list the server holds.
-    matcher::ListParser parser(options);
-    matcher::NewEntry entry;
-    // A final '\n' ends the last line; no empty line follows it.
-    for (absl::string_view line :
-         absl::StrSplit(absl::StripSuffix(request->content(), "\n"), '\n')) {
-      if (parser.ParseLine(line, &entry)) {
-        if (absl::Status s = (*import)->Add(entry); !s.ok()) return ToGrpc(s);
-      }
-      if (parser.too_many_entries()) {
-        return ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-            "the list has more than limits.max_entries_per_import (",
-            options.max_entries, ") entries")));
-      }
-    }
-    parser.Finish();
-    // A refused format leaves no line to import: skip_invalid does not help.
-    if (parser.error_count() > 0 &&
-        (!request->skip_invalid() || parser.format_refused())) {
-      std::string first;
-      for (size_t i = 0; i < parser.errors().size() && i < 5; ++i) {
-        absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line,
-                        ": ", parser.errors()[i].message);
-      }
-      return ToGrpc(absl::InvalidArgumentError(
-          absl::StrCat("content: ", parser.error_count(),
-                       " malformed line(s), nothing imported (skip_invalid "
-                       "imports the rest): ",
-                       first)));
-    }
-    auto written = (*import)->Commit();
-    if (!written.ok()) return ToGrpc(written.status());
-    const matcher::WriteResult& result = *written;
-    ToProto(result, response->mutable_result());
-    response->set_format(std::string(matcher::ListFormatName(parser.format())));
-    response->set_error_count(static_cast<int64_t>(parser.error_count()));
-    for (const matcher::ListLineError& e : parser.errors()) {
-      v1::LineError* le = response->add_errors();
-      le->set_line(e.line);
-      le->set_message(e.message);
-    }
-    HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines",
-           request->bank(), who.name, result.added, parser.error_count());
-    return grpc::Status::OK;
+    return Answer(deps_.engine->ImportList(who.name, *request), response);
   }
 
   grpc::Status ExportBank(grpc::ServerContext* context, const v1::ExportBankRequest* request,
                           grpc::ServerWriter<v1::Entry>* writer) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
-    v1::Entry out;
-    return ToGrpc(banks().ForEachEntry(request->name(), [&](const matcher::BankEntry& e) {
-      out.Clear();
-      ToProto(e, &out);
-      if (context->IsCancelled() || !writer->Write(out)) {
-        return absl::CancelledError("export cancelled by the client");
-      }
-      return absl::OkStatus();
+    return ToGrpc(deps_.engine->ExportBank(*request, [&](const v1::Entry& e) {
+      return Written(context, writer, e, "export cancelled by the client");
     }));
   }
 
   grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
                         v1::BankStats* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
-    auto stats = banks().Stats(request->name());
-    if (!stats.ok()) return ToGrpc(stats.status());
-    ToProto(*stats, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->GetBankStats(*request), response);
   }
 
  private:
-  matcher::BankStore& banks() { return deps_.engine->banks(); }
-  static absl::Status SameBank(const std::string& name, std::string* bank) {
-    if (name.empty()) return absl::InvalidArgumentError("bank is required in every message");
-    if (bank->empty()) *bank = name;
-    if (*bank != name) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("every message must name the same bank (", *bank, ", then ", name, ")"));
-    }
-    return absl::OkStatus();
-  }
   ServiceDeps deps_;
 };
 
@@ -567,107 +374,55 @@ class ReportServiceImpl final : public v1::ReportService::Service {
   grpc::Status Get(grpc::ServerContext* context, const v1::GetReportRequest* request,
                    v1::Report* response) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
-    if (request->id().empty()) return ToGrpc(absl::InvalidArgumentError("id is required"));
-    auto report = reports().Get(request->id());
-    if (!report.ok()) return ToGrpc(report.status());
-    ToProto(*report, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->GetReport(*request), response);
   }
 
   grpc::Status List(grpc::ServerContext* context, const v1::ListReportsRequest* request,
                     v1::ListReportsResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
-    auto filter = FromProto(*request, deps_.engine->config().limits.max_list_reports);
-    if (!filter.ok()) return ToGrpc(filter.status());
-    auto list = reports().List(*filter);
-    if (!list.ok()) return ToGrpc(list.status());
-    for (const report::Report& r : *list) ToProto(r, response->add_reports());
-    return grpc::Status::OK;
+    return Answer(deps_.engine->ListReports(*request), response);
   }
 
+  // Ends when the client cancels, the server shuts down, or the caller's
+  // token is revoked (checked before each batch, so within 250 ms).
   grpc::Status Watch(grpc::ServerContext* context, const v1::WatchReportsRequest* request,
                      grpc::ServerWriter<v1::Report>* writer) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
     HW_LOG(kInfo, "report watch by %s from sequence %d", who.name, request->after_sequence());
-    if (request->after_sequence() > reports().LastSequence()) {
-      return ToGrpc(absl::OutOfRangeError(absl::StrCat(
-          "after_sequence ", request->after_sequence(),
-          " is beyond the last report's sequence ", reports().LastSequence(),
-          "; resume from a sequence this server gave")));
-    }
-    report::ReportFilter filter;
-    filter.after_sequence = request->after_sequence();
-    filter.limit = 500;
-    v1::Report out;
-    while (!context->IsCancelled()) {
+    auto keep_going = [&]() -> absl::Status {
+      if (context->IsCancelled()) return absl::CancelledError("watch cancelled by the client");
       if (deps_.shutting_down->load()) {
-        return ToGrpc(absl::UnavailableError("server is shutting down; resume from the last sequence"));
+        return absl::UnavailableError("server is shutting down; resume from the last sequence");
       }
-      // A token revoked (or a role changed) while the stream is open ends
-      // it within one wait below (250 ms), not at the client's leisure.
-      if (auto still = Authorized(context, deps_, Permission::kReadReports); !still.ok()) {
-        HW_LOG(kInfo, "report watch by %s ended: %s", who.name, still.status().message());
-        return ToGrpc(still.status());
+      absl::Status still = Authorized(context, deps_, Permission::kReadReports).status();
+      if (!still.ok()) {
+        HW_LOG(kInfo, "report watch by %s ended: %s", who.name, still.message());
       }
-      auto batch = reports().List(filter);
-      if (!batch.ok()) return ToGrpc(batch.status());
-      for (const report::Report& r : *batch) {
-        out.Clear();
-        ToProto(r, &out);
-        if (!writer->Write(out)) return grpc::Status::CANCELLED;
-        filter.after_sequence = r.sequence;
-      }
-      if (batch->size() < filter.limit) {
-        // Wakes as soon as a report is filed; the timeout only bounds how
-        // long a cancelled call or a shutdown goes unnoticed.
-        reports().WaitForReports(filter.after_sequence, absl::Now() + absl::Milliseconds(250));
-      }
-    }
-    return grpc::Status::CANCELLED;
+      return still;
+    };
+    return ToGrpc(deps_.engine->WatchReports(
+        *request,
+        [&](const v1::Report& r) {
+          return Written(context, writer, r, "watch cancelled by the client");
+        },
+        keep_going));
   }
 
   grpc::Status Export(grpc::ServerContext* context, const v1::ListReportsRequest* request,
                       grpc::ServerWriter<v1::ExportChunk>* writer) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
-    // Pages through the whole filter; `limit` (0 = no limit here) caps it.
-    v1::ListReportsRequest page = *request;
-    page.set_limit(0);
-    auto filter = FromProto(page, deps_.engine->config().limits.max_list_reports);
-    if (!filter.ok()) return ToGrpc(filter.status());
-    if (request->limit() < 0) return ToGrpc(absl::InvalidArgumentError("limit must be >= 0"));
-    size_t remaining = request->limit() == 0 ? SIZE_MAX : request->limit();
-    v1::ExportChunk chunk;
-    while (remaining > 0 && !context->IsCancelled()) {
-      filter->limit = std::min<size_t>(1000, remaining);
-      auto batch = reports().List(*filter);
-      if (!batch.ok()) return ToGrpc(batch.status());
-      for (const report::Report& r : *batch) {
-        chunk.set_json_line(report::ReportStore::ToJson(r));
-        if (!writer->Write(chunk)) return grpc::Status::CANCELLED;
-        filter->after_sequence = r.sequence;
-      }
-      remaining -= batch->size();
-      if (batch->size() < filter->limit) break;
-    }
-    return grpc::Status::OK;
+    return ToGrpc(deps_.engine->ExportReports(*request, [&](const v1::ExportChunk& chunk) {
+      return Written(context, writer, chunk, "export cancelled by the client");
+    }));
   }
 
   grpc::Status MarkSubmitted(grpc::ServerContext* context, const v1::MarkSubmittedRequest* request,
                              v1::Report* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteReports);
-    if (request->id().empty()) return ToGrpc(absl::InvalidArgumentError("id is required"));
-    if (request->submission_ref().empty()) {
-      return ToGrpc(absl::InvalidArgumentError("submission_ref is required"));
-    }
-    auto report = reports().MarkSubmitted(request->id(), request->submission_ref());
-    if (!report.ok()) return ToGrpc(report.status());
-    HW_LOG(kInfo, "report %s marked submitted by %s", report->id, who.name);
-    ToProto(*report, response);
-    return grpc::Status::OK;
+    return Answer(deps_.engine->MarkSubmitted(who.name, *request), response);
   }
 
  private:
-  report::ReportStore& reports() { return deps_.engine->reports(); }
   ServiceDeps deps_;
 };
 

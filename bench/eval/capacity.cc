@@ -356,8 +356,15 @@ absl::Status Simulation::Arrive(int s, int64_t now) {
     std::advance(it, rng.Pick(Cumulative(weights)));
     req.category = it->first;
     const int d = std::min(kMaxThreshold, rng.Pick(st.distance_cdf));
-    req.matches.push_back({"sim", "pdq", "", d, o_.auto_threshold,
-                           o_.review_threshold, req.category, ""});
+    req.matches.push_back({.bank = "sim",
+                           .entry_id = 0,
+                           .signal = "pdq",
+                           .hash = "",
+                           .distance = d,
+                           .category = req.category,
+                           .source = "",
+                           .auto_report_distance = o_.auto_threshold,
+                           .review_distance = o_.review_threshold});
   }
   for (const auto& [signal, p] : o_.signals) {
     if (rng.Bernoulli(p)) req.context.signals.push_back(signal);

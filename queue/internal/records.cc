@@ -86,15 +86,15 @@ std::string EncodeItem(const StoredItem& stored) {
   e.Bytes(it.hashes.md5);
   e.Bytes(it.hashes.sha256);
   e.Varint(it.matches.size());
-  for (const MatchEvidence& m : it.matches) {
+  for (const matcher::MatchEvidence& m : it.matches) {
     e.Bytes(m.bank);
-    e.Bytes(m.signal_type);
-    e.Bytes(m.matched_hash);
+    e.Bytes(m.signal);
+    e.Bytes(m.hash);
     e.Signed(m.distance);
     e.Signed(m.auto_report_distance);
     e.Signed(m.review_distance);
     e.Bytes(m.category);
-    e.Bytes(m.source_ref);
+    e.Bytes(m.source);
   }
   e.Bytes(it.context.uploader);
   e.Time(it.context.upload_time);
@@ -126,9 +126,11 @@ std::string EncodeItem(const StoredItem& stored) {
   }
   e.Time(stored.virtual_enqueue);
   EncodeExclusionList(e, stored.exclusions);
-  // Added after version 1 shipped: optional trailing field, absent when
-  // empty, so records written before it decode unchanged.
-  if (!it.summary.empty()) e.Bytes(it.summary);
+  // Added after version 1 shipped: optional trailing fields, in this
+  // order, each written only when it or a later one is set, so records
+  // written before them decode unchanged (with them empty).
+  if (!it.summary.empty() || !it.hashes.sha1.empty()) e.Bytes(it.summary);
+  if (!it.hashes.sha1.empty()) e.Bytes(it.hashes.sha1);
   return e.Release();
 }
 
@@ -150,11 +152,11 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   uint64_t n = 0;
   HW_READ(d.Varint(&n));
   for (uint64_t i = 0; i < n; ++i) {
-    MatchEvidence m;
-    HW_READ(d.Bytes(&m.bank) && d.Bytes(&m.signal_type) &&
-            d.Bytes(&m.matched_hash) && d.Int(&m.distance) &&
-            d.Int(&m.auto_report_distance) && d.Int(&m.review_distance) &&
-            d.Bytes(&m.category) && d.Bytes(&m.source_ref));
+    matcher::MatchEvidence m;
+    HW_READ(d.Bytes(&m.bank) && d.Bytes(&m.signal) && d.Bytes(&m.hash) &&
+            d.Int(&m.distance) && d.Int(&m.auto_report_distance) &&
+            d.Int(&m.review_distance) && d.Bytes(&m.category) &&
+            d.Bytes(&m.source));
     it.matches.push_back(std::move(m));
   }
   HW_READ(d.Bytes(&it.context.uploader));
@@ -196,6 +198,7 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   HW_READ(d.Time(&stored->virtual_enqueue));
   HW_READ(DecodeExclusionList(d, &stored->exclusions));
   if (!d.done()) HW_READ(d.Bytes(&it.summary));
+  if (!d.done()) HW_READ(d.Bytes(&it.hashes.sha1));
   HW_READ(d.done());
   return absl::OkStatus();
 }

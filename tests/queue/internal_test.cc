@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
@@ -89,8 +90,16 @@ TEST(RecordsTest, ItemRoundTrips) {
   it.content_id = "content-7";
   it.lane = "proactive";
   it.kind = ItemKind::kNovel;
-  it.hashes = {"ab", 88, "cd", "ef"};
-  it.matches.push_back({"ncmec", "pdq", "ff", 12, 8, 31, "A", "ref-1"});
+  it.hashes = {.pdq = "ab", .pdq_quality = 88, .md5 = "cd", .sha1 = "", .sha256 = "ef"};
+  it.matches.push_back({.bank = "ncmec",
+                        .entry_id = 0,
+                        .signal = "pdq",
+                        .hash = "ff",
+                        .distance = 12,
+                        .category = "A",
+                        .source = "ref-1",
+                        .auto_report_distance = 8,
+                        .review_distance = 31});
   it.context = {"user-1", kT0, "10.0.0.1", 0.75, {"grooming", "livestream"}};
   it.category = "A";
   it.priority_boost = 2.5;
@@ -116,6 +125,67 @@ TEST(RecordsTest, ItemRoundTrips) {
   std::string bytes = EncodeItem(s);
   bytes.pop_back();
   EXPECT_THAT(DecodeItem(bytes, &back), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// Item records as the version before SHA-1 was kept wrote them: without
+// and with a summary (hex).
+constexpr char kItemWithoutSha1[] =
+    "010709636f6e74656e742d370970726f6163746976650040616161616161616161616161"
+    "616161616161616161616161616161616161616161616161616161616161616161616161"
+    "61616161616161616161616161616161b001206262626262626262626262626262626262"
+    "626262626262626262626262626262406363636363636363636363636363636363636363"
+    "636363636363636363636363636363636363636363636363636363636363636363636363"
+    "636363636363636301056e636d6563037064714064646464646464646464646464646464"
+    "646464646464646464646464646464646464646464646464646464646464646464646464"
+    "64646464646464646464646418103e0141057265662d3106757365722d318080f2818389"
+    "850600000000000000f0bf0001410000000000000000008080f281838985068080f28183"
+    "89850600000000000000000380908feb9d898506000000ffffffffffffffffff01000180"
+    "80f281838985060673797374656d07656e71756575650003783d318080f2818389850600";
+constexpr char kItemWithoutSha1WithSummary[] =
+    "010709636f6e74656e742d370970726f6163746976650040616161616161616161616161"
+    "616161616161616161616161616161616161616161616161616161616161616161616161"
+    "61616161616161616161616161616161b001206262626262626262626262626262626262"
+    "626262626262626262626262626262406363636363636363636363636363636363636363"
+    "636363636363636363636363636363636363636363636363636363636363636363636363"
+    "636363636363636301056e636d6563037064714064646464646464646464646464646464"
+    "646464646464646464646464646464646464646464646464646464646464646464646464"
+    "64646464646464646464646418103e0141057265662d3106757365722d318080f2818389"
+    "850600000000000000f0bf0001410000000000000000008080f281838985068080f28183"
+    "89850600000000000000000380908feb9d898506000000ffffffffffffffffff01000180"
+    "80f281838985060673797374656d07656e71756575650003783d318080f2818389850600"
+    "09612073756d6d617279";
+
+TEST(RecordsTest, ItemsWrittenBeforeSha1DecodeWithItEmpty) {
+  for (const char* hex : {kItemWithoutSha1, kItemWithoutSha1WithSummary}) {
+    StoredItem back;
+    ASSERT_OK(DecodeItem(absl::HexStringToBytes(hex), &back));
+    EXPECT_EQ(back.item.content_id, "content-7");
+    EXPECT_EQ(back.item.hashes.md5, std::string(32, 'b'));
+    EXPECT_EQ(back.item.hashes.sha256, std::string(64, 'c'));
+    EXPECT_EQ(back.item.hashes.sha1, "");
+    ASSERT_EQ(back.item.matches.size(), 1u);
+    EXPECT_EQ(back.item.matches[0].source, "ref-1");
+    EXPECT_EQ(back.item.matches[0].review_distance, 31);
+    // Written again unchanged: the new fields cost an old record nothing.
+    EXPECT_EQ(absl::BytesToHexString(EncodeItem(back)), hex);
+  }
+  StoredItem with_summary;
+  ASSERT_OK(DecodeItem(absl::HexStringToBytes(kItemWithoutSha1WithSummary), &with_summary));
+  EXPECT_EQ(with_summary.item.summary, "a summary");
+}
+
+TEST(RecordsTest, Sha1RoundTripsWithAndWithoutASummary) {
+  for (const std::string summary : {"", "a summary"}) {
+    StoredItem s;
+    ASSERT_OK(DecodeItem(absl::HexStringToBytes(kItemWithoutSha1), &s));
+    s.item.summary = summary;
+    s.item.hashes.sha1 = std::string(40, 'e');
+    StoredItem back;
+    ASSERT_OK(DecodeItem(EncodeItem(s), &back));
+    EXPECT_EQ(back.item.hashes.sha1, std::string(40, 'e'));
+    EXPECT_EQ(back.item.summary, summary);
+    EXPECT_EQ(back.item.hashes.md5, std::string(32, 'b'));
+  }
 }
 
 TEST(RecordsTest, ExclusionsHideOnlyTheirModeratorUntilTheyEnd) {

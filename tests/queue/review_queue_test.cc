@@ -589,8 +589,15 @@ TEST_F(ReviewQueueTest, StoresPayloadAndPreview) {
   EnqueueRequest r =
       Request("p", "proactive", "A", ItemKind::kHashMatch, {"grooming"});
   r.preview = std::string("\xff\xd8 blurred jpeg", 16);
-  r.matches.push_back(
-      {"ncmec-pdq", "pdq", std::string(64, 'a'), 25, 10, 31, "A", "ref"});
+  r.matches.push_back({.bank = "ncmec-pdq",
+                       .entry_id = 0,
+                       .signal = "pdq",
+                       .hash = std::string(64, 'a'),
+                       .distance = 25,
+                       .category = "A",
+                       .source = "ref",
+                       .auto_report_distance = 10,
+                       .review_distance = 31});
   r.context.uploader = "acct-1";
   r.context.ip = "192.0.2.1";
   r.context.upload_time = clock_.Now() - absl::Hours(1);

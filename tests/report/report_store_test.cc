@@ -20,12 +20,21 @@ using ::testing::SizeIs;
 Report Draft(const std::string& content_id, const std::string& bank = "iwf") {
   Report r;
   r.content_id = content_id;
-  r.md5 = std::string(32, 'a');
-  r.sha256 = std::string(64, 'b');
-  r.pdq = std::string(64, 'c');
-  r.pdq_quality = 100;
+  r.hashes = {.pdq = std::string(64, 'c'),
+              .pdq_quality = 100,
+              .md5 = std::string(32, 'a'),
+              .sha1 = std::string(40, 'd'),
+              .sha256 = std::string(64, 'b')};
   r.category = "A";
-  r.evidence.push_back({bank, 42, "pdq", std::string(64, 'c'), "list-1", "A", 3});
+  r.evidence.push_back({.bank = bank,
+                        .entry_id = 42,
+                        .signal = "pdq",
+                        .hash = std::string(64, 'c'),
+                        .distance = 3,
+                        .category = "A",
+                        .source = "list-1",
+                        .auto_report_distance = 10,
+                        .review_distance = 31});
   r.uploader_account = "user-9";
   r.uploader_ip = "198.51.100.7";
   r.upload_time = absl::FromUnixSeconds(1'700'000'000);
@@ -95,12 +104,39 @@ TEST_F(ReportStoreTest, EverythingSurvivesARestartAndRoundTrips) {
   ASSERT_THAT(r.evidence, SizeIs(1));
   EXPECT_EQ(r.evidence[0].entry_id, 42u);
   EXPECT_EQ(r.evidence[0].distance, 3);
+  EXPECT_EQ(r.evidence[0].hash, std::string(64, 'c'));
+  EXPECT_EQ(r.evidence[0].source, "list-1");
+  // Reports do not keep the bank's thresholds.
+  EXPECT_EQ(r.evidence[0].review_distance, 0);
+  EXPECT_EQ(r.hashes.sha1, std::string(40, 'd'));
+  EXPECT_EQ(r.hashes.pdq_quality, 100);
   ASSERT_OK_AND_ASSIGN(Report next, store->Create(Draft("c2")));
   EXPECT_EQ(next.sequence, 2u);  // sequences continue after a restart
   const nlohmann::json j = nlohmann::json::parse(ReportStore::ToJson(r));
   EXPECT_EQ(j.at("id"), id);
   EXPECT_EQ(j.at("viewed_by_platform"), false);
   EXPECT_EQ(j.at("evidence")[0].at("bank"), "iwf");
+  EXPECT_EQ(j.at("evidence")[0].at("value"), std::string(64, 'c'));
+  EXPECT_EQ(j.at("sha1"), std::string(40, 'd'));
+}
+
+// Without a PDQ hash the record holds quality 0, read back as "none" (-1).
+TEST_F(ReportStoreTest, ReportWithoutPdqReadsBackWithoutQuality) {
+  std::string id;
+  {
+    auto store = Open();
+    Report draft = Draft("c1");
+    draft.hashes.pdq.clear();
+    draft.hashes.pdq_quality = -1;
+    ASSERT_OK_AND_ASSIGN(Report r, store->Create(draft));
+    EXPECT_EQ(nlohmann::json::parse(ReportStore::ToJson(r)).at("pdq_quality"), 0);
+    id = r.id;
+  }
+  auto store = Open();
+  ASSERT_OK_AND_ASSIGN(Report r, store->Get(id));
+  EXPECT_EQ(r.hashes.pdq, "");
+  EXPECT_EQ(r.hashes.pdq_quality, -1);
+  EXPECT_EQ(r.hashes.md5, std::string(32, 'a'));
 }
 
 TEST_F(ReportStoreTest, ListFiltersByCursorTimeStateAndBank) {
