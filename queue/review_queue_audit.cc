@@ -10,19 +10,17 @@
 namespace hashwatch::queue {
 namespace {
 
-using internal::View;
-
 // DataLoss unless the stored entry at `key` is entry `index`, well formed,
 // and carries `prev` (the hash of the entry before it).
 absl::Status CheckAuditEntry(uint64_t index, absl::string_view key,
                              absl::string_view value, const std::string& prev) {
   if (key.size() != 8 || internal::ParseU64Key(key) != index) {
-    return absl::DataLossError(absl::StrCat(
-        "queue: audit chain broken at entry ", index,
-        ": entry missing (next stored key is ",
-        key.size() == 8 ? absl::StrCat(internal::ParseU64Key(key))
-                        : "malformed",
-        ")"));
+    return absl::DataLossError(
+        absl::StrCat("queue: audit chain broken at entry ", index,
+                     ": entry missing (next stored key is ",
+                     key.size() == 8 ? absl::StrCat(internal::ParseU64Key(key))
+                                     : "malformed",
+                     ")"));
   }
   AuditEntry e;
   if (!internal::DecodeAuditEntry(value, &e).ok() || e.index != index) {
@@ -30,10 +28,10 @@ absl::Status CheckAuditEntry(uint64_t index, absl::string_view key,
         "queue: audit chain broken at entry ", index, ": malformed entry"));
   }
   if (e.prev_hash != prev) {
-    return absl::DataLossError(absl::StrCat(
-        "queue: audit chain broken at entry ", index,
-        ": its previous-entry hash is not the SHA-256 of entry ", index - 1,
-        " (one of the two was altered)"));
+    return absl::DataLossError(
+        absl::StrCat("queue: audit chain broken at entry ", index,
+                     ": its previous-entry hash is not the SHA-256 of entry ",
+                     index - 1, " (one of the two was altered)"));
   }
   return absl::OkStatus();
 }
@@ -43,9 +41,9 @@ absl::Status CheckAuditEntry(uint64_t index, absl::string_view key,
 absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::Impl::ReadAudit(
     uint64_t from, int max_entries) const {
   if (max_entries < 1 || max_entries > internal::kMaxAuditRead) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("queue: max_entries is ", max_entries, ", want 1..",
-                     internal::kMaxAuditRead));
+    return absl::InvalidArgumentError(absl::StrCat("queue: max_entries is ",
+                                                   max_entries, ", want 1..",
+                                                   internal::kMaxAuditRead));
   }
   std::vector<AuditEntry> out;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -53,7 +51,7 @@ absl::StatusOr<std::vector<AuditEntry>> ReviewQueue::Impl::ReadAudit(
   for (it->Seek(internal::U64Key(from));
        it->Valid() && static_cast<int>(out.size()) < max_entries; it->Next()) {
     AuditEntry e;
-    HW_RETURN_IF_ERROR(internal::DecodeAuditEntry(View(it->value()), &e));
+    HW_RETURN_IF_ERROR(internal::DecodeAuditEntry(ToView(it->value()), &e));
     out.push_back(std::move(e));
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read audit"));
@@ -83,15 +81,14 @@ absl::StatusOr<AuditHead> ReviewQueue::Impl::VerifyChain(
   std::string prev(32, '\0');
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++index) {
     HW_RETURN_IF_ERROR(
-        CheckAuditEntry(index, View(it->key()), View(it->value()), prev));
-    prev = internal::Sha256(View(it->value()));
+        CheckAuditEntry(index, ToView(it->key()), ToView(it->value()), prev));
+    prev = internal::Sha256(ToView(it->value()));
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read audit"));
   if (index != head_count) {
-    return absl::DataLossError(
-        absl::StrCat("queue: audit chain broken at entry ",
-                     std::min(index, head_count), ": the log has ", index,
-                     " entries but the head records ", head_count));
+    return absl::DataLossError(absl::StrCat(
+        "queue: audit chain broken at entry ", std::min(index, head_count),
+        ": the log has ", index, " entries but the head records ", head_count));
   }
   if (prev != head_hash) {
     return absl::DataLossError(absl::StrCat(

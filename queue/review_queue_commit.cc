@@ -11,10 +11,7 @@
 namespace hashwatch::queue {
 
 using internal::kModeratorCacheSize;
-using internal::Sl;
 using internal::StoredItem;
-using internal::TimeText;
-using internal::View;
 
 absl::StatusOr<std::optional<std::string>> ReviewQueue::Impl::Get(
     Cf c, absl::string_view key, const rocksdb::Snapshot* snapshot) const {
@@ -26,7 +23,7 @@ absl::StatusOr<std::optional<std::string>> ReviewQueue::Impl::Get(
   // lease+decide 15-20% cheaper.
   ro.fill_cache = c != internal::kItemsCf;
   std::string value;
-  const rocksdb::Status s = db_->Get(ro, cf(c), Sl(key), &value);
+  const rocksdb::Status s = db_->Get(ro, cf(c), ToSlice(key), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok())
     return FromRocksDb(s, "queue",
@@ -93,7 +90,7 @@ absl::StatusOr<std::vector<absl::Time>> ReviewQueue::Impl::LoadExposures(
   for (it->Seek(internal::ModeratorEventKey(
            moderator, now - internal::WelfareWindow(w), 0));
        it->Valid(); it->Next()) {
-    times.push_back(internal::KeyTailTime(View(it->key())));
+    times.push_back(internal::KeyTailTime(ToView(it->key())));
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read exposure"));
   return times;
@@ -156,7 +153,7 @@ void ReviewQueue::Impl::AddAudit(Txn& txn, absl::Time now,
 
 absl::StatusOr<uint64_t> ReviewQueue::Impl::Commit(Txn& txn) {
   const StateUndo undo = AdvanceState(txn);
-  txn.batch.Put(cf(internal::kMetaCf), Sl(internal::kStateKey),
+  txn.batch.Put(cf(internal::kMetaCf), ToSlice(internal::kStateKey),
                 internal::EncodeQueueState(state_));
   rocksdb::WriteOptions wo;
   // No WAL syscall here: with manual_wal_flush the record goes to RocksDB's
@@ -248,9 +245,9 @@ absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
                      " is held by another moderator"));
   }
   if (now >= item.lease_expires) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("queue: lease ", lease.lease_id, " on item ", item.id,
-                     " expired at ", TimeText(item.lease_expires)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "queue: lease ", lease.lease_id, " on item ", item.id, " expired at ",
+        FormatRfc3339(item.lease_expires, TimePrecision::kMillis)));
   }
   return absl::OkStatus();
 }

@@ -10,9 +10,7 @@
 namespace hashwatch::queue {
 
 using internal::kMaxTextBytes;
-using internal::Sl;
 using internal::StoredItem;
-using internal::TimeText;
 using internal::ValidateModerator;
 
 absl::StatusOr<absl::Time> ReviewQueue::Impl::ExtendLease(
@@ -33,8 +31,9 @@ absl::StatusOr<absl::Time> ReviewQueue::Impl::ExtendLease(
     txn.batch.Put(cf(internal::kLeasesCf), key,
                   internal::U64Key(lease.lease_id));
     txn.leases_inserted.push_back(std::move(key));
-    const std::string details =
-        absl::StrCat("lease=", lease.lease_id, " expires=", TimeText(expires));
+    const std::string details = absl::StrCat(
+        "lease=", lease.lease_id,
+        " expires=", FormatRfc3339(expires, TimePrecision::kMillis));
     s.item.history.push_back(
         {now, std::string(moderator), "extend", lease.lease_id, details});
     PutItem(s, txn);
@@ -130,7 +129,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::DecideLocked(
                 internal::ModeratorEventKey(moderator, now, s.item.id),
                 std::string(1, static_cast<char>(request.kind)));
   state.last_activity = now;
-  txn.batch.Put(cf(internal::kModeratorsCf), Sl(moderator),
+  txn.batch.Put(cf(internal::kModeratorsCf), ToSlice(moderator),
                 internal::EncodeModeratorState(state));
   HW_ASSIGN_OR_RETURN(const uint64_t ticket, Commit(txn));
   RememberModerator(moderator, state);
@@ -141,8 +140,8 @@ void ReviewQueue::Impl::ApplyDecision(const Decision& decision, StoredItem& s,
                                       Txn& txn) const {
   const absl::Time now = decision.time;
   const absl::string_view moderator = decision.moderator;
-  std::string details = absl::StrCat("lease=", decision.lease_id, " kind=",
-                                     DecisionKindName(decision.kind));
+  std::string details = absl::StrCat("lease=", decision.lease_id,
+                                     " kind=", DecisionKindName(decision.kind));
   if (!decision.category.empty())
     absl::StrAppend(&details, " category=", decision.category);
   if (decision.add_to_allow_list) absl::StrAppend(&details, " allow_list=1");

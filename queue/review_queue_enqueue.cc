@@ -12,7 +12,6 @@ namespace hashwatch::queue {
 using internal::kMaxIdBytes;
 using internal::kMaxTextBytes;
 using internal::kSystemActor;
-using internal::Sl;
 using internal::StoredItem;
 
 absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::Impl::EnqueueBatch(
@@ -82,9 +81,10 @@ absl::Status ReviewQueue::Impl::ValidateRequest(const EnqueueRequest& r,
         "queue: summary longer than ", kMaxTextBytes, " bytes", where));
   }
   if (r.preview.size() > options_.max_preview_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "queue: preview of ", r.preview.size(),
-        " bytes exceeds max_preview_bytes ", options_.max_preview_bytes, where));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("queue: preview of ", r.preview.size(),
+                     " bytes exceeds max_preview_bytes ",
+                     options_.max_preview_bytes, where));
   }
   return absl::OkStatus();
 }
@@ -160,8 +160,8 @@ StoredItem ReviewQueue::Impl::NewItem(const EnqueueRequest& r, uint64_t id,
   it.state = WaitingStateFor(r.lane);
   s.virtual_enqueue = VirtualEnqueueTime(options_.priority, score.base, now);
   const std::string details = absl::StrCat(
-      "content=", r.content_id, " lane=", r.lane, " kind=", ItemKindName(r.kind),
-      " base=", absl::SixDigits(score.base),
+      "content=", r.content_id, " lane=", r.lane,
+      " kind=", ItemKindName(r.kind), " base=", absl::SixDigits(score.base),
       " class=", PriorityClassName(score.priority_class));
   it.history.push_back({now, std::string(kSystemActor), "enqueue", 0, details});
   return s;
@@ -172,7 +172,7 @@ void ReviewQueue::Impl::WriteNewItem(const EnqueueRequest& r,
                                      Txn& txn) const {
   const uint64_t id = s.item.id;
   PutItem(s, txn);
-  txn.batch.Put(cf(internal::kContentCf), Sl(r.content_id),
+  txn.batch.Put(cf(internal::kContentCf), ToSlice(r.content_id),
                 internal::U64Key(id));
   if (s.item.has_preview) {
     txn.batch.Put(cf(internal::kPreviewsCf), internal::U64Key(id), r.preview);

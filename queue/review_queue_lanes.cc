@@ -10,7 +10,6 @@
 namespace hashwatch::queue {
 
 using internal::Candidate;
-using internal::View;
 
 int64_t ReviewQueue::Impl::WaitingInLane(int lane) const {
   int64_t n = 0;
@@ -67,7 +66,7 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindOverdue(
         db_->NewIterator(ro, cf(internal::kDueCf)));
     bool first = true;
     for (it->Seek(due_hint_[lane][c]); it->Valid(); it->Next()) {
-      const absl::string_view key = View(it->key());
+      const absl::string_view key = ToView(it->key());
       if (first) {
         due_hint_[lane][c] = std::string(key);
         first = false;
@@ -76,7 +75,7 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindOverdue(
       if (deadline > now || deadline >= best_deadline) break;
       const uint64_t id = internal::KeyTailItem(key);
       if (Taken(id, chosen) ||
-          internal::Excludes(View(it->value()), moderator, now)) {
+          internal::Excludes(ToView(it->value()), moderator, now)) {
         continue;
       }
       best = Candidate{id, true};
@@ -101,11 +100,11 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindPastHead(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(ro, cf(internal::kReadyCf)));
   for (it->Seek(last); it->Valid(); it->Next()) {
-    const absl::string_view key = View(it->key());
+    const absl::string_view key = ToView(it->key());
     if (key == last) continue;
     const uint64_t id = internal::KeyTailItem(key);
     if (Taken(id, chosen) ||
-        internal::Excludes(View(it->value()), moderator, now)) {
+        internal::Excludes(ToView(it->value()), moderator, now)) {
       continue;
     }
     return std::optional<Candidate>(Candidate{id, false});
@@ -127,7 +126,7 @@ absl::Status ReviewQueue::Impl::FillHead(int lane) {
   for (it->Seek(ready_hint_[lane]); it->Valid() && entries.size() < capacity;
        it->Next()) {
     entries.push_back(
-        {std::string(View(it->key())), std::string(View(it->value()))});
+        {std::string(ToView(it->key())), std::string(ToView(it->value()))});
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read ready index"));
   const bool complete = !it->Valid();

@@ -14,10 +14,7 @@ namespace hashwatch::queue {
 using internal::Candidate;
 using internal::kLeasedCacheSize;
 using internal::kSystemActor;
-using internal::Sl;
 using internal::StoredItem;
-using internal::TimeText;
-using internal::View;
 
 absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now,
                                                            int limit,
@@ -37,7 +34,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now,
   bool first = true;
   bool exhausted = true;  // no expired key left after this call
   for (it->Seek(lease_hint_); it->Valid(); it->Next()) {
-    const absl::string_view key = View(it->key());
+    const absl::string_view key = ToView(it->key());
     if (first) {
       lease_hint_ = std::string(key);
       first = false;
@@ -56,7 +53,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now,
   // leases decided in time would leave tombstones the next seek from an old
   // hint must step over.
   std::string next_hint = lease_hint_;
-  if (exhausted) next_hint = it->Valid() ? std::string(View(it->key())) : end;
+  if (exhausted) next_hint = it->Valid() ? std::string(ToView(it->key())) : end;
   if (*reclaimed == 0) {
     lease_hint_ = std::move(next_hint);
     return 0;
@@ -66,8 +63,8 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::ReclaimExpired(absl::Time now,
   return ticket;
 }
 
-absl::Status ReviewQueue::Impl::ExpireOne(absl::string_view key,
-                                          absl::Time now, Txn& txn) {
+absl::Status ReviewQueue::Impl::ExpireOne(absl::string_view key, absl::Time now,
+                                          Txn& txn) {
   const uint64_t id = internal::KeyTailItem(key);
   HW_ASSIGN_OR_RETURN(StoredItem s, LoadLeasedItem(id));
   if (s.item.state != ItemState::kLeased ||
@@ -77,9 +74,9 @@ absl::Status ReviewQueue::Impl::ExpireOne(absl::string_view key,
                                             ItemStateName(s.item.state)));
   }
   const std::string holder = s.item.lease_holder;
-  const std::string details =
-      absl::StrCat("lease=", s.item.lease_id, " holder=", holder,
-                   " expired=", TimeText(s.item.lease_expires));
+  const std::string details = absl::StrCat(
+      "lease=", s.item.lease_id, " holder=", holder,
+      " expired=", FormatRfc3339(s.item.lease_expires, TimePrecision::kMillis));
   ReturnToLane(s, txn);
   s.item.history.push_back(
       {now, std::string(kSystemActor), "expiry", s.item.lease_id, details});
@@ -211,7 +208,7 @@ absl::Status ReviewQueue::Impl::PlanLease(absl::string_view moderator,
     plan->refusal = absl::ResourceExhaustedError(absl::StrCat(
         "queue: moderator '", moderator, "' reached an exposure limit (",
         plan->verdict.reason, "); take a break until ",
-        TimeText(plan->verdict.break_until)));
+        FormatRfc3339(plan->verdict.break_until, TimePrecision::kMillis)));
     return absl::OkStatus();
   }
   const int want = std::min(max_items, plan->verdict.allowed);
@@ -313,9 +310,10 @@ LeasedItem ReviewQueue::Impl::LeaseItem(absl::string_view moderator,
   it.lease_holder = std::string(moderator);
   it.lease_id = lease_id;
   it.lease_expires = expires;
-  const std::string details = absl::StrCat(
-      "lease=", it.lease_id, " lane=", it.lane, " expires=", TimeText(expires),
-      c.overdue ? " overdue=1" : "");
+  const std::string details =
+      absl::StrCat("lease=", it.lease_id, " lane=", it.lane,
+                   " expires=", FormatRfc3339(expires, TimePrecision::kMillis),
+                   c.overdue ? " overdue=1" : "");
   it.history.push_back(
       {now, std::string(moderator), "lease", it.lease_id, details});
   PutItem(s, txn);
@@ -357,7 +355,7 @@ void ReviewQueue::Impl::UpdateModeratorAfterLease(
         internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
     state.last_prune = now;
   }
-  txn.batch.Put(cf(internal::kModeratorsCf), Sl(moderator),
+  txn.batch.Put(cf(internal::kModeratorsCf), ToSlice(moderator),
                 internal::EncodeModeratorState(state));
 }
 

@@ -36,9 +36,9 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name) {
 // A lane's weight and SLAs (its name is checked first, by ValidateLanes).
 absl::Status ValidateLaneLimits(const LaneOptions& lane) {
   if (!lane.served_first && (lane.weight <= 0 || lane.weight > 1'000'000)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("queue: lane '", lane.name, "' has weight ", lane.weight,
-                     ", want 1..1000000"));
+    return absl::InvalidArgumentError(absl::StrCat("queue: lane '", lane.name,
+                                                   "' has weight ", lane.weight,
+                                                   ", want 1..1000000"));
   }
   for (int c = 0; c < kPriorityClassCount; ++c) {
     if (lane.sla[c] <= absl::ZeroDuration() ||
@@ -191,10 +191,6 @@ absl::Status ValidateModerator(absl::string_view moderator) {
   return absl::OkStatus();
 }
 
-std::string TimeText(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
-}
-
 }  // namespace internal
 
 ReviewQueue::Impl::Impl(const QueueOptions& options, Clock* clock)
@@ -248,8 +244,8 @@ rocksdb::DBOptions ReviewQueue::Impl::DbOptions() const {
   return db_options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor>
-ReviewQueue::Impl::ColumnFamilies() const {
+std::vector<rocksdb::ColumnFamilyDescriptor> ReviewQueue::Impl::ColumnFamilies()
+    const {
   const rocksdb::BlockBasedTableOptions table =
       internal::IndexTableOptions(options_.block_cache_bytes);
   rocksdb::BlockBasedTableOptions point_table = table;
@@ -292,8 +288,8 @@ ReviewQueue::Impl::ColumnFamilies() const {
 absl::Status ReviewQueue::Impl::OpenDb() {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status s = rocksdb::DB::Open(
-      DbOptions(), options_.path, ColumnFamilies(), &handles, &raw);
+  const rocksdb::Status s = rocksdb::DB::Open(DbOptions(), options_.path,
+                                              ColumnFamilies(), &handles, &raw);
   if (!s.ok())
     return FromRocksDb(s, "queue", absl::StrCat("open ", options_.path));
   db_.reset(raw);

@@ -11,7 +11,6 @@
 namespace hashwatch::queue {
 
 using internal::StoredItem;
-using internal::View;
 
 absl::StatusOr<ReviewItem> ReviewQueue::Impl::GetItem(uint64_t item_id) const {
   HW_ASSIGN_OR_RETURN(StoredItem s, LoadItem(item_id));
@@ -83,7 +82,8 @@ absl::StatusOr<QueueStats> ReviewQueue::Impl::Stats() const {
     stats.oldest_age = std::max(stats.oldest_age, lane.oldest_age);
     stats.lanes.push_back(std::move(lane));
   }
-  if (status.ok()) status = ModeratorDecisions(now, snapshot, &stats.moderators);
+  if (status.ok())
+    status = ModeratorDecisions(now, snapshot, &stats.moderators);
   release();
   if (!status.ok()) return status;
   return stats;
@@ -107,10 +107,10 @@ absl::Status ReviewQueue::Impl::DueStats(absl::string_view lane,
   if (it->Valid()) {
     HW_ASSIGN_OR_RETURN(
         StoredItem item,
-        LoadItem(internal::KeyTailItem(View(it->key())), snapshot));
+        LoadItem(internal::KeyTailItem(ToView(it->key())), snapshot));
     cs.oldest_age = std::max(absl::ZeroDuration(), now - item.item.lane_time);
   }
-  for (; it->Valid() && internal::KeyTailTime(View(it->key())) <= now;
+  for (; it->Valid() && internal::KeyTailTime(ToView(it->key())) <= now;
        it->Next()) {
     ++cs.overdue;
   }
@@ -126,15 +126,15 @@ absl::Status ReviewQueue::Impl::ModeratorDecisions(
       db_->NewIterator(ro, cf(internal::kDecisionsCf)));
   it->SeekToFirst();
   while (it->Valid()) {
-    const std::string moderator(internal::KeyModerator(View(it->key())));
+    const std::string moderator(internal::KeyModerator(ToView(it->key())));
     ModeratorStats ms;
     ms.moderator = moderator;
     const std::string next =
         internal::PrefixEnd(internal::ModeratorPrefix(moderator));
     for (it->Seek(
              internal::ModeratorEventKey(moderator, now - absl::Hours(1), 0));
-         it->Valid() && View(it->key()) < next; it->Next()) {
-      if (internal::KeyTailTime(View(it->key())) <= now)
+         it->Valid() && ToView(it->key()) < next; it->Next()) {
+      if (internal::KeyTailTime(ToView(it->key())) <= now)
         ++ms.decisions_last_hour;
     }
     // The iterator now stands at the next moderator's first key, if any.

@@ -39,7 +39,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/clock.h"
+#include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
+#include "common/time_format.h"
 #include "queue/audit.h"
 #include "queue/internal/combiner.h"
 #include "queue/internal/lane_head.h"
@@ -65,15 +67,6 @@ inline constexpr int kMaxAuditRead = 10000;
 inline constexpr size_t kLaneHeadEntries = 64;
 inline constexpr size_t kModeratorCacheSize = 4096;
 inline constexpr size_t kLeasedCacheSize = 16384;
-
-// Debian's Abseil has its own string_view; these bridge it and rocksdb::Slice.
-inline absl::string_view View(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-inline rocksdb::Slice Sl(absl::string_view s) { return {s.data(), s.size()}; }
-
-// A time in error messages and audit details: RFC 3339, milliseconds, UTC.
-std::string TimeText(absl::Time t);
 
 // InvalidArgument unless the options are usable (review_queue_open.cc).
 absl::Status ValidateOptions(const QueueOptions& options);
@@ -286,8 +279,7 @@ class ReviewQueue::Impl {
   absl::StatusOr<std::vector<bool>> AllowedLanes(
       absl::Span<const std::string> lanes) const;
   // Lease's first step, waiting while the moderator's previous Lease runs.
-  absl::StatusOr<LeasePlan> MakePlan(absl::string_view moderator,
-                                     int max_items,
+  absl::StatusOr<LeasePlan> MakePlan(absl::string_view moderator, int max_items,
                                      const std::vector<bool>& allowed);
   absl::Status PlanLease(absl::string_view moderator, int max_items,
                          const std::vector<bool>& allowed, LeasePlan* plan)
@@ -333,8 +325,7 @@ class ReviewQueue::Impl {
   // --- Reads (review_queue_reads.cc).
   // Fills one (lane, class)'s oldest age and overdue count from `due`.
   absl::Status DueStats(absl::string_view lane, const std::string& seek,
-                        absl::Time now,
-                        const rocksdb::Snapshot* snapshot,
+                        absl::Time now, const rocksdb::Snapshot* snapshot,
                         LaneClassStats& cs) const;
   // Decisions per moderator in the hour before `now`.
   absl::Status ModeratorDecisions(absl::Time now,
@@ -342,7 +333,8 @@ class ReviewQueue::Impl {
                                   std::vector<ModeratorStats>* out) const;
 
   // --- Audit (review_queue_audit.cc).
-  absl::StatusOr<AuditHead> VerifyChain(const rocksdb::Snapshot* snapshot) const;
+  absl::StatusOr<AuditHead> VerifyChain(
+      const rocksdb::Snapshot* snapshot) const;
 
   int64_t Counter(absl::string_view name) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
