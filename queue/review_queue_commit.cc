@@ -13,6 +13,17 @@ namespace hashwatch::queue {
 using internal::kModeratorCacheSize;
 using internal::StoredItem;
 
+std::unique_ptr<rocksdb::Iterator> ReviewQueue::Impl::PrefixIterator(
+    Cf c, absl::string_view prefix, PrefixBound& bound,
+    const rocksdb::Snapshot* snapshot) const {
+  bound.end = internal::PrefixEnd(prefix);
+  bound.upper = rocksdb::Slice(bound.end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &bound.upper;
+  ro.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, cf(c)));
+}
+
 absl::StatusOr<std::optional<std::string>> ReviewQueue::Impl::Get(
     Cf c, absl::string_view key, const rocksdb::Snapshot* snapshot) const {
   rocksdb::ReadOptions ro;
@@ -80,13 +91,9 @@ absl::StatusOr<std::vector<absl::Time>> ReviewQueue::Impl::LoadExposures(
   std::vector<absl::Time> times;
   const WelfareOptions& w = options_.welfare;
   if (w.max_items_per_hour == 0 && w.max_items_per_shift == 0) return times;
-  const std::string end =
-      internal::PrefixEnd(internal::ModeratorPrefix(moderator));
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(ro, cf(internal::kExposureCf)));
+  PrefixBound bound;
+  std::unique_ptr<rocksdb::Iterator> it = PrefixIterator(
+      internal::kExposureCf, internal::ModeratorPrefix(moderator), bound);
   for (it->Seek(internal::ModeratorEventKey(
            moderator, now - internal::WelfareWindow(w), 0));
        it->Valid(); it->Next()) {

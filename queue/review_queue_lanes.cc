@@ -58,12 +58,9 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindOverdue(
     if (hint.size() == name.size() + 2 + 16 &&
         internal::KeyTailTime(hint) > now)
       continue;
-    const std::string end = internal::PrefixEnd(internal::DuePrefix(name, pc));
-    rocksdb::Slice upper(end);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(ro, cf(internal::kDueCf)));
+    PrefixBound bound;
+    std::unique_ptr<rocksdb::Iterator> it =
+        PrefixIterator(internal::kDueCf, internal::DuePrefix(name, pc), bound);
     bool first = true;
     for (it->Seek(due_hint_[lane][c]); it->Valid(); it->Next()) {
       const absl::string_view key = ToView(it->key());
@@ -92,13 +89,10 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindPastHead(
     const absl::flat_hash_set<uint64_t>& chosen) {
   // Every item of the head is excluded for this moderator: read on past it.
   const std::string last = heads_[lane].entries().back().key;
-  const std::string end =
-      internal::PrefixEnd(internal::LanePrefix(options_.lanes[lane].name));
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(ro, cf(internal::kReadyCf)));
+  PrefixBound bound;
+  std::unique_ptr<rocksdb::Iterator> it =
+      PrefixIterator(internal::kReadyCf,
+                     internal::LanePrefix(options_.lanes[lane].name), bound);
   for (it->Seek(last); it->Valid(); it->Next()) {
     const absl::string_view key = ToView(it->key());
     if (key == last) continue;
@@ -114,13 +108,10 @@ absl::StatusOr<std::optional<Candidate>> ReviewQueue::Impl::FindPastHead(
 }
 
 absl::Status ReviewQueue::Impl::FillHead(int lane) {
-  const std::string end =
-      internal::PrefixEnd(internal::LanePrefix(options_.lanes[lane].name));
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(ro, cf(internal::kReadyCf)));
+  PrefixBound bound;
+  std::unique_ptr<rocksdb::Iterator> it =
+      PrefixIterator(internal::kReadyCf,
+                     internal::LanePrefix(options_.lanes[lane].name), bound);
   std::vector<internal::LaneHead::Entry> entries;
   const size_t capacity = heads_[lane].capacity();
   for (it->Seek(ready_hint_[lane]); it->Valid() && entries.size() < capacity;

@@ -95,14 +95,10 @@ absl::Status ReviewQueue::Impl::DueStats(absl::string_view lane,
                                          const rocksdb::Snapshot* snapshot,
                                          LaneClassStats& cs) const {
   // The class's `due` range; `seek` is its hint, at or below its first key.
-  const std::string end =
-      internal::PrefixEnd(internal::DuePrefix(lane, cs.priority_class));
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  ro.snapshot = snapshot;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(ro, cf(internal::kDueCf)));
+  PrefixBound bound;
+  std::unique_ptr<rocksdb::Iterator> it = PrefixIterator(
+      internal::kDueCf, internal::DuePrefix(lane, cs.priority_class), bound,
+      snapshot);
   it->Seek(seek);
   if (it->Valid()) {
     HW_ASSIGN_OR_RETURN(

@@ -202,6 +202,17 @@ class ReviewQueue::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AfterWrite(Txn& txn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // The end of a prefix's range, which must outlive the iterator that
+  // stops there.
+  struct PrefixBound {
+    std::string end;
+    rocksdb::Slice upper;
+  };
+  // An iterator over the keys of family `c` that start with `prefix`.
+  std::unique_ptr<rocksdb::Iterator> PrefixIterator(
+      Cf c, absl::string_view prefix, PrefixBound& bound,
+      const rocksdb::Snapshot* snapshot = nullptr) const;
+
   absl::StatusOr<std::optional<std::string>> Get(
       Cf c, absl::string_view key,
       const rocksdb::Snapshot* snapshot = nullptr) const;
