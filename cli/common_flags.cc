@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/time_format.h"
 
 namespace hashwatch::cli {
 
@@ -33,9 +34,7 @@ int Fail(std::ostream& err, const absl::Status& status) {
 
 absl::StatusOr<absl::Time> ParseTimeOrDuration(const std::string& text,
                                                absl::Time now) {
-  absl::Time t;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  if (absl::StatusOr<absl::Time> t = ParseRfc3339(text); t.ok()) return t;
   absl::Duration d;
   if (absl::ParseDuration(text, &d)) return now + d;
   return absl::InvalidArgumentError(absl::StrCat(
@@ -46,7 +45,7 @@ absl::StatusOr<absl::Time> ParseTimeOrDuration(const std::string& text,
 std::string FormatTimestamp(absl::Time t) {
   if (t == absl::InfiniteFuture()) return "never";
   if (t == absl::InfinitePast()) return "";
-  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+  return FormatRfc3339(t, TimePrecision::kSeconds);
 }
 
 std::string JsonLine(const nlohmann::ordered_json& j) {

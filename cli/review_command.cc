@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
+#include "common/errno_status.h"
 #include "hashwatch/v1/review.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -99,13 +100,13 @@ std::string PreviewPath(const std::string& dir, uint64_t item_id) {
 // user's that nobody else may enter or list.
 absl::Status PreparePrivateDir(const std::string& dir) {
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create the preview folder ", dir, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno,
+                       absl::StrCat("cannot create the preview folder ", dir));
   }
   struct stat st {};
   if (lstat(dir.c_str(), &st) != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot use the preview folder ", dir, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno,
+                       absl::StrCat("cannot use the preview folder ", dir));
   }
   if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -136,8 +137,8 @@ absl::Status WritePrivateFile(const std::string& path,
       open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
            0600);
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot write the preview to ", path, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno,
+                       absl::StrCat("cannot write the preview to ", path));
   }
   int err = fchmod(fd, 0600) == 0 ? 0 : errno;
   for (size_t done = 0; err == 0 && done < bytes.size();) {
@@ -152,8 +153,7 @@ absl::Status WritePrivateFile(const std::string& path,
   if (close(fd) != 0 && err == 0) err = errno;
   if (err != 0) {
     unlink(path.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot write the preview to ",
-                                               path, ": ", std::strerror(err)));
+    return ErrnoStatus(err, absl::StrCat("cannot write the preview to ", path));
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/time_format.h"
 
 namespace hashwatch {
 namespace {
@@ -65,9 +66,9 @@ void SetMinLogLevel(LogLevel level) { Level().store(static_cast<int>(level)); }
 LogLevel MinLogLevel() { return static_cast<LogLevel>(Level().load()); }
 
 void LogLine(LogLevel level, absl::string_view message) {
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", LevelName(level), " ", Escaped(message), "\n");
+  std::string line =
+      absl::StrCat(FormatRfc3339(absl::Now(), TimePrecision::kMillis), " ",
+                   LevelName(level), " ", Escaped(message), "\n");
   // One write() per line keeps concurrent lines from interleaving.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

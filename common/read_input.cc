@@ -10,22 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "common/errno_status.h"
 
 namespace hashwatch {
 namespace {
-
-absl::Status ErrnoStatus(int err, const std::string& what) {
-  const std::string msg = absl::StrFormat("%s: %s", what, std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(msg);
-    default:
-      return absl::InvalidArgumentError(msg);
-  }
-}
 
 // Reads up to `size` bytes; 0 at the end of the input.
 absl::StatusOr<size_t> ReadSome(int fd, char* buf, size_t size) {

@@ -32,6 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/rocksdb_options.h"
+#include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "matcher/bank_store.h"
@@ -53,18 +54,14 @@ constexpr size_t kStagingBatch = 4096;
 // A progress line every this many staged entries.
 constexpr size_t kProgressEvery = 250'000;
 
-absl::string_view View(const rocksdb::Slice& s) {
-  return absl::string_view(s.data(), s.size());
-}
-
 void PutField(std::string* out, absl::string_view s) {
-  PutBigEndian(out, s.size(), 4);
+  AppendBigEndian(out, s.size(), 4);
   out->append(s.data(), s.size());
 }
 
 bool GetField(absl::string_view* in, std::string* out) {
   if (in->size() < 4) return false;
-  const uint64_t n = GetBigEndian(*in, 4);
+  const uint64_t n = ReadBigEndian(*in, 4);
   if (in->size() < 4 + n) return false;
   out->assign(in->data() + 4, n);
   in->remove_prefix(4 + n);
@@ -80,7 +77,8 @@ void PutFields(std::string* out, const NewEntry& e) {
   PutField(out, e.metadata_json);
   if (e.disabled_until.has_value()) {
     out->push_back('d');
-    PutBigEndian(out, static_cast<uint64_t>(ToMicros(*e.disabled_until)), 8);
+    AppendBigEndian(out, static_cast<uint64_t>(TimeToMicros(*e.disabled_until)),
+                    8);
   } else {
     out->push_back('-');
   }
@@ -97,7 +95,7 @@ bool GetFields(absl::string_view* in, NewEntry* e) {
   e->disabled_until.reset();
   if (state == '-') return true;
   if (state != 'd' || in->size() < 8) return false;
-  e->disabled_until = FromMicros(static_cast<int64_t>(GetBigEndian(*in, 8)));
+  e->disabled_until = MicrosToTime(static_cast<int64_t>(ReadBigEndian(*in, 8)));
   in->remove_prefix(8);
   return true;
 }
@@ -290,7 +288,8 @@ absl::Status BankImport::Add(const NewEntry& entry) {
     buffered.value = *std::move(value);
     // As stored (µs), so that a re-import compares equal.
     if (buffered.disabled_until.has_value()) {
-      buffered.disabled_until = FromMicros(ToMicros(*buffered.disabled_until));
+      buffered.disabled_until =
+          MicrosToTime(TimeToMicros(*buffered.disabled_until));
     }
     return absl::OkStatus();
   }
@@ -320,7 +319,7 @@ absl::Status BankImport::Stage(const NewEntry& entry,
   std::string key;
   key.push_back(static_cast<char>(entry.signal));
   key.append(canonical.data(), canonical.size());
-  PutBigEndian(&key, ordinal, 8);
+  AppendBigEndian(&key, ordinal, 8);
   std::string fields;
   PutFields(&fields, entry);
   return staging_->Put(staging_->by_value(), key, fields);
@@ -359,7 +358,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
                       db.Get(db.stats_cf, SeqKey(bank.id), ro));
   uint64_t seq_base = 1;
   if (seq_raw.has_value() && seq_raw->size() == 8)
-    seq_base = GetBigEndian(*seq_raw, 8);
+    seq_base = ReadBigEndian(*seq_raw, 8);
   if (seq_base + added_ > kMaxSeq) {
     return absl::ResourceExhaustedError(
         "bank_store: bank has used all entry ids");
@@ -392,16 +391,16 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
     NewEntry last;
     while (it->Valid()) {
       // One group: every occurrence of one (signal, value), by ordinal.
-      const absl::string_view first_key = View(it->key());
+      const absl::string_view first_key = ToView(it->key());
       if (first_key.size() < 9) return Corrupt("by_value key");
       const std::string group(first_key.substr(0, first_key.size() - 8));
-      const uint64_t ordinal = GetBigEndian(first_key.substr(group.size()), 8);
+      const uint64_t ordinal = ReadBigEndian(first_key.substr(group.size()), 8);
       size_t occurrences = 0;
-      for (; it->Valid() && View(it->key()).size() == group.size() + 8 &&
-             View(it->key()).substr(0, group.size()) == group;
+      for (; it->Valid() && ToView(it->key()).size() == group.size() + 8 &&
+             ToView(it->key()).substr(0, group.size()) == group;
            it->Next()) {
         NewEntry e;
-        absl::string_view v = View(it->value());
+        absl::string_view v = ToView(it->value());
         if (!GetFields(&v, &e)) return Corrupt("by_value fields");
         // A value listed again: one entry with the last line's fields; the
         // other lines count as unchanged.
@@ -416,30 +415,31 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
       if (!sought) {
         stored->Seek(vkey);
         sought = true;
-      } else if (stored->Valid() && View(stored->key()) < vkey) {
+      } else if (stored->Valid() && ToView(stored->key()) < vkey) {
         stored->Seek(vkey);
       }
       HW_RETURN_IF_ERROR(
           FromRocksDb(stored->status(), "bank_import", "read values"));
       std::string record;
       uint64_t id;
-      if (stored->Valid() && View(stored->key()) == vkey) {
+      if (stored->Valid() && ToView(stored->key()) == vkey) {
         if (stored->value().size() != 8) {
           return absl::DataLossError(
               "bank_store: malformed value index record");
         }
-        id = GetBigEndian(View(stored->value()), 8);
+        id = ReadBigEndian(ToView(stored->value()), 8);
         record.push_back('E');
       } else {
         id = (uint64_t{bank.id} << kSeqBits) | (seq_base + ordinal);
         next_seq = std::max(next_seq, seq_base + ordinal + 1);
-        HW_RETURN_IF_ERROR(values.Put(vkey, U64Key(id)));
+        HW_RETURN_IF_ERROR(values.Put(vkey, BigEndianKey(id)));
         record.push_back('N');
         record.push_back(static_cast<char>(signal));
         PutField(&record, hex);
       }
       PutFields(&record, last);
-      HW_RETURN_IF_ERROR(staging_->Put(staging_->by_id(), U64Key(id), record));
+      HW_RETURN_IF_ERROR(
+          staging_->Put(staging_->by_id(), BigEndianKey(id), record));
     }
     HW_RETURN_IF_ERROR(staging_->Flush());
   }
@@ -458,10 +458,10 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
         db.db->NewIterator(bounded, db.entries_cf));
     std::unique_ptr<rocksdb::Iterator> it = staging_->Scan(staging_->by_id());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const absl::string_view key = View(it->key());
-      absl::string_view v = View(it->value());
+      const absl::string_view key = ToView(it->key());
+      absl::string_view v = ToView(it->value());
       if (key.size() != 8 || v.empty()) return Corrupt("by_id record");
-      const uint64_t id = GetBigEndian(key, 8);
+      const uint64_t id = ReadBigEndian(key, 8);
       const char type = v[0];
       v.remove_prefix(1);
       NewEntry in;
@@ -488,11 +488,11 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
         stored->Seek(rocksdb::Slice(key.data(), key.size()));
         HW_RETURN_IF_ERROR(
             FromRocksDb(stored->status(), "bank_import", "read entries"));
-        if (!stored->Valid() || View(stored->key()) != key) {
+        if (!stored->Valid() || ToView(stored->key()) != key) {
           return absl::DataLossError(absl::StrFormat(
               "bank_store: value index names entry %d, which is missing", id));
         }
-        HW_ASSIGN_OR_RETURN(e, DecodeEntry(id, View(stored->value())));
+        HW_ASSIGN_OR_RETURN(e, DecodeEntry(id, ToView(stored->value())));
         if (!CountUpdate(bank.id, e, in, &counters, &result)) continue;
       } else {
         return Corrupt("by_id type");
@@ -518,19 +518,20 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
   if (result.added > 0) counters[SeqKey(bank.id)] = 0;  // written below
   for (const auto& [key, delta] : counters) {
     if (key == SeqKey(bank.id)) {
-      HW_RETURN_IF_ERROR(stats.Put(key, U64Key(next_seq)));
+      HW_RETURN_IF_ERROR(stats.Put(key, BigEndianKey(next_seq)));
       continue;
     }
     if (delta == 0) continue;
     HW_ASSIGN_OR_RETURN(std::optional<std::string> cur,
                         db.Get(db.stats_cf, key, ro));
     int64_t value = cur && cur->size() == 8
-                        ? static_cast<int64_t>(GetBigEndian(*cur, 8))
+                        ? static_cast<int64_t>(ReadBigEndian(*cur, 8))
                         : 0;
     value += delta;
     HW_RETURN_IF_ERROR(
-        value <= 0 ? stats.Delete(key)
-                   : stats.Put(key, U64Key(static_cast<uint64_t>(value))));
+        value <= 0
+            ? stats.Delete(key)
+            : stats.Put(key, BigEndianKey(static_cast<uint64_t>(value))));
   }
   bank.last_change = now;
   HW_RETURN_IF_ERROR(banks.Put(bank.name, EncodeBank(bank)));

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/rocksdb_options.h"
+#include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "matcher/internal/bank_records.h"
@@ -29,10 +30,6 @@ namespace hashwatch::matcher {
 namespace {
 
 using namespace internal;  // NOLINT: the store's own layout helpers
-
-absl::string_view View(const rocksdb::Slice& s) {
-  return absl::string_view(s.data(), s.size());
-}
 
 // Above this many PDQ adds at once the index rebuilds once (BulkLoad)
 // instead of taking them one by one through its delta.
@@ -73,7 +70,7 @@ absl::StatusOr<std::optional<uint64_t>> BankStore::Impl::GetId(
   if (raw->size() != 8) {
     return absl::DataLossError("bank_store: malformed value index record");
   }
-  return std::optional<uint64_t>(GetBigEndian(*raw, 8));
+  return std::optional<uint64_t>(ReadBigEndian(*raw, 8));
 }
 
 absl::StatusOr<Bank> BankStore::Impl::FindBank(absl::string_view name) const {
@@ -112,13 +109,13 @@ absl::Status BankStore::Impl::ApplyCounters(
     if (delta == 0) continue;
     HW_ASSIGN_OR_RETURN(std::optional<std::string> cur, Get(stats_cf, key));
     int64_t v = cur && cur->size() == 8
-                    ? static_cast<int64_t>(GetBigEndian(*cur, 8))
+                    ? static_cast<int64_t>(ReadBigEndian(*cur, 8))
                     : 0;
     v += delta;
     if (v <= 0) {
       batch->Delete(stats_cf, key);
     } else {
-      batch->Put(stats_cf, key, U64Key(static_cast<uint64_t>(v)));
+      batch->Put(stats_cf, key, BigEndianKey(static_cast<uint64_t>(v)));
     }
   }
   return absl::OkStatus();
@@ -140,7 +137,7 @@ absl::Status BankStore::Impl::LoadAll() {
     std::unique_ptr<rocksdb::Iterator> it(
         db->NewIterator(rocksdb::ReadOptions(), banks_cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      HW_ASSIGN_OR_RETURN(Bank b, DecodeBank(View(it->value())));
+      HW_ASSIGN_OR_RETURN(Bank b, DecodeBank(ToView(it->value())));
       CommitBank(b);
     }
     HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "load banks"));
@@ -150,7 +147,7 @@ absl::Status BankStore::Impl::LoadAll() {
                         Get(db->DefaultColumnFamily(), kNextBankIdKey));
     absl::MutexLock lock(&create_mu);
     if (next && next->size() == 4)
-      next_bank_id = static_cast<uint32_t>(GetBigEndian(*next, 4));
+      next_bank_id = static_cast<uint32_t>(ReadBigEndian(*next, 4));
   }
   {
     std::unique_ptr<rocksdb::Iterator> it(
@@ -160,8 +157,8 @@ absl::Status BankStore::Impl::LoadAll() {
       if (it->key().size() != 8 || it->value().size() != 8) {
         return absl::DataLossError("bank_store: malformed disabled record");
       }
-      disabled[GetBigEndian(View(it->key()), 8)] =
-          FromMicros(static_cast<int64_t>(GetBigEndian(View(it->value()), 8)));
+      disabled[ReadBigEndian(ToView(it->key()), 8)] = MicrosToTime(
+          static_cast<int64_t>(ReadBigEndian(ToView(it->value()), 8)));
     }
     HW_RETURN_IF_ERROR(
         FromRocksDb(it->status(), "bank_store", "load disabled entries"));
@@ -181,11 +178,11 @@ absl::Status BankStore::Impl::LoadAll() {
   entries.reserve(static_cast<size_t>(estimate));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const rocksdb::Slice k = it->key();
-    std::optional<PdqHash> parsed = ParsePdqValue(View(it->value()));
+    std::optional<PdqHash> parsed = ParsePdqValue(ToView(it->value()));
     if (k.size() != 8 || !parsed.has_value()) {
       return absl::DataLossError("bank_store: malformed pdq index record");
     }
-    entries.emplace_back(GetBigEndian(View(k), 8), *parsed);
+    entries.emplace_back(ReadBigEndian(ToView(k), 8), *parsed);
     if ((entries.size() & 0xffff) == 0) {
       if (options.cancel_load && options.cancel_load()) {
         return absl::CancelledError("bank_store: loading was cancelled");
@@ -234,7 +231,7 @@ absl::StatusOr<std::vector<Match>> BankStore::Impl::ResolveHits(
     }
     // Absent: removed meanwhile, or indexed by an import not yet visible.
     HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
-                        Get(entries_cf, U64Key(hit.id), ro));
+                        Get(entries_cf, BigEndianKey(hit.id), ro));
     if (!rec) continue;
     HW_ASSIGN_OR_RETURN(BankEntry entry, DecodeEntry(hit.id, *rec));
     if (entry.DisabledAt(now)) continue;
@@ -297,7 +294,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
                       Get(stats_cf, SeqKey(bank.id)));
   uint64_t seq = 1;
   if (seq_raw.has_value() && seq_raw->size() == 8)
-    seq = GetBigEndian(*seq_raw, 8);
+    seq = ReadBigEndian(*seq_raw, 8);
   rocksdb::WriteBatch batch;
   std::map<std::string, int64_t> counters;
   std::vector<std::pair<uint64_t, PdqHash>> index_adds;
@@ -309,7 +306,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
     BankEntry e;
     if (found.has_value()) {
       HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
-                          Get(entries_cf, U64Key(*found)));
+                          Get(entries_cf, BigEndianKey(*found)));
       if (!rec) {
         return absl::DataLossError(absl::StrFormat(
             "bank_store: value index names entry %d, which is missing",
@@ -326,13 +323,13 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
       e.signal = in.signal;
       e.value = in.value;
       e.added = now;
-      batch.Put(values_cf, g.vkey, U64Key(e.id));
+      batch.Put(values_cf, g.vkey, BigEndianKey(e.id));
       ++counters[SignalStatKey(bank.id, in.signal)];
       ++counters[CategoryStatKey(bank.id, in.category)];
       if (in.signal == SignalType::kPdq) {
         absl::StatusOr<PdqHash> h = PdqHash::FromHex(e.value);
         HW_CHECK(h.ok(), "canonical pdq value must parse");
-        batch.Put(pdq_cf, U64Key(e.id), PdqValue(*h));
+        batch.Put(pdq_cf, BigEndianKey(e.id), PdqValue(*h));
         index_adds.emplace_back(e.id, *h);
       }
       ++result.added;
@@ -341,18 +338,19 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
     ApplyFields(in, &e);
     if (e.disabled_until != was_disabled_until) {
       if (e.disabled_until == absl::InfinitePast()) {
-        batch.Delete(disabled_cf, U64Key(e.id));
+        batch.Delete(disabled_cf, BigEndianKey(e.id));
       } else {
-        batch.Put(disabled_cf, U64Key(e.id), DisabledValue(e.disabled_until));
+        batch.Put(disabled_cf, BigEndianKey(e.id),
+                  DisabledValue(e.disabled_until));
       }
       disabled_states.emplace_back(e.id, e.disabled_until);
     }
-    batch.Put(entries_cf, U64Key(e.id), EncodeEntry(e));
+    batch.Put(entries_cf, BigEndianKey(e.id), EncodeEntry(e));
     ++written;
   }
   if (written == 0) return result;
   std::string seq_value;
-  PutBigEndian(&seq_value, seq, 8);
+  AppendBigEndian(&seq_value, seq, 8);
   batch.Put(stats_cf, SeqKey(bank.id), seq_value);
   HW_RETURN_IF_ERROR(ApplyCounters(counters, &batch));
   bank.last_change = now;
@@ -442,7 +440,7 @@ absl::StatusOr<Bank> BankStore::CreateBank(absl::string_view name, BankKind kind
   rocksdb::WriteBatch batch;
   impl_->PutBankRecord(b, &batch);
   std::string next;
-  PutBigEndian(&next, b.id + 1, 4);
+  AppendBigEndian(&next, b.id + 1, 4);
   batch.Put(impl_->db->DefaultColumnFamily(), kNextBankIdKey, next);
   HW_RETURN_IF_ERROR(impl_->Write(&batch, "create bank"));
   impl_->next_bank_id = b.id + 1;
@@ -486,7 +484,7 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
     std::unique_ptr<rocksdb::Iterator> it(
         impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->pdq_cf));
     for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next()) {
-      pdq_ids.push_back(GetBigEndian(View(it->key()), 8));
+      pdq_ids.push_back(ReadBigEndian(ToView(it->key()), 8));
     }
     HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "delete bank"));
   }
@@ -562,16 +560,18 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
       continue;
     }
     const uint64_t id = *found;
-    HW_ASSIGN_OR_RETURN(std::optional<std::string> rec, impl_->Get(impl_->entries_cf, U64Key(id)));
+    HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
+                        impl_->Get(impl_->entries_cf, BigEndianKey(id)));
     std::string category;
     if (rec) {
       HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
       category = e.category;
     }
     batch.Delete(impl_->values_cf, vkey);
-    batch.Delete(impl_->entries_cf, U64Key(id));
-    batch.Delete(impl_->disabled_cf, U64Key(id));
-    if (values[i].first == SignalType::kPdq) batch.Delete(impl_->pdq_cf, U64Key(id));
+    batch.Delete(impl_->entries_cf, BigEndianKey(id));
+    batch.Delete(impl_->disabled_cf, BigEndianKey(id));
+    if (values[i].first == SignalType::kPdq)
+      batch.Delete(impl_->pdq_cf, BigEndianKey(id));
     removed_ids.push_back(id);
     --counters[SignalStatKey(bank.id, values[i].first)];
     --counters[CategoryStatKey(bank.id, category)];
@@ -608,17 +608,18 @@ absl::StatusOr<BankEntry> BankStore::DisableEntry(absl::string_view bank_name,
                                                bank.name, SignalTypeName(signal), canonical));
   }
   const uint64_t id = *found;
-  HW_ASSIGN_OR_RETURN(std::optional<std::string> rec, impl_->Get(impl_->entries_cf, U64Key(id)));
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
+                      impl_->Get(impl_->entries_cf, BigEndianKey(id)));
   if (!rec) return absl::DataLossError("bank_store: entry record missing");
   HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
-  until = FromMicros(ToMicros(until));  // what the record holds
+  until = MicrosToTime(TimeToMicros(until));  // what the record holds
   e.disabled_until = until;
   rocksdb::WriteBatch batch;
-  batch.Put(impl_->entries_cf, U64Key(id), EncodeEntry(e));
+  batch.Put(impl_->entries_cf, BigEndianKey(id), EncodeEntry(e));
   if (until == absl::InfinitePast()) {
-    batch.Delete(impl_->disabled_cf, U64Key(id));
+    batch.Delete(impl_->disabled_cf, BigEndianKey(id));
   } else {
-    batch.Put(impl_->disabled_cf, U64Key(id), DisabledValue(until));
+    batch.Put(impl_->disabled_cf, BigEndianKey(id), DisabledValue(until));
   }
   bank.last_change = impl_->clock->Now();
   impl_->PutBankRecord(bank, &batch);
@@ -639,8 +640,9 @@ absl::Status BankStore::ForEachEntry(
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->entries_cf));
   for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next()) {
-    HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(GetBigEndian(View(it->key()), 8),
-                                                 View(it->value())));
+    HW_ASSIGN_OR_RETURN(
+        BankEntry e,
+        DecodeEntry(ReadBigEndian(ToView(it->key()), 8), ToView(it->value())));
     e.bank = bank.name;
     HW_RETURN_IF_ERROR(visit(e));
   }
@@ -648,7 +650,8 @@ absl::Status BankStore::ForEachEntry(
 }
 
 absl::StatusOr<BankEntry> BankStore::GetEntry(uint64_t id) const {
-  HW_ASSIGN_OR_RETURN(std::optional<std::string> rec, impl_->Get(impl_->entries_cf, U64Key(id)));
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
+                      impl_->Get(impl_->entries_cf, BigEndianKey(id)));
   if (!rec) return absl::NotFoundError(absl::StrFormat("bank_store: no entry %d", id));
   HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
   absl::ReaderMutexLock lock(&impl_->mu);
@@ -666,9 +669,10 @@ absl::StatusOr<BankStats> BankStore::Stats(absl::string_view bank_name) const {
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->stats_cf));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const absl::string_view key = View(it->key()).substr(4);
+    const absl::string_view key = ToView(it->key()).substr(4);
     if (key.empty() || key[0] == 'q' || it->value().size() != 8) continue;
-    const int64_t count = static_cast<int64_t>(GetBigEndian(View(it->value()), 8));
+    const int64_t count =
+        static_cast<int64_t>(ReadBigEndian(ToView(it->value()), 8));
     if (key[0] == 's') {
       stats.by_signal[std::string(key.substr(1))] = count;
       stats.entries += count;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/time_format.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::matcher {
@@ -118,7 +119,7 @@ absl::string_view ListFormatName(ParsedList::Format format) {
 std::string FormatDisabledUntil(absl::Time until) {
   if (until == absl::InfinitePast()) return "";
   if (until == absl::InfiniteFuture()) return kIndefinitely;
-  return absl::FormatTime(absl::RFC3339_full, until, absl::UTCTimeZone());
+  return FormatRfc3339(until);
 }
 
 absl::StatusOr<absl::Time> ParseDisabledUntil(absl::string_view text) {
@@ -126,9 +127,7 @@ absl::StatusOr<absl::Time> ParseDisabledUntil(absl::string_view text) {
   if (absl::EqualsIgnoreCase(text, kIndefinitely)) {
     return absl::InfiniteFuture();
   }
-  absl::Time t;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return t;
+  if (absl::StatusOr<absl::Time> t = ParseRfc3339(text); t.ok()) return t;
   return absl::InvalidArgumentError(absl::StrFormat(
       "disabled_until \"%s\" is not an RFC 3339 time (2026-12-01T00:00:00Z), "
       "\"%s\" or empty",

@@ -7,10 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/ordered_key.h"
 #include "common/rocksdb_options.h"
+#include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
+#include "common/time_format.h"
 #include "nlohmann/json.hpp"
+#include "report/internal/report_record.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -18,85 +22,31 @@ namespace hashwatch::report {
 namespace {
 
 // Column families and key layouts:
-//   reports:    sequence (u64 big-endian)            -> report (JSON, ToJson)
+//   reports:    sequence (u64 big-endian)            -> report
+//               (internal/report_record.h; JSON in older databases)
 //   by_content: origin (u8) | content id             -> sequence (u64)
 //   by_id:      report id                            -> sequence (u64)
 constexpr char kReportsCf[] = "reports";
 constexpr char kByContentCf[] = "by_content";
 constexpr char kByIdCf[] = "by_id";
 
-std::string U64Key(uint64_t v) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) k[i] = static_cast<char>(v & 0xff);
-  return k;
-}
-
-uint64_t ParseU64(const rocksdb::Slice& s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < s.size() && i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
-
 std::string ContentKey(ReportOrigin origin, absl::string_view content_id) {
   return absl::StrCat(std::string(1, static_cast<char>(origin)), content_id);
 }
 
-std::string RfcTime(absl::Time t) {
+// A time in the JSON export: RFC 3339, "" for none.
+std::string JsonTime(absl::Time t) {
   if (t == absl::InfinitePast()) return "";
-  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+  return FormatRfc3339(t);
 }
 
-absl::Time ParseTimeOr(const nlohmann::json& j, const char* key) {
-  absl::Time t;
-  std::string err;
-  const std::string s = j.value(key, "");
-  if (s.empty() || !absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return absl::InfinitePast();
-  return t;
-}
-
-absl::StatusOr<Report> FromJson(absl::string_view data) {
-  nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("report_store: report record is not valid JSON");
+// The sequence a `reports` key or an index value holds.
+absl::StatusOr<uint64_t> ParseSequence(absl::string_view bytes,
+                                       absl::string_view what) {
+  if (bytes.size() != 8) {
+    return absl::DataLossError(absl::StrCat("report_store: malformed ", what));
   }
-  Report r;
-  r.sequence = j.value("sequence", uint64_t{0});
-  r.id = j.value("id", "");
-  r.created = ParseTimeOr(j, "created");
-  r.origin = j.value("origin", "") == "moderator_confirm" ? ReportOrigin::kModeratorConfirm
-                                                           : ReportOrigin::kAutomatic;
-  r.state = j.value("state", "") == "submitted" ? ReportState::kSubmitted : ReportState::kPending;
-  r.submission_ref = j.value("submission_ref", "");
-  r.platform = j.value("platform", "");
-  r.incident_type = j.value("incident_type", "");
-  r.content_id = j.value("content_id", "");
-  r.hashes.md5 = j.value("md5", "");
-  r.hashes.sha1 = j.value("sha1", "");
-  r.hashes.sha256 = j.value("sha256", "");
-  r.hashes.pdq = j.value("pdq", "");
-  // Stored as 0 when there is no PDQ hash.
-  r.hashes.pdq_quality = r.hashes.pdq.empty() ? -1 : j.value("pdq_quality", 0);
-  r.category = j.value("category", "");
-  for (const auto& e : j.value("evidence", nlohmann::json::array())) {
-    matcher::MatchEvidence ev;
-    ev.bank = e.value("bank", "");
-    ev.entry_id = e.value("entry_id", uint64_t{0});
-    ev.signal = e.value("signal", "");
-    ev.hash = e.value("value", "");
-    ev.source = e.value("source", "");
-    ev.category = e.value("category", "");
-    ev.distance = e.value("distance", 0);
-    r.evidence.push_back(std::move(ev));
-  }
-  r.viewed_by_platform = j.value("viewed_by_platform", false);
-  r.viewed_by = j.value("viewed_by", "");
-  r.viewed_at = ParseTimeOr(j, "viewed_at");
-  r.review_item_id = j.value("review_item_id", "");
-  r.uploader_account = j.value("uploader_account", "");
-  r.uploader_ip = j.value("uploader_ip", "");
-  r.upload_time = ParseTimeOr(j, "upload_time");
-  r.preservation_deadline = ParseTimeOr(j, "preservation_deadline");
-  return r;
+  return ReadBigEndian(bytes);
 }
 
 }  // namespace
@@ -112,7 +62,7 @@ std::string ReportStore::ToJson(const Report& r) {
   nlohmann::ordered_json j;
   j["id"] = r.id;
   j["sequence"] = r.sequence;
-  j["created"] = RfcTime(r.created);
+  j["created"] = JsonTime(r.created);
   j["origin"] = ReportOriginName(r.origin);
   j["state"] = ReportStateName(r.state);
   j["submission_ref"] = r.submission_ref;
@@ -139,12 +89,12 @@ std::string ReportStore::ToJson(const Report& r) {
   }
   j["viewed_by_platform"] = r.viewed_by_platform;
   j["viewed_by"] = r.viewed_by;
-  j["viewed_at"] = RfcTime(r.viewed_at);
+  j["viewed_at"] = JsonTime(r.viewed_at);
   j["review_item_id"] = r.review_item_id;
   j["uploader_account"] = r.uploader_account;
   j["uploader_ip"] = r.uploader_ip;
-  j["upload_time"] = RfcTime(r.upload_time);
-  j["preservation_deadline"] = RfcTime(r.preservation_deadline);
+  j["upload_time"] = JsonTime(r.upload_time);
+  j["preservation_deadline"] = JsonTime(r.preservation_deadline);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -170,10 +120,11 @@ struct ReportStore::Impl {
 
   absl::StatusOr<std::optional<Report>> BySequence(uint64_t seq) const {
     std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), reports_cf, U64Key(seq), &value);
+    rocksdb::Status s =
+        db->Get(rocksdb::ReadOptions(), reports_cf, BigEndianKey(seq), &value);
     if (s.IsNotFound()) return std::optional<Report>();
     HW_RETURN_IF_ERROR(FromRocksDb(s, "report_store", "read report"));
-    HW_ASSIGN_OR_RETURN(Report r, FromJson(value));
+    HW_ASSIGN_OR_RETURN(Report r, internal::DecodeReport(seq, value));
     return std::optional<Report>(std::move(r));
   }
 
@@ -184,8 +135,8 @@ struct ReportStore::Impl {
         db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<uint64_t>();
     HW_RETURN_IF_ERROR(FromRocksDb(s, "report_store", "read index"));
-    if (value.size() != 8) return absl::DataLossError("report_store: malformed index record");
-    return std::optional<uint64_t>(ParseU64(value));
+    HW_ASSIGN_OR_RETURN(uint64_t seq, ParseSequence(value, "index record"));
+    return std::optional<uint64_t>(seq);
   }
 };
 
@@ -218,7 +169,10 @@ absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(const ReportStore
   it->SeekToLast();
   {
     absl::MutexLock lock(&impl->mu);
-    if (it->Valid()) impl->last_sequence = ParseU64(it->key());
+    if (it->Valid()) {
+      HW_ASSIGN_OR_RETURN(impl->last_sequence,
+                          ParseSequence(ToView(it->key()), "report key"));
+    }
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "report_store", "open"));
   return std::unique_ptr<ReportStore>(new ReportStore(std::move(impl)));
@@ -251,9 +205,10 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
   r.incident_type = impl_->options.incident_type;
   r.preservation_deadline = r.created + impl_->options.retention;
   rocksdb::WriteBatch batch;
-  batch.Put(impl_->reports_cf, U64Key(r.sequence), ToJson(r));
-  batch.Put(impl_->by_content_cf, content_key, U64Key(r.sequence));
-  batch.Put(impl_->by_id_cf, r.id, U64Key(r.sequence));
+  batch.Put(impl_->reports_cf, BigEndianKey(r.sequence),
+            internal::EncodeReport(r));
+  batch.Put(impl_->by_content_cf, content_key, BigEndianKey(r.sequence));
+  batch.Put(impl_->by_id_cf, r.id, BigEndianKey(r.sequence));
   HW_RETURN_IF_ERROR(FromRocksDb(impl_->db->Write(impl_->write_options, &batch), "report_store",
                                  "create report"));
   impl_->last_sequence = r.sequence;
@@ -275,8 +230,12 @@ absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) con
   if (f.after_sequence == std::numeric_limits<uint64_t>::max()) return out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->reports_cf));
-  for (it->Seek(U64Key(f.after_sequence + 1)); it->Valid() && out.size() < f.limit; it->Next()) {
-    HW_ASSIGN_OR_RETURN(Report r, FromJson(absl::string_view(it->value().data(), it->value().size())));
+  for (it->Seek(BigEndianKey(f.after_sequence + 1));
+       it->Valid() && out.size() < f.limit; it->Next()) {
+    HW_ASSIGN_OR_RETURN(uint64_t seq,
+                        ParseSequence(ToView(it->key()), "report key"));
+    HW_ASSIGN_OR_RETURN(Report r,
+                        internal::DecodeReport(seq, ToView(it->value())));
     if (r.created < f.from || r.created >= f.to) continue;
     if (f.state.has_value() && r.state != *f.state) continue;
     if (!f.bank.empty()) {
@@ -300,7 +259,8 @@ absl::StatusOr<Report> ReportStore::MarkSubmitted(absl::string_view id, absl::st
   r->state = ReportState::kSubmitted;
   r->submission_ref = std::string(ref);
   HW_RETURN_IF_ERROR(FromRocksDb(
-      impl_->db->Put(impl_->write_options, impl_->reports_cf, U64Key(*seq), ToJson(*r)),
+      impl_->db->Put(impl_->write_options, impl_->reports_cf,
+                     BigEndianKey(*seq), internal::EncodeReport(*r)),
       "report_store", "mark submitted"));
   return *r;
 }

@@ -26,8 +26,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/errno_status.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/time_format.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::review_api {
@@ -105,8 +107,7 @@ std::string Sha256Hex(absl::string_view bytes) {
 
 absl::Status ErrnoError(int err, absl::string_view what,
                         absl::string_view path) {
-  return absl::UnavailableError(
-      absl::StrCat("auth: ", what, " ", path, ": ", std::strerror(err)));
+  return ErrnoStatus(err, absl::StrCat("auth: ", what, " ", path));
 }
 
 // Closes a file descriptor (and so releases its flock) when it goes.
@@ -389,12 +390,13 @@ absl::StatusOr<TokenMap> ParseTokens(const std::string& path,
       return bad(absl::StrCat(what, ": ", normal.status().message()));
     e.info.grants = *std::move(normal);
     const nlohmann::json* created = field("created");
-    std::string error;
-    if (created == nullptr ||
-        !absl::ParseTime(absl::RFC3339_full, created->get<std::string>(),
-                         &e.info.created, &error)) {
+    absl::StatusOr<absl::Time> created_time =
+        created == nullptr ? absl::InvalidArgumentError("no created time")
+                           : ParseRfc3339(created->get<std::string>());
+    if (!created_time.ok()) {
       return bad(absl::StrCat(what, " has no valid \"created\" time"));
     }
+    e.info.created = *created_time;
     const nlohmann::json* sha256 = field("sha256");
     if (sha256 == nullptr || !IsLowerHex(sha256->get<std::string>(), 64)) {
       return bad(absl::StrCat(
@@ -420,8 +422,7 @@ std::string SerializeTokens(const TokenMap& by_name) {
     t["name"] = e.info.name;
     t["role"] = std::string(RoleName(e.info.role));
     t["grants"] = e.info.grants;
-    t["created"] = absl::FormatTime(absl::RFC3339_full, e.info.created,
-                                    absl::UTCTimeZone());
+    t["created"] = FormatRfc3339(e.info.created);
     t["sha256"] = e.sha256_hex;
     tokens.push_back(std::move(t));
   }

@@ -5,13 +5,14 @@
 #include <atomic>
 #include <vector>
 
-#include "absl/base/internal/endian.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/ordered_key.h"
 #include "common/rocksdb_options.h"
+#include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
@@ -34,7 +35,7 @@ namespace {
 enum Family { kRecords = 0, kReveal = 1, kExpiry = 2, kMeta = 3 };
 
 constexpr char kComponent[] = "scan_records";
-constexpr int64_t kNever = INT64_MAX;
+constexpr int64_t kNever = INT64_MAX;  // TimeToMicros(InfiniteFuture)
 constexpr char kExpiryIndexedKey[] = "expiry_index_complete";
 // Expiry keys a purge reads before deleting their records (and records per
 // back-fill write): bounds its memory and write batches.
@@ -47,22 +48,11 @@ constexpr size_t kIdStripes = 64;
 constexpr size_t kSlots = 4096;
 static_assert(kSlots % kIdStripes == 0);
 
-std::string ItemKey(uint64_t item_id) {
-  std::string key(8, '\0');
-  absl::big_endian::Store64(key.data(), item_id);
-  return key;
-}
-
-int64_t ExpiryMicros(absl::Time t) {
-  return t == absl::InfiniteFuture() ? kNever : absl::ToUnixMicros(t);
-}
-
-// 8 bytes that sort as the signed value: big-endian with the sign bit
-// flipped, so expiries before 1970 (InfinitePast) still sort first.
+// 8 bytes that sort as the signed value (common/ordered_key.h), so
+// expiries before 1970 (InfinitePast) still sort first.
 std::string EncodeExpiry(int64_t us) {
-  std::string out(8, '\0');
-  absl::big_endian::Store64(out.data(),
-                            static_cast<uint64_t>(us) ^ (uint64_t{1} << 63));
+  std::string out;
+  AppendOrderedInt64(&out, us);
   return out;
 }
 
@@ -76,7 +66,7 @@ std::string ExpiryKey(int64_t expires_us, rocksdb::Slice content_id) {
 // to hold one (never written by this class).
 std::optional<int64_t> RecordExpiry(rocksdb::Slice value) {
   if (value.size() < 8) return std::nullopt;
-  return static_cast<int64_t>(absl::big_endian::Load64(value.data()));
+  return static_cast<int64_t>(ReadBigEndian(ToView(value)));
 }
 
 }  // namespace
@@ -304,10 +294,10 @@ absl::Status ScanRecords::Put(absl::string_view content_id,
                               absl::string_view answer, absl::Time expires,
                               bool sync) {
   Impl& d = *impl_;
-  const int64_t expires_us = ExpiryMicros(expires);
+  const int64_t expires_us = TimeToMicros(expires);
   const rocksdb::Slice key(content_id.data(), content_id.size());
-  std::string value(8, '\0');
-  absl::big_endian::Store64(value.data(), static_cast<uint64_t>(expires_us));
+  std::string value;
+  AppendBigEndian(&value, static_cast<uint64_t>(expires_us));
   value.append(answer.data(), answer.size());
 
   const size_t slot = Impl::SlotOf(key);
@@ -389,17 +379,17 @@ absl::Status ScanRecords::PutRevealPreview(uint64_t item_id,
                                            absl::string_view jpeg) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
-  return FromRocksDb(
-      impl_->db->Put(write_options, impl_->handles[kReveal], ItemKey(item_id),
-                     rocksdb::Slice(jpeg.data(), jpeg.size())),
-      kComponent, "put reveal preview");
+  return FromRocksDb(impl_->db->Put(write_options, impl_->handles[kReveal],
+                                    BigEndianKey(item_id),
+                                    rocksdb::Slice(jpeg.data(), jpeg.size())),
+                     kComponent, "put reveal preview");
 }
 
 absl::Status ScanRecords::DeleteRevealPreview(uint64_t item_id) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
   return FromRocksDb(impl_->db->Delete(write_options, impl_->handles[kReveal],
-                                       ItemKey(item_id)),
+                                       BigEndianKey(item_id)),
                      kComponent, "delete reveal preview");
 }
 
@@ -408,7 +398,7 @@ absl::StatusOr<std::string> ScanRecords::GetRevealPreview(
   std::string value;
   rocksdb::Status s =
       impl_->db->Get(rocksdb::ReadOptions(), impl_->handles[kReveal],
-                     ItemKey(item_id), &value);
+                     BigEndianKey(item_id), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(
         absl::StrCat("no unblurred preview is kept for item ", item_id));

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/eval/csv.h"
 #include "bench/eval/io.h"
+#include "common/errno_status.h"
 #include "common/parallel_for.h"
 #include "common/status_macros.h"
 
@@ -75,16 +76,14 @@ absl::StatusOr<FolderListing> ListFolder(const std::string& dir) {
   if (stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT)
       return absl::NotFoundError(absl::StrCat("no such folder: ", dir));
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot read folder ", dir, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno, absl::StrCat("cannot read folder ", dir));
   }
   if (!S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(dir, " is not a folder"));
   }
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot read folder ", dir, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno, absl::StrCat("cannot read folder ", dir));
   }
   FolderListing out;
   out.dir = dir;
@@ -100,8 +99,7 @@ absl::StatusOr<FolderListing> ListFolder(const std::string& dir) {
   const int err = errno;
   closedir(d);
   if (err != 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot read folder ", dir, ": ", std::strerror(err)));
+    return ErrnoStatus(err, absl::StrCat("cannot read folder ", dir));
   }
   std::sort(out.images.begin(), out.images.end());
   std::sort(out.ignored.begin(), out.ignored.end());

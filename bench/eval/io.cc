@@ -11,26 +11,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
 
 namespace hashwatch::bench {
 namespace {
 
 absl::Status ErrnoStatus(int err, absl::string_view what,
                          absl::string_view path) {
-  const std::string message =
-      absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    case EISDIR:
-    case ENOTDIR:
-      return absl::InvalidArgumentError(message);
-    default:
-      return absl::UnavailableError(message);
-  }
+  return ::hashwatch::ErrnoStatus(err, absl::StrCat(what, " ", path));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/errno_status.h"
 
 extern char** environ;
 
@@ -72,8 +73,7 @@ absl::Status RunGnuplot(const std::string& dir, absl::string_view script) {
   std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
   int in_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(
-        absl::StrCat("plot: pipe: ", std::strerror(errno)));
+    return ErrnoStatus(errno, "plot: pipe");
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -93,8 +93,7 @@ absl::Status RunGnuplot(const std::string& dir, absl::string_view script) {
   if (rc != 0) {
     close(in_pipe[1]);
     close(err_pipe[0]);
-    return absl::InternalError(
-        absl::StrCat("plot: cannot start gnuplot: ", std::strerror(rc)));
+    return ErrnoStatus(rc, "plot: cannot start gnuplot");
   }
   // Feed the script and drain stderr together so neither pipe can fill up.
   std::string err;

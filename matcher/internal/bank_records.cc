@@ -1,5 +1,6 @@
 #include "matcher/internal/bank_records.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -7,31 +8,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/legacy_json.h"
+#include "common/record_codec.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::matcher::internal {
 
-void PutBigEndian(std::string* out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i)
-    out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetBigEndian(absl::string_view in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
-
-std::string U64Key(uint64_t v) {
-  std::string k;
-  PutBigEndian(&k, v, 8);
-  return k;
-}
-
 std::string BankPrefix(uint32_t bank_id) {
   std::string k;
-  PutBigEndian(&k, bank_id, 4);
+  AppendBigEndian(&k, bank_id, 4);
   return k;
 }
 
@@ -54,21 +40,10 @@ std::string SeqKey(uint32_t bank_id) {
 }
 
 std::string FirstEntryKey(uint32_t bank_id) {
-  return U64Key(uint64_t{bank_id} << kSeqBits);
+  return BigEndianKey(uint64_t{bank_id} << kSeqBits);
 }
 std::string EndEntryKey(uint32_t bank_id) {
-  return U64Key(uint64_t{bank_id + 1} << kSeqBits);
-}
-
-int64_t ToMicros(absl::Time t) {
-  if (t == absl::InfinitePast()) return INT64_MIN;
-  if (t == absl::InfiniteFuture()) return INT64_MAX;
-  return absl::ToUnixMicros(t);
-}
-absl::Time FromMicros(int64_t us) {
-  if (us == INT64_MIN) return absl::InfinitePast();
-  if (us == INT64_MAX) return absl::InfiniteFuture();
-  return absl::FromUnixMicros(us);
+  return BigEndianKey(uint64_t{bank_id + 1} << kSeqBits);
 }
 
 std::string PdqValue(const PdqHash& h) {
@@ -91,80 +66,61 @@ std::optional<PdqHash> ParsePdqValue(absl::string_view v) {
   return h;
 }
 
-std::string EncodeBank(const Bank& b) {
-  nlohmann::json j;
-  j["id"] = b.id;
-  j["name"] = b.name;
-  j["kind"] = std::string(BankKindName(b.kind));
-  j["auto_report_distance"] = b.policy.auto_report_distance;
-  j["review_distance"] = b.policy.review_distance;
-  j["min_quality"] = b.policy.min_quality;
-  j["auto_report_enabled"] = b.policy.auto_report_enabled;
-  j["default_category"] = b.policy.default_category;
-  j["priority_boost"] = b.policy.priority_boost;
-  j["created_us"] = ToMicros(b.created);
-  j["last_change_us"] = ToMicros(b.last_change);
-  return j.dump();
-}
-
 namespace {
 
-// Reads a stored record's fields: an absent field keeps its default; a field
-// of another type, or out of the C++ type's range, marks the record corrupt
-// (nlohmann's value() would throw instead).
-class RecordReader {
- public:
-  explicit RecordReader(const nlohmann::json& j) : j_(j) {}
+// Record format versions (common/record_codec.h). Databases written before
+// them hold JSON objects, read by the Decode*Json functions below.
+constexpr uint64_t kBankVersion = 1;
+constexpr uint64_t kEntryVersion = 1;
 
-  template <typename T>
-  void Get(const char* key, T* out) {
-    const auto it = j_.find(key);
-    if (it == j_.end() || !bad_.empty()) return;
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (it->is_string()) return void(*out = it->template get<std::string>());
-    } else if constexpr (std::is_same_v<T, bool>) {
-      if (it->is_boolean()) return void(*out = it->template get<bool>());
-    } else {
-      static_assert(std::is_integral_v<T>);
-      if (it->is_number_unsigned()) {
-        const uint64_t v = it->template get<uint64_t>();
-        if (v <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-          return void(*out = static_cast<T>(v));
-        }
-      } else if (it->is_number_integer()) {
-        const int64_t v = it->template get<int64_t>();
-        if (v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-            (v < 0 || static_cast<uint64_t>(v) <=
-                          static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
-          return void(*out = static_cast<T>(v));
-        }
-      }
-    }
-    bad_ = key;
+std::string BankWhat(absl::string_view name) {
+  return absl::StrCat("bank_store: bank \"", name, "\" record");
+}
+
+std::string EntryWhat(uint64_t id) {
+  return absl::StrFormat("bank_store: entry %d record", id);
+}
+
+// A bank record lacking what every bank has.
+absl::Status CheckBank(const Bank& b) {
+  if (b.id == 0 || b.name.empty()) {
+    return absl::DataLossError("bank_store: bank record lacks id or name");
   }
+  return absl::OkStatus();
+}
 
-  // OK, or DataLoss naming `what` and the first bad field.
-  absl::Status status(absl::string_view what) const {
-    if (bad_.empty()) return absl::OkStatus();
-    return absl::DataLossError(absl::StrFormat(
-        "bank_store: %s record is corrupt: field \"%s\" has the wrong type "
-        "or range",
-        what, bad_));
+absl::StatusOr<SignalType> CheckSignal(uint64_t id, int64_t signal) {
+  if (signal < static_cast<int>(SignalType::kPdq) ||
+      signal > static_cast<int>(SignalType::kSha256)) {
+    return absl::DataLossError(absl::StrFormat("%s is corrupt: signal type %d",
+                                               EntryWhat(id), signal));
   }
+  return static_cast<SignalType>(signal);
+}
 
- private:
-  const nlohmann::json& j_;
-  std::string bad_;
-};
-
-}  // namespace
-
-absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
-  nlohmann::json j =
-      nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("bank_store: bank record is not valid JSON");
+absl::StatusOr<Bank> DecodeBankVersioned(absl::string_view data) {
+  Bank b;
+  RecordDecoder d(data);
+  uint64_t version = 0, id = 0;
+  const bool ok =
+      d.Varint(&version) && d.Varint(&id) && id <= UINT32_MAX &&
+      d.Bytes(&b.name) && d.Enum(&b.kind, 1, 2) &&
+      d.Int(&b.policy.auto_report_distance) &&
+      d.Int(&b.policy.review_distance) && d.Int(&b.policy.min_quality) &&
+      d.Bool(&b.policy.auto_report_enabled) &&
+      d.Bytes(&b.policy.default_category) && d.Int(&b.policy.priority_boost) &&
+      d.Time(&b.created) && d.Time(&b.last_change) && d.done();
+  if (!ok) {
+    return absl::DataLossError(absl::StrCat(BankWhat(b.name), " is corrupt"));
   }
+  b.id = static_cast<uint32_t>(id);
+  HW_RETURN_IF_ERROR(CheckBank(b));
+  return b;
+}
+
+absl::StatusOr<Bank> DecodeBankJson(absl::string_view data) {
+  HW_ASSIGN_OR_RETURN(nlohmann::json j,
+                      ParseJsonRecord(data, "bank_store: bank record"));
   Bank b;
   b.policy.review_distance = 31;
   b.policy.min_quality = 50;
@@ -173,7 +129,7 @@ absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
   b.policy.priority_boost = 0;
   std::string kind = "match";
   int64_t created_us = 0, last_change_us = 0;
-  RecordReader r(j);
+  JsonFieldReader r(j);
   r.Get("id", &b.id);
   r.Get("name", &b.name);
   r.Get("kind", &kind);
@@ -185,41 +141,40 @@ absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
   r.Get("priority_boost", &b.policy.priority_boost);
   r.Get("created_us", &created_us);
   r.Get("last_change_us", &last_change_us);
-  HW_RETURN_IF_ERROR(r.status(absl::StrCat("bank \"", b.name, "\"")));
+  HW_RETURN_IF_ERROR(r.status(BankWhat(b.name)));
   b.kind = kind == "allow" ? BankKind::kAllow : BankKind::kMatch;
-  b.created = FromMicros(created_us);
-  b.last_change = FromMicros(last_change_us);
-  if (b.id == 0 || b.name.empty()) {
-    return absl::DataLossError("bank_store: bank record lacks id or name");
-  }
+  b.created = MicrosToTime(created_us);
+  b.last_change = MicrosToTime(last_change_us);
+  HW_RETURN_IF_ERROR(CheckBank(b));
   return b;
 }
 
-std::string EncodeEntry(const BankEntry& e) {
-  nlohmann::json j;
-  j["s"] = static_cast<int>(e.signal);
-  j["v"] = e.value;
-  if (!e.category.empty()) j["c"] = e.category;
-  if (!e.source.empty()) j["src"] = e.source;
-  if (!e.note.empty()) j["n"] = e.note;
-  if (!e.metadata_json.empty()) j["m"] = e.metadata_json;
-  j["a"] = ToMicros(e.added);
-  if (e.disabled_until != absl::InfinitePast())
-    j["d"] = ToMicros(e.disabled_until);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+absl::StatusOr<BankEntry> DecodeEntryVersioned(uint64_t id,
+                                               absl::string_view data) {
+  BankEntry e;
+  e.id = id;
+  RecordDecoder d(data);
+  uint64_t version = 0, signal = 0;
+  const bool ok = d.Varint(&version) && d.Varint(&signal) &&
+                  d.Bytes(&e.value) && d.Bytes(&e.category) &&
+                  d.Bytes(&e.source) && d.Bytes(&e.note) &&
+                  d.Bytes(&e.metadata_json) && d.Time(&e.added) &&
+                  d.Time(&e.disabled_until) && d.done();
+  if (!ok)
+    return absl::DataLossError(absl::StrCat(EntryWhat(id), " is corrupt"));
+  HW_ASSIGN_OR_RETURN(
+      e.signal, CheckSignal(id, static_cast<int64_t>(
+                                    std::min<uint64_t>(signal, INT64_MAX))));
+  return e;
 }
 
-absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
-  nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError(
-        absl::StrFormat("bank_store: entry %d record is not valid JSON", id));
-  }
+absl::StatusOr<BankEntry> DecodeEntryJson(uint64_t id, absl::string_view data) {
+  HW_ASSIGN_OR_RETURN(nlohmann::json j, ParseJsonRecord(data, EntryWhat(id)));
   BankEntry e;
   e.id = id;
   int signal = 1;
   int64_t added_us = 0, disabled_us = INT64_MIN;
-  RecordReader r(j);
+  JsonFieldReader r(j);
   r.Get("s", &signal);
   r.Get("v", &e.value);
   r.Get("c", &e.category);
@@ -228,16 +183,53 @@ absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
   r.Get("m", &e.metadata_json);
   r.Get("a", &added_us);
   r.Get("d", &disabled_us);
-  HW_RETURN_IF_ERROR(r.status(absl::StrFormat("entry %d", id)));
-  if (signal < static_cast<int>(SignalType::kPdq) ||
-      signal > static_cast<int>(SignalType::kSha256)) {
-    return absl::DataLossError(absl::StrFormat(
-        "bank_store: entry %d record is corrupt: signal type %d", id, signal));
-  }
-  e.signal = static_cast<SignalType>(signal);
-  e.added = FromMicros(added_us);
-  e.disabled_until = FromMicros(disabled_us);
+  HW_RETURN_IF_ERROR(r.status(EntryWhat(id)));
+  HW_ASSIGN_OR_RETURN(e.signal, CheckSignal(id, signal));
+  e.added = MicrosToTime(added_us);
+  e.disabled_until = MicrosToTime(disabled_us);
   return e;
+}
+
+}  // namespace
+
+std::string EncodeBank(const Bank& b) {
+  RecordEncoder e(kBankVersion);
+  e.Varint(b.id);
+  e.Bytes(b.name);
+  e.Varint(static_cast<uint64_t>(b.kind));
+  e.Signed(b.policy.auto_report_distance);
+  e.Signed(b.policy.review_distance);
+  e.Signed(b.policy.min_quality);
+  e.Bool(b.policy.auto_report_enabled);
+  e.Bytes(b.policy.default_category);
+  e.Signed(b.policy.priority_boost);
+  e.Time(b.created);
+  e.Time(b.last_change);
+  return e.Release();
+}
+
+absl::StatusOr<Bank> DecodeBank(absl::string_view data) {
+  if (HasRecordVersion(data, kBankVersion)) return DecodeBankVersioned(data);
+  return DecodeBankJson(data);
+}
+
+std::string EncodeEntry(const BankEntry& e) {
+  RecordEncoder enc(kEntryVersion);
+  enc.Varint(static_cast<uint64_t>(e.signal));
+  enc.Bytes(e.value);
+  enc.Bytes(e.category);
+  enc.Bytes(e.source);
+  enc.Bytes(e.note);
+  enc.Bytes(e.metadata_json);
+  enc.Time(e.added);
+  enc.Time(e.disabled_until);
+  return enc.Release();
+}
+
+absl::StatusOr<BankEntry> DecodeEntry(uint64_t id, absl::string_view data) {
+  if (HasRecordVersion(data, kEntryVersion))
+    return DecodeEntryVersioned(id, data);
+  return DecodeEntryJson(id, data);
 }
 
 bool CountUpdate(uint32_t bank_id, const BankEntry& e, const NewEntry& in,
@@ -264,7 +256,7 @@ void ApplyFields(const NewEntry& in, BankEntry* e) {
 }
 
 std::string DisabledValue(absl::Time until) {
-  return U64Key(static_cast<uint64_t>(ToMicros(until)));
+  return BigEndianKey(static_cast<uint64_t>(TimeToMicros(until)));
 }
 
 // Validates an entry's fields other than the hash.

@@ -6,8 +6,16 @@
 // is (bank id << 40) | sequence, so one bank's entries are one contiguous
 // key range.
 //
-//   banks:    bank name                              -> bank record (JSON)
-//   entries:  entry id (u64)                         -> entry record (JSON)
+//   banks:    bank name                              -> bank record
+//   entries:  entry id (u64)                         -> entry record
+//
+// Bank and entry records are in the record codec (common/record_codec.h),
+// version 1: a bank's id, name, kind, policy (auto_report_distance,
+// review_distance, min_quality, auto_report_enabled, default_category,
+// priority_boost), created and last_change; an entry's signal, value,
+// category, source, note, metadata_json, added and disabled_until.
+// Databases written before it hold JSON objects, which still decode.
+//
 //   values:   bank id (u32) | signal (u8) | hex      -> entry id (u64)
 //   pdq:      entry id (u64)                         -> 32 hash bytes (words
 //             0..15, little-endian)
@@ -32,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/ordered_key.h"
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
 #include "matcher/pdq.h"
@@ -48,9 +57,6 @@ inline constexpr char kNextBankIdKey[] = "next_bank_id";
 inline constexpr int kSeqBits = 40;
 inline constexpr uint64_t kMaxSeq = (uint64_t{1} << kSeqBits) - 1;
 
-void PutBigEndian(std::string* out, uint64_t v, int bytes);
-uint64_t GetBigEndian(absl::string_view in, int bytes);
-std::string U64Key(uint64_t v);
 std::string BankPrefix(uint32_t bank_id);
 // The first and one-past-last entry ids of a bank, as keys.
 std::string FirstEntryKey(uint32_t bank_id);
@@ -60,9 +66,6 @@ std::string ValueKey(uint32_t bank_id, SignalType signal,
 std::string SignalStatKey(uint32_t bank_id, SignalType signal);
 std::string CategoryStatKey(uint32_t bank_id, absl::string_view category);
 std::string SeqKey(uint32_t bank_id);
-
-int64_t ToMicros(absl::Time t);
-absl::Time FromMicros(int64_t us);
 
 std::string PdqValue(const PdqHash& h);
 std::optional<PdqHash> ParsePdqValue(absl::string_view v);

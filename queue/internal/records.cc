@@ -3,8 +3,8 @@
 #include <openssl/evp.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/record_codec.h"
 #include "common/status_macros.h"
-#include "queue/internal/codec.h"
 
 namespace hashwatch::queue::internal {
 namespace {
@@ -25,15 +25,7 @@ absl::Status Malformed(absl::string_view what) {
     if (!(expr)) return Malformed(what); \
   } while (false)
 
-template <typename E>
-bool ReadEnum(Decoder& d, E* e, int max) {
-  uint64_t v = 0;
-  if (!d.Varint(&v) || v > static_cast<uint64_t>(max)) return false;
-  *e = static_cast<E>(v);
-  return true;
-}
-
-void EncodeDecision(Encoder& e, const Decision& d) {
+void EncodeDecision(RecordEncoder& e, const Decision& d) {
   e.Varint(d.item_id);
   e.Varint(d.lease_id);
   e.Bytes(d.moderator);
@@ -44,14 +36,14 @@ void EncodeDecision(Encoder& e, const Decision& d) {
   e.Time(d.time);
 }
 
-bool DecodeDecision(Decoder& d, Decision* out) {
+bool DecodeDecision(RecordDecoder& d, Decision* out) {
   return d.Varint(&out->item_id) && d.Varint(&out->lease_id) &&
-         d.Bytes(&out->moderator) && ReadEnum(d, &out->kind, 3) &&
+         d.Bytes(&out->moderator) && d.Enum(&out->kind, 0, 3) &&
          d.Bytes(&out->category) && d.Bool(&out->add_to_allow_list) &&
          d.Bytes(&out->note) && d.Time(&out->time);
 }
 
-void EncodeExclusionList(Encoder& e, const std::vector<Exclusion>& list) {
+void EncodeExclusionList(RecordEncoder& e, const std::vector<Exclusion>& list) {
   e.Varint(list.size());
   for (const Exclusion& x : list) {
     e.Bytes(x.moderator);
@@ -59,7 +51,7 @@ void EncodeExclusionList(Encoder& e, const std::vector<Exclusion>& list) {
   }
 }
 
-bool DecodeExclusionList(Decoder& d, std::vector<Exclusion>* list) {
+bool DecodeExclusionList(RecordDecoder& d, std::vector<Exclusion>* list) {
   uint64_t n = 0;
   if (!d.Varint(&n)) return false;
   list->clear();
@@ -75,7 +67,7 @@ bool DecodeExclusionList(Decoder& d, std::vector<Exclusion>* list) {
 
 std::string EncodeItem(const StoredItem& stored) {
   const ReviewItem& it = stored.item;
-  Encoder e;
+  RecordEncoder e;
   e.Varint(kItemVersion);
   e.Varint(it.id);
   e.Bytes(it.content_id);
@@ -138,13 +130,13 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   constexpr absl::string_view what = "item";
   *stored = StoredItem();
   ReviewItem& it = stored->item;
-  Decoder d(bytes);
+  RecordDecoder d(bytes);
   uint64_t version = 0;
   HW_READ(d.Varint(&version) && version == kItemVersion);
   HW_READ(d.Varint(&it.id));
   HW_READ(d.Bytes(&it.content_id));
   HW_READ(d.Bytes(&it.lane));
-  HW_READ(ReadEnum(d, &it.kind, 2));
+  HW_READ(d.Enum(&it.kind, 0, 2));
   HW_READ(d.Bytes(&it.hashes.pdq));
   HW_READ(d.Int(&it.hashes.pdq_quality));
   HW_READ(d.Bytes(&it.hashes.md5));
@@ -175,9 +167,9 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   HW_READ(d.Time(&it.enqueue_time));
   HW_READ(d.Time(&it.lane_time));
   HW_READ(d.Double(&it.base_priority));
-  HW_READ(ReadEnum(d, &it.priority_class, kPriorityClassCount - 1));
+  HW_READ(d.Enum(&it.priority_class, 0, kPriorityClassCount - 1));
   HW_READ(d.Time(&it.sla_deadline));
-  HW_READ(ReadEnum(d, &it.state, 3));
+  HW_READ(d.Enum(&it.state, 0, 3));
   HW_READ(d.Bytes(&it.lease_holder));
   HW_READ(d.Varint(&it.lease_id));
   HW_READ(d.Time(&it.lease_expires));
@@ -205,7 +197,7 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
 
 std::string EncodeExclusions(const std::vector<Exclusion>& exclusions) {
   if (exclusions.empty()) return "";
-  Encoder e;
+  RecordEncoder e;
   EncodeExclusionList(e, exclusions);
   return e.Release();
 }
@@ -215,7 +207,7 @@ absl::Status DecodeExclusions(absl::string_view bytes,
   constexpr absl::string_view what = "index value";
   exclusions->clear();
   if (bytes.empty()) return absl::OkStatus();
-  Decoder d(bytes);
+  RecordDecoder d(bytes);
   HW_READ(DecodeExclusionList(d, exclusions) && d.done());
   return absl::OkStatus();
 }
@@ -232,7 +224,7 @@ bool Excludes(absl::string_view encoded, absl::string_view moderator,
 }
 
 std::string EncodeAuditEntry(const AuditEntry& entry) {
-  Encoder e;
+  RecordEncoder e;
   e.Varint(kAuditVersion);
   e.Varint(entry.index);
   e.Time(entry.time);
@@ -247,11 +239,11 @@ std::string EncodeAuditEntry(const AuditEntry& entry) {
 absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* entry) {
   constexpr absl::string_view what = "audit";
   *entry = AuditEntry();
-  Decoder d(bytes);
+  RecordDecoder d(bytes);
   uint64_t version = 0;
   HW_READ(d.Varint(&version) && version == kAuditVersion);
   HW_READ(d.Varint(&entry->index) && d.Time(&entry->time) &&
-          d.Bytes(&entry->actor) && ReadEnum(d, &entry->event, 7) &&
+          d.Bytes(&entry->actor) && d.Enum(&entry->event, 0, 7) &&
           d.Varint(&entry->item_id) && d.Bytes(&entry->details) &&
           d.Bytes(&entry->prev_hash) && d.done());
   HW_READ(entry->prev_hash.size() == 32);
@@ -259,7 +251,7 @@ absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* entry) {
 }
 
 std::string EncodeQueueState(const QueueState& state) {
-  Encoder e;
+  RecordEncoder e;
   e.Varint(kStateVersion);
   e.Varint(state.audit_entries);
   e.Bytes(state.audit_hash);
@@ -276,7 +268,7 @@ std::string EncodeQueueState(const QueueState& state) {
 absl::Status DecodeQueueState(absl::string_view bytes, QueueState* state) {
   constexpr absl::string_view what = "queue state";
   *state = QueueState();
-  Decoder d(bytes);
+  RecordDecoder d(bytes);
   uint64_t version = 0, n = 0;
   HW_READ(d.Varint(&version) && version == kStateVersion);
   HW_READ(d.Varint(&state->audit_entries) && d.Bytes(&state->audit_hash) &&
@@ -293,7 +285,7 @@ absl::Status DecodeQueueState(absl::string_view bytes, QueueState* state) {
 }
 
 std::string EncodeModeratorState(const ModeratorState& state) {
-  Encoder e;
+  RecordEncoder e;
   e.Varint(kModeratorVersion);
   e.Signed(state.consecutive);
   e.Time(state.last_activity);
@@ -304,7 +296,7 @@ std::string EncodeModeratorState(const ModeratorState& state) {
 absl::Status DecodeModeratorState(absl::string_view bytes,
                                   ModeratorState* state) {
   constexpr absl::string_view what = "moderator";
-  Decoder d(bytes);
+  RecordDecoder d(bytes);
   uint64_t version = 0;
   HW_READ(d.Varint(&version) && version == kModeratorVersion);
   HW_READ(d.Signed(&state->consecutive) && d.Time(&state->last_activity) &&

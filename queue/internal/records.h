@@ -1,5 +1,7 @@
-// Stored record types and their encodings (private; layouts in codec.h and
-// schema.h). Decoders return DataLoss for malformed bytes.
+// Stored record types and their encodings (private; keys in schema.h). Each
+// record is in the record codec (common/record_codec.h): a version, then the
+// fields in the order the encoders write them. Decoders return DataLoss for
+// malformed bytes.
 #ifndef HASHWATCH_QUEUE_INTERNAL_RECORDS_H_
 #define HASHWATCH_QUEUE_INTERNAL_RECORDS_H_
 

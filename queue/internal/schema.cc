@@ -1,17 +1,8 @@
 #include "queue/internal/schema.h"
 
 #include "absl/strings/str_cat.h"
-#include "queue/internal/codec.h"
 
 namespace hashwatch::queue::internal {
-
-std::string U64Key(uint64_t v) {
-  std::string k;
-  AppendBigEndian64(&k, v);
-  return k;
-}
-
-uint64_t ParseU64Key(absl::string_view key) { return ReadBigEndian64(key); }
 
 std::string LanePrefix(absl::string_view lane) {
   std::string k(lane);
@@ -23,7 +14,7 @@ std::string ReadyKey(absl::string_view lane, absl::Time virtual_enqueue,
                      uint64_t item_id) {
   std::string k = LanePrefix(lane);
   AppendOrderedTime(&k, virtual_enqueue);
-  AppendBigEndian64(&k, item_id);
+  AppendBigEndian(&k, item_id);
   return k;
 }
 
@@ -37,14 +28,14 @@ std::string DueKey(absl::string_view lane, PriorityClass c, absl::Time deadline,
                    uint64_t item_id) {
   std::string k = DuePrefix(lane, c);
   AppendOrderedTime(&k, deadline);
-  AppendBigEndian64(&k, item_id);
+  AppendBigEndian(&k, item_id);
   return k;
 }
 
 std::string LeaseKey(absl::Time expires, uint64_t item_id) {
   std::string k;
   AppendOrderedTime(&k, expires);
-  AppendBigEndian64(&k, item_id);
+  AppendBigEndian(&k, item_id);
   return k;
 }
 
@@ -58,7 +49,7 @@ std::string ModeratorEventKey(absl::string_view moderator, absl::Time t,
                               uint64_t item_id) {
   std::string k = ModeratorPrefix(moderator);
   AppendOrderedTime(&k, t);
-  AppendBigEndian64(&k, item_id);
+  AppendBigEndian(&k, item_id);
   return k;
 }
 
@@ -67,23 +58,11 @@ absl::Time KeyTailTime(absl::string_view key) {
 }
 
 uint64_t KeyTailItem(absl::string_view key) {
-  return ReadBigEndian64(key.substr(key.size() - 8));
+  return ReadBigEndian(key.substr(key.size() - 8));
 }
 
 absl::string_view KeyModerator(absl::string_view key) {
   return key.substr(0, key.size() - 17);
-}
-
-std::string PrefixEnd(absl::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty()) {
-    if (static_cast<uint8_t>(end.back()) != 0xff) {
-      end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
-      return end;
-    }
-    end.pop_back();
-  }
-  return end;  // empty: no upper bound (never happens for our prefixes)
 }
 
 std::string WaitingCounter(absl::string_view lane, PriorityClass c) {

@@ -1,7 +1,8 @@
 // The queue's RocksDB layout (private): column families and key formats.
 // All integers in keys are fixed-width big-endian; times are Unix
-// microseconds with the sign bit flipped (codec.h), so bytewise key order is
-// numeric order. Lane and moderator ids never contain '\0' (validated), so
+// microseconds with the sign bit flipped (common/ordered_key.h), so bytewise
+// key order is numeric order. Lane and moderator ids never contain '\0'
+// (validated), so
 // "<id>\0" is a prefix no other id extends.
 //
 //  family      key                                        value
@@ -35,6 +36,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/ordered_key.h"
 #include "queue/priority.h"
 
 namespace hashwatch::queue::internal {
@@ -60,8 +62,11 @@ inline constexpr std::array<const char*, kCfCount> kCfNames = {
 
 inline constexpr absl::string_view kStateKey = "state";
 
-std::string U64Key(uint64_t v);  // items, previews, audit
-uint64_t ParseU64Key(absl::string_view key);
+// items, previews, audit: an 8-byte big-endian id (common/ordered_key.h).
+inline std::string U64Key(uint64_t v) { return BigEndianKey(v); }
+inline uint64_t ParseU64Key(absl::string_view key) {  // key.size() == 8
+  return ReadBigEndian(key);
+}
 
 std::string LanePrefix(absl::string_view lane);  // lane \0
 std::string ReadyKey(absl::string_view lane, absl::Time virtual_enqueue,
@@ -83,7 +88,7 @@ uint64_t KeyTailItem(absl::string_view key);
 absl::string_view KeyModerator(absl::string_view key);
 
 // The smallest key greater than every key starting with `prefix`.
-std::string PrefixEnd(absl::string_view prefix);
+using ::hashwatch::PrefixEnd;
 
 // Counter names.
 std::string WaitingCounter(absl::string_view lane, PriorityClass c);

@@ -103,5 +103,74 @@ TEST(BankRecordsTest, WellFormedRecordsRoundTrip) {
   EXPECT_EQ(bb.policy.priority_boost, 5);
 }
 
+// Records as the versions that stored JSON wrote them: they still decode.
+TEST(BankRecordsTest, ReadsRecordsWrittenAsJsonByEarlierVersions) {
+  ASSERT_OK_AND_ASSIGN(
+      Bank b, DecodeBank(R"({"id":3,"name":"iwf","kind":"allow",)"
+                         R"("auto_report_distance":8,"review_distance":20,)"
+                         R"("min_quality":70,"auto_report_enabled":true,)"
+                         R"("default_category":"B","priority_boost":5,)"
+                         R"("created_us":1700000000000000,)"
+                         R"("last_change_us":1700000001000000})"));
+  EXPECT_EQ(b.id, 3u);
+  EXPECT_EQ(b.name, "iwf");
+  EXPECT_EQ(b.kind, BankKind::kAllow);
+  EXPECT_EQ(b.policy.auto_report_distance, 8);
+  EXPECT_EQ(b.policy.review_distance, 20);
+  EXPECT_EQ(b.policy.min_quality, 70);
+  EXPECT_TRUE(b.policy.auto_report_enabled);
+  EXPECT_EQ(b.policy.default_category, "B");
+  EXPECT_EQ(b.policy.priority_boost, 5);
+  EXPECT_EQ(b.created, absl::FromUnixSeconds(1'700'000'000));
+  EXPECT_EQ(b.last_change, absl::FromUnixSeconds(1'700'000'001));
+
+  ASSERT_OK_AND_ASSIGN(
+      BankEntry e,
+      DecodeEntry(9, R"({"s":3,"v":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                     R"("c":"A1","src":"hotline","n":"note","m":"{\"k\":1}",)"
+                     R"("a":1700000000000000,"d":9223372036854775807})"));
+  EXPECT_EQ(e.id, 9u);
+  EXPECT_EQ(e.signal, SignalType::kSha1);
+  EXPECT_EQ(e.value, std::string(40, 'a'));
+  EXPECT_EQ(e.category, "A1");
+  EXPECT_EQ(e.source, "hotline");
+  EXPECT_EQ(e.note, "note");
+  EXPECT_EQ(e.metadata_json, R"({"k":1})");
+  EXPECT_EQ(e.added, absl::FromUnixSeconds(1'700'000'000));
+  EXPECT_EQ(e.disabled_until, absl::InfiniteFuture());
+  // Optional fields absent: defaults.
+  ASSERT_OK_AND_ASSIGN(BankEntry bare, DecodeEntry(10, R"({"s":2,"v":"bb"})"));
+  EXPECT_EQ(bare.signal, SignalType::kMd5);
+  EXPECT_EQ(bare.category, "");
+  EXPECT_EQ(bare.disabled_until, absl::InfinitePast());
+}
+
+TEST(BankRecordsTest, NewRecordsAreVersionedAndCorruptOnesAreDataLoss) {
+  BankEntry e;
+  e.signal = SignalType::kPdq;
+  e.value = std::string(64, 'f');
+  const std::string entry = EncodeEntry(e);
+  EXPECT_EQ(entry[0], '\x01');
+  Bank b;
+  b.id = 1;
+  b.name = "b";
+  const std::string bank = EncodeBank(b);
+  EXPECT_EQ(bank[0], '\x01');
+  for (const std::string& bad :
+       {entry.substr(0, entry.size() - 1), entry + "x"}) {
+    EXPECT_THAT(DecodeEntry(42, bad),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         ::testing::AllOf(HasSubstr("entry 42"),
+                                          HasSubstr("corrupt"))));
+  }
+  std::string bad_signal = entry;
+  bad_signal[1] = '\x07';
+  EXPECT_THAT(
+      DecodeEntry(42, bad_signal),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("signal type 7")));
+  EXPECT_THAT(DecodeBank(bank.substr(0, bank.size() - 2)),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
+}
+
 }  // namespace
 }  // namespace hashwatch::matcher::internal

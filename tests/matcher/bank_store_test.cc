@@ -6,8 +6,11 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "common/ordered_key.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -325,6 +328,102 @@ TEST_F(BankStoreTest, WriteSizeLimitIsEnforced) {
   EXPECT_THAT(
       store->RemoveEntries("b", four),
       StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("removals")));
+}
+
+// A database whose bank and entry records were written as JSON, as the
+// versions before the record codec wrote them: the store opens it, reads
+// and matches its entries, and rewrites records it changes in the codec.
+TEST_F(BankStoreTest, RecordsStoredAsJsonByEarlierVersionsStayReadable) {
+  const PdqHash h = RandomHash(rng_);
+  const std::string md5(32, '7');
+  uint64_t md5_id = 0;
+  uint32_t bank_id = 0;
+  {
+    auto store = OpenStore();
+    BankPolicy policy;
+    policy.auto_report_distance = 6;
+    policy.review_distance = 24;
+    policy.default_category = "B";
+    ASSERT_OK_AND_ASSIGN(Bank created,
+                         store->CreateBank("iwf", BankKind::kMatch, policy));
+    bank_id = created.id;
+    ASSERT_OK(store->AddEntries("iwf", {Pdq(h, "A"), Md5(md5, "C")}).status());
+    ASSERT_OK_AND_ASSIGN(std::vector<Match> m,
+                         store->MatchExact(SignalType::kMd5, md5));
+    ASSERT_THAT(m, SizeIs(1));
+    md5_id = m[0].entry.id;
+  }
+  {
+    // Rewrite every bank and entry record as the JSON the old code wrote.
+    const std::string path = dir_.Sub("banks");
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
+            .ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& n : names)
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &raw)
+            .ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    auto family = [&](const std::string& name) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) return handles[i];
+      }
+      ADD_FAILURE() << "no family " << name;
+      return handles[0];
+    };
+    const std::string bank_json = absl::StrCat(
+        R"({"auto_report_distance":6,"auto_report_enabled":true,)",
+        R"("created_us":0,"default_category":"B","id":)", bank_id,
+        R"(,"kind":"match","last_change_us":0,"min_quality":50,)",
+        R"("name":"iwf","priority_boost":0,"review_distance":24})");
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), family("banks"), "iwf", bank_json)
+            .ok());
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), family("entries")));
+    int rewritten = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const bool is_md5 = it->key().ToString() == BigEndianKey(md5_id);
+      const std::string json =
+          is_md5 ? absl::StrCat(R"({"s":2,"v":")", md5, R"(","c":"C","a":0})")
+                 : absl::StrCat(R"({"s":1,"v":")", h.ToHex(),
+                                R"(","c":"A","a":0})");
+      ASSERT_TRUE(
+          db->Put(rocksdb::WriteOptions(), family("entries"), it->key(), json)
+              .ok());
+      ++rewritten;
+    }
+    ASSERT_EQ(rewritten, 2);
+    it.reset();
+    for (auto* handle : handles)
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_OK_AND_ASSIGN(Bank iwf, store->GetBank("iwf"));
+  EXPECT_EQ(iwf.policy.auto_report_distance, 6);
+  EXPECT_EQ(iwf.policy.review_distance, 24);
+  EXPECT_EQ(iwf.policy.default_category, "B");
+  ASSERT_OK_AND_ASSIGN(BankEntry e, store->GetEntry(md5_id));
+  EXPECT_EQ(e.value, md5);
+  EXPECT_EQ(e.category, "C");
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> pdq, store->MatchPdq({h}, 0));
+  ASSERT_THAT(pdq, SizeIs(1));
+  EXPECT_EQ(pdq[0].entry.category, "A");
+  // Changing the bank rewrites its record in the current encoding; it
+  // reads back after a restart.
+  BankPolicy policy = iwf.policy;
+  policy.review_distance = 20;
+  ASSERT_OK(store->UpdatePolicy("iwf", policy).status());
+  store.reset();
+  store = OpenStore();
+  ASSERT_OK_AND_ASSIGN(Bank again, store->GetBank("iwf"));
+  EXPECT_EQ(again.policy.review_distance, 20);
+  EXPECT_EQ(again.policy.default_category, "B");
 }
 
 TEST_F(BankStoreTest, LockedAndCorruptDatabasesAreClearErrors) {

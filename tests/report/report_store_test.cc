@@ -1,12 +1,12 @@
 #include "report/report_store.h"
 
 #include <limits>
-
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -137,6 +137,65 @@ TEST_F(ReportStoreTest, ReportWithoutPdqReadsBackWithoutQuality) {
   EXPECT_EQ(r.hashes.pdq, "");
   EXPECT_EQ(r.hashes.pdq_quality, -1);
   EXPECT_EQ(r.hashes.md5, std::string(32, 'a'));
+}
+
+// A database written by the versions that stored reports as JSON: its
+// reports stay readable, listable and updatable, and new ones follow them.
+TEST_F(ReportStoreTest, ReportsStoredAsJsonByEarlierVersionsStayReadable) {
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}},
+        {"reports", {}},
+        {"by_content", {}},
+        {"by_id", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(options, dir_.Sub("reports"), cfs, &handles, &raw)
+            .ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const std::string seq("\0\0\0\0\0\0\0\x01", 8);
+    const std::string old =
+        R"({"id":"r-0000000000000001","sequence":1,)"
+        R"("created":"2023-11-14T22:13:20Z","origin":"automatic",)"
+        R"("state":"pending","submission_ref":"","platform":"p",)"
+        R"("incident_type":"t","content_id":"old-1","md5":"","sha1":"",)"
+        R"("sha256":"","pdq":"","pdq_quality":0,"category":"B",)"
+        R"("evidence":[{"bank":"iwf","entry_id":5,"signal":"md5",)"
+        R"("value":"v","source":"s","category":"B","distance":0}],)"
+        R"("viewed_by_platform":false,"viewed_by":"","viewed_at":"",)"
+        R"("review_item_id":"","uploader_account":"","uploader_ip":"",)"
+        R"("upload_time":"","preservation_deadline":"2024-11-13T22:13:20Z"})";
+    rocksdb::WriteOptions wo;
+    ASSERT_TRUE(db->Put(wo, handles[1], seq, old).ok());
+    ASSERT_TRUE(
+        db->Put(wo, handles[2], std::string("\x01") + "old-1", seq).ok());
+    ASSERT_TRUE(db->Put(wo, handles[3], "r-0000000000000001", seq).ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  auto store = Open();
+  ASSERT_OK_AND_ASSIGN(Report old, store->Get("r-0000000000000001"));
+  EXPECT_EQ(old.content_id, "old-1");
+  EXPECT_EQ(old.created, absl::FromUnixSeconds(1'700'000'000));
+  EXPECT_EQ(old.viewed_at, absl::InfinitePast());
+  ASSERT_THAT(old.evidence, SizeIs(1));
+  EXPECT_EQ(old.evidence[0].entry_id, 5u);
+  // A repeated create finds it; a new one follows it.
+  ASSERT_OK_AND_ASSIGN(Report again, store->Create(Draft("old-1")));
+  EXPECT_EQ(again.id, old.id);
+  ASSERT_OK_AND_ASSIGN(Report next, store->Create(Draft("new-2")));
+  EXPECT_EQ(next.sequence, 2u);
+  // Rewritten in the current format, it reads back the same.
+  ASSERT_OK(store->MarkSubmitted(old.id, "ctip-9").status());
+  ASSERT_OK_AND_ASSIGN(std::vector<Report> all, store->List(ReportFilter()));
+  ASSERT_THAT(all, SizeIs(2));
+  EXPECT_EQ(all[0].state, ReportState::kSubmitted);
+  EXPECT_EQ(all[0].submission_ref, "ctip-9");
+  EXPECT_EQ(all[0].category, "B");
+  EXPECT_EQ(all[1].content_id, "new-2");
 }
 
 TEST_F(ReportStoreTest, ListFiltersByCursorTimeStateAndBank) {

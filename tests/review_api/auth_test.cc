@@ -301,11 +301,14 @@ TEST_F(TokenStoreTest, MissingFileIsNoTokensAndCreateWritesIt) {
   EXPECT_TRUE(std::filesystem::exists(path_));
   EXPECT_THAT(TokenStore::Open("", &clock_),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  // A store whose folder is missing opens empty and cannot write.
+  // A store whose folder is missing opens empty and cannot write: the
+  // file system's ENOENT, NotFound by the one errno mapping
+  // (common/errno_status.h), naming the file.
   ASSERT_OK_AND_ASSIGN(
       auto orphan, TokenStore::Open(dir_.Sub("no/such/tokens.json"), &clock_));
   EXPECT_THAT(orphan->Create("a", Role::kAdmin, {}),
-              StatusIs(absl::StatusCode::kUnavailable));
+              StatusIs(absl::StatusCode::kNotFound,
+                       ::testing::HasSubstr("no/such/tokens.json")));
 }
 
 TEST_F(TokenStoreTest, SecondInstanceChangesAreSeenWithoutRestart) {
