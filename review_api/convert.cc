@@ -10,6 +10,105 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+namespace {
+
+// The fields every match message shares (v1::Match, v1::Evidence,
+// v1::ReviewMatch).
+template <typename MatchMessage>
+void SetMatchFields(const matcher::MatchEvidence& e, MatchMessage* out) {
+  out->set_bank(e.bank);
+  out->set_signal(SignalFromName(e.signal));
+  out->set_hash(e.hash);
+  out->set_distance(e.distance);
+  out->set_category(e.category);
+}
+
+}  // namespace
+
+void ToProto(const matcher::ContentHashes& h, v1::Hashes* out) {
+  out->set_pdq(h.pdq);
+  out->set_pdq_quality(std::max(0, h.pdq_quality));
+  out->set_md5(h.md5);
+  out->set_sha1(h.sha1);
+  out->set_sha256(h.sha256);
+}
+
+matcher::ContentHashes FromProto(const v1::Hashes& h) {
+  return {.pdq = h.pdq(),
+          .pdq_quality = h.pdq().empty() ? -1 : h.pdq_quality(),
+          .md5 = h.md5(),
+          .sha1 = h.sha1(),
+          .sha256 = h.sha256()};
+}
+
+v1::Verdict ToProto(matcher::Verdict v) {
+  switch (v) {
+    case matcher::Verdict::kNoMatch: return v1::NO_MATCH;
+    case matcher::Verdict::kAutoReport: return v1::AUTO_REPORTED;
+    case matcher::Verdict::kReview: return v1::QUEUED_FOR_REVIEW;
+    case matcher::Verdict::kAllowed: return v1::ALLOWED;
+  }
+  return v1::VERDICT_UNSPECIFIED;
+}
+
+namespace {
+
+matcher::Verdict FromProto(v1::Verdict v) {
+  switch (v) {
+    case v1::AUTO_REPORTED: return matcher::Verdict::kAutoReport;
+    case v1::QUEUED_FOR_REVIEW: return matcher::Verdict::kReview;
+    case v1::ALLOWED: return matcher::Verdict::kAllowed;
+    default: return matcher::Verdict::kNoMatch;
+  }
+}
+
+}  // namespace
+
+void ToProto(const ScanRecord& r, v1::ScanResponse* out) {
+  out->set_verdict(ToProto(r.verdict));
+  out->set_novel(r.novel);
+  out->set_reason(r.reason);
+  for (const RecordedMatch& rm : r.matches) {
+    v1::Match* m = out->add_matches();
+    SetMatchFields(rm.evidence, m);
+    m->set_entry_id(rm.evidence.entry_id);
+    m->set_dihedral_variant(rm.dihedral_variant);
+    m->set_allow_bank(rm.allow_bank);
+    m->set_covered_by_allow(rm.covered_by_allow);
+    m->set_auto_report(rm.auto_report);
+    m->set_flooding(rm.flooding);
+  }
+  if (!r.hashes.empty()) ToProto(r.hashes, out->mutable_hashes());
+  out->set_report_id(r.report_id);
+  out->set_item_id(r.item_id);
+}
+
+ScanRecord FromProto(const v1::ScanResponse& r) {
+  ScanRecord out;
+  out.verdict = FromProto(r.verdict());
+  out.novel = r.novel();
+  out.reason = r.reason();
+  for (const v1::Match& m : r.matches()) {
+    auto signal = FromProto(m.signal(), "signal");
+    RecordedMatch& rm = out.matches.emplace_back();
+    rm.evidence.bank = m.bank();
+    rm.evidence.entry_id = m.entry_id();
+    rm.evidence.signal = signal.ok() ? std::string(matcher::SignalTypeName(*signal)) : "";
+    rm.evidence.hash = m.hash();
+    rm.evidence.distance = m.distance();
+    rm.evidence.category = m.category();
+    rm.dihedral_variant = m.dihedral_variant();
+    rm.allow_bank = m.allow_bank();
+    rm.covered_by_allow = m.covered_by_allow();
+    rm.auto_report = m.auto_report();
+    rm.flooding = m.flooding();
+  }
+  if (r.has_hashes()) out.hashes = FromProto(r.hashes());
+  out.report_id = r.report_id();
+  out.item_id = r.item_id();
+  return out;
+}
+
 void ToProto(const report::Report& r, v1::Report* out) {
   out->set_id(r.id);
   out->set_sequence(r.sequence);
