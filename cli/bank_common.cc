@@ -211,14 +211,23 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
       << "\n";
 }
 
+namespace {
+// The fields an import's and a removal's JSON line begin with.
+nlohmann::ordered_json ListWriteJson(const std::string& file, const std::string& bank,
+                                     const std::string& format) {
+  nlohmann::ordered_json j;
+  j["bank"] = bank;
+  j["file"] = file;
+  j["format"] = format;
+  return j;
+}
+}  // namespace
+
 void PrintImported(const std::string& file, const std::string& bank,
                    const std::string& format, const matcher::WriteResult& r,
                    size_t bad_lines, bool json, std::ostream& out) {
   if (json) {
-    nlohmann::ordered_json j;
-    j["bank"] = bank;
-    j["file"] = file;
-    j["format"] = format;
+    nlohmann::ordered_json j = ListWriteJson(file, bank, format);
     j["added"] = r.added;
     j["updated"] = r.updated;
     j["unchanged"] = r.unchanged;
@@ -236,10 +245,7 @@ void PrintRemoved(const std::string& file, const std::string& bank,
                   const std::string& format, const matcher::WriteResult& r,
                   size_t bad_lines, bool json, std::ostream& out) {
   if (json) {
-    nlohmann::ordered_json j;
-    j["bank"] = bank;
-    j["file"] = file;
-    j["format"] = format;
+    nlohmann::ordered_json j = ListWriteJson(file, bank, format);
     j["removed"] = r.removed;
     j["not_found"] = r.not_found;
     j["bad_lines"] = bad_lines;

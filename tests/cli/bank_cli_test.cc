@@ -43,7 +43,7 @@ class BankCliTest : public ::testing::Test {
     return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
   }
 
-  // The PDQ of a generated picture (any picture will do; not ../shared's).
+  // The PDQ of a generated picture (any picture will do).
   std::string PdqOfPicture(int seed) {
     const std::string path = dir_.Write(
         "picture-" + std::to_string(seed) + ".jpg",
