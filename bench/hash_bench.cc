@@ -47,7 +47,8 @@ std::string ReadFile(const fs::path& p) {
 
 std::vector<std::string> LoadJpegs(const fs::path& dir) {
   std::vector<fs::path> paths;
-  std::error_code ec;  // a missing folder lists nothing; main says which flag to pass
+  std::error_code
+      ec;  // a missing folder lists nothing; main says which flag to pass
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.path().extension() == ".jpg") paths.push_back(e.path());
   }
@@ -88,20 +89,25 @@ double Throughput(const std::vector<std::string>& images, double min_time,
   do {
     for (const std::string& img : images) fn(img);
     done += images.size();
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
   } while (elapsed < min_time);
   return done / elapsed;
 }
 
 // Same as Throughput with `threads` workers sharing the set.
-double ThroughputThreads(const std::vector<std::string>& images, double min_time,
-                         int threads, const HashOptions& opts) {
+double ThroughputThreads(const std::vector<std::string>& images,
+                         double min_time, int threads,
+                         const HashOptions& opts) {
   std::atomic<size_t> done{0};
   const auto start = std::chrono::steady_clock::now();
   // One item per thread, each hashing until the time is up.
   hashwatch::ParallelFor(threads, {.threads = threads}, [&](size_t t) {
     size_t i = t;
-    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_time) {
+    while (
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count() < min_time) {
       auto h = hashwatch::matcher::HashImage(images[i % images.size()], opts);
       if (!h.ok()) std::abort();
       i += threads;
@@ -109,7 +115,8 @@ double ThroughputThreads(const std::vector<std::string>& images, double min_time
     }
   });
   const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return done.load() / elapsed;
 }
 
@@ -161,7 +168,8 @@ int main(int argc, char** argv) {
     const std::string bytes = ReadFile(rss_child);
     HashOptions opts;
     if (rss_mode == "compat") opts.decode.mode = DecodeMode::kCompat;
-    if (rss_mode != "none" && !hashwatch::matcher::HashImage(bytes, opts).ok()) return 1;
+    if (rss_mode != "none" && !hashwatch::matcher::HashImage(bytes, opts).ok())
+      return 1;
     std::printf("%.2f\n", SelfPeakRssMb());
     return 0;
   }
@@ -172,13 +180,15 @@ int main(int argc, char** argv) {
     std::vector<std::string> images;
   };
   std::vector<Set> sets;
-  sets.push_back({"12 MP JPEG (large/)", LoadJpegs(fs::path(corpus) / "large")});
+  sets.push_back(
+      {"12 MP JPEG (large/)", LoadJpegs(fs::path(corpus) / "large")});
   sets.push_back({"~2 MP JPEG (base/)", LoadJpegs(fs::path(corpus) / "base")});
   sets.push_back({"512 px JPEG (from base/)", MakeSmall(sets[1].images)});
   for (const Set& s : sets) {
     if (s.images.empty()) {
       std::fprintf(stderr,
-                   "hash_bench: no images for %s under %s (pass --corpus DIR, a folder holding "
+                   "hash_bench: no images for %s under %s (pass --corpus DIR, "
+                   "a folder holding "
                    "base/ and large/ JPEGs)\n",
                    s.name.c_str(), corpus.c_str());
       return 1;
@@ -193,8 +203,12 @@ int main(int argc, char** argv) {
   HashOptions compat_all;
   compat_all.decode.mode = DecodeMode::kCompat;
 
-  std::printf("hash_bench: images/s on one core (ms/image); min %.1f s per cell\n\n", min_time);
-  std::printf("| set | decode-only fast | fast PDQ | fast/floor | decode-only compat | compat PDQ | fast PDQ+MD5+SHA1+SHA256 |\n");
+  std::printf(
+      "hash_bench: images/s on one core (ms/image); min %.1f s per cell\n\n",
+      min_time);
+  std::printf(
+      "| set | decode-only fast | fast PDQ | fast/floor | decode-only compat | "
+      "compat PDQ | fast PDQ+MD5+SHA1+SHA256 |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const Set& s : sets) {
     hashwatch::matcher::Decoder decoder;
@@ -242,9 +256,12 @@ int main(int argc, char** argv) {
       auto r = hasher.Hash(absl::MakeSpan(work), 512, 512, false);
       if (r.quality < 0) std::abort();
       ++n;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              start)
+                    .count();
     } while (elapsed < min_time);
-    std::printf("\nPDQ core, 512x512 luminance -> hash + quality: %.3f ms\n", 1000.0 * elapsed / n);
+    std::printf("\nPDQ core, 512x512 luminance -> hash + quality: %.3f ms\n",
+                1000.0 * elapsed / n);
     n = 0;
     const auto start2 = std::chrono::steady_clock::now();
     do {
@@ -252,9 +269,12 @@ int main(int argc, char** argv) {
       auto r = hasher.Hash(absl::MakeSpan(work), 512, 512, true);
       if (r.quality < 0) std::abort();
       ++n;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start2).count();
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              start2)
+                    .count();
     } while (elapsed < min_time);
-    std::printf("PDQ core with the eight dihedral variants: %.3f ms\n", 1000.0 * elapsed / n);
+    std::printf("PDQ core with the eight dihedral variants: %.3f ms\n",
+                1000.0 * elapsed / n);
   }
 
   // Thread scaling, fast mode with digests (what `hashwatch hash` does).
@@ -264,8 +284,10 @@ int main(int argc, char** argv) {
     const int cores = hashwatch::ResolveThreadCount(0);
     const double one = ThroughputThreads(mixed, min_time, 1, fast_all);
     const double all = ThroughputThreads(mixed, min_time, cores, fast_all);
-    std::printf("\nThreads (large/ + base/, fast, all digests): 1 thread %.0f img/s, %d threads %.0f img/s, speed-up %.2fx\n",
-                one, cores, all, all / one);
+    std::printf(
+        "\nThreads (large/ + base/, fast, all digests): 1 thread %.0f img/s, "
+        "%d threads %.0f img/s, speed-up %.2fx\n",
+        one, cores, all, all / one);
   }
 
   // Peak resident memory of a fresh process hashing one 12 MP JPEG.
@@ -277,11 +299,16 @@ int main(int argc, char** argv) {
     double base = 0, fast_peak = 0, compat_peak = 0;
     for (const fs::path& p : large) {
       base = std::max(base, ChildPeakRssMb("/proc/self/exe", p, "none"));
-      fast_peak = std::max(fast_peak, ChildPeakRssMb("/proc/self/exe", p, "fast"));
-      compat_peak = std::max(compat_peak, ChildPeakRssMb("/proc/self/exe", p, "compat"));
+      fast_peak =
+          std::max(fast_peak, ChildPeakRssMb("/proc/self/exe", p, "fast"));
+      compat_peak =
+          std::max(compat_peak, ChildPeakRssMb("/proc/self/exe", p, "compat"));
     }
-    std::printf("\nPeak RSS of a process hashing one 12 MP JPEG (worst of large/): fast %.1f MB, compat %.1f MB (same process reading the file only: %.1f MB)\n",
-                fast_peak, compat_peak, base);
+    std::printf(
+        "\nPeak RSS of a process hashing one 12 MP JPEG (worst of large/): "
+        "fast %.1f MB, compat %.1f MB (same process reading the file only: "
+        "%.1f MB)\n",
+        fast_peak, compat_peak, base);
   }
   return 0;
 }

@@ -481,8 +481,7 @@ int main(int argc, char** argv) {
       hashwatch::MakeCommand<SweepFlags>(
           "sweep",
           "Recall, false positives and routing at every PDQ threshold 0..64",
-          SetupSweep,
-          [&](SweepFlags& f) { return RunSweep(f, command_line); }),
+          SetupSweep, [&](SweepFlags& f) { return RunSweep(f, command_line); }),
       hashwatch::MakeCommand<CapacityFlags>(
           "capacity",
           "Simulate the review queue for a team and thresholds; search "

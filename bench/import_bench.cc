@@ -185,8 +185,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (n < 1) Die("need --entries >= 1");
 
-  const fs::path dir =
-      hashwatch::bench::MakeWorkDir("import_bench", dir_flag, "hw_import_bench");
+  const fs::path dir = hashwatch::bench::MakeWorkDir("import_bench", dir_flag,
+                                                     "hw_import_bench");
   const fs::path list = dir / "list.csv";
   const fs::path db = dir / "db";
   const fs::path out_file = dir / "import.out";

@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "matcher/hamming_index.h"
 #include "bench/synthetic.h"
+#include "matcher/hamming_index.h"
 #include "matcher/pdq.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -54,8 +54,8 @@ using hashwatch::matcher::IndexHit;
 using hashwatch::matcher::PdqHash;
 using Clock = std::chrono::steady_clock;
 using Entries = std::vector<std::pair<uint64_t, PdqHash>>;
-using hashwatch::bench::Percentile;
 using hashwatch::bench::PdqLike;
+using hashwatch::bench::Percentile;
 using hashwatch::bench::Rng;
 using hashwatch::bench::ToggleBit;
 

@@ -190,7 +190,8 @@ std::vector<std::string> Moderators(const std::string& prefix, int pairs,
 // The per-worker latency lists, one after another.
 std::vector<double> Concat(const std::vector<std::vector<double>>& lists) {
   std::vector<double> all;
-  for (const std::vector<double>& l : lists) all.insert(all.end(), l.begin(), l.end());
+  for (const std::vector<double>& l : lists)
+    all.insert(all.end(), l.begin(), l.end());
   return all;
 }
 
@@ -199,7 +200,8 @@ std::vector<double> Concat(const std::vector<std::vector<double>>& lists) {
 // Lease call.
 PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
   const ParallelForOptions options{.threads = threads};
-  const std::vector<std::string> names = Moderators("bench-mod-", pairs, options);
+  const std::vector<std::string> names =
+      Moderators("bench-mod-", pairs, options);
   std::vector<std::vector<double>> mine(names.size());
   const double cpu_start = CpuSeconds();
   const double disk_start = DiskWriteBytes();
@@ -219,15 +221,15 @@ PairResult LeaseDecide(ReviewQueue& q, int threads, int pairs) {
 PairResult LeaseDecideAtRate(ReviewQueue& q, int workers, int pairs,
                              double rate) {
   const ParallelForOptions options{.threads = workers};
-  const std::vector<std::string> names = Moderators("bench-rate-", pairs, options);
+  const std::vector<std::string> names =
+      Moderators("bench-rate-", pairs, options);
   std::vector<std::vector<double>> mine(names.size());
   const double cpu_start = CpuSeconds();
   const double disk_start = DiskWriteBytes();
   const auto start = Clock::now() + std::chrono::milliseconds(10);
   ParallelForWithWorker(pairs, options, [&](int w, size_t i) {
-    const auto scheduled =
-        start + std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::duration<double>(i / rate));
+    const auto scheduled = start + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(i / rate));
     std::this_thread::sleep_until(scheduled);
     mine[w].push_back(LeaseAndDecide(q, names[w], i % 2 == 0, scheduled));
   });

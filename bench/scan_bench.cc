@@ -26,18 +26,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "bench/synthetic.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/synthetic.h"
 #include "common/parallel_for.h"
 #include "grpcpp/grpcpp.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
@@ -58,7 +58,9 @@ std::string ToJpeg512(const std::string& path, bool flip, int quality) {
   if (vips_thumbnail(path.c_str(), &thumb, 512, nullptr) != 0) return "";
   VipsImage* img = thumb;
   VipsImage* flipped = nullptr;
-  if (flip && vips_flip(thumb, &flipped, VIPS_DIRECTION_HORIZONTAL, nullptr) == 0) img = flipped;
+  if (flip &&
+      vips_flip(thumb, &flipped, VIPS_DIRECTION_HORIZONTAL, nullptr) == 0)
+    img = flipped;
   void* buf = nullptr;
   size_t len = 0;
   std::string out;
@@ -76,7 +78,8 @@ struct Figures {
   int64_t count = 0, errors = 0;
 };
 
-Figures HashOnlyBaseline(const std::vector<std::string>& images, int threads, double seconds) {
+Figures HashOnlyBaseline(const std::vector<std::string>& images, int threads,
+                         double seconds) {
   std::atomic<int64_t> done{0};
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(
@@ -89,12 +92,15 @@ Figures HashOnlyBaseline(const std::vector<std::string>& images, int threads, do
       if (h.ok()) done.fetch_add(1, std::memory_order_relaxed);
     }
   });
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
   return {.per_second = done / elapsed, .count = done};
 }
 
-Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
-                   const std::vector<std::string>& images, int streams, double seconds) {
+Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel,
+                   const std::string& token,
+                   const std::vector<std::string>& images, int streams,
+                   double seconds) {
   absl::Mutex mu;
   std::vector<double> latencies;
   std::atomic<int64_t> errors{0};
@@ -115,8 +121,10 @@ Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::str
       req.set_image(images[(i * streams + s) % images.size()]);
       const auto t0 = Clock::now();
       if (!stream->Write(req) || !stream->Read(&resp)) break;
-      mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-      if (resp.has_error() || resp.verdict() == v1::VERDICT_UNSPECIFIED) ++errors;
+      mine.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (resp.has_error() || resp.verdict() == v1::VERDICT_UNSPECIFIED)
+        ++errors;
     }
     stream->WritesDone();
     while (stream->Read(&resp)) {
@@ -125,7 +133,8 @@ Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::str
     absl::MutexLock lock(&mu);
     latencies.insert(latencies.end(), mine.begin(), mine.end());
   });
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
   return {.per_second = latencies.size() / elapsed,
           .p50_ms = Percentile(latencies, 0.5),
           .p99_ms = Percentile(latencies, 0.99),
@@ -133,8 +142,8 @@ Figures ImageScans(const std::shared_ptr<grpc::Channel>& channel, const std::str
           .errors = errors};
 }
 
-Figures HashScans(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
-                  double seconds, int window) {
+Figures HashScans(const std::shared_ptr<grpc::Channel>& channel,
+                  const std::string& token, double seconds, int window) {
   auto stub = v1::ScanService::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + token);
@@ -178,7 +187,9 @@ Figures HashScans(const std::shared_ptr<grpc::Channel>& channel, const std::stri
     const auto now = Clock::now();
     {
       absl::MutexLock lock(&mu);
-      latencies.push_back(std::chrono::duration<double, std::milli>(now - sent[received]).count());
+      latencies.push_back(
+          std::chrono::duration<double, std::milli>(now - sent[received])
+              .count());
       --in_flight;
     }
     ++received;
@@ -190,7 +201,8 @@ Figures HashScans(const std::shared_ptr<grpc::Channel>& channel, const std::stri
   }
   writer.join();
   stream->Finish();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
   return {.per_second = received / elapsed,
           .p50_ms = Percentile(latencies, 0.5),
           .p99_ms = Percentile(latencies, 0.99),
@@ -213,9 +225,11 @@ Figures CliBaseline(const std::string& hashwatch, const std::string& dir,
     paths.push_back(path);
   }
   // Aim for about `seconds` at ~1000 images/s.
-  const int repeat = std::max(1, static_cast<int>(seconds * 1000 / images.size()));
+  const int repeat =
+      std::max(1, static_cast<int>(seconds * 1000 / images.size()));
   std::vector<std::string> args = {hashwatch, "hash", "--threads", "2"};
-  for (int r = 0; r < repeat; ++r) args.insert(args.end(), paths.begin(), paths.end());
+  for (int r = 0; r < repeat; ++r)
+    args.insert(args.end(), paths.begin(), paths.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -225,14 +239,16 @@ Figures CliBaseline(const std::string& hashwatch, const std::string& dir,
   const auto start = Clock::now();
   pid_t pid = 0;
   int status = 0;
-  const int rc = posix_spawn(&pid, hashwatch.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, hashwatch.c_str(), &actions, nullptr,
+                             argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
       WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "scan_bench: %s hash failed\n", hashwatch.c_str());
     return {};
   }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
   const int64_t n = static_cast<int64_t>(repeat) * paths.size();
   return {.per_second = n / elapsed, .count = n};
 }
@@ -245,14 +261,18 @@ int Main(int argc, char** argv) {
   int streams = 8;
   double seconds = 10;
   int window = 512;
-  app.add_option("--corpus", corpus, "Folder of JPEGs to make the 512 px images from");
+  app.add_option("--corpus", corpus,
+                 "Folder of JPEGs to make the 512 px images from");
   app.add_option("--entries", entries, "Random PDQ hashes stored in the bank")
       ->check(CLI::Range(int64_t{0}, int64_t{20'000'000}));
-  app.add_option("--images", images_wanted, "Distinct 512 px JPEGs")->check(CLI::Range(1, 100000));
+  app.add_option("--images", images_wanted, "Distinct 512 px JPEGs")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--streams", streams, "Concurrent streams for image scans")
       ->check(CLI::Range(1, 256));
-  app.add_option("--seconds", seconds, "Length of each measurement")->check(CLI::Range(0.5, 600.0));
-  app.add_option("--window", window, "Hash-only requests in flight")->check(CLI::Range(1, 65536));
+  app.add_option("--seconds", seconds, "Length of each measurement")
+      ->check(CLI::Range(0.5, 600.0));
+  app.add_option("--window", window, "Hash-only requests in flight")
+      ->check(CLI::Range(1, 65536));
   CLI11_PARSE(app, argc, argv);
   if (VIPS_INIT(argv[0]) != 0) {
     std::fprintf(stderr, "scan_bench: cannot start libvips\n");
@@ -263,18 +283,22 @@ int Main(int argc, char** argv) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(corpus, ec)) {
     const std::string ext = e.path().extension().string();
-    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") files.push_back(e.path().string());
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png")
+      files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
     std::fprintf(stderr,
-                 "scan_bench: no images in %s (pass --corpus DIR, a folder of JPEG or PNG "
+                 "scan_bench: no images in %s (pass --corpus DIR, a folder of "
+                 "JPEG or PNG "
                  "pictures such as testdata/pictures)\n",
                  corpus.c_str());
     return 1;
   }
   std::vector<std::string> images;
-  for (int variant = 0; static_cast<int>(images.size()) < images_wanted && variant < 8; ++variant) {
+  for (int variant = 0;
+       static_cast<int>(images.size()) < images_wanted && variant < 8;
+       ++variant) {
     for (const std::string& f : files) {
       if (static_cast<int>(images.size()) >= images_wanted) break;
       std::string jpeg = ToJpeg512(f, variant % 2 == 1, 85 - 5 * (variant / 2));
@@ -283,7 +307,8 @@ int Main(int argc, char** argv) {
   }
   std::fprintf(stderr, "scan_bench: %zu images of 512 px\n", images.size());
 
-  const std::string root = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+  const std::string root =
+      std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
   const std::string dir = absl::StrCat(root, "/scan_bench-", getpid());
   std::filesystem::create_directories(dir);
   review_api::ServerConfig config;
@@ -300,7 +325,8 @@ int Main(int argc, char** argv) {
   }
   auto server = review_api::Server::Start(config, hashwatch::Clock::Real());
   if (!server.ok()) {
-    std::fprintf(stderr, "scan_bench: %s\n", server.status().ToString().c_str());
+    std::fprintf(stderr, "scan_bench: %s\n",
+                 server.status().ToString().c_str());
     return 1;
   }
   {
@@ -334,14 +360,16 @@ int Main(int argc, char** argv) {
                  static_cast<long long>(entries),
                  std::chrono::duration<double>(Clock::now() - t0).count());
   }
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials());
 
   std::fprintf(stderr, "scan_bench: hashing alone, 2 threads\n");
   const Figures baseline = HashOnlyBaseline(images, 2, seconds);
   const std::string hashwatch_bin =
       (std::filesystem::path(argv[0]).parent_path() / "hashwatch").string();
-  std::fprintf(stderr, "scan_bench: %s hash --threads 2\n", hashwatch_bin.c_str());
+  std::fprintf(stderr, "scan_bench: %s hash --threads 2\n",
+               hashwatch_bin.c_str());
   const Figures cli = std::filesystem::exists(hashwatch_bin)
                           ? CliBaseline(hashwatch_bin, dir, images, seconds)
                           : Figures{};
@@ -352,22 +380,36 @@ int Main(int argc, char** argv) {
   (*server)->Shutdown();
   std::filesystem::remove_all(dir, ec);
 
-  std::printf("\nscan_bench: %lld stored PDQ hashes, %zu distinct 512 px JPEGs, %.0f s per row\n\n",
-              static_cast<long long>(entries), images.size(), seconds);
-  const double reference = cli.per_second > 0 ? cli.per_second : baseline.per_second;
-  std::printf("| workload | scans/s | p50 ms | p99 ms | scans | errors | vs `hashwatch hash --threads 2` |\n");
+  std::printf(
+      "\nscan_bench: %lld stored PDQ hashes, %zu distinct 512 px JPEGs, %.0f s "
+      "per row\n\n",
+      static_cast<long long>(entries), images.size(), seconds);
+  const double reference =
+      cli.per_second > 0 ? cli.per_second : baseline.per_second;
+  std::printf(
+      "| workload | scans/s | p50 ms | p99 ms | scans | errors | vs `hashwatch "
+      "hash --threads 2` |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
-  std::printf("| `hashwatch hash --threads 2` (CLI) | %.0f | | | %lld | | 100%% |\n", cli.per_second,
-              static_cast<long long>(cli.count));
-  std::printf("| hashing alone in-process (HashImage, 2 threads) | %.0f | | | %lld | | %.0f%% |\n",
-              baseline.per_second, static_cast<long long>(baseline.count),
-              100 * baseline.per_second / reference);
-  std::printf("| image scans, %d streams | %.0f | %.2f | %.2f | %lld | %lld | %.0f%% |\n", streams,
-              scans.per_second, scans.p50_ms, scans.p99_ms, static_cast<long long>(scans.count),
-              static_cast<long long>(scans.errors), 100 * scans.per_second / reference);
-  std::printf("| hash-only scans, 1 stream, %d in flight | %.0f | %.2f | %.2f | %lld | %lld | |\n",
-              window, hash_scans.per_second, hash_scans.p50_ms, hash_scans.p99_ms,
-              static_cast<long long>(hash_scans.count), static_cast<long long>(hash_scans.errors));
+  std::printf(
+      "| `hashwatch hash --threads 2` (CLI) | %.0f | | | %lld | | 100%% |\n",
+      cli.per_second, static_cast<long long>(cli.count));
+  std::printf(
+      "| hashing alone in-process (HashImage, 2 threads) | %.0f | | | %lld | | "
+      "%.0f%% |\n",
+      baseline.per_second, static_cast<long long>(baseline.count),
+      100 * baseline.per_second / reference);
+  std::printf(
+      "| image scans, %d streams | %.0f | %.2f | %.2f | %lld | %lld | %.0f%% "
+      "|\n",
+      streams, scans.per_second, scans.p50_ms, scans.p99_ms,
+      static_cast<long long>(scans.count), static_cast<long long>(scans.errors),
+      100 * scans.per_second / reference);
+  std::printf(
+      "| hash-only scans, 1 stream, %d in flight | %.0f | %.2f | %.2f | %lld | "
+      "%lld | |\n",
+      window, hash_scans.per_second, hash_scans.p50_ms, hash_scans.p99_ms,
+      static_cast<long long>(hash_scans.count),
+      static_cast<long long>(hash_scans.errors));
   return 0;
 }
 

@@ -221,8 +221,8 @@ int main(int argc, char** argv) {
     Die("need --records >= 1 and --expiring-percent in [0, 100]");
   }
 
-  const fs::path dir =
-      hashwatch::bench::MakeWorkDir("scan_records_bench", dir_flag, "hw_scan_records_bench");
+  const fs::path dir = hashwatch::bench::MakeWorkDir(
+      "scan_records_bench", dir_flag, "hw_scan_records_bench");
   const std::string path = (dir / "scans").string();
 
   FakeClock clock;

@@ -23,7 +23,8 @@ int Create(BankStore& store, const BankCommandOptions& o, std::ostream& out,
            std::ostream& err) {
   absl::StatusOr<matcher::BankKind> kind = matcher::ParseBankKind(o.kind);
   if (!kind.ok()) return Fail(err, kind.status());
-  absl::StatusOr<matcher::Bank> bank = store.CreateBank(o.name, *kind, CreatePolicy(o));
+  absl::StatusOr<matcher::Bank> bank =
+      store.CreateBank(o.name, *kind, CreatePolicy(o));
   if (!bank.ok()) return Fail(err, bank.status());
   PrintBankCreated(*bank, o.json, out);
   return 0;
@@ -96,7 +97,8 @@ int Export(BankStore& store, const BankCommandOptions& o, std::ostream& out,
   PrintExportHeader(o.json, out);
   absl::Status s = store.ForEachEntry(o.name, [&](const matcher::BankEntry& e) {
     PrintExportEntry(e, o.json, out);
-    return out.good() ? absl::OkStatus() : absl::UnavailableError("cannot write output");
+    return out.good() ? absl::OkStatus()
+                      : absl::UnavailableError("cannot write output");
   });
   if (!s.ok()) return Fail(err, s);
   return 0;
@@ -111,7 +113,8 @@ int Disable(BankStore& store, const BankCommandOptions& o, std::ostream& out,
   absl::Status last = absl::InvalidArgumentError(absl::StrFormat(
       "hash has %d characters; want 32, 40 or 64 hex digits", o.hash.size()));
   for (SignalType s : DisableCandidates(*signal, o.hash)) {
-    absl::StatusOr<matcher::BankEntry> e = store.DisableEntry(o.name, s, o.hash, *until);
+    absl::StatusOr<matcher::BankEntry> e =
+        store.DisableEntry(o.name, s, o.hash, *until);
     if (e.ok()) {
       PrintDisabled(*e, o.json, out);
       return 0;
@@ -144,60 +147,91 @@ void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
           "create", "Create a bank (and the database, if --db holds none)"),
       "create");
   create->add_option("name", o.name, "Bank name: a-z 0-9 . _ -")->required();
-  create->add_option("--kind", o.kind, "match (a list to match) or allow (known false positives)")
+  create
+      ->add_option("--kind", o.kind,
+                   "match (a list to match) or allow (known false positives)")
       ->check(CLI::IsMember({"match", "allow"}));
-  create->add_option("--auto-report-distance", o.policy.auto_report_distance,
-                     "PDQ distance at or below which matches are reported automatically")
+  create
+      ->add_option(
+          "--auto-report-distance", o.policy.auto_report_distance,
+          "PDQ distance at or below which matches are reported automatically")
       ->check(CLI::Range(0, 64));
-  create->add_option("--review-distance", o.policy.review_distance,
-                     "PDQ distance at or below which matches go to review")
+  create
+      ->add_option("--review-distance", o.policy.review_distance,
+                   "PDQ distance at or below which matches go to review")
       ->check(CLI::Range(0, 64));
-  create->add_option("--min-quality", o.policy.min_quality,
-                     "PDQ quality below which a query never auto-reports")
+  create
+      ->add_option("--min-quality", o.policy.min_quality,
+                   "PDQ quality below which a query never auto-reports")
       ->check(CLI::Range(0, 100));
-  create->add_flag("--no-auto-report", o.no_auto_report, "Send every match to review");
+  create->add_flag("--no-auto-report", o.no_auto_report,
+                   "Send every match to review");
   create->add_option("--default-category", o.policy.default_category,
                      "Category for entries that carry none");
   create->add_option("--priority-boost", o.policy.priority_boost,
                      "Added to the review priority of this bank's matches");
 
   action(bank->add_subcommand("list", "List banks"), "list");
-  CLI::App* stats = action(bank->add_subcommand("stats", "Entries by signal and category"), "stats");
+  CLI::App* stats = action(
+      bank->add_subcommand("stats", "Entries by signal and category"), "stats");
   stats->add_option("name", o.name, "Bank name")->required();
 
-  CLI::App* import = action(bank->add_subcommand("import", "Import a hash list file"), "import");
+  CLI::App* import = action(
+      bank->add_subcommand("import", "Import a hash list file"), "import");
   import->add_option("name", o.name, "Bank name")->required();
-  import->add_option("file", o.file, "List file (plain, CSV with header, or hash,quality); - for stdin")
+  import
+      ->add_option(
+          "file", o.file,
+          "List file (plain, CSV with header, or hash,quality); - for stdin")
       ->required();
-  import->add_option("--signal", o.signal, "Signal type for lines that do not say")
+  import
+      ->add_option("--signal", o.signal,
+                   "Signal type for lines that do not say")
       ->check(CLI::IsMember({"pdq", "md5", "sha1", "sha256"}));
-  import->add_flag("--skip-invalid", o.skip_invalid, "Import the good lines, report the bad");
+  import->add_flag("--skip-invalid", o.skip_invalid,
+                   "Import the good lines, report the bad");
 
-  CLI::App* exp = action(bank->add_subcommand("export", "Print a bank's entries as CSV"), "export");
+  CLI::App* exp =
+      action(bank->add_subcommand("export", "Print a bank's entries as CSV"),
+             "export");
   exp->add_option("name", o.name, "Bank name")->required();
 
-  CLI::App* remove = action(bank->add_subcommand("remove", "Remove the hashes listed in a file"), "remove");
+  CLI::App* remove = action(
+      bank->add_subcommand("remove", "Remove the hashes listed in a file"),
+      "remove");
   remove->add_option("name", o.name, "Bank name")->required();
-  remove->add_option("file", o.file, "List file, any import format; - for stdin")->required();
-  remove->add_option("--signal", o.signal, "Signal type for lines that do not say")
+  remove
+      ->add_option("file", o.file, "List file, any import format; - for stdin")
+      ->required();
+  remove
+      ->add_option("--signal", o.signal,
+                   "Signal type for lines that do not say")
       ->check(CLI::IsMember({"pdq", "md5", "sha1", "sha256"}));
-  remove->add_flag("--skip-invalid", o.skip_invalid, "Remove the good lines, report the bad");
+  remove->add_flag("--skip-invalid", o.skip_invalid,
+                   "Remove the good lines, report the bad");
 
-  CLI::App* disable = action(bank->add_subcommand("disable", "Stop one entry from matching"), "disable");
+  CLI::App* disable =
+      action(bank->add_subcommand("disable", "Stop one entry from matching"),
+             "disable");
   disable->add_option("name", o.name, "Bank name")->required();
   disable->add_option("hash", o.hash, "The entry's hash (hex)")->required();
   disable->add_option(
       "--until", o.until,
       "RFC 3339 time or duration (72h) after which it matches again; "
       "default: disabled indefinitely");
-  disable->add_option("--signal", o.signal, "Signal type when 64 digits are ambiguous")
+  disable
+      ->add_option("--signal", o.signal,
+                   "Signal type when 64 digits are ambiguous")
       ->check(CLI::IsMember({"pdq", "md5", "sha1", "sha256"}));
 
-  CLI::App* del = action(bank->add_subcommand("delete", "Delete a bank and all its entries"), "delete");
+  CLI::App* del = action(
+      bank->add_subcommand("delete", "Delete a bank and all its entries"),
+      "delete");
   del->add_option("name", o.name, "Bank name")->required();
 }
 
-int RunBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream& err) {
+int RunBankCommand(const BankCommandOptions& o, std::ostream& out,
+                   std::ostream& err) {
   if (!o.client.server.empty()) return RunRemoteBankCommand(o, out, err);
   absl::StatusOr<std::unique_ptr<BankStore>> store =
       OpenBankStore(o.db, {.create_if_missing = o.action == "create"});

@@ -67,7 +67,8 @@ nlohmann::ordered_json EntryJson(const matcher::BankEntry& e) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<SignalType>> SignalOption(const std::string& name) {
+absl::StatusOr<std::optional<SignalType>> SignalOption(
+    const std::string& name) {
   if (name.empty()) return std::optional<SignalType>();
   HW_ASSIGN_OR_RETURN(SignalType s, matcher::ParseSignalType(name));
   return std::optional<SignalType>(s);
@@ -145,7 +146,8 @@ std::vector<SignalType> DisableCandidates(std::optional<SignalType> signal,
     case 40:
       return {SignalType::kSha1};
     case 64:
-      return {SignalType::kPdq, SignalType::kSha256};  // whichever the bank holds
+      return {SignalType::kPdq,
+              SignalType::kSha256};  // whichever the bank holds
     default:
       return {};
   }
@@ -166,7 +168,8 @@ void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out) {
   if (json) {
     out << BankJson(bank).dump() << "\n";
   } else {
-    out << "created bank " << bank.name << " (" << matcher::BankKindName(bank.kind) << ")\n";
+    out << "created bank " << bank.name << " ("
+        << matcher::BankKindName(bank.kind) << ")\n";
   }
 }
 
@@ -176,18 +179,19 @@ void PrintBankListHeader(bool json, std::ostream& out) {
          "min_quality\tauto_report\tlast_change\n";
 }
 
-void PrintBankListRow(const matcher::Bank& b, int64_t entries, bool json, std::ostream& out) {
+void PrintBankListRow(const matcher::Bank& b, int64_t entries, bool json,
+                      std::ostream& out) {
   if (json) {
     nlohmann::ordered_json j = BankJson(b);
     j["entries"] = entries;
     out << j.dump() << "\n";
     return;
   }
-  out << absl::StrFormat("%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", b.name,
-                         matcher::BankKindName(b.kind), entries, b.policy.auto_report_distance,
-                         b.policy.review_distance, b.policy.min_quality,
-                         b.policy.auto_report_enabled ? "on" : "off",
-                         FormatTimestamp(b.last_change));
+  out << absl::StrFormat(
+      "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", b.name, matcher::BankKindName(b.kind),
+      entries, b.policy.auto_report_distance, b.policy.review_distance,
+      b.policy.min_quality, b.policy.auto_report_enabled ? "on" : "off",
+      FormatTimestamp(b.last_change));
 }
 
 void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
@@ -203,17 +207,20 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
     return;
   }
   out << "bank\t" << s.bank << "\nentries\t" << s.entries << "\n";
-  for (const auto& [signal, n] : s.by_signal) out << "signal." << signal << "\t" << n << "\n";
+  for (const auto& [signal, n] : s.by_signal)
+    out << "signal." << signal << "\t" << n << "\n";
   for (const auto& [category, n] : s.by_category) {
-    out << "category." << (category.empty() ? "(none)" : category) << "\t" << n << "\n";
+    out << "category." << (category.empty() ? "(none)" : category) << "\t" << n
+        << "\n";
   }
-  out << "disabled\t" << s.disabled << "\nlast_change\t" << FormatTimestamp(s.last_change)
-      << "\n";
+  out << "disabled\t" << s.disabled << "\nlast_change\t"
+      << FormatTimestamp(s.last_change) << "\n";
 }
 
 namespace {
 // The fields an import's and a removal's JSON line begin with.
-nlohmann::ordered_json ListWriteJson(const std::string& file, const std::string& bank,
+nlohmann::ordered_json ListWriteJson(const std::string& file,
+                                     const std::string& bank,
                                      const std::string& format) {
   nlohmann::ordered_json j;
   j["bank"] = bank;

@@ -41,13 +41,14 @@ std::optional<StreamedList> StreamList(
     const std::function<absl::Status(const matcher::NewEntry&)>& sink);
 
 // --signal: nullopt when empty (infer), InvalidArgument for a bad name.
-absl::StatusOr<std::optional<matcher::SignalType>> SignalOption(const std::string& name);
+absl::StatusOr<std::optional<matcher::SignalType>> SignalOption(
+    const std::string& name);
 
 // The signal types `bank disable HASH` tries in order: the given one, else
 // the ones a hash of this many digits can be (pdq before sha256 for 64).
 // Empty when the length fits none.
-std::vector<matcher::SignalType> DisableCandidates(std::optional<matcher::SignalType> signal,
-                                                   const std::string& hash);
+std::vector<matcher::SignalType> DisableCandidates(
+    std::optional<matcher::SignalType> signal, const std::string& hash);
 
 // --until of `bank disable`: InfiniteFuture when empty.
 absl::StatusOr<absl::Time> DisableUntil(const std::string& until);
@@ -61,7 +62,8 @@ void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out);
 void PrintBankListHeader(bool json, std::ostream& out);
 void PrintBankListRow(const matcher::Bank& bank, int64_t entries, bool json,
                       std::ostream& out);
-void PrintBankStats(const matcher::BankStats& stats, bool json, std::ostream& out);
+void PrintBankStats(const matcher::BankStats& stats, bool json,
+                    std::ostream& out);
 // import: "imported FILE into BANK (FORMAT): N added, …" or, with `json`,
 // {"bank", "file", "format", "added", "updated", "unchanged", "bad_lines"}.
 void PrintImported(const std::string& file, const std::string& bank,

@@ -66,9 +66,13 @@ class ChunkedWriter {
 
 class RemoteBank {
  public:
-  RemoteBank(const BankCommandOptions& o, const Connection& conn, std::ostream& out,
-             std::ostream& err)
-      : o_(o), conn_(conn), stub_(BankService::NewStub(conn.channel())), out_(out), err_(err) {
+  RemoteBank(const BankCommandOptions& o, const Connection& conn,
+             std::ostream& out, std::ostream& err)
+      : o_(o),
+        conn_(conn),
+        stub_(BankService::NewStub(conn.channel())),
+        out_(out),
+        err_(err) {
     what_ = absl::StrCat("bank ", o.action, o.name.empty() ? "" : " ", o.name);
   }
 
@@ -93,7 +97,8 @@ class RemoteBank {
     if (!kind.ok()) return Fail(err_, kind.status());
     v1::CreateBankRequest req;
     req.set_name(o_.name);
-    req.set_kind(*kind == matcher::BankKind::kAllow ? v1::BANK_KIND_ALLOW : v1::BANK_KIND_MATCH);
+    req.set_kind(*kind == matcher::BankKind::kAllow ? v1::BANK_KIND_ALLOW
+                                                    : v1::BANK_KIND_MATCH);
     *req.mutable_policy() = ToProto(CreatePolicy(o_));
     v1::Bank bank;
     grpc::Status s = stub_->CreateBank(conn_.NewContext().get(), req, &bank);
@@ -104,14 +109,16 @@ class RemoteBank {
 
   int List() {
     v1::ListBanksResponse resp;
-    grpc::Status s = stub_->ListBanks(conn_.NewContext().get(), v1::ListBanksRequest(), &resp);
+    grpc::Status s = stub_->ListBanks(conn_.NewContext().get(),
+                                      v1::ListBanksRequest(), &resp);
     if (!s.ok()) return RpcError(s);
     PrintBankListHeader(o_.json, out_);
     for (const v1::Bank& b : resp.banks()) {
       v1::GetStatsRequest req;
       req.set_name(b.name());
       v1::BankStats stats;
-      const bool ok = stub_->GetStats(conn_.NewContext().get(), req, &stats).ok();
+      const bool ok =
+          stub_->GetStats(conn_.NewContext().get(), req, &stats).ok();
       PrintBankListRow(FromProto(b), ok ? stats.entries() : -1, o_.json, out_);
     }
     return 0;
@@ -242,10 +249,12 @@ class RemoteBank {
   }
 
   int Export() {
-    std::unique_ptr<grpc::ClientContext> ctx = conn_.NewContext(/*deadline=*/false);
+    std::unique_ptr<grpc::ClientContext> ctx =
+        conn_.NewContext(/*deadline=*/false);
     v1::ExportBankRequest req;
     req.set_name(o_.name);
-    std::unique_ptr<grpc::ClientReader<v1::Entry>> reader = stub_->ExportBank(ctx.get(), req);
+    std::unique_ptr<grpc::ClientReader<v1::Entry>> reader =
+        stub_->ExportBank(ctx.get(), req);
     PrintExportHeader(o_.json, out_);
     v1::Entry entry;
     while (reader->Read(&entry)) {
@@ -256,7 +265,8 @@ class RemoteBank {
       }
     }
     grpc::Status s = reader->Finish();
-    if (!out_.good()) return Fail(err_, absl::UnavailableError("cannot write output"));
+    if (!out_.good())
+      return Fail(err_, absl::UnavailableError("cannot write output"));
     if (!s.ok()) return RpcError(s);
     return 0;
   }
@@ -266,11 +276,13 @@ class RemoteBank {
     if (!signal.ok()) return Fail(err_, signal.status());
     absl::StatusOr<absl::Time> until = DisableUntil(o_.until);
     if (!until.ok()) return Fail(err_, until.status());
-    const std::vector<SignalType> candidates = DisableCandidates(*signal, o_.hash);
+    const std::vector<SignalType> candidates =
+        DisableCandidates(*signal, o_.hash);
     if (candidates.empty()) {
-      return Fail(err_, absl::InvalidArgumentError(absl::StrFormat(
-                            "hash has %d characters; want 32, 40 or 64 hex digits",
-                            o_.hash.size())));
+      return Fail(err_,
+                  absl::InvalidArgumentError(absl::StrFormat(
+                      "hash has %d characters; want 32, 40 or 64 hex digits",
+                      o_.hash.size())));
     }
     grpc::Status last;
     for (SignalType type : candidates) {
@@ -310,7 +322,8 @@ class RemoteBank {
 
 }  // namespace
 
-int RunRemoteBankCommand(const BankCommandOptions& o, std::ostream& out, std::ostream& err) {
+int RunRemoteBankCommand(const BankCommandOptions& o, std::ostream& out,
+                         std::ostream& err) {
   std::unique_ptr<Connection> conn;
   if (int rc = Connect(o.client, err, &conn); rc != 0) return rc;
   return RemoteBank(o, *conn, out, err).Run();

@@ -21,11 +21,13 @@ namespace {
 // Certificate and key files are small; anything larger is a wrong path.
 constexpr int64_t kMaxPemBytes = 1 << 20;
 
-absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
+absl::StatusOr<std::string> ReadPem(const std::string& flag,
+                                    const std::string& path) {
   absl::StatusOr<std::string> pem = ReadInput(path, kMaxPemBytes);
   if (!pem.ok()) {
-    return absl::Status(pem.status().code(),
-                        absl::StrCat(flag, " ", path, ": ", pem.status().message()));
+    return absl::Status(
+        pem.status().code(),
+        absl::StrCat(flag, " ", path, ": ", pem.status().message()));
   }
   return pem;
 }
@@ -68,19 +70,25 @@ std::string TransportHint(const grpc::Status& status, bool plaintext) {
 }  // namespace
 
 void AddClientFlags(CLI::App& app, ClientOptions& o, bool server_required) {
-  CLI::Option* server = app.add_option(
-      "--server", o.server,
-      server_required ? "HOST:PORT of the hashwatch server"
-                      : "HOST:PORT of the hashwatch server (default: work on --db directly)");
+  CLI::Option* server =
+      app.add_option("--server", o.server,
+                     server_required ? "HOST:PORT of the hashwatch server"
+                                     : "HOST:PORT of the hashwatch server "
+                                       "(default: work on --db directly)");
   if (server_required) server->required();
   app.add_flag("--plaintext", o.plaintext,
-               "Connect without TLS (local development only: the token is sent in clear)");
-  app.add_option("--ca-cert", o.ca_cert,
-                 "PEM root certificates that verify the server (default: the system's)");
-  app.add_option("--client-cert", o.client_cert, "PEM client certificate chain (mutual TLS)");
-  app.add_option("--client-key", o.client_key, "PEM private key of --client-cert");
-  app.add_option("--timeout", o.timeout_seconds,
-                 "Deadline of each call in seconds (streaming exports have none)")
+               "Connect without TLS (local development only: the token is sent "
+               "in clear)");
+  app.add_option(
+      "--ca-cert", o.ca_cert,
+      "PEM root certificates that verify the server (default: the system's)");
+  app.add_option("--client-cert", o.client_cert,
+                 "PEM client certificate chain (mutual TLS)");
+  app.add_option("--client-key", o.client_key,
+                 "PEM private key of --client-cert");
+  app.add_option(
+         "--timeout", o.timeout_seconds,
+         "Deadline of each call in seconds (streaming exports have none)")
       ->default_val(30);
 }
 
@@ -92,16 +100,19 @@ Connection::Connection(std::shared_ptr<grpc::Channel> channel,
       timeout_(timeout),
       plaintext_(plaintext) {}
 
-std::unique_ptr<grpc::ClientContext> Connection::NewContext(bool deadline, int units) const {
+std::unique_ptr<grpc::ClientContext> Connection::NewContext(bool deadline,
+                                                            int units) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
   if (deadline) {
-    ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout_ * std::max(units, 1)));
+    ctx->set_deadline(
+        absl::ToChronoTime(absl::Now() + timeout_ * std::max(units, 1)));
   }
   return ctx;
 }
 
-int Connect(const ClientOptions& o, std::ostream& err, std::unique_ptr<Connection>* conn) {
+int Connect(const ClientOptions& o, std::ostream& err,
+            std::unique_ptr<Connection>* conn) {
   if (o.server.empty()) {
     err << "hashwatch: --server HOST:PORT is required (see --help)\n";
     return 2;
@@ -116,14 +127,16 @@ int Connect(const ClientOptions& o, std::ostream& err, std::unique_ptr<Connectio
     return 2;
   }
   if (o.plaintext && (!o.ca_cert.empty() || !o.client_cert.empty())) {
-    err << "hashwatch: --plaintext cannot be combined with --ca-cert or --client-cert\n";
+    err << "hashwatch: --plaintext cannot be combined with --ca-cert or "
+           "--client-cert\n";
     return 2;
   }
   if (!(o.timeout_seconds > 0) || !std::isfinite(o.timeout_seconds)) {
     err << "hashwatch: --timeout must be a positive number of seconds\n";
     return 2;
   }
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DropGrpcLog);
+  if (std::getenv("GRPC_VERBOSITY") == nullptr)
+    gpr_set_log_function(DropGrpcLog);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (o.plaintext) {
     credentials = grpc::InsecureChannelCredentials();
@@ -135,7 +148,8 @@ int Connect(const ClientOptions& o, std::ostream& err, std::unique_ptr<Connectio
       ssl.pem_root_certs = *std::move(pem);
     }
     if (!o.client_cert.empty()) {
-      absl::StatusOr<std::string> cert = ReadPem("--client-cert", o.client_cert);
+      absl::StatusOr<std::string> cert =
+          ReadPem("--client-cert", o.client_cert);
       if (!cert.ok()) return Fail(err, cert.status());
       absl::StatusOr<std::string> key = ReadPem("--client-key", o.client_key);
       if (!key.ok()) return Fail(err, key.status());
@@ -156,7 +170,8 @@ std::string StatusCodeName(grpc::StatusCode code) {
 
 std::string StatusCodeName(int code) {
   // gRPC and absl number the canonical codes alike.
-  std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   return name.empty() ? absl::StrCat("CODE_", code) : name;
 }
 

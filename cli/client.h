@@ -54,7 +54,8 @@ struct ClientOptions {
 // Registers --server, --plaintext, --ca-cert, --client-cert, --client-key
 // and --timeout on `app`, bound to `options`. With `server_required`,
 // CLI11 rejects a command line without --server (exit code 2).
-void AddClientFlags(CLI::App& app, ClientOptions& options, bool server_required);
+void AddClientFlags(CLI::App& app, ClientOptions& options,
+                    bool server_required);
 
 class Connection final {
  public:

@@ -9,7 +9,8 @@ namespace hashwatch::cli {
 std::vector<Command> ClientCommands() {
   return {
       CliCommand<ScanCommandOptions>(
-          "scan", "Scan image files through a hashwatch server (reports, review queue)",
+          "scan",
+          "Scan image files through a hashwatch server (reports, review queue)",
           SetupScanCommand, RunScanCommand),
       CliCommand<ReviewCommandOptions>(
           "review", "Moderate the review queue through a hashwatch server",

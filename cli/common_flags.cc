@@ -38,7 +38,8 @@ absl::StatusOr<absl::Time> ParseTimeOrDuration(const std::string& text,
   absl::Duration d;
   if (absl::ParseDuration(text, &d)) return now + d;
   return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text, "\" is neither an RFC 3339 time (2026-12-01T00:00:00Z) nor a "
+      "\"", text,
+      "\" is neither an RFC 3339 time (2026-12-01T00:00:00Z) nor a "
       "duration (72h)"));
 }
 

@@ -19,11 +19,11 @@ absl::StatusOr<matcher::ImageHashes> HashOne(const std::string& path,
 }
 
 std::string TextLine(const matcher::ImageHashes& h, const std::string& path) {
-  std::vector<std::string> fields = {h.pdq.hash.ToHex(),
-                                     absl::StrCat(h.pdq.quality), h.md5, h.sha1,
-                                     h.sha256};
+  std::vector<std::string> fields = {
+      h.pdq.hash.ToHex(), absl::StrCat(h.pdq.quality), h.md5, h.sha1, h.sha256};
   if (h.pdq.has_dihedral) {
-    for (const matcher::PdqHash& v : h.pdq.dihedral) fields.push_back(v.ToHex());
+    for (const matcher::PdqHash& v : h.pdq.dihedral)
+      fields.push_back(v.ToHex());
   }
   fields.push_back(path);
   return absl::StrJoin(fields, "\t");
@@ -60,8 +60,9 @@ void SetupHashCommand(CLI::App& command, HashCommandOptions& options) {
       [&options] { options.hash.decode.mode = matcher::DecodeMode::kCompat; },
       "Reproduce the reference PDQ command-line hasher exactly (full decode, "
       "512x512 nearest-neighbour resize)");
-  cmd->add_flag("--dihedral", options.hash.dihedral,
-                "Also print the eight dihedral PDQ variants (docs/pdq.md order)");
+  cmd->add_flag(
+      "--dihedral", options.hash.dihedral,
+      "Also print the eight dihedral PDQ variants (docs/pdq.md order)");
   cmd->add_flag("--json", options.json, "One JSON object per line");
   cmd->add_option("--threads", options.threads,
                   "Worker threads (0 = one per core)")

@@ -15,7 +15,7 @@ namespace hashwatch::cli {
 struct HashCommandOptions {
   matcher::HashOptions hash;
   bool json = false;
-  int threads = 0;  // 0 = one per core
+  int threads = 0;                  // 0 = one per core
   std::vector<std::string> inputs;  // paths; "-" is standard input
 };
 

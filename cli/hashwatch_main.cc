@@ -11,8 +11,9 @@ int main(int argc, char** argv) {
   // data a platform has: whatever the caller's umask, what hashwatch creates
   // is readable by its own user only (folders 0700, files 0600).
   umask(077);
-  CLI::App app{"hashwatch: hash images and match them against known-imagery lists"};
+  CLI::App app{
+      "hashwatch: hash images and match them against known-imagery lists"};
   app.set_version_flag("--version", "hashwatch 0.1.0");
-  return hashwatch::RunCommandTable(app, hashwatch::cli::AllCommands(), argc, argv,
-                                    "hashwatch");
+  return hashwatch::RunCommandTable(app, hashwatch::cli::AllCommands(), argc,
+                                    argv, "hashwatch");
 }

@@ -32,11 +32,14 @@ absl::StatusOr<std::vector<Match>> MatchHashes(const BankStore& store,
   std::vector<Match> all;
   if (!h.pdq.hash.IsZero()) {  // an all-zero hash (tiny image) says nothing
     std::vector<matcher::PdqHash> queries = {h.pdq.hash};
-    if (h.pdq.has_dihedral) queries.assign(h.pdq.dihedral.begin(), h.pdq.dihedral.end());
+    if (h.pdq.has_dihedral)
+      queries.assign(h.pdq.dihedral.begin(), h.pdq.dihedral.end());
     HW_ASSIGN_OR_RETURN(all, store.MatchPdq(queries, radius));
   }
   const std::pair<SignalType, const std::string*> exact[] = {
-      {SignalType::kMd5, &h.md5}, {SignalType::kSha1, &h.sha1}, {SignalType::kSha256, &h.sha256}};
+      {SignalType::kMd5, &h.md5},
+      {SignalType::kSha1, &h.sha1},
+      {SignalType::kSha256, &h.sha256}};
   for (const auto& [signal, value] : exact) {
     if (value->empty()) continue;
     HW_ASSIGN_OR_RETURN(std::vector<Match> m, store.MatchExact(signal, *value));
@@ -45,7 +48,8 @@ absl::StatusOr<std::vector<Match>> MatchHashes(const BankStore& store,
   return all;
 }
 
-absl::StatusOr<std::vector<Match>> MatchHex(const BankStore& store, const std::string& hex,
+absl::StatusOr<std::vector<Match>> MatchHex(const BankStore& store,
+                                            const std::string& hex,
                                             int radius) {
   switch (hex.size()) {
     case 32:
@@ -55,25 +59,30 @@ absl::StatusOr<std::vector<Match>> MatchHex(const BankStore& store, const std::s
     case 64: {
       // PDQ by default; a SHA-256 with the same digits is looked up too.
       HW_ASSIGN_OR_RETURN(matcher::PdqHash pdq, matcher::PdqHash::FromHex(hex));
-      HW_ASSIGN_OR_RETURN(std::vector<Match> all, store.MatchPdq({pdq}, radius));
-      HW_ASSIGN_OR_RETURN(std::vector<Match> sha, store.MatchExact(SignalType::kSha256, hex));
+      HW_ASSIGN_OR_RETURN(std::vector<Match> all,
+                          store.MatchPdq({pdq}, radius));
+      HW_ASSIGN_OR_RETURN(std::vector<Match> sha,
+                          store.MatchExact(SignalType::kSha256, hex));
       Merge(&all, std::move(sha));
       return all;
     }
     default:
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "hash has %d characters; want 32 (md5), 40 (sha1) or 64 (pdq/sha256) hex digits",
-          hex.size()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("hash has %d characters; want 32 (md5), 40 (sha1) or "
+                          "64 (pdq/sha256) hex digits",
+                          hex.size()));
   }
 }
 
-void Print(const std::string& query, const std::vector<Match>& matches, bool json,
-           std::ostream& out) {
+void Print(const std::string& query, const std::vector<Match>& matches,
+           bool json, std::ostream& out) {
   if (!json) {
     for (const Match& m : matches) {
-      out << query << "\t" << m.bank << "\t" << m.distance << "\t" << m.entry.category << "\t"
-          << m.entry.id << "\t" << matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant))
-          << "\t" << matcher::SignalTypeName(m.entry.signal) << "\t" << m.entry.value << "\n";
+      out << query << "\t" << m.bank << "\t" << m.distance << "\t"
+          << m.entry.category << "\t" << m.entry.id << "\t"
+          << matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant))
+          << "\t" << matcher::SignalTypeName(m.entry.signal) << "\t"
+          << m.entry.value << "\n";
     }
     return;
   }
@@ -89,10 +98,12 @@ void Print(const std::string& query, const std::vector<Match>& matches, bool jso
     e["distance"] = m.distance;
     e["category"] = m.entry.category;
     e["entry_id"] = m.entry.id;
-    e["variant"] = std::string(matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant)));
+    e["variant"] = std::string(
+        matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant)));
     j["matches"].push_back(std::move(e));
   }
-  out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
 }
 
 }  // namespace
@@ -105,14 +116,17 @@ void SetupMatchCommand(CLI::App& command, MatchCommandOptions& o) {
   cmd->add_option("--radius", o.radius, "PDQ Hamming radius, 0..64")
       ->check(CLI::Range(0, 64))
       ->default_val(31);
-  cmd->add_flag("--dihedral", o.dihedral, "Also match rotated and mirrored copies (files only)");
+  cmd->add_flag("--dihedral", o.dihedral,
+                "Also match rotated and mirrored copies (files only)");
   cmd->add_flag("--json", o.json, "One JSON object per query");
-  cmd->add_flag("--compat", o.compat, "Hash files as the reference PDQ hasher does");
+  cmd->add_flag("--compat", o.compat,
+                "Hash files as the reference PDQ hasher does");
   cmd->add_option("--hash", o.hashes, "A hash to look up (hex; repeatable)");
   cmd->add_option("files", o.files, "Image files; - for stdin");
 }
 
-int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out, std::ostream& err) {
+int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out,
+                    std::ostream& err) {
   if (o.files.empty() && o.hashes.empty()) {
     err << "hashwatch: match needs at least one FILE or --hash (see --help)\n";
     return 2;
@@ -125,20 +139,25 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out, std::ostrea
   if (o.compat) hash_options.decode.mode = matcher::DecodeMode::kCompat;
   int failures = 0;
   for (const std::string& path : o.files) {
-    absl::StatusOr<std::vector<Match>> matches = [&]() -> absl::StatusOr<std::vector<Match>> {
-      HW_ASSIGN_OR_RETURN(std::string bytes, ReadInput(path, hash_options.decode.max_bytes));
-      HW_ASSIGN_OR_RETURN(matcher::ImageHashes h, matcher::HashImage(bytes, hash_options));
+    absl::StatusOr<std::vector<Match>> matches =
+        [&]() -> absl::StatusOr<std::vector<Match>> {
+      HW_ASSIGN_OR_RETURN(std::string bytes,
+                          ReadInput(path, hash_options.decode.max_bytes));
+      HW_ASSIGN_OR_RETURN(matcher::ImageHashes h,
+                          matcher::HashImage(bytes, hash_options));
       return MatchHashes(**store, h, o.radius);
     }();
     if (!matches.ok()) {
       ++failures;
-      err << "hashwatch: " << path << ": " << matches.status().message() << "\n";
+      err << "hashwatch: " << path << ": " << matches.status().message()
+          << "\n";
       continue;
     }
     Print(path, *matches, o.json, out);
   }
   for (const std::string& hex : o.hashes) {
-    absl::StatusOr<std::vector<Match>> matches = MatchHex(**store, hex, o.radius);
+    absl::StatusOr<std::vector<Match>> matches =
+        MatchHex(**store, hex, o.radius);
     if (!matches.ok()) {
       ++failures;
       err << "hashwatch: " << hex << ": " << matches.status().message() << "\n";

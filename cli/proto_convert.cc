@@ -14,7 +14,8 @@ matcher::SignalType FromProto(v1::SignalType s) {
 }
 
 std::string SignalName(v1::SignalType s) {
-  if (s == v1::SIGNAL_TYPE_UNSPECIFIED || !v1::SignalType_IsValid(s)) return "unspecified";
+  if (s == v1::SIGNAL_TYPE_UNSPECIFIED || !v1::SignalType_IsValid(s))
+    return "unspecified";
   return std::string(matcher::SignalTypeName(FromProto(s)));
 }
 

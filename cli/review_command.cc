@@ -53,7 +53,8 @@ nlohmann::ordered_json LeasedJson(const v1::LeasedItem& l) {
   j["content_id"] = item.content_id();
   j["category"] = item.category();
   j["priority"] = l.effective_priority();
-  j["priority_class"] = EnumWord(v1::PriorityClass_Name(item.priority_class()), "PRIORITY_CLASS_");
+  j["priority_class"] = EnumWord(v1::PriorityClass_Name(item.priority_class()),
+                                 "PRIORITY_CLASS_");
   j["overdue"] = l.overdue();
   j["enqueue_time"] = FormatProtoTime(item.enqueue_time());
   j["sla_deadline"] = FormatProtoTime(item.sla_deadline());
@@ -186,8 +187,8 @@ std::string EmptyQueueMessage(const ReviewCommandOptions& o,
       "and escalated items are for leads and admins");
 }
 
-int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::Stub& stub,
-         std::ostream& out, std::ostream& err) {
+int Next(const ReviewCommandOptions& o, const Connection& conn,
+         ReviewService::Stub& stub, std::ostream& out, std::ostream& err) {
   // The preview folder is checked before leasing: a lease held for an item
   // whose preview cannot be written privately helps nobody.
   const std::string dir = o.preview.empty() ? PreviewDir(o) : "";
@@ -231,8 +232,8 @@ int Next(const ReviewCommandOptions& o, const Connection& conn, ReviewService::S
   return rc;
 }
 
-int Decide(const ReviewCommandOptions& o, const Connection& conn, ReviewService::Stub& stub,
-           std::ostream& out, std::ostream& err) {
+int Decide(const ReviewCommandOptions& o, const Connection& conn,
+           ReviewService::Stub& stub, std::ostream& out, std::ostream& err) {
   v1::DecideRequest req;
   req.set_item_id(o.item_id);
   req.set_lease_id(o.lease_id);
@@ -268,7 +269,8 @@ int Decide(const ReviewCommandOptions& o, const Connection& conn, ReviewService:
 int Stats(const Connection& conn, ReviewService::Stub& stub, std::ostream& out,
           std::ostream& err) {
   v1::QueueStats stats;
-  grpc::Status s = stub.Stats(conn.NewContext().get(), v1::QueueStatsRequest(), &stats);
+  grpc::Status s =
+      stub.Stats(conn.NewContext().get(), v1::QueueStatsRequest(), &stats);
   if (!s.ok()) return conn.FailCall(err, "review stats", s);
   nlohmann::ordered_json j;
   j["waiting"] = stats.waiting();
@@ -286,7 +288,8 @@ int Stats(const Connection& conn, ReviewService::Stub& stub, std::ostream& out,
     j["lanes"].push_back(std::move(lj));
   }
   j["flagged_entries"] = nlohmann::ordered_json::array();
-  for (uint64_t id : stats.flagged_entries()) j["flagged_entries"].push_back(id);
+  for (uint64_t id : stats.flagged_entries())
+    j["flagged_entries"].push_back(id);
   out << JsonLine(j) << "\n";
   return 0;
 }
@@ -314,7 +317,8 @@ void SetupReviewCommand(CLI::App& command, ReviewCommandOptions& o) {
   };
 
   CLI::App* next =
-      action(review->add_subcommand("next", "Lease the best waiting item; print it as JSON"),
+      action(review->add_subcommand(
+                 "next", "Lease the best waiting item; print it as JSON"),
              "next");
   next->add_option("--lane", o.lane, "Only this lane");
   CLI::Option* file =
@@ -328,14 +332,20 @@ void SetupReviewCommand(CLI::App& command, ReviewCommandOptions& o) {
       "${TMPDIR:-/tmp}/hashwatch-previews-<uid>)");
   file->excludes(dir);
 
-  CLI::App* decide = action(review->add_subcommand("decide", "Decide a leased item"), "decide");
-  decide->add_option("item", o.item_id, "Item id (from review next)")->required();
-  decide->add_option("lease", o.lease_id, "Lease id (from review next)")->required();
-  decide->add_option("decision", o.decision, "confirm, reject, escalate or skip")
+  CLI::App* decide = action(
+      review->add_subcommand("decide", "Decide a leased item"), "decide");
+  decide->add_option("item", o.item_id, "Item id (from review next)")
+      ->required();
+  decide->add_option("lease", o.lease_id, "Lease id (from review next)")
+      ->required();
+  decide
+      ->add_option("decision", o.decision, "confirm, reject, escalate or skip")
       ->required()
       ->check(CLI::IsMember({"confirm", "reject", "escalate", "skip"}));
-  decide->add_option("--category", o.category, "The confirmed category (required with confirm)");
-  decide->add_flag("--allow", o.allow, "With reject: allow-list the item's hashes");
+  decide->add_option("--category", o.category,
+                     "The confirmed category (required with confirm)");
+  decide->add_flag("--allow", o.allow,
+                   "With reject: allow-list the item's hashes");
   decide->add_option("--note", o.note, "Free text kept with the decision");
   decide->add_option(
       "--preview-dir", o.preview_dir,
@@ -345,7 +355,8 @@ void SetupReviewCommand(CLI::App& command, ReviewCommandOptions& o) {
   action(review->add_subcommand("stats", "Queue statistics as JSON"), "stats");
 }
 
-int RunReviewCommand(const ReviewCommandOptions& o, std::ostream& out, std::ostream& err) {
+int RunReviewCommand(const ReviewCommandOptions& o, std::ostream& out,
+                     std::ostream& err) {
   if (o.action == "decide") {
     if (o.decision == "confirm" && o.category.empty()) {
       err << "hashwatch: review decide: confirm needs --category\n";
@@ -358,7 +369,8 @@ int RunReviewCommand(const ReviewCommandOptions& o, std::ostream& out, std::ostr
   }
   std::unique_ptr<Connection> conn;
   if (int rc = Connect(o.client, err, &conn); rc != 0) return rc;
-  std::unique_ptr<ReviewService::Stub> stub = ReviewService::NewStub(conn->channel());
+  std::unique_ptr<ReviewService::Stub> stub =
+      ReviewService::NewStub(conn->channel());
   if (o.action == "next") return Next(o, *conn, *stub, out, err);
   if (o.action == "decide") return Decide(o, *conn, *stub, out, err);
   if (o.action == "stats") return Stats(*conn, *stub, out, err);

@@ -43,8 +43,8 @@ struct ReviewCommandOptions {
   ClientOptions client;
   std::string action;  // "next", "decide", "stats" (set by the callbacks)
   // next
-  std::string lane;     // empty: any lane
-  std::string preview;  // the preview file; empty: in the preview folder
+  std::string lane;         // empty: any lane
+  std::string preview;      // the preview file; empty: in the preview folder
   std::string preview_dir;  // next, decide: empty means DefaultPreviewDir()
   // decide
   uint64_t item_id = 0;

@@ -59,13 +59,16 @@ class PendingQueue {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
 };
 
-v1::ScanContext MakeContext(const ScanCommandOptions& o, absl::Time upload_time) {
+v1::ScanContext MakeContext(const ScanCommandOptions& o,
+                            absl::Time upload_time) {
   v1::ScanContext c;
   c.set_lane(o.lane);
   c.set_uploader_id(o.uploader_id);
   c.set_uploader_ip(o.uploader_ip);
-  if (upload_time != absl::InfinitePast()) ToProto(upload_time, c.mutable_upload_time());
-  if (o.classifier_score.has_value()) c.set_classifier_score(*o.classifier_score);
+  if (upload_time != absl::InfinitePast())
+    ToProto(upload_time, c.mutable_upload_time());
+  if (o.classifier_score.has_value())
+    c.set_classifier_score(*o.classifier_score);
   c.set_user_report(o.user_report);
   for (const std::string& s : o.signals) c.add_signals(s);
   return c;
@@ -76,12 +79,14 @@ Prepared Prepare(const ScanCommandOptions& o, const std::string& file,
                  const v1::ScanContext& context) {
   Prepared p;
   p.pending.file = file;
-  absl::StatusOr<std::string> bytes = ReadInput(file, matcher::DecodeOptions().max_bytes);
+  absl::StatusOr<std::string> bytes =
+      ReadInput(file, matcher::DecodeOptions().max_bytes);
   if (!bytes.ok()) {
     p.pending.read_error = std::string(bytes.status().message());
     return p;
   }
-  p.pending.content_id = o.content_id.empty() ? matcher::Sha256Hex(*bytes) : o.content_id;
+  p.pending.content_id =
+      o.content_id.empty() ? matcher::Sha256Hex(*bytes) : o.content_id;
   p.request.set_content_id(p.pending.content_id);
   p.request.set_image(*std::move(bytes));
   *p.request.mutable_context() = context;
@@ -105,12 +110,13 @@ nlohmann::ordered_json MatchJson(const v1::Match& m) {
 }
 
 // Prints one response; returns false when the item failed.
-bool PrintResponse(const Pending& p, const ScanResponse& r, bool json, std::ostream& out,
-                   std::ostream& err) {
+bool PrintResponse(const Pending& p, const ScanResponse& r, bool json,
+                   std::ostream& out, std::ostream& err) {
   const bool failed = r.has_error() && r.error().code() != 0;
   if (failed) {
-    err << "hashwatch: scan " << p.file << ": " << StatusCodeName(r.error().code()) << ": "
-        << r.error().message() << "\n";
+    err << "hashwatch: scan " << p.file << ": "
+        << StatusCodeName(r.error().code()) << ": " << r.error().message()
+        << "\n";
   }
   if (json) {
     nlohmann::ordered_json j;
@@ -143,8 +149,8 @@ bool PrintResponse(const Pending& p, const ScanResponse& r, bool json, std::ostr
   } else if (r.item_id() != 0) {
     ref = absl::StrCat("item ", r.item_id());
   }
-  out << p.file << "\t" << v1::Verdict_Name(r.verdict()) << "\t" << best_bank << "\t"
-      << best_distance << "\t" << ref << "\n";
+  out << p.file << "\t" << v1::Verdict_Name(r.verdict()) << "\t" << best_bank
+      << "\t" << best_distance << "\t" << ref << "\n";
   return true;
 }
 
@@ -155,30 +161,36 @@ void SetupScanCommand(CLI::App& command, ScanCommandOptions& o) {
   AddClientFlags(*cmd, o.client, /*server_required=*/true);
   cmd->add_option("files", o.files, "Image files; - for stdin")->required();
   cmd->add_option("--content-id", o.content_id,
-                  "The upload's id, the idempotency key (one file only; default: SHA-256 hex)");
+                  "The upload's id, the idempotency key (one file only; "
+                  "default: SHA-256 hex)");
   cmd->add_option("--lane", o.lane, "Review lane for items this scan queues");
   cmd->add_option("--uploader", o.uploader_id, "The uploading account");
   cmd->add_option("--ip", o.uploader_ip, "The uploader's IP address");
-  cmd->add_option("--upload-time", o.upload_time,
-                  "When it was uploaded: RFC 3339, or a duration from now (-2h)");
+  cmd->add_option(
+      "--upload-time", o.upload_time,
+      "When it was uploaded: RFC 3339, or a duration from now (-2h)");
   cmd->add_option_function<double>(
-         "--classifier-score", [&o](const double& v) { o.classifier_score = v; },
+         "--classifier-score",
+         [&o](const double& v) { o.classifier_score = v; },
          "Score of your own classifier, 0..1")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--user-report", o.user_report, "A user reported it");
-  cmd->add_option("--signal", o.signals,
-                  "Account or content signal, e.g. grooming, livestream (repeatable)");
+  cmd->add_option(
+      "--signal", o.signals,
+      "Account or content signal, e.g. grooming, livestream (repeatable)");
   cmd->add_flag("--json", o.json, "One JSON object per file");
 }
 
-int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream& err) {
+int RunScanCommand(const ScanCommandOptions& o, std::ostream& out,
+                   std::ostream& err) {
   if (!o.content_id.empty() && o.files.size() > 1) {
     err << "hashwatch: --content-id names one upload; give one FILE with it\n";
     return 2;
   }
   absl::Time upload_time = absl::InfinitePast();
   if (!o.upload_time.empty()) {
-    absl::StatusOr<absl::Time> t = ParseTimeOrDuration(o.upload_time, absl::Now());
+    absl::StatusOr<absl::Time> t =
+        ParseTimeOrDuration(o.upload_time, absl::Now());
     if (!t.ok()) {
       err << "hashwatch: --upload-time: " << t.status().message() << "\n";
       return 2;
@@ -200,12 +212,14 @@ int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream&
       first = std::move(p);
     } else {
       ++failures;
-      err << "hashwatch: " << p.pending.file << ": " << p.pending.read_error << "\n";
+      err << "hashwatch: " << p.pending.file << ": " << p.pending.read_error
+          << "\n";
     }
   }
   if (!first) return 1;
 
-  std::unique_ptr<v1::ScanService::Stub> stub = v1::ScanService::NewStub(conn->channel());
+  std::unique_ptr<v1::ScanService::Stub> stub =
+      v1::ScanService::NewStub(conn->channel());
   std::unique_ptr<grpc::ClientContext> ctx =
       conn->NewContext(/*deadline=*/true, static_cast<int>(o.files.size()));
   std::unique_ptr<grpc::ClientReaderWriter<ScanRequest, ScanResponse>> stream =
@@ -222,7 +236,8 @@ int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream&
       }
       const bool send = p->pending.read_error.empty();
       queue.Push(p->pending);
-      if (send && !stream->Write(p->request)) break;  // the stream ended; Finish says why
+      if (send && !stream->Write(p->request))
+        break;  // the stream ended; Finish says why
       p.reset();
     }
     stream->WritesDone();
@@ -243,7 +258,8 @@ int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream&
   while (stream->Read(&response)) {
     std::optional<Pending> p = next_sent();
     if (!p) {
-      extra = true;  // a response with no request: the server broke the protocol
+      extra =
+          true;  // a response with no request: the server broke the protocol
       continue;
     }
     if (!PrintResponse(*p, response, o.json, out, err)) ++failures;
@@ -254,7 +270,8 @@ int RunScanCommand(const ScanCommandOptions& o, std::ostream& out, std::ostream&
   while (std::optional<Pending> p = next_sent()) {
     ++failures;
     if (status.ok()) {
-      err << "hashwatch: scan " << p->file << ": the server sent no answer for it\n";
+      err << "hashwatch: scan " << p->file
+          << ": the server sent no answer for it\n";
     }
   }
   if (!status.ok()) return conn->FailCall(err, "scan", status);

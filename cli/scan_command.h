@@ -48,7 +48,8 @@ void SetupScanCommand(CLI::App& command, ScanCommandOptions& options);
 // Runs it. Exit code: 0 when every file was scanned, 1 when a file could
 // not be read, an item failed or the call failed, 2 usage (--content-id
 // with several files, HASHWATCH_TOKEN unset).
-int RunScanCommand(const ScanCommandOptions& options, std::ostream& out, std::ostream& err);
+int RunScanCommand(const ScanCommandOptions& options, std::ostream& out,
+                   std::ostream& err);
 
 }  // namespace hashwatch::cli
 

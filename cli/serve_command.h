@@ -11,11 +11,11 @@
 namespace hashwatch::cli {
 
 struct ServeCommandOptions {
-  std::string config;     // JSON config file; empty = defaults
-  std::string db;         // overrides the file's "db"
-  std::string listen;     // overrides the file's "listen"
-  bool plaintext = false; // overrides: serve without TLS (local development)
-  std::string port_file;  // write the bound port here once serving
+  std::string config;      // JSON config file; empty = defaults
+  std::string db;          // overrides the file's "db"
+  std::string listen;      // overrides the file's "listen"
+  bool plaintext = false;  // overrides: serve without TLS (local development)
+  std::string port_file;   // write the bound port here once serving
   bool print_config = false;
 };
 
@@ -26,7 +26,8 @@ void SetupServeCommand(CLI::App& command, ServeCommandOptions& options);
 
 // Exit code: 0 after a clean shutdown, 1 when the server cannot start
 // (one line on `err`).
-int RunServeCommand(const ServeCommandOptions& options, std::ostream& out, std::ostream& err);
+int RunServeCommand(const ServeCommandOptions& options, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace hashwatch::cli
 

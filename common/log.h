@@ -28,12 +28,12 @@ void LogLine(LogLevel level, absl::string_view message);
 
 }  // namespace hashwatch
 
-#define HW_LOG(level, ...)                                           \
-  do {                                                               \
+#define HW_LOG(level, ...)                                            \
+  do {                                                                \
     if (::hashwatch::LogLevel::level >= ::hashwatch::MinLogLevel()) { \
-      ::hashwatch::LogLine(::hashwatch::LogLevel::level,             \
-                           ::absl::StrFormat(__VA_ARGS__));          \
-    }                                                                \
+      ::hashwatch::LogLine(::hashwatch::LogLevel::level,              \
+                           ::absl::StrFormat(__VA_ARGS__));           \
+    }                                                                 \
   } while (false)
 
 #endif  // HASHWATCH_COMMON_LOG_H_

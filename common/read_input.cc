@@ -78,7 +78,8 @@ absl::Status ForEachInputLine(
 absl::StatusOr<std::string> ReadInput(const std::string& path,
                                       int64_t max_bytes) {
   const bool stdin_input = path == "-";
-  const int fd = stdin_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd =
+      stdin_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot open");
   struct stat st;
   if (::fstat(fd, &st) == 0) {
@@ -88,9 +89,9 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
     }
     if (S_ISREG(st.st_mode) && st.st_size > max_bytes) {
       if (!stdin_input) ::close(fd);
-      return absl::ResourceExhaustedError(absl::StrFormat(
-          "file is %d bytes, over the limit of %d bytes",
-          static_cast<int64_t>(st.st_size), max_bytes));
+      return absl::ResourceExhaustedError(
+          absl::StrFormat("file is %d bytes, over the limit of %d bytes",
+                          static_cast<int64_t>(st.st_size), max_bytes));
     }
   }
   std::string data;
@@ -105,8 +106,8 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
     }
     if (*n == 0) break;
     if (static_cast<int64_t>(data.size() + *n) > max_bytes) {
-      status = absl::ResourceExhaustedError(absl::StrFormat(
-          "input is over the limit of %d bytes", max_bytes));
+      status = absl::ResourceExhaustedError(
+          absl::StrFormat("input is over the limit of %d bytes", max_bytes));
       break;
     }
     data.append(buf, *n);

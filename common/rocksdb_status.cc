@@ -22,8 +22,9 @@ absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view component,
     // also match a path such as /srv/blockstore).
     if (absl::StrContains(text, "While lock file") ||
         absl::StrContains(text, "lock hold by current process")) {
-      message = absl::StrCat(component, ": ", what,
-                             ": database is locked by another process (", text, ")");
+      message =
+          absl::StrCat(component, ": ", what,
+                       ": database is locked by another process (", text, ")");
       return MarkDatabaseLocked(absl::UnavailableError(message));
     }
     return absl::UnavailableError(message);

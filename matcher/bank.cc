@@ -26,7 +26,8 @@ absl::StatusOr<SignalType> ParseSignalType(absl::string_view name) {
   if (lower == "sha1") return SignalType::kSha1;
   if (lower == "sha256") return SignalType::kSha256;
   return absl::InvalidArgumentError(absl::StrFormat(
-      "bank: unknown signal type \"%s\" (want pdq, md5, sha1 or sha256)", name));
+      "bank: unknown signal type \"%s\" (want pdq, md5, sha1 or sha256)",
+      name));
 }
 
 int SignalHexDigits(SignalType type) {
@@ -46,9 +47,9 @@ absl::StatusOr<std::string> CanonicalHashValue(SignalType type,
                                                absl::string_view value) {
   const int want = SignalHexDigits(type);
   if (static_cast<int>(value.size()) != want) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "bank: %s hash has %d characters, want %d hex digits",
-        SignalTypeName(type), value.size(), want));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bank: %s hash has %d characters, want %d hex digits",
+                        SignalTypeName(type), value.size(), want));
   }
   std::string out(value);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -78,7 +79,8 @@ absl::Status ValidatePolicy(const BankPolicy& p) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "bank: review_distance is %d, want 0..64", p.review_distance));
   }
-  if (p.auto_report_distance < 0 || p.auto_report_distance > p.review_distance) {
+  if (p.auto_report_distance < 0 ||
+      p.auto_report_distance > p.review_distance) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "bank: auto_report_distance is %d, want 0..review_distance (%d)",
         p.auto_report_distance, p.review_distance));
@@ -92,7 +94,8 @@ absl::Status ValidatePolicy(const BankPolicy& p) {
         "bank: priority_boost is %d, want -1000..1000", p.priority_boost));
   }
   if (p.default_category.size() > 64) {
-    return absl::InvalidArgumentError("bank: default_category is over 64 characters");
+    return absl::InvalidArgumentError(
+        "bank: default_category is over 64 characters");
   }
   return absl::OkStatus();
 }

@@ -396,9 +396,13 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
       rocksdb::NewBlockBasedTableFactory(table));
   const rocksdb::ColumnFamilyOptions& cf_options = impl->cf_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options}, {kBanksCf, cf_options},
-      {kEntriesCf, cf_options}, {kValuesCf, cf_options},
-      {kPdqCf, cf_options}, {kStatsCf, cf_options}, {kDisabledCf, cf_options}};
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kBanksCf, cf_options},
+      {kEntriesCf, cf_options},
+      {kValuesCf, cf_options},
+      {kPdqCf, cf_options},
+      {kStatsCf, cf_options},
+      {kDisabledCf, cf_options}};
   rocksdb::DB* raw = nullptr;
   HW_RETURN_IF_ERROR(FromRocksDb(
       rocksdb::DB::Open(db_options, options.path, cfs, &impl->handles, &raw),
@@ -422,14 +426,15 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   return std::unique_ptr<BankStore>(new BankStore(std::move(impl)));
 }
 
-absl::StatusOr<Bank> BankStore::CreateBank(absl::string_view name, BankKind kind,
+absl::StatusOr<Bank> BankStore::CreateBank(absl::string_view name,
+                                           BankKind kind,
                                            const BankPolicy& policy) {
   HW_RETURN_IF_ERROR(ValidateBankName(name));
   HW_RETURN_IF_ERROR(ValidatePolicy(policy));
   absl::MutexLock create_lock(&impl_->create_mu);
   if (impl_->FindBank(name).ok()) {
-    return absl::AlreadyExistsError(
-        absl::StrFormat("bank_store: a bank named \"%s\" already exists", name));
+    return absl::AlreadyExistsError(absl::StrFormat(
+        "bank_store: a bank named \"%s\" already exists", name));
   }
   Bank b;
   b.id = impl_->next_bank_id;
@@ -511,8 +516,8 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<WriteResult> BankStore::AddEntries(absl::string_view bank_name,
-                                                  absl::Span<const NewEntry> entries) {
+absl::StatusOr<WriteResult> BankStore::AddEntries(
+    absl::string_view bank_name, absl::Span<const NewEntry> entries) {
   HW_ASSIGN_OR_RETURN(std::unique_ptr<BankImport> import,
                       StartImport(bank_name));
   for (const NewEntry& e : entries) HW_RETURN_IF_ERROR(import->Add(e));
@@ -536,11 +541,12 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
   }
   std::vector<std::string> canonical(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
-    absl::StatusOr<std::string> v = CanonicalHashValue(values[i].first, values[i].second);
+    absl::StatusOr<std::string> v =
+        CanonicalHashValue(values[i].first, values[i].second);
     if (!v.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "bank_store: entry %d: %s", i + 1,
-          absl::StripPrefix(v.status().message(), "bank: ")));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("bank_store: entry %d: %s", i + 1,
+                          absl::StripPrefix(v.status().message(), "bank: ")));
     }
     canonical[i] = *std::move(v);
   }
@@ -604,8 +610,9 @@ absl::StatusOr<BankEntry> BankStore::DisableEntry(absl::string_view bank_name,
   HW_ASSIGN_OR_RETURN(std::optional<uint64_t> found,
                       impl_->GetId(ValueKey(bank.id, signal, canonical)));
   if (!found.has_value()) {
-    return absl::NotFoundError(absl::StrFormat("bank_store: bank \"%s\" has no %s %s",
-                                               bank.name, SignalTypeName(signal), canonical));
+    return absl::NotFoundError(
+        absl::StrFormat("bank_store: bank \"%s\" has no %s %s", bank.name,
+                        SignalTypeName(signal), canonical));
   }
   const uint64_t id = *found;
   HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
@@ -638,7 +645,8 @@ absl::Status BankStore::ForEachEntry(
   const std::string hi = EndEntryKey(bank.id);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->entries_cf));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(ro, impl_->entries_cf));
   for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next()) {
     HW_ASSIGN_OR_RETURN(
         BankEntry e,
@@ -652,7 +660,8 @@ absl::Status BankStore::ForEachEntry(
 absl::StatusOr<BankEntry> BankStore::GetEntry(uint64_t id) const {
   HW_ASSIGN_OR_RETURN(std::optional<std::string> rec,
                       impl_->Get(impl_->entries_cf, BigEndianKey(id)));
-  if (!rec) return absl::NotFoundError(absl::StrFormat("bank_store: no entry %d", id));
+  if (!rec)
+    return absl::NotFoundError(absl::StrFormat("bank_store: no entry %d", id));
   HW_ASSIGN_OR_RETURN(BankEntry e, DecodeEntry(id, *rec));
   absl::ReaderMutexLock lock(&impl_->mu);
   auto name = impl_->bank_names.find(BankIdOfEntry(id));
@@ -668,7 +677,8 @@ absl::StatusOr<BankStats> BankStore::Stats(absl::string_view bank_name) const {
   const std::string prefix = BankPrefix(bank.id);
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->stats_cf));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
     const absl::string_view key = ToView(it->key()).substr(4);
     if (key.empty() || key[0] == 'q' || it->value().size() != 8) continue;
     const int64_t count =
@@ -689,8 +699,8 @@ absl::StatusOr<BankStats> BankStore::Stats(absl::string_view bank_name) const {
   return stats;
 }
 
-absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(absl::Span<const PdqHash> queries,
-                                                       int radius) const {
+absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(
+    absl::Span<const PdqHash> queries, int radius) const {
   if (radius < 0 || radius > 64) {
     return absl::InvalidArgumentError(
         absl::StrFormat("bank_store: radius is %d, want 0..64", radius));
@@ -707,8 +717,8 @@ absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(absl::Span<const PdqHash>
   return impl_->ResolveHits(hits, snapshot.snapshot());
 }
 
-absl::StatusOr<std::vector<Match>> BankStore::MatchExact(SignalType signal,
-                                                         absl::string_view value) const {
+absl::StatusOr<std::vector<Match>> BankStore::MatchExact(
+    SignalType signal, absl::string_view value) const {
   HW_ASSIGN_OR_RETURN(std::string canonical, CanonicalHashValue(signal, value));
   std::vector<IndexHit> hits;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());

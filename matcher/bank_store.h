@@ -47,10 +47,11 @@
 namespace hashwatch::matcher {
 
 struct BankStoreOptions {
-  std::string path;                 // Database directory. Required.
-  bool create_if_missing = true;    // Create the directory if absent.
-  bool sync_writes = true;          // fsync each write batch; off only in benchmarks.
-  size_t block_cache_bytes = 64 << 20;  // RocksDB block cache; 0 = RocksDB's default.
+  std::string path;               // Database directory. Required.
+  bool create_if_missing = true;  // Create the directory if absent.
+  bool sync_writes = true;  // fsync each write batch; off only in benchmarks.
+  size_t block_cache_bytes =
+      64 << 20;  // RocksDB block cache; 0 = RocksDB's default.
   // One add or import may hold at most this many entries. They stream
   // through bounded memory whatever this is (staged on disk); the bound is on
   // the staging disk space (about 100 bytes an entry). Default 20M.
@@ -72,13 +73,13 @@ struct BankStoreOptions {
   // A PDQ match returns at most this many matches (closest first); more
   // means a bad list entry or a degenerate query. Default 1000.
   size_t max_matches = 1000;
-  MihIndexOptions index;            // Layout of the in-memory PDQ index.
+  MihIndexOptions index;  // Layout of the in-memory PDQ index.
 };
 
 // The outcome of an add or remove.
 struct WriteResult {
-  size_t added = 0;      // new entries
-  size_t updated = 0;    // already present; category/source/note/metadata updated
+  size_t added = 0;    // new entries
+  size_t updated = 0;  // already present; category/source/note/metadata updated
   size_t unchanged = 0;  // already present and identical (idempotent re-import)
   size_t removed = 0;
   size_t not_found = 0;  // removals of values the bank does not hold

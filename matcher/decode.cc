@@ -22,11 +22,12 @@ absl::Status ValidateDecodeOptions(const DecodeOptions& options) {
 absl::Status Decoder::DecodeLuma(absl::string_view bytes,
                                  const DecodeOptions& options, LumaImage* out) {
   HW_RETURN_IF_ERROR(ValidateDecodeOptions(options));
-  if (bytes.empty()) return absl::InvalidArgumentError("decode: input is empty");
+  if (bytes.empty())
+    return absl::InvalidArgumentError("decode: input is empty");
   if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "decode: input is %d bytes, over the limit of %d bytes", bytes.size(),
-        options.max_bytes));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("decode: input is %d bytes, over the limit of %d bytes",
+                        bytes.size(), options.max_bytes));
   }
   if (internal::LooksLikeJpeg(bytes)) {
     return internal::DecodeJpegLuma(bytes, options, &row_, out);

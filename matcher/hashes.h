@@ -31,11 +31,11 @@ struct HashOptions {
 };
 
 struct ImageHashes {
-  PdqResult pdq;        // hash, quality, optional dihedral variants
-  std::string md5;      // lowercase hex, 32 digits (empty if not computed)
-  std::string sha1;     // lowercase hex, 40 digits
-  std::string sha256;   // lowercase hex, 64 digits
-  int width = 0;        // declared size of the source image
+  PdqResult pdq;       // hash, quality, optional dihedral variants
+  std::string md5;     // lowercase hex, 32 digits (empty if not computed)
+  std::string sha1;    // lowercase hex, 40 digits
+  std::string sha256;  // lowercase hex, 64 digits
+  int width = 0;       // declared size of the source image
   int height = 0;
 };
 

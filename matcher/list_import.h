@@ -62,11 +62,11 @@ struct ListLineError {
 struct ParsedList {
   enum class Format { kPlain, kCsv, kThreatExchangePdq };
   Format format = Format::kPlain;
-  std::vector<NewEntry> entries;   // valid lines, in file order
+  std::vector<NewEntry> entries;      // valid lines, in file order
   std::vector<ListLineError> errors;  // malformed lines, in file order (the
                                       // first max_errors_kept)
-  size_t error_count = 0;         // malformed lines in all
-  bool too_many_entries = false;  // stopped at max_entries
+  size_t error_count = 0;             // malformed lines in all
+  bool too_many_entries = false;      // stopped at max_entries
 };
 
 absl::string_view ListFormatName(ParsedList::Format format);

@@ -284,7 +284,8 @@ class MihIndex final : public HammingIndex {
   // generation or a delta returns memory to the kernel (munmap), which can
   // wait for the address-space lock behind a rebuild's page faults, so in
   // background mode that is handed to the merger thread.
-  void Publish(std::unique_ptr<State> next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  void Publish(std::unique_ptr<State> next)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::shared_ptr<const State> s;
     if (next != nullptr) {
       s = std::shared_ptr<const State>(next.release(), [this](const State* p) {

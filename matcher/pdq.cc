@@ -169,7 +169,7 @@ int Quality(const std::array<float, kOut * kOut>& a) {
 
 // Bits of a 16x16 coefficient matrix against its lower median.
 PdqHash BitsAboveMedian(const std::array<float, kDct * kDct>& b) {
-  std::array<float, kDct * kDct> sorted = b;
+  std::array<float, kDct* kDct> sorted = b;
   std::nth_element(sorted.begin(), sorted.begin() + 127, sorted.end());
   const float median = sorted[127];
   PdqHash h;

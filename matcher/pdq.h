@@ -95,8 +95,8 @@ class PdqHasher final {
 
   std::vector<float> scratch_;
   std::array<float, 64 * 64> buffer64_{};
-  std::array<float, 16 * 64> dct_;         // D, 16 x 64
-  std::array<float, 64 * 16> dct_t_;       // D transposed, 64 x 16
+  std::array<float, 16 * 64> dct_;    // D, 16 x 64
+  std::array<float, 64 * 16> dct_t_;  // D transposed, 64 x 16
 };
 
 }  // namespace hashwatch::matcher

@@ -10,20 +10,24 @@ namespace {
 
 bool Covers(const Match& allow, const Match& m) {
   if (allow.entry.signal != m.entry.signal) return false;
-  if (allow.entry.signal != SignalType::kPdq) return allow.entry.value == m.entry.value;
+  if (allow.entry.signal != SignalType::kPdq)
+    return allow.entry.value == m.entry.value;
   absl::StatusOr<PdqHash> a = PdqHash::FromHex(allow.entry.value);
   absl::StatusOr<PdqHash> b = PdqHash::FromHex(m.entry.value);
-  return a.ok() && b.ok() && HammingDistance(*a, *b) <= allow.policy.review_distance;
+  return a.ok() && b.ok() &&
+         HammingDistance(*a, *b) <= allow.policy.review_distance;
 }
 
 bool WithinReview(const Match& m) {
-  return m.entry.signal != SignalType::kPdq || m.distance <= m.policy.review_distance;
+  return m.entry.signal != SignalType::kPdq ||
+         m.distance <= m.policy.review_distance;
 }
 
 bool WouldAutoReport(const Match& m, int quality) {
   if (!m.policy.auto_report_enabled) return false;
   if (m.entry.signal != SignalType::kPdq) return true;  // exact byte match
-  return m.distance <= m.policy.auto_report_distance && quality >= m.policy.min_quality;
+  return m.distance <= m.policy.auto_report_distance &&
+         quality >= m.policy.min_quality;
 }
 
 }  // namespace
@@ -43,10 +47,12 @@ absl::string_view VerdictName(Verdict v) {
 }
 
 absl::Status ValidateRoutingOptions(const RoutingOptions& o) {
-  if (!(o.novel_classifier_threshold >= 0 && o.novel_classifier_threshold <= 1.01)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "routing: novel_classifier_threshold is %g, want 0..1 (or 1.01 for off)",
-        o.novel_classifier_threshold));
+  if (!(o.novel_classifier_threshold >= 0 &&
+        o.novel_classifier_threshold <= 1.01)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("routing: novel_classifier_threshold is %g, want 0..1 "
+                        "(or 1.01 for off)",
+                        o.novel_classifier_threshold));
   }
   return absl::OkStatus();
 }
@@ -65,7 +71,8 @@ absl::Status ValidateScanContext(const ScanContext& c) {
 FloodGuard::FloodGuard(const FloodGuardOptions& options, Clock* clock)
     : options_(options), clock_(clock) {}
 
-bool FloodGuard::RecordAndCheck(uint64_t entry_id, absl::string_view content_id) {
+bool FloodGuard::RecordAndCheck(uint64_t entry_id,
+                                absl::string_view content_id) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   Seen& s = seen_[entry_id];
@@ -75,7 +82,8 @@ bool FloodGuard::RecordAndCheck(uint64_t entry_id, absl::string_view content_id)
   bool known = false;
   for (const auto& [t, id] : s.recent) known |= id == content_id;
   if (!known) s.recent.emplace_back(now, std::string(content_id));
-  const bool over = static_cast<int>(s.recent.size()) > options_.max_distinct_contents;
+  const bool over =
+      static_cast<int>(s.recent.size()) > options_.max_distinct_contents;
   if (over) flagged_[entry_id] = true;
   return over;
 }
@@ -99,8 +107,9 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
   for (const Match& m : matches) {
     if (m.kind != BankKind::kMatch || !WithinReview(m)) continue;
     RoutedMatch r{m};
-    r.covered_by_allow = std::any_of(allows.begin(), allows.end(),
-                                     [&](const Match* a) { return Covers(*a, m); });
+    r.covered_by_allow =
+        std::any_of(allows.begin(), allows.end(),
+                    [&](const Match* a) { return Covers(*a, m); });
     r.auto_report = !r.covered_by_allow && WouldAutoReport(m, quality);
     if (r.auto_report && flood_guard != nullptr &&
         flood_guard->RecordAndCheck(m.entry.id, content_id)) {
@@ -111,29 +120,35 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
     d.matches.push_back(std::move(r));
   }
   // Closest first; auto-reporting matches before others at equal distance.
-  std::stable_sort(d.matches.begin(), d.matches.end(), [](const RoutedMatch& a, const RoutedMatch& b) {
-    if (a.match.distance != b.match.distance) return a.match.distance < b.match.distance;
-    return a.auto_report > b.auto_report;
-  });
+  std::stable_sort(d.matches.begin(), d.matches.end(),
+                   [](const RoutedMatch& a, const RoutedMatch& b) {
+                     if (a.match.distance != b.match.distance)
+                       return a.match.distance < b.match.distance;
+                     return a.auto_report > b.auto_report;
+                   });
   int first_uncovered = -1;
   for (size_t i = 0; i < d.matches.size(); ++i) {
     if (d.matches[i].auto_report) {
       d.verdict = Verdict::kAutoReport;
       d.best = static_cast<int>(i);
-      d.reason = absl::StrFormat("%s entry %d at distance %d", d.matches[i].match.bank,
-                                 d.matches[i].match.entry.id, d.matches[i].match.distance);
+      d.reason = absl::StrFormat(
+          "%s entry %d at distance %d", d.matches[i].match.bank,
+          d.matches[i].match.entry.id, d.matches[i].match.distance);
       return d;
     }
-    if (first_uncovered < 0 && !d.matches[i].covered_by_allow) first_uncovered = static_cast<int>(i);
+    if (first_uncovered < 0 && !d.matches[i].covered_by_allow)
+      first_uncovered = static_cast<int>(i);
   }
   if (first_uncovered >= 0) {
     const RoutedMatch& r = d.matches[first_uncovered];
     d.verdict = Verdict::kReview;
     d.best = first_uncovered;
     d.reason = absl::StrFormat(
-        "%s entry %d at distance %d%s", r.match.bank, r.match.entry.id, r.match.distance,
-        r.flooding ? " (entry over its flood limit)"
-                   : (quality < r.match.policy.min_quality ? " (low quality)" : ""));
+        "%s entry %d at distance %d%s", r.match.bank, r.match.entry.id,
+        r.match.distance,
+        r.flooding
+            ? " (entry over its flood limit)"
+            : (quality < r.match.policy.min_quality ? " (low quality)" : ""));
     return d;
   }
   if (!d.matches.empty()) {
@@ -142,7 +157,8 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
     d.reason = "every match is covered by an allow list";
     return d;
   }
-  const std::set<std::string> wanted(options.review_signals.begin(), options.review_signals.end());
+  const std::set<std::string> wanted(options.review_signals.begin(),
+                                     options.review_signals.end());
   std::string flag;
   if (context.classifier_score >= options.novel_classifier_threshold) {
     flag = absl::StrFormat("classifier score %.2f", context.classifier_score);
@@ -167,7 +183,8 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
 }
 
 std::string MatchCategory(const Match& match) {
-  return match.entry.category.empty() ? match.policy.default_category : match.entry.category;
+  return match.entry.category.empty() ? match.policy.default_category
+                                      : match.entry.category;
 }
 
 MatchEvidence EvidenceOf(const Match& match) {

@@ -57,8 +57,8 @@ struct RoutingOptions {
   // A user report of an unmatched item -> review as novel.
   bool review_user_reports = true;
   // Context signals that send an unmatched item to review as novel.
-  std::vector<std::string> review_signals = {"grooming", "livestream",
-                                             "underage_account", "multiple_victims"};
+  std::vector<std::string> review_signals = {
+      "grooming", "livestream", "underage_account", "multiple_victims"};
 };
 
 // Checks ranges; InvalidArgument names the field.
@@ -79,12 +79,12 @@ struct RoutingDecision {
   int best = -1;                     // index into matches of the deciding match
   // Entries the flood guard flagged on this scan (for a lead to look at).
   std::vector<uint64_t> flagged_entries;
-  std::string reason;                // one human-readable line
+  std::string reason;  // one human-readable line
 };
 
 struct FloodGuardOptions {
-  int max_distinct_contents = 50;           // per entry per window; > 0
-  absl::Duration window = absl::Hours(1);   // > 0
+  int max_distinct_contents = 50;          // per entry per window; > 0
+  absl::Duration window = absl::Hours(1);  // > 0
 };
 
 // Counts distinct content ids per bank entry in a sliding window. In

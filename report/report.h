@@ -25,8 +25,9 @@ namespace hashwatch::report {
 enum class ReportOrigin { kAutomatic = 1, kModeratorConfirm = 2 };
 enum class ReportState { kPending = 1, kSubmitted = 2 };
 
-const char* ReportOriginName(ReportOrigin o);  // "automatic", "moderator_confirm"
-const char* ReportStateName(ReportState s);    // "pending", "submitted"
+const char* ReportOriginName(
+    ReportOrigin o);                         // "automatic", "moderator_confirm"
+const char* ReportStateName(ReportState s);  // "pending", "submitted"
 
 struct Report {
   uint64_t sequence = 0;  // assigned, increasing; the Watch cursor
@@ -36,16 +37,16 @@ struct Report {
   ReportState state = ReportState::kPending;
   std::string submission_ref;  // the hotline's reference once submitted
 
-  std::string platform;        // the reporting platform (configuration)
-  std::string incident_type;   // e.g. "child_sexual_abuse_material"
-  std::string content_id;      // the caller's id of the upload
+  std::string platform;           // the reporting platform (configuration)
+  std::string incident_type;      // e.g. "child_sexual_abuse_material"
+  std::string content_id;         // the caller's id of the upload
   matcher::ContentHashes hashes;  // the file's hashes
   // Which list entries matched (their thresholds are not kept).
   std::vector<matcher::MatchEvidence> evidence;
-  std::string category;        // the most severe / deciding category
+  std::string category;  // the most severe / deciding category
 
   bool viewed_by_platform = false;
-  std::string viewed_by;       // moderator id, when viewed
+  std::string viewed_by;  // moderator id, when viewed
   absl::Time viewed_at = absl::InfinitePast();
   std::string review_item_id;  // the queue item a confirm came from
 

@@ -52,7 +52,8 @@ absl::StatusOr<uint64_t> ParseSequence(absl::string_view bytes,
 }  // namespace
 
 const char* ReportOriginName(ReportOrigin o) {
-  return o == ReportOrigin::kModeratorConfirm ? "moderator_confirm" : "automatic";
+  return o == ReportOrigin::kModeratorConfirm ? "moderator_confirm"
+                                              : "automatic";
 }
 const char* ReportStateName(ReportState s) {
   return s == ReportState::kSubmitted ? "submitted" : "pending";
@@ -128,11 +129,11 @@ struct ReportStore::Impl {
     return std::optional<Report>(std::move(r));
   }
 
-  absl::StatusOr<std::optional<uint64_t>> Lookup(rocksdb::ColumnFamilyHandle* cf,
-                                                 absl::string_view key) const {
+  absl::StatusOr<std::optional<uint64_t>> Lookup(
+      rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
     std::string value;
-    rocksdb::Status s =
-        db->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf,
+                                rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<uint64_t>();
     HW_RETURN_IF_ERROR(FromRocksDb(s, "report_store", "read index"));
     HW_ASSIGN_OR_RETURN(uint64_t seq, ParseSequence(value, "index record"));
@@ -143,9 +144,10 @@ struct ReportStore::Impl {
 ReportStore::ReportStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReportStore::~ReportStore() = default;
 
-absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(const ReportStoreOptions& options,
-                                                               Clock* clock) {
-  if (options.path.empty()) return absl::InvalidArgumentError("report_store: options.path is empty");
+absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(
+    const ReportStoreOptions& options, Clock* clock) {
+  if (options.path.empty())
+    return absl::InvalidArgumentError("report_store: options.path is empty");
   if (options.retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("report_store: retention must be > 0");
   }
@@ -157,15 +159,20 @@ absl::StatusOr<std::unique_ptr<ReportStore>> ReportStore::Open(const ReportStore
   SetCommonDbOptions(&db_options);
   db_options.create_if_missing = options.create_if_missing;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {kReportsCf, {}}, {kByContentCf, {}}, {kByIdCf, {}}};
+      {rocksdb::kDefaultColumnFamilyName, {}},
+      {kReportsCf, {}},
+      {kByContentCf, {}},
+      {kByIdCf, {}}};
   rocksdb::DB* raw = nullptr;
-  HW_RETURN_IF_ERROR(FromRocksDb(rocksdb::DB::Open(db_options, options.path, cfs, &impl->handles, &raw),
-                                 "report_store", absl::StrCat("open ", options.path)));
+  HW_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(db_options, options.path, cfs, &impl->handles, &raw),
+      "report_store", absl::StrCat("open ", options.path)));
   impl->db.reset(raw);
   impl->reports_cf = impl->handles[1];
   impl->by_content_cf = impl->handles[2];
   impl->by_id_cf = impl->handles[3];
-  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(rocksdb::ReadOptions(), impl->reports_cf));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl->db->NewIterator(rocksdb::ReadOptions(), impl->reports_cf));
   it->SeekToLast();
   {
     absl::MutexLock lock(&impl->mu);
@@ -185,7 +192,8 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
   // A confirmed case (no file, e.g. grooming) is identified by its review item.
   if (draft.hashes.empty() && draft.evidence.empty() &&
       draft.review_item_id.empty()) {
-    return absl::InvalidArgumentError("report_store: a report needs file hashes or evidence");
+    return absl::InvalidArgumentError(
+        "report_store: a report needs file hashes or evidence");
   }
   absl::MutexLock lock(&impl_->mu);
   const std::string content_key = ContentKey(draft.origin, draft.content_id);
@@ -193,7 +201,9 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
                       impl_->Lookup(impl_->by_content_cf, content_key));
   if (existing.has_value()) {
     HW_ASSIGN_OR_RETURN(std::optional<Report> r, impl_->BySequence(*existing));
-    if (!r.has_value()) return absl::DataLossError("report_store: content index names a missing report");
+    if (!r.has_value())
+      return absl::DataLossError(
+          "report_store: content index names a missing report");
     return *r;
   }
   Report r = draft;
@@ -209,21 +219,25 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
             internal::EncodeReport(r));
   batch.Put(impl_->by_content_cf, content_key, BigEndianKey(r.sequence));
   batch.Put(impl_->by_id_cf, r.id, BigEndianKey(r.sequence));
-  HW_RETURN_IF_ERROR(FromRocksDb(impl_->db->Write(impl_->write_options, &batch), "report_store",
-                                 "create report"));
+  HW_RETURN_IF_ERROR(FromRocksDb(impl_->db->Write(impl_->write_options, &batch),
+                                 "report_store", "create report"));
   impl_->last_sequence = r.sequence;
   return r;
 }
 
 absl::StatusOr<Report> ReportStore::Get(absl::string_view id) const {
-  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, impl_->Lookup(impl_->by_id_cf, id));
-  if (!seq.has_value()) return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
+  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq,
+                      impl_->Lookup(impl_->by_id_cf, id));
+  if (!seq.has_value())
+    return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
   HW_ASSIGN_OR_RETURN(std::optional<Report> r, impl_->BySequence(*seq));
-  if (!r.has_value()) return absl::DataLossError("report_store: id index names a missing report");
+  if (!r.has_value())
+    return absl::DataLossError("report_store: id index names a missing report");
   return *r;
 }
 
-absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) const {
+absl::StatusOr<std::vector<Report>> ReportStore::List(
+    const ReportFilter& f) const {
   std::vector<Report> out;
   // Nothing comes after the largest sequence (and +1 would wrap to 0,
   // replaying every report).
@@ -240,7 +254,8 @@ absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) con
     if (f.state.has_value() && r.state != *f.state) continue;
     if (!f.bank.empty()) {
       bool has = false;
-      for (const matcher::MatchEvidence& e : r.evidence) has |= e.bank == f.bank;
+      for (const matcher::MatchEvidence& e : r.evidence)
+        has |= e.bank == f.bank;
       if (!has) continue;
     }
     out.push_back(std::move(r));
@@ -249,12 +264,16 @@ absl::StatusOr<std::vector<Report>> ReportStore::List(const ReportFilter& f) con
   return out;
 }
 
-absl::StatusOr<Report> ReportStore::MarkSubmitted(absl::string_view id, absl::string_view ref) {
+absl::StatusOr<Report> ReportStore::MarkSubmitted(absl::string_view id,
+                                                  absl::string_view ref) {
   absl::MutexLock lock(&impl_->mu);
-  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, impl_->Lookup(impl_->by_id_cf, id));
-  if (!seq.has_value()) return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
+  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq,
+                      impl_->Lookup(impl_->by_id_cf, id));
+  if (!seq.has_value())
+    return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
   HW_ASSIGN_OR_RETURN(std::optional<Report> r, impl_->BySequence(*seq));
-  if (!r.has_value()) return absl::DataLossError("report_store: id index names a missing report");
+  if (!r.has_value())
+    return absl::DataLossError("report_store: id index names a missing report");
   if (r->state == ReportState::kSubmitted) return *r;
   r->state = ReportState::kSubmitted;
   r->submission_ref = std::string(ref);
@@ -265,7 +284,8 @@ absl::StatusOr<Report> ReportStore::MarkSubmitted(absl::string_view id, absl::st
   return *r;
 }
 
-uint64_t ReportStore::WaitForReports(uint64_t after, absl::Time deadline) const {
+uint64_t ReportStore::WaitForReports(uint64_t after,
+                                     absl::Time deadline) const {
   absl::MutexLock lock(&impl_->mu);
   auto ready = [this, after]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
     return impl_->last_sequence > after;

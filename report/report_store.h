@@ -24,9 +24,9 @@
 namespace hashwatch::report {
 
 struct ReportStoreOptions {
-  std::string path;                 // Database directory. Required.
+  std::string path;  // Database directory. Required.
   bool create_if_missing = true;
-  bool sync_writes = true;          // fsync each create; off only in benchmarks.
+  bool sync_writes = true;  // fsync each create; off only in benchmarks.
   // Legal preservation period: preservation_deadline = created + this.
   // Default 365 days.
   absl::Duration retention = absl::Hours(24 * 365);
@@ -38,9 +38,9 @@ struct ReportFilter {
   absl::Time from = absl::InfinitePast();  // created >= from
   absl::Time to = absl::InfiniteFuture();  // created < to
   std::optional<ReportState> state;
-  std::string bank;                        // some evidence from this bank
-  uint64_t after_sequence = 0;             // cursor: sequence > this
-  size_t limit = 1000;                     // at most this many
+  std::string bank;             // some evidence from this bank
+  uint64_t after_sequence = 0;  // cursor: sequence > this
+  size_t limit = 1000;          // at most this many
 };
 
 class ReportStore final {
@@ -61,7 +61,8 @@ class ReportStore final {
   absl::StatusOr<Report> Get(absl::string_view id) const;
   absl::StatusOr<std::vector<Report>> List(const ReportFilter& filter) const;
   // Marks a report submitted with the hotline's reference (idempotent).
-  absl::StatusOr<Report> MarkSubmitted(absl::string_view id, absl::string_view ref);
+  absl::StatusOr<Report> MarkSubmitted(absl::string_view id,
+                                       absl::string_view ref);
   // Blocks until a report with sequence > after exists or `deadline` passes
   // (real time); returns the highest sequence stored.
   uint64_t WaitForReports(uint64_t after, absl::Time deadline) const;

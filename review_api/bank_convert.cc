@@ -12,13 +12,15 @@ constexpr int64_t kMaxTimestampSeconds = 253402300799;
 void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
   out->Clear();
   if (t == absl::InfinitePast()) return;
-  if (t == absl::InfiniteFuture() || absl::ToUnixSeconds(t) >= kMaxTimestampSeconds) {
+  if (t == absl::InfiniteFuture() ||
+      absl::ToUnixSeconds(t) >= kMaxTimestampSeconds) {
     out->set_seconds(kMaxTimestampSeconds);
     return;
   }
   const int64_t seconds = absl::ToUnixSeconds(t);  // rounds toward -inf
   out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+  out->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
@@ -27,35 +29,45 @@ absl::Time FromProto(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
-absl::StatusOr<absl::Time> FromProtoChecked(const google::protobuf::Timestamp& t,
-                                            absl::string_view field) {
+absl::StatusOr<absl::Time> FromProtoChecked(
+    const google::protobuf::Timestamp& t, absl::string_view field) {
   // google.protobuf.Timestamp's documented range: 0001-01-01 .. 9999-12-31.
-  if (t.seconds() < -62135596800 || t.seconds() > kMaxTimestampSeconds || t.nanos() < 0 ||
-      t.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is not a valid timestamp"));
+  if (t.seconds() < -62135596800 || t.seconds() > kMaxTimestampSeconds ||
+      t.nanos() < 0 || t.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is not a valid timestamp"));
   }
   return FromProto(t);
 }
 
 v1::SignalType ToProto(matcher::SignalType s) {
   switch (s) {
-    case matcher::SignalType::kPdq: return v1::SIGNAL_TYPE_PDQ;
-    case matcher::SignalType::kMd5: return v1::SIGNAL_TYPE_MD5;
-    case matcher::SignalType::kSha1: return v1::SIGNAL_TYPE_SHA1;
-    case matcher::SignalType::kSha256: return v1::SIGNAL_TYPE_SHA256;
+    case matcher::SignalType::kPdq:
+      return v1::SIGNAL_TYPE_PDQ;
+    case matcher::SignalType::kMd5:
+      return v1::SIGNAL_TYPE_MD5;
+    case matcher::SignalType::kSha1:
+      return v1::SIGNAL_TYPE_SHA1;
+    case matcher::SignalType::kSha256:
+      return v1::SIGNAL_TYPE_SHA256;
   }
   return v1::SIGNAL_TYPE_UNSPECIFIED;
 }
 
-absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s, absl::string_view field) {
+absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s,
+                                              absl::string_view field) {
   switch (s) {
-    case v1::SIGNAL_TYPE_PDQ: return matcher::SignalType::kPdq;
-    case v1::SIGNAL_TYPE_MD5: return matcher::SignalType::kMd5;
-    case v1::SIGNAL_TYPE_SHA1: return matcher::SignalType::kSha1;
-    case v1::SIGNAL_TYPE_SHA256: return matcher::SignalType::kSha256;
+    case v1::SIGNAL_TYPE_PDQ:
+      return matcher::SignalType::kPdq;
+    case v1::SIGNAL_TYPE_MD5:
+      return matcher::SignalType::kMd5;
+    case v1::SIGNAL_TYPE_SHA1:
+      return matcher::SignalType::kSha1;
+    case v1::SIGNAL_TYPE_SHA256:
+      return matcher::SignalType::kSha256;
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " must be one of SIGNAL_TYPE_PDQ, _MD5, _SHA1, _SHA256"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " must be one of SIGNAL_TYPE_PDQ, _MD5, _SHA1, _SHA256"));
   }
 }
 
@@ -76,7 +88,8 @@ void ToProto(const matcher::BankPolicy& p, v1::BankPolicy* out) {
 matcher::Bank FromProto(const v1::Bank& b) {
   matcher::Bank out;
   out.name = b.name();
-  out.kind = b.kind() == v1::BANK_KIND_ALLOW ? matcher::BankKind::kAllow : matcher::BankKind::kMatch;
+  out.kind = b.kind() == v1::BANK_KIND_ALLOW ? matcher::BankKind::kAllow
+                                             : matcher::BankKind::kMatch;
   out.policy = FromProto(b.policy());
   out.created = FromProto(b.created());
   out.last_change = FromProto(b.last_change());
@@ -98,7 +111,8 @@ matcher::BankEntry FromProto(const v1::Entry& e) {
   matcher::BankEntry out;
   out.id = e.id();
   out.bank = e.bank();
-  out.signal = FromProto(e.signal(), "signal").value_or(matcher::SignalType::kPdq);
+  out.signal =
+      FromProto(e.signal(), "signal").value_or(matcher::SignalType::kPdq);
   out.value = e.value();
   out.category = e.category();
   out.source = e.source();
@@ -132,7 +146,8 @@ matcher::BankPolicy FromProto(const v1::BankPolicy& p) {
 
 void ToProto(const matcher::Bank& b, v1::Bank* out) {
   out->set_name(b.name);
-  out->set_kind(b.kind == matcher::BankKind::kAllow ? v1::BANK_KIND_ALLOW : v1::BANK_KIND_MATCH);
+  out->set_kind(b.kind == matcher::BankKind::kAllow ? v1::BANK_KIND_ALLOW
+                                                    : v1::BANK_KIND_MATCH);
   ToProto(b.policy, out->mutable_policy());
   ToProto(b.created, out->mutable_created());
   ToProto(b.last_change, out->mutable_last_change());

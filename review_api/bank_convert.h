@@ -26,12 +26,13 @@ namespace v1 = ::hashwatch::v1;
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 absl::Time FromProto(const google::protobuf::Timestamp& t);
 // InvalidArgument naming `field` for out-of-range seconds or nanos.
-absl::StatusOr<absl::Time> FromProtoChecked(const google::protobuf::Timestamp& t,
-                                            absl::string_view field);
+absl::StatusOr<absl::Time> FromProtoChecked(
+    const google::protobuf::Timestamp& t, absl::string_view field);
 
 v1::SignalType ToProto(matcher::SignalType s);
 // InvalidArgument naming `field` for UNSPECIFIED or unknown values.
-absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s, absl::string_view field);
+absl::StatusOr<matcher::SignalType> FromProto(v1::SignalType s,
+                                              absl::string_view field);
 // "pdq" etc. -> enum (for the queue's and reports' string signal names).
 v1::SignalType SignalFromName(absl::string_view name);
 

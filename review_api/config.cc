@@ -8,8 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/read_input.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -36,12 +36,14 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.Bool("require_client_cert", c.tls.require_client_cert);
   });
   v.Object("limits", [&] {
-    v.Int("max_message_bytes", c.limits.max_message_bytes, 1024, int64_t{1} << 30);
+    v.Int("max_message_bytes", c.limits.max_message_bytes, 1024,
+          int64_t{1} << 30);
     v.Int("max_image_bytes", c.limits.max_image_bytes, 1, int64_t{1} << 30);
     v.Int("max_image_pixels", c.limits.max_image_pixels, 1, int64_t{1} << 31);
     v.Int("max_entries_per_import", c.limits.max_entries_per_import, 1,
           200'000'000);
-    v.Int("max_entries_per_write", c.limits.max_entries_per_write, 1, 50'000'000);
+    v.Int("max_entries_per_write", c.limits.max_entries_per_write, 1,
+          50'000'000);
     v.Int("max_lease_items", c.limits.max_lease_items, 1, 10'000);
     v.Int("max_list_reports", c.limits.max_list_reports, 1, 1'000'000);
   });
@@ -50,12 +52,14 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.Bool("compat_decode", c.scan.compat_decode);
     v.Seconds("no_match_record_ttl_seconds", c.scan.no_match_record_ttl);
     v.Bool("sync_no_match_records", c.scan.sync_no_match_records);
-    v.Double("novel_classifier_threshold", c.scan.novel_classifier_threshold, 0, 1.01);
+    v.Double("novel_classifier_threshold", c.scan.novel_classifier_threshold, 0,
+             1.01);
     v.Bool("review_user_reports", c.scan.review_user_reports);
     v.Strings("review_signals", c.scan.review_signals);
     v.String("default_lane", c.scan.default_lane);
     v.String("user_report_lane", c.scan.user_report_lane);
-    v.Int("flood_max_distinct_contents", c.scan.flood_max_distinct_contents, 1, 1'000'000'000);
+    v.Int("flood_max_distinct_contents", c.scan.flood_max_distinct_contents, 1,
+          1'000'000'000);
     v.Seconds("flood_window_seconds", c.scan.flood_window);
   });
   v.Object("review", [&] {
@@ -79,7 +83,8 @@ void VisitConfig(V& v, ServerConfig& c) {
       v.Bool("served_first", lane.served_first);
       v.Object("sla_seconds", [&] {
         for (int k = 0; k < queue::kPriorityClassCount; ++k) {
-          const std::string name(queue::PriorityClassName(static_cast<queue::PriorityClass>(k)));
+          const std::string name(
+              queue::PriorityClassName(static_cast<queue::PriorityClass>(k)));
           v.Seconds(name.c_str(), lane.sla[k]);
         }
       });
@@ -109,7 +114,8 @@ class Reader {
     if (!j->is_number_integer()) return Fail(key, "must be an integer");
     const int64_t v = j->get<int64_t>();
     if (v < lo || v > hi) {
-      return Fail(key, absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
+      return Fail(key,
+                  absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
     }
     out = static_cast<T>(v);
   }
@@ -119,7 +125,8 @@ class Reader {
     if (!j->is_number()) return Fail(key, "must be a number");
     const double v = j->get<double>();
     if (!std::isfinite(v) || v < lo || v > hi) {
-      return Fail(key, absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
+      return Fail(key,
+                  absl::StrCat("must be in ", lo, "..", hi, " (got ", v, ")"));
     }
     out = v;
   }
@@ -152,7 +159,8 @@ class Reader {
     if (!j->is_number()) return Fail(key, "must be a number of seconds");
     const double v = j->get<double>();
     if (!std::isfinite(v) || v <= 0 || v > 100.0 * 365 * 86400) {
-      return Fail(key, absl::StrCat("must be > 0 and at most 100 years (got ", v, ")"));
+      return Fail(
+          key, absl::StrCat("must be > 0 and at most 100 years (got ", v, ")"));
     }
     out = absl::Seconds(v);
   }
@@ -192,8 +200,9 @@ class Reader {
   };
 
   std::string Path(const char* key) const {
-    return stack_.back().path.empty() ? std::string(key)
-                                      : absl::StrCat(stack_.back().path, ".", key);
+    return stack_.back().path.empty()
+               ? std::string(key)
+               : absl::StrCat(stack_.back().path, ".", key);
   }
   const Json* Find(const char* key) {
     Level& level = stack_.back();
@@ -208,10 +217,13 @@ class Reader {
     CheckUnknown();
     stack_.pop_back();
   }
-  void Fail(const char* key, absl::string_view what) { FailAt(Path(key), what); }
+  void Fail(const char* key, absl::string_view what) {
+    FailAt(Path(key), what);
+  }
   void FailAt(absl::string_view path, absl::string_view what) {
     if (status_.ok()) {
-      status_ = absl::InvalidArgumentError(absl::StrCat("config: ", path, " ", what));
+      status_ =
+          absl::InvalidArgumentError(absl::StrCat("config: ", path, " ", what));
     }
   }
   void CheckUnknown() {
@@ -220,7 +232,8 @@ class Reader {
       if (!level.seen.contains(key) && status_.ok()) {
         status_ = absl::InvalidArgumentError(absl::StrCat(
             "config: unknown key \"",
-            level.path.empty() ? key : absl::StrCat(level.path, ".", key), "\""));
+            level.path.empty() ? key : absl::StrCat(level.path, ".", key),
+            "\""));
       }
     }
   }
@@ -232,11 +245,17 @@ class Reader {
 class Writer {
  public:
   template <typename T>
-  void Int(const char* key, T& v, int64_t, int64_t) { (*current_)[key] = static_cast<int64_t>(v); }
-  void Double(const char* key, double& v, double, double) { (*current_)[key] = v; }
+  void Int(const char* key, T& v, int64_t, int64_t) {
+    (*current_)[key] = static_cast<int64_t>(v);
+  }
+  void Double(const char* key, double& v, double, double) {
+    (*current_)[key] = v;
+  }
   void Bool(const char* key, bool& v) { (*current_)[key] = v; }
   void String(const char* key, std::string& v) { (*current_)[key] = v; }
-  void Strings(const char* key, std::vector<std::string>& v) { (*current_)[key] = v; }
+  void Strings(const char* key, std::vector<std::string>& v) {
+    (*current_)[key] = v;
+  }
   void Seconds(const char* key, absl::Duration& v) {
     (*current_)[key] = absl::ToDoubleSeconds(v);
   }
@@ -270,7 +289,8 @@ class Writer {
 bool ValidLaneName(absl::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char ch : s) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+          ch == '-')) {
       return false;
     }
   }
@@ -278,9 +298,10 @@ bool ValidLaneName(absl::string_view s) {
 }
 
 std::string LaneNames(const QueueConfig& q) {
-  return absl::StrJoin(q.lanes, ", ", [](std::string* out, const queue::LaneOptions& lane) {
-    absl::StrAppend(out, lane.name);
-  });
+  return absl::StrJoin(q.lanes, ", ",
+                       [](std::string* out, const queue::LaneOptions& lane) {
+                         absl::StrAppend(out, lane.name);
+                       });
 }
 
 // The queue section, with errors that name the key; the queue checks the
@@ -288,7 +309,8 @@ std::string LaneNames(const QueueConfig& q) {
 absl::Status ValidateQueueConfig(const ServerConfig& c) {
   const QueueConfig& q = c.queue;
   if (q.lanes.empty()) {
-    return absl::InvalidArgumentError("config: queue.lanes must list at least one lane");
+    return absl::InvalidArgumentError(
+        "config: queue.lanes must list at least one lane");
   }
   std::set<std::string> names;
   bool weighted = false;
@@ -312,7 +334,8 @@ absl::Status ValidateQueueConfig(const ServerConfig& c) {
   }
   if (!weighted) {
     return absl::InvalidArgumentError(
-        "config: queue.lanes needs a lane without served_first (a weighted lane)");
+        "config: queue.lanes needs a lane without served_first (a weighted "
+        "lane)");
   }
   for (const auto& [key, lane] :
        {std::pair{"queue.escalation_lane", &q.escalation_lane},
@@ -320,18 +343,20 @@ absl::Status ValidateQueueConfig(const ServerConfig& c) {
         std::pair{"scan.user_report_lane", &c.scan.user_report_lane},
         std::pair{"review.case_lane", &c.review.case_lane}}) {
     if (!names.contains(*lane)) {
-      return absl::InvalidArgumentError(absl::StrCat("config: ", key, " \"", *lane,
-                                                     "\" is not a lane of queue.lanes (",
-                                                     LaneNames(q), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config: ", key, " \"", *lane,
+                       "\" is not a lane of queue.lanes (", LaneNames(q), ")"));
     }
   }
   if (q.welfare.shift_length > absl::Hours(24 * 7)) {
     return absl::InvalidArgumentError(
-        "config: queue.welfare.shift_length_seconds must be at most 604800 (7 days)");
+        "config: queue.welfare.shift_length_seconds must be at most 604800 (7 "
+        "days)");
   }
   if (q.welfare.break_length > absl::Hours(24)) {
     return absl::InvalidArgumentError(
-        "config: queue.welfare.break_length_seconds must be at most 86400 (24 hours)");
+        "config: queue.welfare.break_length_seconds must be at most 86400 (24 "
+        "hours)");
   }
   return absl::OkStatus();
 }
@@ -339,10 +364,13 @@ absl::Status ValidateQueueConfig(const ServerConfig& c) {
 }  // namespace
 
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json) {
-  Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false,
-                          /*ignore_comments=*/true);
-  if (root.is_discarded()) return absl::InvalidArgumentError("config: not valid JSON");
-  if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
+  Json root =
+      Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false,
+                  /*ignore_comments=*/true);
+  if (root.is_discarded())
+    return absl::InvalidArgumentError("config: not valid JSON");
+  if (!root.is_object())
+    return absl::InvalidArgumentError("config: must be a JSON object");
   ServerConfig config;
   Reader reader(root);
   VisitConfig(reader, config);
@@ -354,8 +382,9 @@ absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view json) {
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
   auto text = ReadInput(path, kMaxConfigBytes);
   if (!text.ok()) {
-    return absl::Status(text.status().code(),
-                        absl::StrCat("config: ", path, ": ", text.status().message()));
+    return absl::Status(
+        text.status().code(),
+        absl::StrCat("config: ", path, ": ", text.status().message()));
   }
   auto config = ParseServerConfig(*text);
   if (!config.ok()) {
@@ -367,14 +396,16 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
 
 absl::Status ValidateServerConfig(const ServerConfig& c) {
   if (c.listen.empty() || c.listen.rfind(':') == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: listen must be HOST:PORT (got \"", c.listen, "\")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: listen must be HOST:PORT (got \"", c.listen, "\")"));
   }
-  if (c.db.empty()) return absl::InvalidArgumentError("config: db must not be empty");
-  for (const auto* lane : {&c.scan.default_lane, &c.scan.user_report_lane, &c.review.case_lane}) {
+  if (c.db.empty())
+    return absl::InvalidArgumentError("config: db must not be empty");
+  for (const auto* lane :
+       {&c.scan.default_lane, &c.scan.user_report_lane, &c.review.case_lane}) {
     if (!ValidLaneName(*lane)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("config: lane name \"", *lane, "\" must be 1..64 of [a-z0-9_-]"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config: lane name \"", *lane, "\" must be 1..64 of [a-z0-9_-]"));
     }
   }
   if (c.review.platform_bank == c.review.allow_bank) {
@@ -383,7 +414,8 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
   }
   if (c.limits.max_image_bytes > c.limits.max_message_bytes) {
     return absl::InvalidArgumentError(
-        "config: limits.max_image_bytes must not exceed limits.max_message_bytes");
+        "config: limits.max_image_bytes must not exceed "
+        "limits.max_message_bytes");
   }
   return ValidateQueueConfig(c);
 }

@@ -3,8 +3,8 @@
 // unnoticed) and overridden by command-line flags. The file's keys mirror
 // the struct fields; see docs/server-config.md for the annotated example.
 //
-//   HW_ASSIGN_OR_RETURN(ServerConfig config, LoadServerConfig("hashwatch.json"));
-//   config.listen = "127.0.0.1:0";
+//   HW_ASSIGN_OR_RETURN(ServerConfig config,
+//   LoadServerConfig("hashwatch.json")); config.listen = "127.0.0.1:0";
 //   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
 #ifndef HASHWATCH_REVIEW_API_CONFIG_H_
 #define HASHWATCH_REVIEW_API_CONFIG_H_
@@ -21,8 +21,8 @@
 namespace hashwatch::review_api {
 
 struct TlsConfig {
-  std::string cert_file;       // PEM server certificate chain
-  std::string key_file;        // PEM private key
+  std::string cert_file;  // PEM server certificate chain
+  std::string key_file;   // PEM private key
   // PEM roots for client certificates; set to verify them.
   std::string client_ca_file;
   // With client_ca_file: refuse clients without a valid certificate.
@@ -33,8 +33,8 @@ struct LimitsConfig {
   // Largest request message in bytes (an image scan carries the image).
   // Default 64 MiB + 64 KiB of envelope.
   int64_t max_message_bytes = (64 << 20) + (64 << 10);
-  int64_t max_image_bytes = 64 << 20;     // larger images: RESOURCE_EXHAUSTED
-  int64_t max_image_pixels = 100'000'000; // width x height, from the header
+  int64_t max_image_bytes = 64 << 20;      // larger images: RESOURCE_EXHAUSTED
+  int64_t max_image_pixels = 100'000'000;  // width x height, from the header
   // AddEntries / ImportList: staged on disk, so this bounds disk, not memory.
   int max_entries_per_import = 20'000'000;
   int max_entries_per_write = 5'000'000;  // RemoveEntries: one batch in memory
@@ -58,9 +58,8 @@ struct ScanConfig {
   // Unmatched items flagged like this go to review as novel.
   double novel_classifier_threshold = 0.9;  // 0..1; > 1 turns it off
   bool review_user_reports = true;
-  std::vector<std::string> review_signals = {"grooming", "livestream",
-                                             "underage_account",
-                                             "multiple_victims"};
+  std::vector<std::string> review_signals = {
+      "grooming", "livestream", "underage_account", "multiple_victims"};
   // Lanes for items a scan queues: user reports go to user_report_lane,
   // everything else to default_lane, unless the scan names its lane.
   std::string default_lane = "proactive";
@@ -110,7 +109,8 @@ struct QueueConfig {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";  // HOST:PORT; port 0 = any free port
-  std::string db = "./var/hashwatch";      // banks/, queue/, reports/, scans/, tokens.json
+  std::string db =
+      "./var/hashwatch";  // banks/, queue/, reports/, scans/, tokens.json
   // The review queue's write-ahead log; empty: inside db/queue. A device of
   // its own keeps the queue's fsyncs away from compaction writes.
   std::string queue_wal_dir;

@@ -43,10 +43,14 @@ matcher::ContentHashes FromProto(const v1::Hashes& h) {
 
 v1::Verdict ToProto(matcher::Verdict v) {
   switch (v) {
-    case matcher::Verdict::kNoMatch: return v1::NO_MATCH;
-    case matcher::Verdict::kAutoReport: return v1::AUTO_REPORTED;
-    case matcher::Verdict::kReview: return v1::QUEUED_FOR_REVIEW;
-    case matcher::Verdict::kAllowed: return v1::ALLOWED;
+    case matcher::Verdict::kNoMatch:
+      return v1::NO_MATCH;
+    case matcher::Verdict::kAutoReport:
+      return v1::AUTO_REPORTED;
+    case matcher::Verdict::kReview:
+      return v1::QUEUED_FOR_REVIEW;
+    case matcher::Verdict::kAllowed:
+      return v1::ALLOWED;
   }
   return v1::VERDICT_UNSPECIFIED;
 }
@@ -55,10 +59,14 @@ namespace {
 
 matcher::Verdict FromProto(v1::Verdict v) {
   switch (v) {
-    case v1::AUTO_REPORTED: return matcher::Verdict::kAutoReport;
-    case v1::QUEUED_FOR_REVIEW: return matcher::Verdict::kReview;
-    case v1::ALLOWED: return matcher::Verdict::kAllowed;
-    default: return matcher::Verdict::kNoMatch;
+    case v1::AUTO_REPORTED:
+      return matcher::Verdict::kAutoReport;
+    case v1::QUEUED_FOR_REVIEW:
+      return matcher::Verdict::kReview;
+    case v1::ALLOWED:
+      return matcher::Verdict::kAllowed;
+    default:
+      return matcher::Verdict::kNoMatch;
   }
 }
 
@@ -93,7 +101,8 @@ ScanRecord FromProto(const v1::ScanResponse& r) {
     RecordedMatch& rm = out.matches.emplace_back();
     rm.evidence.bank = m.bank();
     rm.evidence.entry_id = m.entry_id();
-    rm.evidence.signal = signal.ok() ? std::string(matcher::SignalTypeName(*signal)) : "";
+    rm.evidence.signal =
+        signal.ok() ? std::string(matcher::SignalTypeName(*signal)) : "";
     rm.evidence.hash = m.hash();
     rm.evidence.distance = m.distance();
     rm.evidence.category = m.category();
@@ -116,8 +125,9 @@ void ToProto(const report::Report& r, v1::Report* out) {
   out->set_origin(r.origin == report::ReportOrigin::kAutomatic
                       ? v1::REPORT_ORIGIN_AUTOMATIC
                       : v1::REPORT_ORIGIN_MODERATOR_CONFIRM);
-  out->set_state(r.state == report::ReportState::kSubmitted ? v1::REPORT_STATE_SUBMITTED
-                                                            : v1::REPORT_STATE_PENDING);
+  out->set_state(r.state == report::ReportState::kSubmitted
+                     ? v1::REPORT_STATE_SUBMITTED
+                     : v1::REPORT_STATE_PENDING);
   out->set_submission_ref(r.submission_ref);
   out->set_platform(r.platform);
   out->set_incident_type(r.incident_type);
@@ -134,7 +144,8 @@ void ToProto(const report::Report& r, v1::Report* out) {
   out->set_viewed_by(r.viewed_by);
   ToProto(r.viewed_at, out->mutable_viewed_at());
   uint64_t item_id = 0;
-  if (absl::SimpleAtoi(r.review_item_id, &item_id)) out->set_review_item_id(item_id);
+  if (absl::SimpleAtoi(r.review_item_id, &item_id))
+    out->set_review_item_id(item_id);
   out->set_uploader_id(r.uploader_account);
   out->set_uploader_ip(r.uploader_ip);
   ToProto(r.upload_time, out->mutable_upload_time());
@@ -155,15 +166,22 @@ absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r,
     f.to = *t;
   }
   switch (r.state()) {
-    case v1::REPORT_STATE_UNSPECIFIED: break;
-    case v1::REPORT_STATE_PENDING: f.state = report::ReportState::kPending; break;
-    case v1::REPORT_STATE_SUBMITTED: f.state = report::ReportState::kSubmitted; break;
-    default: return absl::InvalidArgumentError("state is not a known ReportState");
+    case v1::REPORT_STATE_UNSPECIFIED:
+      break;
+    case v1::REPORT_STATE_PENDING:
+      f.state = report::ReportState::kPending;
+      break;
+    case v1::REPORT_STATE_SUBMITTED:
+      f.state = report::ReportState::kSubmitted;
+      break;
+    default:
+      return absl::InvalidArgumentError("state is not a known ReportState");
   }
   f.bank = r.bank();
   f.after_sequence = r.after_sequence();
   if (r.limit() < 0 || r.limit() > max_limit) {
-    return absl::InvalidArgumentError(absl::StrCat("limit must be in 0..", max_limit));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be in 0..", max_limit));
   }
   f.limit = r.limit() == 0 ? std::min(1000, max_limit) : r.limit();
   return f;
@@ -173,29 +191,40 @@ namespace {
 
 v1::ItemKind ToProto(queue::ItemKind k) {
   switch (k) {
-    case queue::ItemKind::kHashMatch: return v1::ITEM_KIND_HASH_MATCH;
-    case queue::ItemKind::kNovel: return v1::ITEM_KIND_NOVEL;
-    case queue::ItemKind::kCase: return v1::ITEM_KIND_CASE;
+    case queue::ItemKind::kHashMatch:
+      return v1::ITEM_KIND_HASH_MATCH;
+    case queue::ItemKind::kNovel:
+      return v1::ITEM_KIND_NOVEL;
+    case queue::ItemKind::kCase:
+      return v1::ITEM_KIND_CASE;
   }
   return v1::ITEM_KIND_UNSPECIFIED;
 }
 
 v1::ItemState ToProto(queue::ItemState s) {
   switch (s) {
-    case queue::ItemState::kQueued: return v1::ITEM_STATE_QUEUED;
-    case queue::ItemState::kLeased: return v1::ITEM_STATE_LEASED;
-    case queue::ItemState::kDecided: return v1::ITEM_STATE_DECIDED;
-    case queue::ItemState::kEscalated: return v1::ITEM_STATE_ESCALATED;
+    case queue::ItemState::kQueued:
+      return v1::ITEM_STATE_QUEUED;
+    case queue::ItemState::kLeased:
+      return v1::ITEM_STATE_LEASED;
+    case queue::ItemState::kDecided:
+      return v1::ITEM_STATE_DECIDED;
+    case queue::ItemState::kEscalated:
+      return v1::ITEM_STATE_ESCALATED;
   }
   return v1::ITEM_STATE_UNSPECIFIED;
 }
 
 v1::DecisionKind ToProto(queue::DecisionKind k) {
   switch (k) {
-    case queue::DecisionKind::kConfirm: return v1::DECISION_KIND_CONFIRM;
-    case queue::DecisionKind::kReject: return v1::DECISION_KIND_REJECT;
-    case queue::DecisionKind::kEscalate: return v1::DECISION_KIND_ESCALATE;
-    case queue::DecisionKind::kSkip: return v1::DECISION_KIND_SKIP;
+    case queue::DecisionKind::kConfirm:
+      return v1::DECISION_KIND_CONFIRM;
+    case queue::DecisionKind::kReject:
+      return v1::DECISION_KIND_REJECT;
+    case queue::DecisionKind::kEscalate:
+      return v1::DECISION_KIND_ESCALATE;
+    case queue::DecisionKind::kSkip:
+      return v1::DECISION_KIND_SKIP;
   }
   return v1::DECISION_KIND_UNSPECIFIED;
 }
@@ -228,12 +257,14 @@ void ToProto(const queue::ReviewItem& item, v1::ReviewItem* out) {
   c->set_uploader_id(item.context.uploader);
   ToProto(item.context.upload_time, c->mutable_upload_time());
   c->set_uploader_ip(item.context.ip);
-  if (item.context.classifier_score >= 0) c->set_classifier_score(item.context.classifier_score);
+  if (item.context.classifier_score >= 0)
+    c->set_classifier_score(item.context.classifier_score);
   for (const std::string& s : item.context.signals) c->add_signals(s);
   c->set_lane(item.lane);
   out->set_category(item.category);
   out->set_base_priority(item.base_priority);
-  out->set_priority_class(static_cast<v1::PriorityClass>(static_cast<int>(item.priority_class) + 1));
+  out->set_priority_class(static_cast<v1::PriorityClass>(
+      static_cast<int>(item.priority_class) + 1));
   ToProto(item.enqueue_time, out->mutable_enqueue_time());
   ToProto(item.sla_deadline, out->mutable_sla_deadline());
   out->set_state(ToProto(item.state));
@@ -270,7 +301,8 @@ void ToProto(const queue::QueueStats& s, v1::QueueStats* out) {
 queue::CallerContext FromProto(const v1::ScanContext& c) {
   queue::CallerContext out;
   out.uploader = c.uploader_id();
-  out.upload_time = c.has_upload_time() ? FromProto(c.upload_time()) : absl::InfinitePast();
+  out.upload_time =
+      c.has_upload_time() ? FromProto(c.upload_time()) : absl::InfinitePast();
   out.ip = c.uploader_ip();
   out.classifier_score = c.has_classifier_score() ? c.classifier_score() : -1;
   out.signals.assign(c.signals().begin(), c.signals().end());

@@ -37,7 +37,8 @@ void ToProto(const ScanRecord& r, v1::ScanResponse* out);
 ScanRecord FromProto(const v1::ScanResponse& r);
 
 void ToProto(const report::Report& r, v1::Report* out);
-absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r, int max_limit);
+absl::StatusOr<report::ReportFilter> FromProto(const v1::ListReportsRequest& r,
+                                               int max_limit);
 
 void ToProto(const queue::ReviewItem& item, v1::ReviewItem* out);
 void ToProto(const queue::Decision& d, v1::Decision* out);

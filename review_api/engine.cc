@@ -13,14 +13,15 @@
 
 namespace hashwatch::review_api {
 
-Engine::Engine(const ServerConfig& config, Clock* clock, std::vector<std::string> lanes,
-               std::string escalation_lane)
+Engine::Engine(const ServerConfig& config, Clock* clock,
+               std::vector<std::string> lanes, std::string escalation_lane)
     : config_(config),
       clock_(clock),
       validator_(config_, std::move(lanes), std::move(escalation_lane)),
-      flood_guard_({.max_distinct_contents = config.scan.flood_max_distinct_contents,
-                    .window = config.scan.flood_window},
-                   clock) {
+      flood_guard_(
+          {.max_distinct_contents = config.scan.flood_max_distinct_contents,
+           .window = config.scan.flood_window},
+          clock) {
   routing_.novel_classifier_threshold = config.scan.novel_classifier_threshold;
   routing_.review_user_reports = config.scan.review_user_reports;
   routing_.review_signals = config.scan.review_signals;
@@ -35,17 +36,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
   std::error_code ec;
   std::filesystem::create_directories(config.db, ec);
   if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create database directory ", config.db, ": ", ec.message()));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create database directory ", config.db, ": ", ec.message()));
   }
   const queue::QueueOptions queue_options = QueueOptionsFromConfig(config);
   std::vector<std::string> lanes;
-  for (const queue::LaneOptions& lane : queue_options.lanes) lanes.push_back(lane.name);
-  std::unique_ptr<Engine> e(
-      new Engine(config, clock, std::move(lanes), queue_options.escalation_lane));
+  for (const queue::LaneOptions& lane : queue_options.lanes)
+    lanes.push_back(lane.name);
+  std::unique_ptr<Engine> e(new Engine(config, clock, std::move(lanes),
+                                       queue_options.escalation_lane));
   HW_RETURN_IF_ERROR(matcher::ValidateRoutingOptions(e->routing_));
   for (const std::string* lane :
-       {&config.scan.default_lane, &config.scan.user_report_lane, &config.review.case_lane}) {
+       {&config.scan.default_lane, &config.scan.user_report_lane,
+        &config.review.case_lane}) {
     HW_RETURN_IF_ERROR(e->validator_.CheckLane(*lane, "config lane"));
   }
 
@@ -55,14 +58,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
   bank_options.max_entries_per_import = config.limits.max_entries_per_import;
   bank_options.cancel_load = std::move(cancel_load);
   HW_ASSIGN_OR_RETURN(e->banks_, matcher::BankStore::Open(bank_options, clock));
-  HW_ASSIGN_OR_RETURN(e->queue_, queue::ReviewQueue::Open(queue_options, clock));
+  HW_ASSIGN_OR_RETURN(e->queue_,
+                      queue::ReviewQueue::Open(queue_options, clock));
   report::ReportStoreOptions report_options;
   report_options.path = config.db + "/reports";
   report_options.retention = config.reports.retention;
   report_options.platform = config.reports.platform;
   report_options.incident_type = config.reports.incident_type;
-  HW_ASSIGN_OR_RETURN(e->reports_, report::ReportStore::Open(report_options, clock));
-  HW_ASSIGN_OR_RETURN(e->records_, ScanRecords::Open({.path = config.db + "/scans"}, clock));
+  HW_ASSIGN_OR_RETURN(e->reports_,
+                      report::ReportStore::Open(report_options, clock));
+  HW_ASSIGN_OR_RETURN(e->records_,
+                      ScanRecords::Open({.path = config.db + "/scans"}, clock));
   HW_RETURN_IF_ERROR(e->EnsureDecisionBanks());
   return e;
 }
@@ -74,30 +80,37 @@ absl::Status Engine::EnsureDecisionBanks() {
         std::pair{config_.review.allow_bank, matcher::BankKind::kAllow}}) {
     auto bank = banks_->GetBank(name);
     if (absl::IsNotFound(bank.status())) {
-      HW_RETURN_IF_ERROR(banks_->CreateBank(name, kind, matcher::BankPolicy()).status());
+      HW_RETURN_IF_ERROR(
+          banks_->CreateBank(name, kind, matcher::BankPolicy()).status());
       HW_LOG(kInfo, "created bank %s (%s)", name, matcher::BankKindName(kind));
     } else if (!bank.ok()) {
       return bank.status();
     } else if (bank->kind != kind) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("bank ", name, " exists but is a ", matcher::BankKindName(bank->kind),
-                       " bank; the configuration needs a ", matcher::BankKindName(kind), " bank"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "bank ", name, " exists but is a ", matcher::BankKindName(bank->kind),
+          " bank; the configuration needs a ", matcher::BankKindName(kind),
+          " bank"));
     }
   }
   return absl::OkStatus();
 }
 
 matcher::DecodeOptions Engine::Decoding(bool compat) const {
-  return {.mode = compat ? matcher::DecodeMode::kCompat : matcher::DecodeMode::kFast,
+  return {.mode = compat ? matcher::DecodeMode::kCompat
+                         : matcher::DecodeMode::kFast,
           .max_pixels = config_.limits.max_image_pixels,
           .max_bytes = config_.limits.max_image_bytes};
 }
 
-absl::StatusOr<v1::HashResponse> Engine::Hash(const v1::HashRequest& request) const {
+absl::StatusOr<v1::HashResponse> Engine::Hash(
+    const v1::HashRequest& request) const {
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
-  auto h = matcher::HashImage(request.image(),
-                              {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});
-  if (!h.ok()) return absl::Status(h.status().code(), absl::StrCat("image: ", h.status().message()));
+  auto h = matcher::HashImage(
+      request.image(),
+      {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});
+  if (!h.ok())
+    return absl::Status(h.status().code(),
+                        absl::StrCat("image: ", h.status().message()));
   v1::HashResponse response;
   response.mutable_hashes()->set_pdq(h->pdq.hash.ToHex());
   response.mutable_hashes()->set_pdq_quality(h->pdq.quality);
@@ -105,15 +118,18 @@ absl::StatusOr<v1::HashResponse> Engine::Hash(const v1::HashRequest& request) co
   response.mutable_hashes()->set_sha1(h->sha1);
   response.mutable_hashes()->set_sha256(h->sha256);
   if (h->pdq.has_dihedral) {
-    for (const matcher::PdqHash& v : h->pdq.dihedral) response.add_pdq_dihedral(v.ToHex());
+    for (const matcher::PdqHash& v : h->pdq.dihedral)
+      response.add_pdq_dihedral(v.ToHex());
   }
   return response;
 }
 
-report::Report Engine::DraftReport(report::ReportOrigin origin, absl::string_view content_id,
+report::Report Engine::DraftReport(report::ReportOrigin origin,
+                                   absl::string_view content_id,
                                    const matcher::ContentHashes& hashes,
                                    std::vector<matcher::MatchEvidence> evidence,
-                                   std::string category, const queue::CallerContext& context) {
+                                   std::string category,
+                                   const queue::CallerContext& context) {
   report::Report draft;
   draft.origin = origin;
   draft.content_id = std::string(content_id);

@@ -77,52 +77,61 @@ class Engine final {
   // without `lead`, the escalation lane is left out (and asking for it is
   // PermissionDenied).
   absl::StatusOr<v1::LeaseResponse> Lease(absl::string_view moderator,
-                                          const v1::LeaseRequest& request, bool lead);
-  absl::StatusOr<v1::ExtendLeaseResponse> ExtendLease(absl::string_view moderator,
-                                                      const v1::ExtendLeaseRequest& request);
-  absl::Status Release(absl::string_view moderator, const v1::ReleaseRequest& request);
+                                          const v1::LeaseRequest& request,
+                                          bool lead);
+  absl::StatusOr<v1::ExtendLeaseResponse> ExtendLease(
+      absl::string_view moderator, const v1::ExtendLeaseRequest& request);
+  absl::Status Release(absl::string_view moderator,
+                       const v1::ReleaseRequest& request);
   // FailedPrecondition unless the lease is the moderator's and live. A
   // confirm files a report (with the item's hashes and evidence) and banks
   // the hashes in the platform bank; a reject may allow-list them.
   absl::StatusOr<v1::DecideResponse> Decide(absl::string_view moderator,
                                             const v1::DecideRequest& request);
-  absl::StatusOr<v1::ReviewItem> GetItem(const v1::GetItemRequest& request) const;
+  absl::StatusOr<v1::ReviewItem> GetItem(
+      const v1::GetItemRequest& request) const;
   absl::StatusOr<v1::QueueStats> Stats() const;
   // The caller's right to reveal is checked by the service. Audited before
   // the picture is returned; FailedPrecondition for a decided item.
   absl::StatusOr<v1::RevealResponse> Reveal(absl::string_view who,
                                             const v1::RevealRequest& request);
-  absl::StatusOr<v1::EnqueueCaseResponse> EnqueueCase(const v1::EnqueueCaseRequest& request);
+  absl::StatusOr<v1::EnqueueCaseResponse> EnqueueCase(
+      const v1::EnqueueCaseRequest& request);
 
   // ---- Banks. Changes are made for `who` and logged with the name.
-  absl::StatusOr<v1::Bank> CreateBank(absl::string_view who, const v1::CreateBankRequest& request);
+  absl::StatusOr<v1::Bank> CreateBank(absl::string_view who,
+                                      const v1::CreateBankRequest& request);
   v1::ListBanksResponse ListBanks() const;
   absl::StatusOr<v1::Bank> GetBank(const v1::GetBankRequest& request) const;
   absl::StatusOr<v1::Bank> UpdatePolicy(absl::string_view who,
                                         const v1::UpdatePolicyRequest& request);
   // FailedPrecondition for the banks that moderators' decisions feed.
-  absl::Status DeleteBank(absl::string_view who, const v1::DeleteBankRequest& request);
+  absl::Status DeleteBank(absl::string_view who,
+                          const v1::DeleteBankRequest& request);
   // Streams the messages into one import staged on disk: a list of any
   // size costs bounded memory; nothing is visible before the stream ends,
   // and nothing at all when `cancelled` says so then (Cancelled).
-  absl::StatusOr<v1::WriteResult> AddEntries(absl::string_view who,
-                                             StreamReader<v1::AddEntriesRequest> next,
-                                             absl::FunctionRef<bool()> cancelled);
-  absl::StatusOr<v1::WriteResult> RemoveEntries(absl::string_view who,
-                                                StreamReader<v1::RemoveEntriesRequest> next);
-  absl::StatusOr<v1::Entry> DisableEntry(absl::string_view who,
-                                         const v1::DisableEntryRequest& request);
+  absl::StatusOr<v1::WriteResult> AddEntries(
+      absl::string_view who, StreamReader<v1::AddEntriesRequest> next,
+      absl::FunctionRef<bool()> cancelled);
+  absl::StatusOr<v1::WriteResult> RemoveEntries(
+      absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next);
+  absl::StatusOr<v1::Entry> DisableEntry(
+      absl::string_view who, const v1::DisableEntryRequest& request);
   // Parses the list line by line into one import; malformed lines refuse
   // the whole list unless skip_invalid (at most 1,000 are reported).
-  absl::StatusOr<v1::ImportListResponse> ImportList(absl::string_view who,
-                                                    const v1::ImportListRequest& request);
+  absl::StatusOr<v1::ImportListResponse> ImportList(
+      absl::string_view who, const v1::ImportListRequest& request);
   absl::Status ExportBank(const v1::ExportBankRequest& request,
                           StreamWriter<v1::Entry> write) const;
-  absl::StatusOr<v1::BankStats> GetBankStats(const v1::GetStatsRequest& request) const;
+  absl::StatusOr<v1::BankStats> GetBankStats(
+      const v1::GetStatsRequest& request) const;
 
   // ---- Reports.
-  absl::StatusOr<v1::Report> GetReport(const v1::GetReportRequest& request) const;
-  absl::StatusOr<v1::ListReportsResponse> ListReports(const v1::ListReportsRequest& request) const;
+  absl::StatusOr<v1::Report> GetReport(
+      const v1::GetReportRequest& request) const;
+  absl::StatusOr<v1::ListReportsResponse> ListReports(
+      const v1::ListReportsRequest& request) const;
   // Every report of the filter, one JSON line each, paged; `limit` (0 = no
   // limit) caps them.
   absl::Status ExportReports(const v1::ListReportsRequest& request,
@@ -134,8 +143,8 @@ class Engine final {
   absl::Status WatchReports(const v1::WatchReportsRequest& request,
                             StreamWriter<v1::Report> write,
                             absl::FunctionRef<absl::Status()> keep_going) const;
-  absl::StatusOr<v1::Report> MarkSubmitted(absl::string_view who,
-                                           const v1::MarkSubmittedRequest& request);
+  absl::StatusOr<v1::Report> MarkSubmitted(
+      absl::string_view who, const v1::MarkSubmittedRequest& request);
 
   // Returns expired leases to the queue and deletes expired scan records.
   absl::Status Housekeeping();
@@ -145,49 +154,53 @@ class Engine final {
   struct ScanHashes {
     matcher::ContentHashes hashes;          // canonical lowercase hex
     std::vector<matcher::PdqHash> queries;  // PDQ (and its dihedral variants)
-    int quality = 100;                      // exact-hash-only scans are fully trusted
+    int quality = 100;  // exact-hash-only scans are fully trusted
   };
 
-  Engine(const ServerConfig& config, Clock* clock, std::vector<std::string> lanes,
-         std::string escalation_lane);
+  Engine(const ServerConfig& config, Clock* clock,
+         std::vector<std::string> lanes, std::string escalation_lane);
   absl::Status EnsureDecisionBanks();
   matcher::DecodeOptions Decoding(bool compat) const;
 
   // The steps of a scan (engine_scan.cc).
-  absl::StatusOr<ScanHashes> ComputeHashes(const v1::ScanRequest& request) const;
+  absl::StatusOr<ScanHashes> ComputeHashes(
+      const v1::ScanRequest& request) const;
   absl::StatusOr<v1::ScanResponse> ScanLocked(const v1::ScanRequest& request,
                                               const ScanHashes& computed);
-  absl::StatusOr<std::optional<ScanRecord>> FindRecord(absl::string_view content_id) const;
-  absl::StatusOr<std::vector<matcher::Match>> LookUp(const ScanHashes& computed) const;
-  matcher::RoutingDecision RouteMatches(const v1::ScanRequest& request,
-                                        const std::vector<matcher::Match>& matches,
-                                        int quality);
-  absl::StatusOr<std::string> FileAutomaticReport(const v1::ScanRequest& request,
-                                                  const matcher::RoutingDecision& decision,
-                                                  const matcher::ContentHashes& hashes);
-  absl::StatusOr<uint64_t> QueueForReview(const v1::ScanRequest& request,
-                                          const matcher::RoutingDecision& decision,
-                                          const matcher::ContentHashes& hashes);
-  std::string Preview(const v1::ScanRequest& request, absl::string_view content_id,
-                      bool reveal) const;
+  absl::StatusOr<std::optional<ScanRecord>> FindRecord(
+      absl::string_view content_id) const;
+  absl::StatusOr<std::vector<matcher::Match>> LookUp(
+      const ScanHashes& computed) const;
+  matcher::RoutingDecision RouteMatches(
+      const v1::ScanRequest& request,
+      const std::vector<matcher::Match>& matches, int quality);
+  absl::StatusOr<std::string> FileAutomaticReport(
+      const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
+      const matcher::ContentHashes& hashes);
+  absl::StatusOr<uint64_t> QueueForReview(
+      const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
+      const matcher::ContentHashes& hashes);
+  std::string Preview(const v1::ScanRequest& request,
+                      absl::string_view content_id, bool reveal) const;
   absl::Status KeepRecord(absl::string_view content_id, ScanRecord record,
                           const matcher::ContentHashes& hashes);
   // A report of `content_id` as either origin files it.
-  static report::Report DraftReport(report::ReportOrigin origin, absl::string_view content_id,
-                                    const matcher::ContentHashes& hashes,
-                                    std::vector<matcher::MatchEvidence> evidence,
-                                    std::string category, const queue::CallerContext& context);
+  static report::Report DraftReport(
+      report::ReportOrigin origin, absl::string_view content_id,
+      const matcher::ContentHashes& hashes,
+      std::vector<matcher::MatchEvidence> evidence, std::string category,
+      const queue::CallerContext& context);
 
   // Review helpers (engine_review.cc).
-  absl::Status CheckLiveLease(absl::string_view moderator, const queue::ReviewItem& item,
+  absl::Status CheckLiveLease(absl::string_view moderator,
+                              const queue::ReviewItem& item,
                               uint64_t lease_id) const;
   absl::StatusOr<std::string> FileConfirmedReport(absl::string_view moderator,
                                                   const queue::ReviewItem& item,
                                                   const std::string& category);
-  absl::StatusOr<std::vector<std::string>> BankItemHashes(const queue::ReviewItem& item,
-                                                          const std::string& bank,
-                                                          const std::string& category,
-                                                          const std::string& note);
+  absl::StatusOr<std::vector<std::string>> BankItemHashes(
+      const queue::ReviewItem& item, const std::string& bank,
+      const std::string& category, const std::string& note);
 
   const ServerConfig config_;
   Clock* const clock_;

@@ -26,49 +26,57 @@ absl::StatusOr<Proto> Converted(absl::StatusOr<T> value) {
 
 }  // namespace
 
-absl::StatusOr<v1::Bank> Engine::CreateBank(absl::string_view who,
-                                            const v1::CreateBankRequest& request) {
-  HW_ASSIGN_OR_RETURN(const matcher::BankKind kind, validator_.BankKind(request.kind()));
-  const matcher::BankPolicy policy =
-      request.has_policy() ? FromProto(request.policy()) : matcher::BankPolicy();
-  HW_ASSIGN_OR_RETURN(const matcher::Bank bank, banks_->CreateBank(request.name(), kind, policy));
+absl::StatusOr<v1::Bank> Engine::CreateBank(
+    absl::string_view who, const v1::CreateBankRequest& request) {
+  HW_ASSIGN_OR_RETURN(const matcher::BankKind kind,
+                      validator_.BankKind(request.kind()));
+  const matcher::BankPolicy policy = request.has_policy()
+                                         ? FromProto(request.policy())
+                                         : matcher::BankPolicy();
+  HW_ASSIGN_OR_RETURN(const matcher::Bank bank,
+                      banks_->CreateBank(request.name(), kind, policy));
   HW_LOG(kInfo, "bank %s created by %s", bank.name, who);
   return Converted<matcher::Bank, v1::Bank>(bank);
 }
 
 v1::ListBanksResponse Engine::ListBanks() const {
   v1::ListBanksResponse response;
-  for (const matcher::Bank& b : banks_->ListBanks()) ToProto(b, response.add_banks());
+  for (const matcher::Bank& b : banks_->ListBanks())
+    ToProto(b, response.add_banks());
   return response;
 }
 
-absl::StatusOr<v1::Bank> Engine::GetBank(const v1::GetBankRequest& request) const {
+absl::StatusOr<v1::Bank> Engine::GetBank(
+    const v1::GetBankRequest& request) const {
   return Converted<matcher::Bank, v1::Bank>(banks_->GetBank(request.name()));
 }
 
-absl::StatusOr<v1::Bank> Engine::UpdatePolicy(absl::string_view who,
-                                              const v1::UpdatePolicyRequest& request) {
-  HW_ASSIGN_OR_RETURN(const matcher::Bank bank,
-                      banks_->UpdatePolicy(request.name(), FromProto(request.policy())));
+absl::StatusOr<v1::Bank> Engine::UpdatePolicy(
+    absl::string_view who, const v1::UpdatePolicyRequest& request) {
+  HW_ASSIGN_OR_RETURN(
+      const matcher::Bank bank,
+      banks_->UpdatePolicy(request.name(), FromProto(request.policy())));
   HW_LOG(kInfo, "bank %s: policy updated by %s", bank.name, who);
   return Converted<matcher::Bank, v1::Bank>(bank);
 }
 
-absl::Status Engine::DeleteBank(absl::string_view who, const v1::DeleteBankRequest& request) {
+absl::Status Engine::DeleteBank(absl::string_view who,
+                                const v1::DeleteBankRequest& request) {
   if (request.name() == config_.review.platform_bank ||
       request.name() == config_.review.allow_bank) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "bank ", request.name(), " receives moderators' decisions; change the "
-        "server's review configuration before deleting it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("bank ", request.name(),
+                     " receives moderators' decisions; change the "
+                     "server's review configuration before deleting it"));
   }
   HW_RETURN_IF_ERROR(banks_->DeleteBank(request.name()));
   HW_LOG(kInfo, "bank %s deleted by %s", request.name(), who);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::WriteResult> Engine::AddEntries(absl::string_view who,
-                                                   StreamReader<v1::AddEntriesRequest> next,
-                                                   absl::FunctionRef<bool()> cancelled) {
+absl::StatusOr<v1::WriteResult> Engine::AddEntries(
+    absl::string_view who, StreamReader<v1::AddEntriesRequest> next,
+    absl::FunctionRef<bool()> cancelled) {
   std::string bank;
   std::unique_ptr<matcher::BankImport> import;
   v1::AddEntriesRequest request;
@@ -80,16 +88,18 @@ absl::StatusOr<v1::WriteResult> Engine::AddEntries(absl::string_view who,
     }
     for (const v1::NewEntry& e : request.entries()) {
       HW_RETURN_IF_ERROR(validator_.CheckImportCount(count + 1));
-      HW_ASSIGN_OR_RETURN(const matcher::NewEntry entry, validator_.Entry(e, count));
+      HW_ASSIGN_OR_RETURN(const matcher::NewEntry entry,
+                          validator_.Entry(e, count));
       ++count;
       HW_RETURN_IF_ERROR(import->Add(entry));
     }
   }
-  if (cancelled()) return absl::CancelledError("cancelled by the client; nothing added");
+  if (cancelled())
+    return absl::CancelledError("cancelled by the client; nothing added");
   if (bank.empty()) return absl::InvalidArgumentError("bank is required");
   HW_ASSIGN_OR_RETURN(const matcher::WriteResult result, import->Commit());
-  HW_LOG(kInfo, "bank %s: %d entries added, %d updated by %s", bank, result.added,
-         result.updated, who);
+  HW_LOG(kInfo, "bank %s: %d entries added, %d updated by %s", bank,
+         result.added, result.updated, who);
   return Converted<matcher::WriteResult, v1::WriteResult>(result);
 }
 
@@ -107,29 +117,34 @@ absl::StatusOr<v1::WriteResult> Engine::RemoveEntries(
     }
   }
   if (bank.empty()) return absl::InvalidArgumentError("bank is required");
-  HW_ASSIGN_OR_RETURN(const matcher::WriteResult result, banks_->RemoveEntries(bank, values));
+  HW_ASSIGN_OR_RETURN(const matcher::WriteResult result,
+                      banks_->RemoveEntries(bank, values));
   HW_LOG(kInfo, "bank %s: %d entries removed by %s", bank, result.removed, who);
   return Converted<matcher::WriteResult, v1::WriteResult>(result);
 }
 
-absl::StatusOr<v1::Entry> Engine::DisableEntry(absl::string_view who,
-                                               const v1::DisableEntryRequest& request) {
+absl::StatusOr<v1::Entry> Engine::DisableEntry(
+    absl::string_view who, const v1::DisableEntryRequest& request) {
   HW_ASSIGN_OR_RETURN(const auto signal_until, validator_.Disable(request));
   const auto& [signal, until] = signal_until;
-  HW_ASSIGN_OR_RETURN(const matcher::BankEntry entry,
-                      banks_->DisableEntry(request.bank(), signal, request.value(), until));
+  HW_ASSIGN_OR_RETURN(
+      const matcher::BankEntry entry,
+      banks_->DisableEntry(request.bank(), signal, request.value(), until));
   const std::string what =
-      until == absl::InfinitePast()     ? "re-enabled"
-      : until == absl::InfiniteFuture() ? "disabled indefinitely"
-                                        : absl::StrCat("disabled until ",
-                                                       matcher::FormatDisabledUntil(until));
-  HW_LOG(kInfo, "bank %s: entry %d %s by %s", request.bank(), entry.id, what, who);
+      until == absl::InfinitePast() ? "re-enabled"
+      : until == absl::InfiniteFuture()
+          ? "disabled indefinitely"
+          : absl::StrCat("disabled until ",
+                         matcher::FormatDisabledUntil(until));
+  HW_LOG(kInfo, "bank %s: entry %d %s by %s", request.bank(), entry.id, what,
+         who);
   return Converted<matcher::BankEntry, v1::Entry>(entry);
 }
 
-absl::StatusOr<v1::ImportListResponse> Engine::ImportList(absl::string_view who,
-                                                          const v1::ImportListRequest& request) {
-  HW_ASSIGN_OR_RETURN(matcher::ListParseOptions options, validator_.Import(request));
+absl::StatusOr<v1::ImportListResponse> Engine::ImportList(
+    absl::string_view who, const v1::ImportListRequest& request) {
+  HW_ASSIGN_OR_RETURN(matcher::ListParseOptions options,
+                      validator_.Import(request));
   options.max_errors_kept = kMaxReportedLineErrors;
   HW_ASSIGN_OR_RETURN(std::unique_ptr<matcher::BankImport> import,
                       banks_->StartImport(request.bank()));
@@ -149,15 +164,18 @@ absl::StatusOr<v1::ImportListResponse> Engine::ImportList(absl::string_view who,
   }
   parser.Finish();
   // A refused format leaves no line to import: skip_invalid does not help.
-  if (parser.error_count() > 0 && (!request.skip_invalid() || parser.format_refused())) {
+  if (parser.error_count() > 0 &&
+      (!request.skip_invalid() || parser.format_refused())) {
     std::string first;
     for (size_t i = 0; i < parser.errors().size() && i < 5; ++i) {
-      absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line, ": ",
-                      parser.errors()[i].message);
+      absl::StrAppend(&first, i ? "; " : "", "line ", parser.errors()[i].line,
+                      ": ", parser.errors()[i].message);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "content: ", parser.error_count(),
-        " malformed line(s), nothing imported (skip_invalid imports the rest): ", first));
+    return absl::InvalidArgumentError(
+        absl::StrCat("content: ", parser.error_count(),
+                     " malformed line(s), nothing imported (skip_invalid "
+                     "imports the rest): ",
+                     first));
   }
   HW_ASSIGN_OR_RETURN(const matcher::WriteResult result, import->Commit());
   v1::ImportListResponse response;
@@ -169,8 +187,8 @@ absl::StatusOr<v1::ImportListResponse> Engine::ImportList(absl::string_view who,
     le->set_line(e.line);
     le->set_message(e.message);
   }
-  HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines", request.bank(), who,
-         result.added, parser.error_count());
+  HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines",
+         request.bank(), who, result.added, parser.error_count());
   return response;
 }
 
@@ -184,8 +202,10 @@ absl::Status Engine::ExportBank(const v1::ExportBankRequest& request,
   });
 }
 
-absl::StatusOr<v1::BankStats> Engine::GetBankStats(const v1::GetStatsRequest& request) const {
-  return Converted<matcher::BankStats, v1::BankStats>(banks_->Stats(request.name()));
+absl::StatusOr<v1::BankStats> Engine::GetBankStats(
+    const v1::GetStatsRequest& request) const {
+  return Converted<matcher::BankStats, v1::BankStats>(
+      banks_->Stats(request.name()));
 }
 
 }  // namespace hashwatch::review_api

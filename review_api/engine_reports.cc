@@ -19,7 +19,8 @@ constexpr absl::Duration kWatchPoll = absl::Milliseconds(250);
 
 }  // namespace
 
-absl::StatusOr<v1::Report> Engine::GetReport(const v1::GetReportRequest& request) const {
+absl::StatusOr<v1::Report> Engine::GetReport(
+    const v1::GetReportRequest& request) const {
   HW_RETURN_IF_ERROR(validator_.CheckReportId(request.id()));
   HW_ASSIGN_OR_RETURN(const report::Report r, reports_->Get(request.id()));
   v1::Report out;
@@ -29,8 +30,10 @@ absl::StatusOr<v1::Report> Engine::GetReport(const v1::GetReportRequest& request
 
 absl::StatusOr<v1::ListReportsResponse> Engine::ListReports(
     const v1::ListReportsRequest& request) const {
-  HW_ASSIGN_OR_RETURN(const report::ReportFilter filter, validator_.ReportFilter(request));
-  HW_ASSIGN_OR_RETURN(const std::vector<report::Report> list, reports_->List(filter));
+  HW_ASSIGN_OR_RETURN(const report::ReportFilter filter,
+                      validator_.ReportFilter(request));
+  HW_ASSIGN_OR_RETURN(const std::vector<report::Report> list,
+                      reports_->List(filter));
   v1::ListReportsResponse response;
   for (const report::Report& r : list) ToProto(r, response.add_reports());
   return response;
@@ -44,7 +47,8 @@ absl::Status Engine::ExportReports(const v1::ListReportsRequest& request,
   v1::ExportChunk chunk;
   while (remaining > 0) {
     filter.limit = std::min(kExportPage, remaining);
-    HW_ASSIGN_OR_RETURN(const std::vector<report::Report> batch, reports_->List(filter));
+    HW_ASSIGN_OR_RETURN(const std::vector<report::Report> batch,
+                        reports_->List(filter));
     for (const report::Report& r : batch) {
       chunk.set_json_line(report::ReportStore::ToJson(r));
       HW_RETURN_IF_ERROR(write(chunk));
@@ -56,13 +60,14 @@ absl::Status Engine::ExportReports(const v1::ListReportsRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status Engine::WatchReports(const v1::WatchReportsRequest& request,
-                                  StreamWriter<v1::Report> write,
-                                  absl::FunctionRef<absl::Status()> keep_going) const {
+absl::Status Engine::WatchReports(
+    const v1::WatchReportsRequest& request, StreamWriter<v1::Report> write,
+    absl::FunctionRef<absl::Status()> keep_going) const {
   if (request.after_sequence() > reports_->LastSequence()) {
     return absl::OutOfRangeError(absl::StrCat(
-        "after_sequence ", request.after_sequence(), " is beyond the last report's sequence ",
-        reports_->LastSequence(), "; resume from a sequence this server gave"));
+        "after_sequence ", request.after_sequence(),
+        " is beyond the last report's sequence ", reports_->LastSequence(),
+        "; resume from a sequence this server gave"));
   }
   report::ReportFilter filter;
   filter.after_sequence = request.after_sequence();
@@ -70,7 +75,8 @@ absl::Status Engine::WatchReports(const v1::WatchReportsRequest& request,
   v1::Report out;
   while (true) {
     HW_RETURN_IF_ERROR(keep_going());
-    HW_ASSIGN_OR_RETURN(const std::vector<report::Report> batch, reports_->List(filter));
+    HW_ASSIGN_OR_RETURN(const std::vector<report::Report> batch,
+                        reports_->List(filter));
     for (const report::Report& r : batch) {
       out.Clear();
       ToProto(r, &out);
@@ -85,11 +91,12 @@ absl::Status Engine::WatchReports(const v1::WatchReportsRequest& request,
   }
 }
 
-absl::StatusOr<v1::Report> Engine::MarkSubmitted(absl::string_view who,
-                                                 const v1::MarkSubmittedRequest& request) {
+absl::StatusOr<v1::Report> Engine::MarkSubmitted(
+    absl::string_view who, const v1::MarkSubmittedRequest& request) {
   HW_RETURN_IF_ERROR(validator_.CheckMarkSubmitted(request));
-  HW_ASSIGN_OR_RETURN(const report::Report r,
-                      reports_->MarkSubmitted(request.id(), request.submission_ref()));
+  HW_ASSIGN_OR_RETURN(
+      const report::Report r,
+      reports_->MarkSubmitted(request.id(), request.submission_ref()));
   HW_LOG(kInfo, "report %s marked submitted by %s", r.id, who);
   v1::Report out;
   ToProto(r, &out);

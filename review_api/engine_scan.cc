@@ -17,14 +17,19 @@
 namespace hashwatch::review_api {
 namespace {
 
-constexpr matcher::SignalType kDigestTypes[] = {
-    matcher::SignalType::kMd5, matcher::SignalType::kSha1, matcher::SignalType::kSha256};
+constexpr matcher::SignalType kDigestTypes[] = {matcher::SignalType::kMd5,
+                                                matcher::SignalType::kSha1,
+                                                matcher::SignalType::kSha256};
 
-const std::string& Digest(const matcher::ContentHashes& h, matcher::SignalType type) {
+const std::string& Digest(const matcher::ContentHashes& h,
+                          matcher::SignalType type) {
   switch (type) {
-    case matcher::SignalType::kMd5: return h.md5;
-    case matcher::SignalType::kSha1: return h.sha1;
-    default: return h.sha256;
+    case matcher::SignalType::kMd5:
+      return h.md5;
+    case matcher::SignalType::kSha1:
+      return h.sha1;
+    default:
+      return h.sha256;
   }
 }
 
@@ -46,12 +51,13 @@ ScanRecord RecordOf(const matcher::RoutingDecision& decision) {
   record.novel = decision.novel;
   record.reason = decision.reason;
   for (const matcher::RoutedMatch& r : decision.matches) {
-    record.matches.push_back({.evidence = matcher::EvidenceOf(r.match),
-                              .dihedral_variant = r.match.variant,
-                              .allow_bank = r.match.kind == matcher::BankKind::kAllow,
-                              .covered_by_allow = r.covered_by_allow,
-                              .auto_report = r.auto_report,
-                              .flooding = r.flooding});
+    record.matches.push_back(
+        {.evidence = matcher::EvidenceOf(r.match),
+         .dihedral_variant = r.match.variant,
+         .allow_bank = r.match.kind == matcher::BankKind::kAllow,
+         .covered_by_allow = r.covered_by_allow,
+         .auto_report = r.auto_report,
+         .flooding = r.flooding});
   }
   return record;
 }
@@ -65,27 +71,31 @@ absl::StatusOr<v1::ScanResponse> Engine::Scan(const v1::ScanRequest& request) {
   // hashes again before it finds its record; repeats are retries, rare.)
   HW_ASSIGN_OR_RETURN(const ScanHashes hashes, ComputeHashes(request));
   absl::Mutex& lock =
-      content_locks_[absl::Hash<std::string>()(request.content_id()) % content_locks_.size()];
+      content_locks_[absl::Hash<std::string>()(request.content_id()) %
+                     content_locks_.size()];
   absl::MutexLock hold(&lock);
   return ScanLocked(request, hashes);
 }
 
-absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(const v1::ScanRequest& request) const {
+absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
+    const v1::ScanRequest& request) const {
   ScanHashes out;
   if (request.has_hashes()) {
     HW_ASSIGN_OR_RETURN(out.hashes, validator_.GivenHashes(request.hashes()));
     if (!out.hashes.pdq.empty()) {
-      HW_ASSIGN_OR_RETURN(matcher::PdqHash pdq, matcher::PdqHash::FromHex(out.hashes.pdq));
+      HW_ASSIGN_OR_RETURN(matcher::PdqHash pdq,
+                          matcher::PdqHash::FromHex(out.hashes.pdq));
       out.queries.push_back(pdq);
       out.quality = out.hashes.pdq_quality;
     }
     return out;
   }
-  if (!request.has_image()) return absl::InvalidArgumentError("one of image or hashes is required");
+  if (!request.has_image())
+    return absl::InvalidArgumentError("one of image or hashes is required");
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
   auto computed = matcher::HashImage(
-      request.image(),
-      {.decode = Decoding(config_.scan.compat_decode), .dihedral = config_.scan.dihedral});
+      request.image(), {.decode = Decoding(config_.scan.compat_decode),
+                        .dihedral = config_.scan.dihedral});
   if (!computed.ok()) {
     return absl::Status(computed.status().code(),
                         absl::StrCat("image: ", computed.status().message()));
@@ -97,47 +107,57 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(const v1::ScanRequest& 
                 .sha256 = computed->sha256};
   out.quality = computed->pdq.quality;
   if (computed->pdq.has_dihedral) {
-    out.queries.assign(computed->pdq.dihedral.begin(), computed->pdq.dihedral.end());
+    out.queries.assign(computed->pdq.dihedral.begin(),
+                       computed->pdq.dihedral.end());
   } else {
     out.queries.push_back(computed->pdq.hash);
   }
   return out;
 }
 
-absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(const v1::ScanRequest& request,
-                                                    const ScanHashes& computed) {
+absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(
+    const v1::ScanRequest& request, const ScanHashes& computed) {
   const std::string& content_id = request.content_id();
-  HW_ASSIGN_OR_RETURN(std::optional<ScanRecord> earlier, FindRecord(content_id));
+  HW_ASSIGN_OR_RETURN(std::optional<ScanRecord> earlier,
+                      FindRecord(content_id));
   if (earlier) return Answer(content_id, *earlier, /*hashes=*/nullptr);
 
-  HW_ASSIGN_OR_RETURN(const std::vector<matcher::Match> matches, LookUp(computed));
-  const matcher::RoutingDecision decision = RouteMatches(request, matches, computed.quality);
+  HW_ASSIGN_OR_RETURN(const std::vector<matcher::Match> matches,
+                      LookUp(computed));
+  const matcher::RoutingDecision decision =
+      RouteMatches(request, matches, computed.quality);
   ScanRecord record = RecordOf(decision);
   if (decision.verdict == matcher::Verdict::kAutoReport) {
-    HW_ASSIGN_OR_RETURN(record.report_id,
-                        FileAutomaticReport(request, decision, computed.hashes));
+    HW_ASSIGN_OR_RETURN(record.report_id, FileAutomaticReport(request, decision,
+                                                              computed.hashes));
   } else if (decision.verdict == matcher::Verdict::kReview) {
-    HW_ASSIGN_OR_RETURN(record.item_id, QueueForReview(request, decision, computed.hashes));
+    HW_ASSIGN_OR_RETURN(record.item_id,
+                        QueueForReview(request, decision, computed.hashes));
   }
   v1::ScanResponse response = Answer(content_id, record, &computed.hashes);
-  HW_RETURN_IF_ERROR(KeepRecord(content_id, std::move(record), computed.hashes));
+  HW_RETURN_IF_ERROR(
+      KeepRecord(content_id, std::move(record), computed.hashes));
   return response;
 }
 
-absl::StatusOr<std::optional<ScanRecord>> Engine::FindRecord(absl::string_view content_id) const {
-  HW_ASSIGN_OR_RETURN(std::optional<std::string> stored, records_->Get(content_id));
+absl::StatusOr<std::optional<ScanRecord>> Engine::FindRecord(
+    absl::string_view content_id) const {
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                      records_->Get(content_id));
   if (!stored) return std::nullopt;
   auto record = DecodeScanRecord(*stored);
   if (!record.ok()) {
-    return absl::DataLossError(absl::StrCat("scan record of ", content_id,
-                                            " is corrupt: ", record.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("scan record of ", content_id,
+                     " is corrupt: ", record.status().message()));
   }
   return *std::move(record);
 }
 
 // Every bank's PDQ entries within the widest review radius, and the exact
 // digests by key.
-absl::StatusOr<std::vector<matcher::Match>> Engine::LookUp(const ScanHashes& computed) const {
+absl::StatusOr<std::vector<matcher::Match>> Engine::LookUp(
+    const ScanHashes& computed) const {
   std::vector<matcher::Match> matches;
   if (!computed.queries.empty()) {
     int radius = 0;
@@ -149,26 +169,29 @@ absl::StatusOr<std::vector<matcher::Match>> Engine::LookUp(const ScanHashes& com
   for (matcher::SignalType type : kDigestTypes) {
     const std::string& value = Digest(computed.hashes, type);
     if (value.empty()) continue;
-    HW_ASSIGN_OR_RETURN(std::vector<matcher::Match> exact, banks_->MatchExact(type, value));
+    HW_ASSIGN_OR_RETURN(std::vector<matcher::Match> exact,
+                        banks_->MatchExact(type, value));
     matches.insert(matches.end(), std::make_move_iterator(exact.begin()),
                    std::make_move_iterator(exact.end()));
   }
   return matches;
 }
 
-matcher::RoutingDecision Engine::RouteMatches(const v1::ScanRequest& request,
-                                              const std::vector<matcher::Match>& matches,
-                                              int quality) {
+matcher::RoutingDecision Engine::RouteMatches(
+    const v1::ScanRequest& request, const std::vector<matcher::Match>& matches,
+    int quality) {
   const v1::ScanContext& ctx = request.context();
   matcher::ScanContext context;
-  context.classifier_score = ctx.has_classifier_score() ? ctx.classifier_score() : 0;
+  context.classifier_score =
+      ctx.has_classifier_score() ? ctx.classifier_score() : 0;
   context.user_report = ctx.user_report();
   context.signals.assign(ctx.signals().begin(), ctx.signals().end());
-  matcher::RoutingDecision decision =
-      matcher::Route(matches, quality, request.content_id(), context, routing_, &flood_guard_);
+  matcher::RoutingDecision decision = matcher::Route(
+      matches, quality, request.content_id(), context, routing_, &flood_guard_);
   for (uint64_t entry : decision.flagged_entries) {
     HW_LOG(kWarning,
-           "flood guard: bank entry %d matched more than %d distinct contents within %s; "
+           "flood guard: bank entry %d matched more than %d distinct contents "
+           "within %s; "
            "its matches go to review until a lead checks it",
            entry, config_.scan.flood_max_distinct_contents,
            absl::FormatDuration(config_.scan.flood_window));
@@ -176,30 +199,31 @@ matcher::RoutingDecision Engine::RouteMatches(const v1::ScanRequest& request,
   return decision;
 }
 
-absl::StatusOr<std::string> Engine::FileAutomaticReport(const v1::ScanRequest& request,
-                                                        const matcher::RoutingDecision& decision,
-                                                        const matcher::ContentHashes& hashes) {
+absl::StatusOr<std::string> Engine::FileAutomaticReport(
+    const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
+    const matcher::ContentHashes& hashes) {
   const matcher::RoutedMatch& best = decision.matches[decision.best];
-  report::Report draft =
-      DraftReport(report::ReportOrigin::kAutomatic, request.content_id(), hashes,
-                  matcher::CountedEvidence(decision), matcher::MatchCategory(best.match),
-                  FromProto(request.context()));
+  report::Report draft = DraftReport(
+      report::ReportOrigin::kAutomatic, request.content_id(), hashes,
+      matcher::CountedEvidence(decision), matcher::MatchCategory(best.match),
+      FromProto(request.context()));
   HW_ASSIGN_OR_RETURN(report::Report filed, reports_->Create(draft));
-  HW_LOG(kInfo, "scan %s: auto-reported as %s (%s)", request.content_id(), filed.id,
-         decision.reason);
+  HW_LOG(kInfo, "scan %s: auto-reported as %s (%s)", request.content_id(),
+         filed.id, decision.reason);
   return filed.id;
 }
 
-absl::StatusOr<uint64_t> Engine::QueueForReview(const v1::ScanRequest& request,
-                                                const matcher::RoutingDecision& decision,
-                                                const matcher::ContentHashes& hashes) {
+absl::StatusOr<uint64_t> Engine::QueueForReview(
+    const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
+    const matcher::ContentHashes& hashes) {
   const v1::ScanContext& ctx = request.context();
   queue::EnqueueRequest item;
   item.content_id = request.content_id();
-  item.lane = !ctx.lane().empty()  ? ctx.lane()
+  item.lane = !ctx.lane().empty() ? ctx.lane()
               : ctx.user_report() ? config_.scan.user_report_lane
                                   : config_.scan.default_lane;
-  item.kind = decision.novel ? queue::ItemKind::kNovel : queue::ItemKind::kHashMatch;
+  item.kind =
+      decision.novel ? queue::ItemKind::kNovel : queue::ItemKind::kHashMatch;
   item.hashes = hashes;
   item.matches = matcher::CountedEvidence(decision);
   item.context = FromProto(ctx);
@@ -208,21 +232,24 @@ absl::StatusOr<uint64_t> Engine::QueueForReview(const v1::ScanRequest& request,
     item.category = matcher::MatchCategory(best);
     item.priority_boost = best.policy.priority_boost;
   }
-  if (request.has_image()) item.preview = Preview(request, item.content_id, /*reveal=*/false);
+  if (request.has_image())
+    item.preview = Preview(request, item.content_id, /*reveal=*/false);
   HW_ASSIGN_OR_RETURN(queue::EnqueueResult queued, queue_->Enqueue(item));
-  if (queued.created && request.has_image() && config_.review.keep_reveal_previews) {
+  if (queued.created && request.has_image() &&
+      config_.review.keep_reveal_previews) {
     const std::string jpeg = Preview(request, item.content_id, /*reveal=*/true);
-    if (!jpeg.empty()) HW_RETURN_IF_ERROR(records_->PutRevealPreview(queued.item_id, jpeg));
+    if (!jpeg.empty())
+      HW_RETURN_IF_ERROR(records_->PutRevealPreview(queued.item_id, jpeg));
   }
-  HW_LOG(kInfo, "scan %s: queued as item %d in %s (%s)", item.content_id, queued.item_id,
-         item.lane, decision.reason);
+  HW_LOG(kInfo, "scan %s: queued as item %d in %s (%s)", item.content_id,
+         queued.item_id, item.lane, decision.reason);
   return queued.item_id;
 }
 
 // The blurred greyscale preview moderators see, or (`reveal`) the colour
 // one kept for audited reveals; empty when the image gives none.
-std::string Engine::Preview(const v1::ScanRequest& request, absl::string_view content_id,
-                            bool reveal) const {
+std::string Engine::Preview(const v1::ScanRequest& request,
+                            absl::string_view content_id, bool reveal) const {
   matcher::PreviewOptions options;
   options.max_side = config_.review.preview_max_side;
   if (reveal) {
@@ -233,7 +260,9 @@ std::string Engine::Preview(const v1::ScanRequest& request, absl::string_view co
   }
   auto jpeg = matcher::MakePreview(request.image(), options, Decoding(false));
   if (jpeg.ok()) return *std::move(jpeg);
-  if (!reveal) HW_LOG(kWarning, "scan %s: no preview: %s", content_id, jpeg.status().message());
+  if (!reveal)
+    HW_LOG(kWarning, "scan %s: no preview: %s", content_id,
+           jpeg.status().message());
   return "";
 }
 
@@ -248,7 +277,8 @@ absl::Status Engine::KeepRecord(absl::string_view content_id, ScanRecord record,
                          config_.scan.sync_no_match_records);
   }
   record.hashes = hashes;
-  return records_->Put(content_id, EncodeScanRecord(record), absl::InfiniteFuture(),
+  return records_->Put(content_id, EncodeScanRecord(record),
+                       absl::InfiniteFuture(),
                        /*sync=*/true);
 }
 

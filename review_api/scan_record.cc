@@ -17,16 +17,21 @@ absl::Status Malformed(absl::string_view why) {
 }
 
 absl::StatusOr<matcher::Verdict> ParseVerdict(absl::string_view name) {
-  for (matcher::Verdict v : {matcher::Verdict::kNoMatch, matcher::Verdict::kAutoReport,
-                             matcher::Verdict::kReview, matcher::Verdict::kAllowed}) {
+  for (matcher::Verdict v :
+       {matcher::Verdict::kNoMatch, matcher::Verdict::kAutoReport,
+        matcher::Verdict::kReview, matcher::Verdict::kAllowed}) {
     if (matcher::VerdictName(v) == name) return v;
   }
-  return Malformed(absl::StrCat("unknown verdict \"", name.substr(0, 32), "\""));
+  return Malformed(
+      absl::StrCat("unknown verdict \"", name.substr(0, 32), "\""));
 }
 
 Json HashesToJson(const matcher::ContentHashes& h) {
-  return Json{{"pdq", h.pdq},   {"pdq_quality", h.pdq_quality}, {"md5", h.md5},
-              {"sha1", h.sha1}, {"sha256", h.sha256}};
+  return Json{{"pdq", h.pdq},
+              {"pdq_quality", h.pdq_quality},
+              {"md5", h.md5},
+              {"sha1", h.sha1},
+              {"sha256", h.sha256}};
 }
 
 matcher::ContentHashes HashesFromJson(const Json& j) {
@@ -75,8 +80,9 @@ RecordedMatch MatchFromJson(const Json& j) {
 absl::StatusOr<ScanRecord> FromJson(const Json& j) {
   if (!j.is_object()) return Malformed("not a JSON object");
   if (!j.contains("v") || j.at("v") != kVersion) {
-    return Malformed(absl::StrCat("version ", j.contains("v") ? j.at("v").dump() : "missing",
-                                  ", want ", kVersion));
+    return Malformed(
+        absl::StrCat("version ", j.contains("v") ? j.at("v").dump() : "missing",
+                     ", want ", kVersion));
   }
   ScanRecord r;
   auto verdict = ParseVerdict(j.value("verdict", ""));
@@ -84,7 +90,8 @@ absl::StatusOr<ScanRecord> FromJson(const Json& j) {
   r.verdict = *verdict;
   r.novel = j.value("novel", false);
   r.reason = j.value("reason", "");
-  for (const Json& m : j.value("matches", Json::array())) r.matches.push_back(MatchFromJson(m));
+  for (const Json& m : j.value("matches", Json::array()))
+    r.matches.push_back(MatchFromJson(m));
   if (j.contains("hashes")) r.hashes = HashesFromJson(j.at("hashes"));
   r.report_id = j.value("report_id", "");
   r.item_id = j.value("item_id", uint64_t{0});
@@ -100,7 +107,8 @@ std::string EncodeScanRecord(const ScanRecord& record) {
          {"reason", record.reason}};
   if (!record.matches.empty()) {
     Json matches = Json::array();
-    for (const RecordedMatch& m : record.matches) matches.push_back(MatchToJson(m));
+    for (const RecordedMatch& m : record.matches)
+      matches.push_back(MatchToJson(m));
     j["matches"] = std::move(matches);
   }
   if (!record.hashes.empty()) j["hashes"] = HashesToJson(record.hashes);

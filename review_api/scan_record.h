@@ -32,15 +32,16 @@ struct RecordedMatch {
   int dihedral_variant = 0;         // the query variant that matched
   bool allow_bank = false;          // the entry is in an allow bank
   bool covered_by_allow = false;    // an allow-bank entry suppressed it
-  bool auto_report = false;         // it alone met its bank's auto-report policy
-  bool flooding = false;            // demoted to review by the flood guard
+  bool auto_report = false;  // it alone met its bank's auto-report policy
+  bool flooding = false;     // demoted to review by the flood guard
 };
 
 struct ScanRecord {
   matcher::Verdict verdict = matcher::Verdict::kNoMatch;
-  bool novel = false;                  // queued with no list match
-  std::string reason;                  // one human-readable line
-  std::vector<RecordedMatch> matches;  // match-bank matches first, closest first
+  bool novel = false;  // queued with no list match
+  std::string reason;  // one human-readable line
+  std::vector<RecordedMatch>
+      matches;  // match-bank matches first, closest first
   // The content's hashes; empty for verdicts that led to no action (no
   // match, allowed), whose records keep no hashes.
   matcher::ContentHashes hashes;

@@ -27,34 +27,41 @@
 namespace hashwatch::review_api {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    absl::string_view what) {
   auto pem = ReadInput(path, 1 << 20);
   if (!pem.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: cannot read ", what, " ", path, ": ", pem.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: cannot read ", what, " ", path, ": ", pem.status().message()));
   }
   if (pem->find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("config: ", what, " ", path, " is not PEM"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: ", what, " ", path, " is not PEM"));
   }
   return pem;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerConfig& c) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerConfig& c) {
   if (c.plaintext) {
     HW_LOG(kWarning,
-           "serving WITHOUT TLS (plaintext): local development only; tokens and images "
+           "serving WITHOUT TLS (plaintext): local development only; tokens "
+           "and images "
            "cross the network unencrypted");
     return grpc::InsecureServerCredentials();
   }
   grpc::SslServerCredentialsOptions options;
   HW_ASSIGN_OR_RETURN(std::string key, ReadPem(c.tls.key_file, "tls.key_file"));
-  HW_ASSIGN_OR_RETURN(std::string cert, ReadPem(c.tls.cert_file, "tls.cert_file"));
+  HW_ASSIGN_OR_RETURN(std::string cert,
+                      ReadPem(c.tls.cert_file, "tls.cert_file"));
   options.pem_key_cert_pairs.push_back({key, cert});
   if (!c.tls.client_ca_file.empty()) {
-    HW_ASSIGN_OR_RETURN(options.pem_root_certs, ReadPem(c.tls.client_ca_file, "tls.client_ca_file"));
+    HW_ASSIGN_OR_RETURN(options.pem_root_certs,
+                        ReadPem(c.tls.client_ca_file, "tls.client_ca_file"));
     options.client_certificate_request =
-        c.tls.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                                  : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+        c.tls.require_client_cert
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }
@@ -117,15 +124,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       Engine::Open(config, clock, std::move(cancel_load));
   if (IsDatabaseLocked(engine.status())) return DatabaseInUseError(config.db);
   HW_ASSIGN_OR_RETURN(s->engine_, std::move(engine));
-  HW_ASSIGN_OR_RETURN(s->tokens_, TokenStore::Open(config.db + "/tokens.json", clock));
+  HW_ASSIGN_OR_RETURN(s->tokens_,
+                      TokenStore::Open(config.db + "/tokens.json", clock));
   auto tokens = s->tokens_->List();
   if (tokens.ok() && tokens->empty()) {
-    HW_LOG(kWarning, "no tokens exist yet, so every call will be refused: create one with "
-                     "`hashwatch token create NAME --role ROLE --db %s`", config.db);
+    HW_LOG(
+        kWarning,
+        "no tokens exist yet, so every call will be refused: create one with "
+        "`hashwatch token create NAME --role ROLE --db %s`",
+        config.db);
   }
 
-  s->services_ = MakeServices(
-      {.engine = s->engine_.get(), .tokens = s->tokens_.get(), .shutting_down = &s->shutting_down_});
+  s->services_ = MakeServices({.engine = s->engine_.get(),
+                               .tokens = s->tokens_.get(),
+                               .shutting_down = &s->shutting_down_});
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -134,8 +146,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // would then bind too, and connections would split between two
   // databases. Off, the port is this server's alone.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(config.limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(
+      static_cast<int>(config.limits.max_message_bytes));
   if (config.threads > 0) {
     grpc::ResourceQuota quota("hashwatch");
     quota.SetMaxThreads(config.threads);
@@ -146,7 +160,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (s->server_ == nullptr || s->port_ == 0) {
     // Taken since CheckAddressFree, by a server that started beside this one?
     HW_RETURN_IF_ERROR(CheckAddressFree(config.listen));
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen));
   }
   s->server_->GetHealthCheckService()->SetServingStatus(true);
   s->housekeeping_ = std::thread([p = s.get()] { p->HousekeepingLoop(); });
@@ -158,7 +173,8 @@ Server::~Server() { Shutdown(); }
 void Server::HousekeepingLoop() {
   absl::MutexLock lock(&mu_);
   while (!stop_housekeeping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stop_housekeeping_), absl::Minutes(1));
+    mu_.AwaitWithTimeout(absl::Condition(&stop_housekeeping_),
+                         absl::Minutes(1));
     if (stop_housekeeping_) break;
     mu_.Unlock();
     absl::Status s = engine_->Housekeeping();
@@ -186,7 +202,8 @@ void Server::Shutdown() {
   engine_.reset();  // closes the databases after every call has ended
 }
 
-absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_file) {
+absl::Status RunUntilSignal(const ServerConfig& config,
+                            const std::string& port_file) {
   // Block the signals in every thread (gRPC's included) and take them here.
   sigset_t signals;
   sigemptyset(&signals);
@@ -230,14 +247,15 @@ absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_
     {
       std::ofstream out(tmp, std::ios::trunc);
       out << server->port() << "\n";
-      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+      if (!out)
+        return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
     }
     if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
       return absl::UnavailableError(absl::StrCat("cannot write ", port_file));
     }
   }
-  HW_LOG(kInfo, "serving on %s (%s), database %s", where, config.plaintext ? "plaintext" : "TLS",
-         config.db);
+  HW_LOG(kInfo, "serving on %s (%s), database %s", where,
+         config.plaintext ? "plaintext" : "TLS", config.db);
   stop.WaitForNotification();
   end_waiter();
   HW_LOG(kInfo, "%s: shutting down (in-flight calls get %s)", signal_name(),

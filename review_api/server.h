@@ -70,7 +70,8 @@ class Server final {
 // `port_file` (when not empty), logs "serving on HOST:PORT", and blocks
 // until SIGTERM or SIGINT, then shuts down gracefully. A signal while the
 // stores are still loading stops the load and returns OK without serving.
-absl::Status RunUntilSignal(const ServerConfig& config, const std::string& port_file);
+absl::Status RunUntilSignal(const ServerConfig& config,
+                            const std::string& port_file);
 
 }  // namespace hashwatch::review_api
 

@@ -22,7 +22,8 @@ namespace hashwatch::review_api {
 namespace {
 
 // The caller's principal, checked for `permission`.
-absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const ServiceDeps& deps,
+absl::StatusOr<Principal> Authorized(grpc::ServerContext* context,
+                                     const ServiceDeps& deps,
                                      Permission permission) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
@@ -31,8 +32,10 @@ absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const Service
         "missing token: send metadata \"authorization: Bearer <token>\"");
   }
   absl::string_view value(it->second.data(), it->second.size());
-  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
-    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  if (!absl::ConsumePrefix(&value, "Bearer ") &&
+      !absl::ConsumePrefix(&value, "bearer ")) {
+    return absl::UnauthenticatedError(
+        "authorization metadata must be \"Bearer <token>\"");
   }
   HW_ASSIGN_OR_RETURN(Principal who, deps.tokens->Authenticate(value));
   HW_RETURN_IF_ERROR(Authorize(who, permission));
@@ -41,15 +44,15 @@ absl::StatusOr<Principal> Authorized(grpc::ServerContext* context, const Service
 
 // In a handler: authenticates the caller, checks `permission`, and binds
 // the principal to `who`; returns the gRPC status of a refusal.
-#define HW_GRPC_AUTHORIZE(who, permission)                                  \
-  auto who##_or = Authorized(context, deps_, permission);                   \
-  if (!who##_or.ok()) return ToGrpc(who##_or.status());                     \
+#define HW_GRPC_AUTHORIZE(who, permission)                \
+  auto who##_or = Authorized(context, deps_, permission); \
+  if (!who##_or.ok()) return ToGrpc(who##_or.status());   \
   const Principal& who = *who##_or
 
 // The same where the handler does not need the principal.
-#define HW_GRPC_REQUIRE(permission)                                         \
-  if (auto status = Authorized(context, deps_, permission).status();        \
-      !status.ok())                                                         \
+#define HW_GRPC_REQUIRE(permission)                                  \
+  if (auto status = Authorized(context, deps_, permission).status(); \
+      !status.ok())                                                  \
   return ToGrpc(status)
 
 template <typename T>
@@ -62,9 +65,11 @@ grpc::Status Answer(absl::StatusOr<T> result, T* out) {
 // Writes one message of a server stream; Cancelled with `gone` when the
 // client has cancelled or the write fails.
 template <typename Message>
-absl::Status Written(grpc::ServerContext* context, grpc::ServerWriter<Message>* writer,
+absl::Status Written(grpc::ServerContext* context,
+                     grpc::ServerWriter<Message>* writer,
                      const Message& message, absl::string_view gone) {
-  if (context->IsCancelled() || !writer->Write(message)) return absl::CancelledError(gone);
+  if (context->IsCancelled() || !writer->Write(message))
+    return absl::CancelledError(gone);
   return absl::OkStatus();
 }
 
@@ -74,7 +79,8 @@ class ScanServiceImpl final : public v1::ScanService::Service {
  public:
   explicit ScanServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status Scan(grpc::ServerContext* context, const v1::ScanRequest* request,
+  grpc::Status Scan(grpc::ServerContext* context,
+                    const v1::ScanRequest* request,
                     v1::ScanResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kScan);
     return Answer(deps_.engine->Scan(*request), response);
@@ -88,7 +94,8 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   // oldest unanswered one.
   grpc::Status ScanStream(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
+      grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream)
+      override {
     HW_GRPC_REQUIRE(Permission::kScan);
     constexpr uint64_t kMaxInFlight = 256;
     StreamState state;
@@ -97,7 +104,10 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     while (true) {
       {
         absl::MutexLock lock(&state.mu);
-        auto room = [&] { return state.next_read - state.next_written < kMaxInFlight || state.broken; };
+        auto room = [&] {
+          return state.next_read - state.next_written < kMaxInFlight ||
+                 state.broken;
+        };
         state.mu.Await(absl::Condition(&room));
         if (state.broken) break;
       }
@@ -126,13 +136,14 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status Hash(grpc::ServerContext* context, const v1::HashRequest* request,
+  grpc::Status Hash(grpc::ServerContext* context,
+                    const v1::HashRequest* request,
                     v1::HashResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kScan);
     return Answer(deps_.engine->Hash(*request), response);
   }
 
- ~ScanServiceImpl() override {
+  ~ScanServiceImpl() override {
     {
       absl::MutexLock lock(&pool_mu_);
       stopping_ = true;
@@ -142,7 +153,8 @@ class ScanServiceImpl final : public v1::ScanService::Service {
 
  private:
   struct StreamState {
-    grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream = nullptr;
+    grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream =
+        nullptr;
     absl::Mutex mu;
     uint64_t next_read = 0;     // sequence of the next request read
     uint64_t next_written = 0;  // sequence of the next answer to write
@@ -160,8 +172,10 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   void Submit(Job job) {
     absl::MutexLock lock(&pool_mu_);
     if (workers_.empty()) {
-      const int n = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
-      for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+      const int n = static_cast<int>(
+          std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
+      for (int i = 0; i < n; ++i)
+        workers_.emplace_back([this] { WorkerLoop(); });
     }
     jobs_.push_back(std::move(job));
   }
@@ -183,7 +197,8 @@ class ScanServiceImpl final : public v1::ScanService::Service {
 
   // Records an answer; the first worker to find the oldest unanswered
   // answer ready writes it and every ready answer after it.
-  static void Complete(StreamState* state, uint64_t seq, v1::ScanResponse response) {
+  static void Complete(StreamState* state, uint64_t seq,
+                       v1::ScanResponse response) {
     absl::MutexLock lock(&state->mu);
     state->finished.emplace(seq, std::move(response));
     if (state->writing) return;
@@ -213,8 +228,10 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     if (result.ok()) return *std::move(result);
     v1::ScanResponse response;
     response.set_content_id(request.content_id());
-    response.mutable_error()->set_code(static_cast<int>(result.status().code()));
-    response.mutable_error()->set_message(std::string(result.status().message()));
+    response.mutable_error()->set_code(
+        static_cast<int>(result.status().code()));
+    response.mutable_error()->set_message(
+        std::string(result.status().message()));
     return response;
   }
 
@@ -224,7 +241,8 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   std::vector<std::thread> workers_;
   bool stopping_ = false;
   std::atomic<int> active_{0};  // scans running now, on workers or inline
-  const int cores_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores_ =
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 // ---------------------------------------------------------------- banks ---
@@ -233,32 +251,37 @@ class BankServiceImpl final : public v1::BankService::Service {
  public:
   explicit BankServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status CreateBank(grpc::ServerContext* context, const v1::CreateBankRequest* request,
+  grpc::Status CreateBank(grpc::ServerContext* context,
+                          const v1::CreateBankRequest* request,
                           v1::Bank* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     return Answer(deps_.engine->CreateBank(who.name, *request), response);
   }
 
-  grpc::Status ListBanks(grpc::ServerContext* context, const v1::ListBanksRequest*,
+  grpc::Status ListBanks(grpc::ServerContext* context,
+                         const v1::ListBanksRequest*,
                          v1::ListBanksResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
     *response = deps_.engine->ListBanks();
     return grpc::Status::OK;
   }
 
-  grpc::Status GetBank(grpc::ServerContext* context, const v1::GetBankRequest* request,
+  grpc::Status GetBank(grpc::ServerContext* context,
+                       const v1::GetBankRequest* request,
                        v1::Bank* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
     return Answer(deps_.engine->GetBank(*request), response);
   }
 
-  grpc::Status UpdatePolicy(grpc::ServerContext* context, const v1::UpdatePolicyRequest* request,
+  grpc::Status UpdatePolicy(grpc::ServerContext* context,
+                            const v1::UpdatePolicyRequest* request,
                             v1::Bank* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     return Answer(deps_.engine->UpdatePolicy(who.name, *request), response);
   }
 
-  grpc::Status DeleteBank(grpc::ServerContext* context, const v1::DeleteBankRequest* request,
+  grpc::Status DeleteBank(grpc::ServerContext* context,
+                          const v1::DeleteBankRequest* request,
                           v1::DeleteBankResponse*) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     return ToGrpc(deps_.engine->DeleteBank(who.name, *request));
@@ -268,34 +291,41 @@ class BankServiceImpl final : public v1::BankService::Service {
                           grpc::ServerReader<v1::AddEntriesRequest>* reader,
                           v1::WriteResult* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    return Answer(deps_.engine->AddEntries(
-                      who.name, [&](v1::AddEntriesRequest* m) { return reader->Read(m); },
-                      [&] { return context->IsCancelled(); }),
-                  response);
+    return Answer(
+        deps_.engine->AddEntries(
+            who.name, [&](v1::AddEntriesRequest* m) { return reader->Read(m); },
+            [&] { return context->IsCancelled(); }),
+        response);
   }
 
-  grpc::Status RemoveEntries(grpc::ServerContext* context,
-                             grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
-                             v1::WriteResult* response) override {
+  grpc::Status RemoveEntries(
+      grpc::ServerContext* context,
+      grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
+      v1::WriteResult* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
-    return Answer(deps_.engine->RemoveEntries(
-                      who.name, [&](v1::RemoveEntriesRequest* m) { return reader->Read(m); }),
+    return Answer(deps_.engine->RemoveEntries(who.name,
+                                              [&](v1::RemoveEntriesRequest* m) {
+                                                return reader->Read(m);
+                                              }),
                   response);
   }
 
-  grpc::Status DisableEntry(grpc::ServerContext* context, const v1::DisableEntryRequest* request,
+  grpc::Status DisableEntry(grpc::ServerContext* context,
+                            const v1::DisableEntryRequest* request,
                             v1::Entry* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     return Answer(deps_.engine->DisableEntry(who.name, *request), response);
   }
 
-  grpc::Status ImportList(grpc::ServerContext* context, const v1::ImportListRequest* request,
+  grpc::Status ImportList(grpc::ServerContext* context,
+                          const v1::ImportListRequest* request,
                           v1::ImportListResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
     return Answer(deps_.engine->ImportList(who.name, *request), response);
   }
 
-  grpc::Status ExportBank(grpc::ServerContext* context, const v1::ExportBankRequest* request,
+  grpc::Status ExportBank(grpc::ServerContext* context,
+                          const v1::ExportBankRequest* request,
                           grpc::ServerWriter<v1::Entry>* writer) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
     return ToGrpc(deps_.engine->ExportBank(*request, [&](const v1::Entry& e) {
@@ -303,7 +333,8 @@ class BankServiceImpl final : public v1::BankService::Service {
     }));
   }
 
-  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
+  grpc::Status GetStats(grpc::ServerContext* context,
+                        const v1::GetStatsRequest* request,
                         v1::BankStats* response) override {
     HW_GRPC_REQUIRE(Permission::kReadBanks);
     return Answer(deps_.engine->GetBankStats(*request), response);
@@ -319,28 +350,33 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
  public:
   explicit ReviewServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status Lease(grpc::ServerContext* context, const v1::LeaseRequest* request,
+  grpc::Status Lease(grpc::ServerContext* context,
+                     const v1::LeaseRequest* request,
                      v1::LeaseResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
     const bool lead = who.role == Role::kLead || who.role == Role::kAdmin;
     return Answer(deps_.engine->Lease(who.name, *request, lead), response);
   }
-  grpc::Status ExtendLease(grpc::ServerContext* context, const v1::ExtendLeaseRequest* request,
+  grpc::Status ExtendLease(grpc::ServerContext* context,
+                           const v1::ExtendLeaseRequest* request,
                            v1::ExtendLeaseResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
     return Answer(deps_.engine->ExtendLease(who.name, *request), response);
   }
-  grpc::Status Release(grpc::ServerContext* context, const v1::ReleaseRequest* request,
+  grpc::Status Release(grpc::ServerContext* context,
+                       const v1::ReleaseRequest* request,
                        v1::ReleaseResponse*) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
     return ToGrpc(deps_.engine->Release(who.name, *request));
   }
-  grpc::Status Decide(grpc::ServerContext* context, const v1::DecideRequest* request,
+  grpc::Status Decide(grpc::ServerContext* context,
+                      const v1::DecideRequest* request,
                       v1::DecideResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
     return Answer(deps_.engine->Decide(who.name, *request), response);
   }
-  grpc::Status GetItem(grpc::ServerContext* context, const v1::GetItemRequest* request,
+  grpc::Status GetItem(grpc::ServerContext* context,
+                       const v1::GetItemRequest* request,
                        v1::ReviewItem* response) override {
     HW_GRPC_REQUIRE(Permission::kReview);
     return Answer(deps_.engine->GetItem(*request), response);
@@ -350,12 +386,14 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
     HW_GRPC_REQUIRE(Permission::kQueueStats);
     return Answer(deps_.engine->Stats(), response);
   }
-  grpc::Status Reveal(grpc::ServerContext* context, const v1::RevealRequest* request,
+  grpc::Status Reveal(grpc::ServerContext* context,
+                      const v1::RevealRequest* request,
                       v1::RevealResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReveal);
     return Answer(deps_.engine->Reveal(who.name, *request), response);
   }
-  grpc::Status EnqueueCase(grpc::ServerContext* context, const v1::EnqueueCaseRequest* request,
+  grpc::Status EnqueueCase(grpc::ServerContext* context,
+                           const v1::EnqueueCaseRequest* request,
                            v1::EnqueueCaseResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kEnqueueCase);
     return Answer(deps_.engine->EnqueueCase(*request), response);
@@ -371,13 +409,15 @@ class ReportServiceImpl final : public v1::ReportService::Service {
  public:
   explicit ReportServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status Get(grpc::ServerContext* context, const v1::GetReportRequest* request,
+  grpc::Status Get(grpc::ServerContext* context,
+                   const v1::GetReportRequest* request,
                    v1::Report* response) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
     return Answer(deps_.engine->GetReport(*request), response);
   }
 
-  grpc::Status List(grpc::ServerContext* context, const v1::ListReportsRequest* request,
+  grpc::Status List(grpc::ServerContext* context,
+                    const v1::ListReportsRequest* request,
                     v1::ListReportsResponse* response) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
     return Answer(deps_.engine->ListReports(*request), response);
@@ -385,18 +425,24 @@ class ReportServiceImpl final : public v1::ReportService::Service {
 
   // Ends when the client cancels, the server shuts down, or the caller's
   // token is revoked (checked before each batch, so within 250 ms).
-  grpc::Status Watch(grpc::ServerContext* context, const v1::WatchReportsRequest* request,
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const v1::WatchReportsRequest* request,
                      grpc::ServerWriter<v1::Report>* writer) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReadReports);
-    HW_LOG(kInfo, "report watch by %s from sequence %d", who.name, request->after_sequence());
+    HW_LOG(kInfo, "report watch by %s from sequence %d", who.name,
+           request->after_sequence());
     auto keep_going = [&]() -> absl::Status {
-      if (context->IsCancelled()) return absl::CancelledError("watch cancelled by the client");
+      if (context->IsCancelled())
+        return absl::CancelledError("watch cancelled by the client");
       if (deps_.shutting_down->load()) {
-        return absl::UnavailableError("server is shutting down; resume from the last sequence");
+        return absl::UnavailableError(
+            "server is shutting down; resume from the last sequence");
       }
-      absl::Status still = Authorized(context, deps_, Permission::kReadReports).status();
+      absl::Status still =
+          Authorized(context, deps_, Permission::kReadReports).status();
       if (!still.ok()) {
-        HW_LOG(kInfo, "report watch by %s ended: %s", who.name, still.message());
+        HW_LOG(kInfo, "report watch by %s ended: %s", who.name,
+               still.message());
       }
       return still;
     };
@@ -408,15 +454,19 @@ class ReportServiceImpl final : public v1::ReportService::Service {
         keep_going));
   }
 
-  grpc::Status Export(grpc::ServerContext* context, const v1::ListReportsRequest* request,
+  grpc::Status Export(grpc::ServerContext* context,
+                      const v1::ListReportsRequest* request,
                       grpc::ServerWriter<v1::ExportChunk>* writer) override {
     HW_GRPC_REQUIRE(Permission::kReadReports);
-    return ToGrpc(deps_.engine->ExportReports(*request, [&](const v1::ExportChunk& chunk) {
-      return Written(context, writer, chunk, "export cancelled by the client");
-    }));
+    return ToGrpc(deps_.engine->ExportReports(
+        *request, [&](const v1::ExportChunk& chunk) {
+          return Written(context, writer, chunk,
+                         "export cancelled by the client");
+        }));
   }
 
-  grpc::Status MarkSubmitted(grpc::ServerContext* context, const v1::MarkSubmittedRequest* request,
+  grpc::Status MarkSubmitted(grpc::ServerContext* context,
+                             const v1::MarkSubmittedRequest* request,
                              v1::Report* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kWriteReports);
     return Answer(deps_.engine->MarkSubmitted(who.name, *request), response);
@@ -428,7 +478,8 @@ class ReportServiceImpl final : public v1::ReportService::Service {
 
 }  // namespace
 
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps) {
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(
+    const ServiceDeps& deps) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<ScanServiceImpl>(deps));
   services.push_back(std::make_unique<BankServiceImpl>(deps));

@@ -25,7 +25,8 @@ struct ServiceDeps {
 };
 
 // The four services, ready to register with a grpc::ServerBuilder.
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps);
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(
+    const ServiceDeps& deps);
 
 }  // namespace hashwatch::review_api
 

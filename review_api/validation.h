@@ -46,7 +46,8 @@ class RequestValidator final {
   absl::Status CheckImage(const std::string& image) const;
   // Precomputed hashes, canonical (lowercase hex); at least one is given,
   // pdq_quality 0..100 with a PDQ hash, -1 without.
-  absl::StatusOr<matcher::ContentHashes> GivenHashes(const v1::Hashes& given) const;
+  absl::StatusOr<matcher::ContentHashes> GivenHashes(
+      const v1::Hashes& given) const;
   // `lane` is one of the queue's lanes; `field` names it in the error.
   absl::Status CheckLane(absl::string_view lane, absl::string_view field) const;
 
@@ -56,16 +57,20 @@ class RequestValidator final {
     int max_items = 1;
     std::vector<std::string> lanes;
   };
-  absl::StatusOr<LeaseArgs> Lease(const v1::LeaseRequest& request, bool lead) const;
-  absl::StatusOr<queue::DecisionRequest> Decision(const v1::DecideRequest& request) const;
+  absl::StatusOr<LeaseArgs> Lease(const v1::LeaseRequest& request,
+                                  bool lead) const;
+  absl::StatusOr<queue::DecisionRequest> Decision(
+      const v1::DecideRequest& request) const;
   absl::Status CheckReveal(const v1::RevealRequest& request) const;
   // The case as a queue item (in review.case_lane unless it names one).
-  absl::StatusOr<queue::EnqueueRequest> Case(const v1::EnqueueCaseRequest& request) const;
+  absl::StatusOr<queue::EnqueueRequest> Case(
+      const v1::EnqueueCaseRequest& request) const;
 
   // Banks.
   absl::StatusOr<matcher::BankKind> BankKind(v1::BankKind kind) const;
   // Entry `index` of an AddEntries call.
-  absl::StatusOr<matcher::NewEntry> Entry(const v1::NewEntry& entry, size_t index) const;
+  absl::StatusOr<matcher::NewEntry> Entry(const v1::NewEntry& entry,
+                                          size_t index) const;
   // Value `index` of a RemoveEntries call, canonical.
   absl::StatusOr<std::pair<matcher::SignalType, std::string>> EntryValue(
       const v1::RemoveEntriesRequest::Value& value, size_t index) const;
@@ -77,7 +82,8 @@ class RequestValidator final {
   absl::StatusOr<std::pair<matcher::SignalType, absl::Time>> Disable(
       const v1::DisableEntryRequest& request) const;
   // The parser options of an ImportList (bank named, signal if given).
-  absl::StatusOr<matcher::ListParseOptions> Import(const v1::ImportListRequest& request) const;
+  absl::StatusOr<matcher::ListParseOptions> Import(
+      const v1::ImportListRequest& request) const;
   // More than limits.max_entries_per_import (ResourceExhausted)?
   absl::Status CheckImportCount(size_t entries) const;
   // More than limits.max_entries_per_write (ResourceExhausted)?
@@ -85,10 +91,12 @@ class RequestValidator final {
 
   // Reports.
   absl::Status CheckReportId(absl::string_view id) const;
-  absl::Status CheckMarkSubmitted(const v1::MarkSubmittedRequest& request) const;
+  absl::Status CheckMarkSubmitted(
+      const v1::MarkSubmittedRequest& request) const;
   // A List filter (limit 0 = the default page; at most
   // limits.max_list_reports).
-  absl::StatusOr<report::ReportFilter> ReportFilter(const v1::ListReportsRequest& request) const;
+  absl::StatusOr<report::ReportFilter> ReportFilter(
+      const v1::ListReportsRequest& request) const;
   // An Export filter: the whole range, paged; returns the request's limit
   // as well (0 = no limit).
   absl::StatusOr<std::pair<report::ReportFilter, size_t>> ExportFilter(

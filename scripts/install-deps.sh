@@ -24,7 +24,7 @@ PACKAGES=(
   libabsl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   # bench/: plots for the sweep and capacity reports (gnuplot's pngcairo
   # terminal), cairo and the font the evaluation set draws captions with,
   # and the headless browser the report test renders report.html with.

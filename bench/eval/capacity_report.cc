@@ -209,7 +209,8 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
           "capacity_search_found.html",
           {{"auto_threshold", absl::StrCat(p.auto_threshold)},
            {"review_threshold", absl::StrCat(p.review_threshold)},
-           {"target_class", HtmlEscape(queue::PriorityClassName(o.target_class))},
+           {"target_class",
+            HtmlEscape(queue::PriorityClassName(o.target_class))},
            {"breach_percent", Fixed(100 * p.target_breach_fraction, 1)},
            {"max_breach_percent", Fixed(100 * o.max_breach_fraction, 1)},
            {"missed_per_week", Fixed(p.missed_per_week, 1)},
@@ -217,7 +218,8 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
     } else {
       html.Raw(RenderTemplate(
           "capacity_search_none.html",
-          {{"target_class", HtmlEscape(queue::PriorityClassName(o.target_class))},
+          {{"target_class",
+            HtmlEscape(queue::PriorityClassName(o.target_class))},
            {"auto_threshold", absl::StrCat(sr->auto_threshold)}}));
     }
   }
@@ -255,9 +257,10 @@ absl::StatusOr<std::string> CapacityHtml(const CapacityReportInput& in,
     };
     html.Table({"flow", "items"}, rows);
     if (f.offered_hours > f.moderator_hours) {
-      html.Raw(RenderTemplate("capacity_overload.html",
-                              {{"offered_hours", Fixed(f.offered_hours, 0)},
-                               {"moderator_hours", Fixed(f.moderator_hours, 0)}}));
+      html.Raw(
+          RenderTemplate("capacity_overload.html",
+                         {{"offered_hours", Fixed(f.offered_hours, 0)},
+                          {"moderator_hours", Fixed(f.moderator_hours, 0)}}));
     }
   }
 

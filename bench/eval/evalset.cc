@@ -272,8 +272,7 @@ absl::Status ForEachEvalPicture(
     matcher::LumaImage& luma = lumas[worker];
     const int input = order[k];
     const std::string& name = listing.images[input];
-    absl::StatusOr<std::string> bytes =
-        ReadWholeFile(Join(listing.dir, name));
+    absl::StatusOr<std::string> bytes = ReadWholeFile(Join(listing.dir, name));
     if (!bytes.ok()) {
       fail(name, bytes.status());
       return;

@@ -287,13 +287,16 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
        {"distractors", absl::StrCat(r.distractors)},
        {"hashed", absl::StrCat(r.pictures_hashed)},
        {"hash_seconds", Fixed(r.hash_seconds, 1)},
-       {"hash_rate", Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1)},
+       {"hash_rate",
+        Fixed(r.pictures_hashed / std::max(1e-9, r.hash_seconds), 1)},
        {"threads", absl::StrCat(r.threads)},
        {"match_seconds", Fixed(r.match_seconds, 2)},
        {"primary", MatchModeName(primary)},
        {"closest_primary", absl::StrCat(ClosestDifferent(r, primary).first)},
-       {"closest_primary_file", HtmlEscape(ClosestDifferent(r, primary).second)},
-       {"closest_secondary", absl::StrCat(ClosestDifferent(r, secondary).first)},
+       {"closest_primary_file",
+        HtmlEscape(ClosestDifferent(r, primary).second)},
+       {"closest_secondary",
+        absl::StrCat(ClosestDifferent(r, secondary).first)},
        {"secondary", MatchModeName(secondary)}}));
   if (!r.failures.empty()) {
     std::string list;
@@ -314,7 +317,8 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
        {"review_threshold", absl::StrCat(o.review_threshold)},
        {"min_quality", absl::StrCat(o.min_quality)},
        {"nonmatch_pairs",
-        absl::StrCat(SweepStats(r, primary, "all", "", o.min_quality)[0].nonmatch_pairs)}}));
+        absl::StrCat(SweepStats(r, primary, "all", "", o.min_quality)[0]
+                         .nonmatch_pairs)}}));
 
   html.Heading(2, "Headline numbers");
   {
@@ -380,7 +384,8 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
       {"precision_recall.png",
        std::string(Template("sweep_precision_recall_caption.html"))},
       {p_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
-       RenderTemplate("sweep_recall_caption.html", {{"mode", HtmlEscape(p_name)}})},
+       RenderTemplate("sweep_recall_caption.html",
+                      {{"mode", HtmlEscape(p_name)}})},
       {s_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
        RenderTemplate("sweep_recall_other_caption.html",
                       {{"mode", HtmlEscape(s_name)}})},

@@ -38,13 +38,15 @@ std::string RenderTemplate(
   }
   std::vector<std::pair<std::string, absl::string_view>> replacements;
   for (const auto& [name, value] : values) {
-    HW_CHECK(wanted.erase(std::string(name)) == 1,
-             absl::StrCat("templates: ", file, " has no {{", name, "}}").c_str());
+    HW_CHECK(
+        wanted.erase(std::string(name)) == 1,
+        absl::StrCat("templates: ", file, " has no {{", name, "}}").c_str());
     replacements.emplace_back(absl::StrCat("{{", name, "}}"), value);
   }
-  HW_CHECK(wanted.empty(), absl::StrCat("templates: ", file, ": no value for {{",
-                                        wanted.empty() ? "" : *wanted.begin(), "}}")
-                               .c_str());
+  HW_CHECK(wanted.empty(),
+           absl::StrCat("templates: ", file, ": no value for {{",
+                        wanted.empty() ? "" : *wanted.begin(), "}}")
+               .c_str());
   return absl::StrReplaceAll(text, replacements);
 }
 

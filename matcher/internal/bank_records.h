@@ -95,8 +95,7 @@ void ApplyFields(const NewEntry& in, BankEntry* e);
 // (returns false), or updated (returns true; the category counters in
 // `counters` move with it). Leaves `e` as it is.
 bool CountUpdate(uint32_t bank_id, const BankEntry& e, const NewEntry& in,
-                 std::map<std::string, int64_t>* counters,
-                 WriteResult* result);
+                 std::map<std::string, int64_t>* counters, WriteResult* result);
 
 // The disabled family's value for an entry disabled until `until`.
 std::string DisabledValue(absl::Time until);

@@ -93,8 +93,8 @@ Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
     cinfo->out_color_space = grey_source ? JCS_GRAYSCALE : JCS_RGB;
   }
   cinfo->dct_method = JDCT_ISLOW;
-  const bool resize = cinfo->image_width > kCompatSide ||
-                      cinfo->image_height > kCompatSide;
+  const bool resize =
+      cinfo->image_width > kCompatSide || cinfo->image_height > kCompatSide;
   if (options.mode == DecodeMode::kFast && resize) {
     // Shrink on load by M/8, the smallest M that still leaves every side
     // that the reference resamples at least 512 pixels long: the
@@ -142,8 +142,7 @@ Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
       continue;
     }
     // Output rows whose nearest source row is sy (none, one or several).
-    while (out_y < height &&
-           static_cast<int64_t>(out_y) * oh / height == sy) {
+    while (out_y < height && static_cast<int64_t>(out_y) * oh / height == sy) {
       RowToLuma(row->data(), bands, width, *columns,
                 out->pixels.data() + static_cast<size_t>(out_y) * width);
       ++out_y;
@@ -172,11 +171,11 @@ absl::Status DecodeJpegLuma(absl::string_view bytes,
   state.progress = jpeg_progress_mgr{};
   jpeg_create_decompress(&cinfo);
   // Working memory beyond the pixel limit is refused by the library too.
-  cinfo.mem->max_memory_to_use = static_cast<long>(
-      std::min<int64_t>(options.max_pixels * 8, 1LL << 34));
+  cinfo.mem->max_memory_to_use =
+      static_cast<long>(std::min<int64_t>(options.max_pixels * 8, 1LL << 34));
   std::vector<int> columns;
-  const Failure failure = RunDecode(&cinfo, &state, bytes, options, row, out,
-                                    &columns);
+  const Failure failure =
+      RunDecode(&cinfo, &state, bytes, options, row, out, &columns);
   jpeg_destroy_decompress(&cinfo);
   switch (failure) {
     case Failure::kNone:

@@ -12,7 +12,8 @@ namespace hashwatch::matcher::internal {
 // Initialises libvips once and checks `bytes` before any decode: a format
 // on the allow-list, byte size and declared pixel count within `options`.
 // Errors as Decoder::DecodeLuma. Thread-safe.
-absl::Status CheckVipsInput(absl::string_view bytes, const DecodeOptions& options);
+absl::Status CheckVipsInput(absl::string_view bytes,
+                            const DecodeOptions& options);
 
 // Decodes with libvips; errors as Decoder::DecodeLuma. Thread-safe.
 absl::Status DecodeVipsLuma(absl::string_view bytes,

@@ -39,8 +39,9 @@ bool DecodeHead(RecordDecoder& d, Report* r) {
          d.Enum(&r->origin, 1, 2) && d.Enum(&r->state, 1, 2) &&
          d.Bytes(&r->submission_ref) && d.Bytes(&r->platform) &&
          d.Bytes(&r->incident_type) && d.Bytes(&r->content_id) &&
-         d.Bytes(&r->hashes.md5) && d.Bytes(&r->hashes.sha1) && d.Bytes(&r->hashes.sha256) &&
-         d.Bytes(&r->hashes.pdq) && d.Int(&r->hashes.pdq_quality) && d.Bytes(&r->category);
+         d.Bytes(&r->hashes.md5) && d.Bytes(&r->hashes.sha1) &&
+         d.Bytes(&r->hashes.sha256) && d.Bytes(&r->hashes.pdq) &&
+         d.Int(&r->hashes.pdq_quality) && d.Bytes(&r->category);
 }
 
 // The fields after the evidence.

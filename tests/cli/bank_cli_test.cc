@@ -30,7 +30,8 @@ using ::testing::SizeIs;
 
 class BankCliTest : public ::testing::Test {
  protected:
-  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
+  ProcessResult Run(std::vector<std::string> args,
+                    const std::string& input = "") {
     args.insert(args.begin(), BinaryPath("hashwatch"));
     args.push_back("--db");
     args.push_back(dir_.Sub("db"));
@@ -38,16 +39,17 @@ class BankCliTest : public ::testing::Test {
   }
   // The compat PDQ of a test vector, via `hashwatch hash`.
   std::string PdqOf(const std::string& name) {
-    ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", "--compat", PdqTestImage(name)});
+    ProcessResult r = RunProcess(
+        {BinaryPath("hashwatch"), "hash", "--compat", PdqTestImage(name)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
   }
 
   // The PDQ of a generated picture (any picture will do).
   std::string PdqOfPicture(int seed) {
-    const std::string path = dir_.Write(
-        "picture-" + std::to_string(seed) + ".jpg",
-        testing::MakePicture(seed, 640, 480));
+    const std::string path =
+        dir_.Write("picture-" + std::to_string(seed) + ".jpg",
+                   testing::MakePicture(seed, 640, 480));
     ProcessResult r = RunProcess({BinaryPath("hashwatch"), "hash", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::vector<std::string>(absl::StrSplit(r.out, '\t')).at(0);
@@ -61,9 +63,9 @@ class BankCliTest : public ::testing::Test {
 TEST_F(BankCliTest, TheDatabaseIsReadableByItsOwnerOnly) {
   const mode_t old = umask(022);
   ProcessResult created = Run({"bank", "create", "private"});
-  ProcessResult token = RunProcess({BinaryPath("hashwatch"), "token", "create",
-                                    "ops", "--role", "admin", "--db",
-                                    dir_.Sub("db")});
+  ProcessResult token =
+      RunProcess({BinaryPath("hashwatch"), "token", "create", "ops", "--role",
+                  "admin", "--db", dir_.Sub("db")});
   umask(old);
   ASSERT_EQ(created.exit_code, 0) << created.err;
   ASSERT_EQ(token.exit_code, 0) << token.err;
@@ -88,17 +90,20 @@ TEST_F(BankCliTest, TheDatabaseIsReadableByItsOwnerOnly) {
 }
 
 TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
-  ASSERT_EQ(Run({"bank", "create", "iwf", "--auto-report-distance", "8"}).exit_code, 0);
+  ASSERT_EQ(
+      Run({"bank", "create", "iwf", "--auto-report-distance", "8"}).exit_code,
+      0);
   const std::string list = dir_.Write(
-      "list.csv", "hash,category,source\n" + PdqOf("q0746.jpg") + ",A,hotline-1\n" +
-                      PdqOf("q1050.jpg") + ",B,hotline-1\n");
+      "list.csv", "hash,category,source\n" + PdqOf("q0746.jpg") +
+                      ",A,hotline-1\n" + PdqOf("q1050.jpg") + ",B,hotline-1\n");
   ProcessResult imp = Run({"bank", "import", "iwf", list, "--signal", "pdq"});
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
   EXPECT_THAT(imp.out, HasSubstr("2 added"));
   ProcessResult again = Run({"bank", "import", "iwf", list, "--signal", "pdq"});
   EXPECT_THAT(again.out, HasSubstr("0 added, 0 updated, 2 unchanged"));
 
-  ProcessResult m = Run({"match", "--json", "--compat", PdqTestImage("q0746.jpg"), PdqTestImage("c.png")});
+  ProcessResult m = Run({"match", "--json", "--compat",
+                         PdqTestImage("q0746.jpg"), PdqTestImage("c.png")});
   ASSERT_EQ(m.exit_code, 0) << m.err;
   const std::vector<std::string> lines = Lines(m.out);
   ASSERT_THAT(lines, SizeIs(2));
@@ -112,8 +117,9 @@ TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
   EXPECT_EQ(nlohmann::json::parse(lines[1]).at("matches").size(), 0u);
 
   // A real rotation is found through its dihedral variant.
-  ProcessResult rot = Run({"match", "--dihedral", "--compat", PdqTestImage("dih-bridge-2-rotate-90.jpg"),
-                           "--hash", PdqOf("q1050.jpg")});
+  ProcessResult rot = Run({"match", "--dihedral", "--compat",
+                           PdqTestImage("dih-bridge-2-rotate-90.jpg"), "--hash",
+                           PdqOf("q1050.jpg")});
   ASSERT_EQ(rot.exit_code, 0) << rot.err;
   EXPECT_THAT(rot.out, HasSubstr("\tiwf\t0\tB\t"));
 
@@ -126,9 +132,11 @@ TEST_F(BankCliTest, CreateImportMatchRoundTrip) {
 TEST_F(BankCliTest, ExportImportsBackUnchanged) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   ASSERT_EQ(Run({"bank", "create", "b"}).exit_code, 0);
-  const std::string list = dir_.Write(
-      "list.csv", "hash,signal_type,category,note,case\n" + std::string(32, 'a') +
-                      ",md5,A,\"note, with comma\",17\n" + PdqOf("q0291.jpg") + ",pdq,,,\n");
+  const std::string list =
+      dir_.Write("list.csv", "hash,signal_type,category,note,case\n" +
+                                 std::string(32, 'a') +
+                                 ",md5,A,\"note, with comma\",17\n" +
+                                 PdqOf("q0291.jpg") + ",pdq,,,\n");
   ASSERT_EQ(Run({"bank", "import", "a", list}).exit_code, 0);
   ProcessResult exp = Run({"bank", "export", "a"});
   ASSERT_EQ(exp.exit_code, 0) << exp.err;
@@ -362,7 +370,8 @@ TEST_F(BankCliTest, EveryBankCommandHonoursJson) {
 TEST_F(BankCliTest, BadListsWriteNothingUnlessSkipping) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   const std::string list =
-      dir_.Write("list.txt", std::string(32, 'a') + "\nnot-a-hash\n" + std::string(40, 'b') + "\n");
+      dir_.Write("list.txt", std::string(32, 'a') + "\nnot-a-hash\n" +
+                                 std::string(40, 'b') + "\n");
   ProcessResult bad = Run({"bank", "import", "a", list});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("list.txt:2:"));
@@ -379,8 +388,9 @@ TEST_F(BankCliTest, RemoveAndDisableStopMatches) {
   ASSERT_EQ(Run({"bank", "create", "a"}).exit_code, 0);
   const std::string md5 = std::string(31, 'c') + "d";
   const std::string pdq = PdqOf("q0746.jpg");
-  ASSERT_EQ(Run({"bank", "import", "a", dir_.Write("l.csv", "hash,signal_type\n" + md5 + ",md5\n" +
-                                                             pdq + ",pdq\n")})
+  ASSERT_EQ(Run({"bank", "import", "a",
+                 dir_.Write("l.csv", "hash,signal_type\n" + md5 + ",md5\n" +
+                                         pdq + ",pdq\n")})
                 .exit_code,
             0);
   ASSERT_THAT(Run({"match", "--hash", md5}).out, HasSubstr("\ta\t0\t"));
@@ -393,7 +403,9 @@ TEST_F(BankCliTest, RemoveAndDisableStopMatches) {
   ASSERT_EQ(dis.exit_code, 0) << dis.err;
   EXPECT_EQ(dis.out, "disabled pdq " + pdq + " in a indefinitely\n");
   EXPECT_EQ(Run({"match", "--hash", pdq}).out, "");
-  ProcessResult rm = Run({"bank", "remove", "a", dir_.Write("r.txt", md5 + "\n" + std::string(32, 'e') + "\n")});
+  ProcessResult rm =
+      Run({"bank", "remove", "a",
+           dir_.Write("r.txt", md5 + "\n" + std::string(32, 'e') + "\n")});
   ASSERT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_THAT(rm.out, HasSubstr("removed 1 from a; 1 not in the bank"));
   EXPECT_EQ(Run({"match", "--hash", md5}).out, "");
@@ -410,19 +422,27 @@ TEST_F(BankCliTest, ErrorsAndExitCodes) {
   EXPECT_EQ(Run({"bank", "create", "Bad Name"}).exit_code, 1);
   EXPECT_EQ(Run({"bank", "stats", "missing"}).exit_code, 1);
   EXPECT_EQ(Run({"bank", "create", "b", "--kind", "maybe"}).exit_code, 2);
-  EXPECT_EQ(Run({"bank", "create", "b", "--review-distance", "99"}).exit_code, 2);
+  EXPECT_EQ(Run({"bank", "create", "b", "--review-distance", "99"}).exit_code,
+            2);
   EXPECT_EQ(Run({"bank", "import", "a", "/nonexistent/list.txt"}).exit_code, 1);
-  EXPECT_EQ(Run({"bank", "import", "a", dir_.Write("x", "")  , "--signal", "phash"}).exit_code, 2);
+  EXPECT_EQ(
+      Run({"bank", "import", "a", dir_.Write("x", ""), "--signal", "phash"})
+          .exit_code,
+      2);
   EXPECT_EQ(Run({"bank"}).exit_code, 2);
   EXPECT_EQ(Run({"match"}).exit_code, 2);
-  EXPECT_EQ(Run({"match", "--radius", "65", "--hash", std::string(64, 'a')}).exit_code, 2);
+  EXPECT_EQ(Run({"match", "--radius", "65", "--hash", std::string(64, 'a')})
+                .exit_code,
+            2);
   ProcessResult bad_hex = Run({"match", "--hash", "abc"});
   EXPECT_EQ(bad_hex.exit_code, 1);
   EXPECT_THAT(bad_hex.err, HasSubstr("3 characters"));
-  ProcessResult bad_file = Run({"match", dir_.Write("t.txt", "text"), "--hash", std::string(32, 'a')});
+  ProcessResult bad_file = Run(
+      {"match", dir_.Write("t.txt", "text"), "--hash", std::string(32, 'a')});
   EXPECT_EQ(bad_file.exit_code, 1);
   EXPECT_THAT(bad_file.err, HasSubstr("t.txt"));
-  EXPECT_EQ(Run({"match", "--hash", std::string(64, 'a')}).exit_code, 0);  // no match is fine
+  EXPECT_EQ(Run({"match", "--hash", std::string(64, 'a')}).exit_code,
+            0);  // no match is fine
 }
 
 TEST_F(BankCliTest, OnlyCreateMakesADatabaseTheOtherCommandsRefuseAMissingOne) {

@@ -46,7 +46,8 @@ class RefusingPort {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(addr);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+    if (fd_ < 0 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
         getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       std::abort();
     }
@@ -89,11 +90,14 @@ TEST_F(ClientCliTest, ClientCommandsRequireServer) {
 
 TEST_F(ClientCliTest, MissingTokenIsUsageError) {
   unsetenv("HASHWATCH_TOKEN");
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"scan", PdqTestImage("c.png"), "--plaintext", "--server", refusing_.address()},
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"scan", PdqTestImage("c.png"), "--plaintext", "--server",
+            refusing_.address()},
            {"bank", "list", "--plaintext", "--server", refusing_.address()},
            {"review", "stats", "--plaintext", "--server", refusing_.address()},
-           {"report", "export", "--plaintext", "--server", refusing_.address()}}) {
+           {"report", "export", "--plaintext", "--server",
+            refusing_.address()}}) {
     ProcessResult r = Run(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
     EXPECT_EQ(r.err, "hashwatch: set HASHWATCH_TOKEN to your API token\n");
@@ -101,7 +105,8 @@ TEST_F(ClientCliTest, MissingTokenIsUsageError) {
 }
 
 TEST_F(ClientCliTest, ContentIdNeedsExactlyOneFile) {
-  ProcessResult r = Run({"scan", PdqTestImage("c.png"), PdqTestImage("q0746.jpg"), "--content-id", "u-1",
+  ProcessResult r = Run({"scan", PdqTestImage("c.png"),
+                         PdqTestImage("q0746.jpg"), "--content-id", "u-1",
                          "--plaintext", "--server", refusing_.address()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--content-id"));
@@ -109,28 +114,30 @@ TEST_F(ClientCliTest, ContentIdNeedsExactlyOneFile) {
 
 TEST_F(ClientCliTest, UnreadableFilesFailWithOneLineEachAndNoCall) {
   const std::string missing = dir_.Sub("missing.jpg");
-  ProcessResult r = Run({"scan", missing, dir_.path(), "--plaintext", "--server",
-                         refusing_.address()});
+  ProcessResult r = Run({"scan", missing, dir_.path(), "--plaintext",
+                         "--server", refusing_.address()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, IsEmpty());
-  EXPECT_EQ(r.err, absl::StrCat("hashwatch: ", missing,
-                                ": cannot open: No such file or directory\nhashwatch: ",
-                                dir_.path(), ": is a directory\n"));
+  EXPECT_EQ(r.err, absl::StrCat(
+                       "hashwatch: ", missing,
+                       ": cannot open: No such file or directory\nhashwatch: ",
+                       dir_.path(), ": is a directory\n"));
 }
 
 TEST_F(ClientCliTest, UnreachableServerIsOneLineWithTheCode) {
-  ProcessResult stats = Run({"review", "stats", "--plaintext", "--server", refusing_.address()});
+  ProcessResult stats =
+      Run({"review", "stats", "--plaintext", "--server", refusing_.address()});
   EXPECT_EQ(stats.exit_code, 1);
   EXPECT_THAT(stats.err, StartsWith("hashwatch: review stats: UNAVAILABLE: "));
   EXPECT_EQ(std::count(stats.err.begin(), stats.err.end(), '\n'), 1);
 
-  ProcessResult scan = Run({"scan", PdqTestImage("c.png"), "--plaintext", "--server",
-                            refusing_.address()});
+  ProcessResult scan = Run({"scan", PdqTestImage("c.png"), "--plaintext",
+                            "--server", refusing_.address()});
   EXPECT_EQ(scan.exit_code, 1);
   EXPECT_THAT(scan.err, StartsWith("hashwatch: scan: UNAVAILABLE: "));
 
-  ProcessResult bank = Run({"bank", "stats", "iwf", "--plaintext", "--server",
-                            refusing_.address()});
+  ProcessResult bank = Run(
+      {"bank", "stats", "iwf", "--plaintext", "--server", refusing_.address()});
   EXPECT_EQ(bank.exit_code, 1);
   EXPECT_THAT(bank.err, StartsWith("hashwatch: bank stats iwf: UNAVAILABLE: "));
 }
@@ -138,37 +145,43 @@ TEST_F(ClientCliTest, UnreachableServerIsOneLineWithTheCode) {
 TEST_F(ClientCliTest, FlagMistakesAreUsageErrors) {
   const std::string server = refusing_.address();
   // A client certificate needs its key.
-  EXPECT_EQ(Run({"review", "stats", "--server", server, "--client-cert", "c.pem"}).exit_code, 2);
-  EXPECT_EQ(Run({"review", "stats", "--server", server, "--plaintext", "--timeout", "0"})
+  EXPECT_EQ(
+      Run({"review", "stats", "--server", server, "--client-cert", "c.pem"})
+          .exit_code,
+      2);
+  EXPECT_EQ(Run({"review", "stats", "--server", server, "--plaintext",
+                 "--timeout", "0"})
                 .exit_code,
             2);
-  ProcessResult confirm = Run({"review", "decide", "7", "9", "confirm", "--plaintext",
-                               "--server", server});
+  ProcessResult confirm = Run({"review", "decide", "7", "9", "confirm",
+                               "--plaintext", "--server", server});
   EXPECT_EQ(confirm.exit_code, 2);
   EXPECT_THAT(confirm.err, HasSubstr("--category"));
-  EXPECT_EQ(Run({"review", "decide", "7", "9", "confirm", "--allow", "--category", "A",
-                 "--plaintext", "--server", server})
+  EXPECT_EQ(Run({"review", "decide", "7", "9", "confirm", "--allow",
+                 "--category", "A", "--plaintext", "--server", server})
                 .exit_code,
             2);
-  EXPECT_EQ(Run({"review", "decide", "7", "9", "approve", "--plaintext", "--server", server})
+  EXPECT_EQ(Run({"review", "decide", "7", "9", "approve", "--plaintext",
+                 "--server", server})
                 .exit_code,
             2);
-  ProcessResult from = Run({"report", "list", "--from", "yesterday", "--plaintext", "--server",
-                            server});
+  ProcessResult from = Run({"report", "list", "--from", "yesterday",
+                            "--plaintext", "--server", server});
   EXPECT_EQ(from.exit_code, 2);
   EXPECT_THAT(from.err, HasSubstr("--from"));
-  EXPECT_EQ(Run({"report", "list", "--state", "lost", "--plaintext", "--server", server})
+  EXPECT_EQ(Run({"report", "list", "--state", "lost", "--plaintext", "--server",
+                 server})
                 .exit_code,
             2);
-  EXPECT_EQ(Run({"scan", PdqTestImage("c.png"), "--classifier-score", "1.5", "--plaintext",
-                 "--server", server})
+  EXPECT_EQ(Run({"scan", PdqTestImage("c.png"), "--classifier-score", "1.5",
+                 "--plaintext", "--server", server})
                 .exit_code,
             2);
 }
 
 TEST_F(ClientCliTest, UnreadableCaCertFailsBeforeAnyCall) {
-  ProcessResult r = Run({"review", "stats", "--server", refusing_.address(), "--ca-cert",
-                         dir_.Sub("none.pem")});
+  ProcessResult r = Run({"review", "stats", "--server", refusing_.address(),
+                         "--ca-cert", dir_.Sub("none.pem")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--ca-cert"));
   EXPECT_THAT(r.err, Not(HasSubstr("UNAVAILABLE")));

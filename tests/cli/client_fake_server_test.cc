@@ -43,13 +43,16 @@ constexpr char kToken[] = "fake-token";
 grpc::Status CheckToken(grpc::ServerContext* ctx) {
   auto it = ctx->client_metadata().find("authorization");
   if (it == ctx->client_metadata().end() ||
-      std::string(it->second.data(), it->second.size()) != absl::StrCat("Bearer ", kToken)) {
+      std::string(it->second.data(), it->second.size()) !=
+          absl::StrCat("Bearer ", kToken)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad token");
   }
   return grpc::Status::OK;
 }
 
-void SetTime(int64_t seconds, google::protobuf::Timestamp* t) { t->set_seconds(seconds); }
+void SetTime(int64_t seconds, google::protobuf::Timestamp* t) {
+  t->set_seconds(seconds);
+}
 
 // Answers by the image's bytes: "match" auto-reports, "review" is queued,
 // "bad" fails as an item, anything else matches nothing.
@@ -57,7 +60,8 @@ class FakeScan final : public v1::ScanService::Service {
  public:
   grpc::Status ScanStream(
       grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream) override {
+      grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream)
+      override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     v1::ScanRequest req;
     while (stream->Read(&req)) {
@@ -110,7 +114,8 @@ class FakeReview final : public v1::ReviewService::Service {
   grpc::Status Lease(grpc::ServerContext* ctx, const v1::LeaseRequest* req,
                      v1::LeaseResponse* resp) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
-    if (req->lanes_size() == 1 && req->lanes(0) == "empty") return grpc::Status::OK;
+    if (req->lanes_size() == 1 && req->lanes(0) == "empty")
+      return grpc::Status::OK;
     v1::LeasedItem* l = resp->add_items();
     l->set_lease_id(99);
     SetTime(1800000000, l->mutable_expires());
@@ -133,7 +138,8 @@ class FakeReview final : public v1::ReviewService::Service {
                       v1::DecideResponse* resp) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     if (req->lease_id() != 99) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "review: lease 5 is not yours");
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "review: lease 5 is not yours");
     }
     resp->mutable_decision()->set_kind(req->kind());
     resp->mutable_decision()->set_category(req->category());
@@ -194,24 +200,28 @@ class FakeBank final : public v1::BankService::Service {
                        v1::Bank* resp) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     if (req->name() != "iwf") {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "bank_store: no bank \"" + req->name() + "\"");
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "bank_store: no bank \"" + req->name() + "\"");
     }
     resp->set_name("iwf");
     return grpc::Status::OK;
   }
-  grpc::Status RemoveEntries(grpc::ServerContext* ctx,
-                             grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
-                             v1::WriteResult* resp) override {
+  grpc::Status RemoveEntries(
+      grpc::ServerContext* ctx,
+      grpc::ServerReader<v1::RemoveEntriesRequest>* reader,
+      v1::WriteResult* resp) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     v1::RemoveEntriesRequest req;
     while (reader->Read(&req)) {
-      if (req.bank() != "iwf") return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bank");
+      if (req.bank() != "iwf")
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bank");
       removed_messages_++;
       resp->set_removed(resp->removed() + req.values_size());
     }
     return grpc::Status::OK;
   }
-  grpc::Status ExportBank(grpc::ServerContext* ctx, const v1::ExportBankRequest*,
+  grpc::Status ExportBank(grpc::ServerContext* ctx,
+                          const v1::ExportBankRequest*,
                           grpc::ServerWriter<v1::Entry>* writer) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     v1::Entry e;
@@ -222,15 +232,18 @@ class FakeBank final : public v1::BankService::Service {
     e.set_category("A");
     e.set_source("list, 2");
     writer->Write(e);
-    return grpc::Status(grpc::StatusCode::DATA_LOSS, "bank_store: entry 2 is corrupt");
+    return grpc::Status(grpc::StatusCode::DATA_LOSS,
+                        "bank_store: entry 2 is corrupt");
   }
-  grpc::Status DisableEntry(grpc::ServerContext* ctx, const v1::DisableEntryRequest* req,
+  grpc::Status DisableEntry(grpc::ServerContext* ctx,
+                            const v1::DisableEntryRequest* req,
                             v1::Entry* resp) override {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     disable_requests_.push_back(*req);
     // The bank holds the value as SHA-256, not PDQ.
     if (req->signal() != v1::SIGNAL_TYPE_SHA256) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "bank_store: no such entry");
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "bank_store: no such entry");
     }
     // The entry as the server answers: with its bank, signal and state.
     resp->set_bank(req->bank());
@@ -245,7 +258,8 @@ class FakeBank final : public v1::BankService::Service {
     if (grpc::Status s = CheckToken(ctx); !s.ok()) return s;
     v1::AddEntriesRequest req;
     while (reader->Read(&req)) {
-      if (req.bank() != "iwf") return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bank");
+      if (req.bank() != "iwf")
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bank");
       added_messages_++;
       for (const v1::NewEntry& e : req.entries()) {
         if (e.signal() != v1::SIGNAL_TYPE_MD5 || e.category() != "A") {
@@ -307,16 +321,20 @@ TEST_F(ClientFakeServerTest, ScanPrintsOneLinePerFileInOrder) {
   const std::string review = dir_.Write("r.jpg", "review");
   const std::string none = dir_.Write("n.jpg", "nothing");
   const std::string missing = dir_.Sub("missing.jpg");
-  ProcessResult r = Run({"scan", match, missing, review, none, "--lane", "user_report",
-                         "--uploader", "acct-1", "--ip", "192.0.2.1", "--classifier-score",
-                         "0.25", "--user-report", "--signal", "grooming", "--signal",
-                         "livestream", "--upload-time", "2026-11-01T10:00:00Z"});
+  ProcessResult r = Run(
+      {"scan",     match,           missing,         review,
+       none,       "--lane",        "user_report",   "--uploader",
+       "acct-1",   "--ip",          "192.0.2.1",     "--classifier-score",
+       "0.25",     "--user-report", "--signal",      "grooming",
+       "--signal", "livestream",    "--upload-time", "2026-11-01T10:00:00Z"});
   EXPECT_EQ(r.exit_code, 1);  // the missing file
-  EXPECT_THAT(Lines(r.out),
-              ElementsAre(match + "\tAUTO_REPORTED\tiwf\t3\treport r-00000000000000aa",
-                          review + "\tQUEUED_FOR_REVIEW\t-\t-\titem 7",
-                          none + "\tNO_MATCH\t-\t-\t-"));
-  EXPECT_EQ(r.err, "hashwatch: " + missing + ": cannot open: No such file or directory\n");
+  EXPECT_THAT(
+      Lines(r.out),
+      ElementsAre(match + "\tAUTO_REPORTED\tiwf\t3\treport r-00000000000000aa",
+                  review + "\tQUEUED_FOR_REVIEW\t-\t-\titem 7",
+                  none + "\tNO_MATCH\t-\t-\t-"));
+  EXPECT_EQ(r.err, "hashwatch: " + missing +
+                       ": cannot open: No such file or directory\n");
 
   const std::vector<v1::ScanRequest> sent = scan_.requests();
   ASSERT_THAT(sent, SizeIs(3));
@@ -337,7 +355,8 @@ TEST_F(ClientFakeServerTest, ScanJsonCarriesMatchesAndItemErrors) {
   const std::string bad = dir_.Write("b.jpg", "bad");
   ProcessResult r = Run({"scan", "--json", match, bad});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "hashwatch: scan " + bad + ": INVALID_ARGUMENT: image: cannot decode\n");
+  EXPECT_EQ(r.err, "hashwatch: scan " + bad +
+                       ": INVALID_ARGUMENT: image: cannot decode\n");
   const std::vector<std::string> lines = Lines(r.out);
   ASSERT_THAT(lines, SizeIs(2));
   const nlohmann::json hit = nlohmann::json::parse(lines[0]);
@@ -364,8 +383,8 @@ TEST_F(ClientFakeServerTest, ScanJsonCarriesMatchesAndItemErrors) {
 }
 
 TEST_F(ClientFakeServerTest, ScanUsesTheGivenContentId) {
-  ProcessResult r = Run({"scan", dir_.Write("r.jpg", "review"), "--content-id", "upload-77",
-                         "--json"});
+  ProcessResult r = Run({"scan", dir_.Write("r.jpg", "review"), "--content-id",
+                         "upload-77", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out).at("content_id"), "upload-77");
   EXPECT_EQ(nlohmann::json::parse(r.out).at("replayed"), true);
@@ -383,7 +402,8 @@ TEST_F(ClientFakeServerTest, WrongTokenIsUnauthenticated) {
 
 TEST_F(ClientFakeServerTest, ReviewNextWritesThePreviewAndPrintsTheLease) {
   const std::string preview = dir_.Sub("p.jpg");
-  ProcessResult r = Run({"review", "next", "--lane", "escalation", "--preview", preview});
+  ProcessResult r =
+      Run({"review", "next", "--lane", "escalation", "--preview", preview});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("item_id"), 7);
@@ -406,7 +426,8 @@ TEST_F(ClientFakeServerTest, ReviewNextWritesThePreviewAndPrintsTheLease) {
 }
 
 TEST_F(ClientFakeServerTest, ReviewDecideAndStatsPrintJson) {
-  ProcessResult d = Run({"review", "decide", "7", "99", "confirm", "--category", "A"});
+  ProcessResult d =
+      Run({"review", "decide", "7", "99", "confirm", "--category", "A"});
   ASSERT_EQ(d.exit_code, 0) << d.err;
   const nlohmann::json j = nlohmann::json::parse(d.out);
   EXPECT_EQ(j.at("item_id"), 7);
@@ -418,7 +439,8 @@ TEST_F(ClientFakeServerTest, ReviewDecideAndStatsPrintJson) {
   ProcessResult stale = Run({"review", "decide", "7", "5", "skip"});
   EXPECT_EQ(stale.exit_code, 1);
   EXPECT_EQ(stale.err,
-            "hashwatch: review decide 7: FAILED_PRECONDITION: review: lease 5 is not yours\n");
+            "hashwatch: review decide 7: FAILED_PRECONDITION: review: lease 5 "
+            "is not yours\n");
 
   ProcessResult s = Run({"review", "stats"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
@@ -429,13 +451,17 @@ TEST_F(ClientFakeServerTest, ReviewDecideAndStatsPrintJson) {
 }
 
 TEST_F(ClientFakeServerTest, ReportListAndExport) {
-  ProcessResult l = Run({"report", "list", "--state", "pending", "--bank", "iwf", "--from",
-                         "2026-11-01T00:00:00Z", "--limit", "5"});
+  ProcessResult l =
+      Run({"report", "list", "--state", "pending", "--bank", "iwf", "--from",
+           "2026-11-01T00:00:00Z", "--limit", "5"});
   ASSERT_EQ(l.exit_code, 0) << l.err;
-  EXPECT_THAT(Lines(l.out),
-              ElementsAre("id\tcreated\tstate\torigin\tcategory\tcontent_id\tbank\tdistance",
-                          "r-00000000000000aa\t2027-01-15T08:00:00+00:00\tpending\tautomatic\tA\tu-1"
-                          "\tiwf\t2"));
+  EXPECT_THAT(
+      Lines(l.out),
+      ElementsAre(
+          "id\tcreated\tstate\torigin\tcategory\tcontent_id\tbank\tdistance",
+          "r-00000000000000aa\t2027-01-15T08:00:00+00:"
+          "00\tpending\tautomatic\tA\tu-1"
+          "\tiwf\t2"));
   EXPECT_EQ(report_.last_.state(), v1::REPORT_STATE_PENDING);
   EXPECT_EQ(report_.last_.bank(), "iwf");
   EXPECT_EQ(report_.last_.limit(), 5);
@@ -447,9 +473,10 @@ TEST_F(ClientFakeServerTest, ReportListAndExport) {
   EXPECT_EQ(e.out, "{\"id\":\"r-1\"}\n{\"id\":\"r-2\"}\n");
 }
 
-TEST_F(ClientFakeServerTest, BankRemoveStreamsAndExportReportsAFailureAfterTheEntries) {
-  const std::string list = dir_.Write("rm.txt", std::string(32, 'c') + "\n" +
-                                                    std::string(32, 'd') + "\n");
+TEST_F(ClientFakeServerTest,
+       BankRemoveStreamsAndExportReportsAFailureAfterTheEntries) {
+  const std::string list = dir_.Write(
+      "rm.txt", std::string(32, 'c') + "\n" + std::string(32, 'd') + "\n");
   ProcessResult rm = Run({"bank", "remove", "iwf", list});
   ASSERT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_EQ(rm.out, "removed 2 from iwf; 0 not in the bank\n");
@@ -457,17 +484,22 @@ TEST_F(ClientFakeServerTest, BankRemoveStreamsAndExportReportsAFailureAfterTheEn
 
   ProcessResult unknown = Run({"bank", "remove", "nope", list});
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_EQ(unknown.err, "hashwatch: bank remove nope: NOT_FOUND: bank_store: no bank \"nope\"\n");
+  EXPECT_EQ(
+      unknown.err,
+      "hashwatch: bank remove nope: NOT_FOUND: bank_store: no bank \"nope\"\n");
 
   ProcessResult ex = Run({"bank", "export", "iwf"});
   EXPECT_EQ(ex.exit_code, 1);
   EXPECT_EQ(ex.out,
             "hash,signal_type,category,source,note,metadata,disabled_until\n" +
                 std::string(32, 'b') + ",md5,A,\"list, 2\",,,\n");
-  EXPECT_EQ(ex.err, "hashwatch: bank export iwf: DATA_LOSS: bank_store: entry 2 is corrupt\n");
+  EXPECT_EQ(ex.err,
+            "hashwatch: bank export iwf: DATA_LOSS: bank_store: entry 2 is "
+            "corrupt\n");
 }
 
-TEST_F(ClientFakeServerTest, BankImportOfAListTooLargeForOneMessageStreamsEntries) {
+TEST_F(ClientFakeServerTest,
+       BankImportOfAListTooLargeForOneMessageStreamsEntries) {
   // 17 MiB of CSV: over the ImportList size, so it goes as AddEntries chunks.
   std::string csv = "hash,category\n";
   const int n = 17 * (1 << 20) / 35;
@@ -476,9 +508,10 @@ TEST_F(ClientFakeServerTest, BankImportOfAListTooLargeForOneMessageStreamsEntrie
   const std::string list = dir_.Write("big.csv", csv);
   ProcessResult r = Run({"bank", "import", "iwf", list});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, absl::StrFormat("imported %s into iwf (csv): %d added, 0 updated, 0 "
-                                   "unchanged, 0 bad lines skipped\n",
-                                   list, n));
+  EXPECT_EQ(r.out, absl::StrFormat(
+                       "imported %s into iwf (csv): %d added, 0 updated, 0 "
+                       "unchanged, 0 bad lines skipped\n",
+                       list, n));
   EXPECT_GT(bank_.added_messages_, 1);
 }
 
@@ -545,24 +578,28 @@ class ClientTlsTest : public ClientFakeServerTest {
 };
 
 TEST_F(ClientTlsTest, MutualTlsWithTheGivenRoots) {
-  ProcessResult ok = Run({"review", "stats", "--ca-cert", ca_, "--client-cert", cert_,
-                          "--client-key", key_},
+  ProcessResult ok = Run({"review", "stats", "--ca-cert", ca_, "--client-cert",
+                          cert_, "--client-key", key_},
                          /*plaintext=*/false);
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out).at("waiting"), 3);
 
   // Without a client certificate the handshake fails.
-  ProcessResult no_client = Run({"review", "stats", "--ca-cert", ca_}, /*plaintext=*/false);
+  ProcessResult no_client =
+      Run({"review", "stats", "--ca-cert", ca_}, /*plaintext=*/false);
   EXPECT_EQ(no_client.exit_code, 1);
-  EXPECT_THAT(no_client.err, ::testing::StartsWith("hashwatch: review stats: UNAVAILABLE: "));
+  EXPECT_THAT(no_client.err,
+              ::testing::StartsWith("hashwatch: review stats: UNAVAILABLE: "));
   EXPECT_EQ(std::count(no_client.err.begin(), no_client.err.end(), '\n'), 1);
   // The system roots do not know the test certificate.
   ProcessResult system_roots =
-      Run({"review", "stats", "--client-cert", cert_, "--client-key", key_}, /*plaintext=*/false);
+      Run({"review", "stats", "--client-cert", cert_, "--client-key", key_},
+          /*plaintext=*/false);
   EXPECT_EQ(system_roots.exit_code, 1);
-  EXPECT_THAT(system_roots.err,
-              ::testing::MatchesRegex("hashwatch: review stats: UNAVAILABLE: [^\n]*"
-                                      "certificate verify failed[^\n]*\n"));
+  EXPECT_THAT(
+      system_roots.err,
+      ::testing::MatchesRegex("hashwatch: review stats: UNAVAILABLE: [^\n]*"
+                              "certificate verify failed[^\n]*\n"));
   // Plaintext against a TLS port fails too.
   EXPECT_EQ(Run({"review", "stats"}).exit_code, 1);
 }

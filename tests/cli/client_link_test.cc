@@ -34,8 +34,9 @@ Result RunClient(std::vector<std::string> args) {
   CLI::App app{"hashwatch client commands"};
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
-  const int code = RunCommandTable(app, ClientCommands(), static_cast<int>(argv.size()),
-                                   argv.data(), "hashwatch");
+  const int code =
+      RunCommandTable(app, ClientCommands(), static_cast<int>(argv.size()),
+                      argv.data(), "hashwatch");
   std::string out = ::testing::internal::GetCapturedStdout();
   return {code, out, ::testing::internal::GetCapturedStderr()};
 }
@@ -53,7 +54,8 @@ TEST(ClientLinkTest, UsageErrorsExitTwoNamingTheProblem) {
   EXPECT_THAT(no_server.err, HasSubstr("--server"));
   EXPECT_THAT(no_server.err, HasSubstr("(see --help)"));
 
-  Result no_token = RunClient({"scan", "picture.jpg", "--server", "127.0.0.1:1", "--plaintext"});
+  Result no_token = RunClient(
+      {"scan", "picture.jpg", "--server", "127.0.0.1:1", "--plaintext"});
   EXPECT_EQ(no_token.code, 2);
   EXPECT_THAT(no_token.err, HasSubstr(kTokenEnv));
 
@@ -62,7 +64,8 @@ TEST(ClientLinkTest, UsageErrorsExitTwoNamingTheProblem) {
 
   Result help = RunClient({"report", "--help"});
   EXPECT_EQ(help.code, 0);
-  EXPECT_THAT(help.out, HasSubstr("List and export reports through a hashwatch server"));
+  EXPECT_THAT(help.out,
+              HasSubstr("List and export reports through a hashwatch server"));
 }
 
 TEST(ClientLinkTest, RemoteBankCommandsNeedOnlyTheClient) {

@@ -43,7 +43,9 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 // One of the benign demo pictures in testdata/pictures.
-std::string Corpus(const std::string& name) { return testing::DemoPicture(name); }
+std::string Corpus(const std::string& name) {
+  return testing::DemoPicture(name);
+}
 
 class ClientServerE2eTest : public ::testing::Test {
  protected:
@@ -58,8 +60,8 @@ class ClientServerE2eTest : public ::testing::Test {
   void TearDown() override { unsetenv("HASHWATCH_TOKEN"); }
 
   std::string Token(const std::string& name, const std::string& role) {
-    ProcessResult r =
-        RunProcess({BinaryPath("hashwatch"), "token", "create", name, "--role", role, "--db", db_});
+    ProcessResult r = RunProcess({BinaryPath("hashwatch"), "token", "create",
+                                  name, "--role", role, "--db", db_});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::string(absl::StripAsciiWhitespace(r.out));
   }
@@ -92,25 +94,34 @@ class ClientServerE2eTest : public ::testing::Test {
 
 TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   server_ = std::make_unique<ServerProcess>(db_);
-  ASSERT_FALSE(server_->address().empty()) << server_->Stop() << "\n" << server_->Log();
+  ASSERT_FALSE(server_->address().empty()) << server_->Stop() << "\n"
+                                           << server_->Log();
 
   // Banks: "hotline" auto-reports b011; "watch" sends b012 to review.
   const std::string known = Corpus("b011.jpg"), watched = Corpus("b012.jpg"),
                     unknown = Corpus("b001.jpg");
-  ProcessResult created = As(admin_, {"bank", "create", "hotline", "--auto-report-distance", "8"});
+  ProcessResult created =
+      As(admin_, {"bank", "create", "hotline", "--auto-report-distance", "8"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out, "created bank hotline (match)\n");
-  ASSERT_EQ(As(admin_, {"bank", "create", "watch", "--no-auto-report"}).exit_code, 0);
+  ASSERT_EQ(
+      As(admin_, {"bank", "create", "watch", "--no-auto-report"}).exit_code, 0);
   const std::string hotline_list = dir_.Write(
-      "hotline.csv", "hash,signal_type,category,source\n" + PdqOf(known) + ",pdq,A,list-1\n" +
-                         matcher::Sha256Hex(std::string(3, 'x')) + ",sha256,B,list-1\n");
-  ProcessResult imported = As(admin_, {"bank", "import", "hotline", hotline_list});
+      "hotline.csv",
+      "hash,signal_type,category,source\n" + PdqOf(known) + ",pdq,A,list-1\n" +
+          matcher::Sha256Hex(std::string(3, 'x')) + ",sha256,B,list-1\n");
+  ProcessResult imported =
+      As(admin_, {"bank", "import", "hotline", hotline_list});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_EQ(imported.out, "imported " + hotline_list +
-                              " into hotline (csv): 2 added, 0 updated, 0 unchanged, 0 bad "
-                              "lines skipped\n");
+  EXPECT_EQ(imported.out,
+            "imported " + hotline_list +
+                " into hotline (csv): 2 added, 0 updated, 0 unchanged, 0 bad "
+                "lines skipped\n");
   const std::string watch_list = dir_.Write("watch.txt", PdqOf(watched) + "\n");
-  ASSERT_EQ(As(admin_, {"bank", "import", "watch", watch_list, "--signal", "pdq"}).exit_code, 0);
+  ASSERT_EQ(
+      As(admin_, {"bank", "import", "watch", watch_list, "--signal", "pdq"})
+          .exit_code,
+      0);
 
   // The database is the server's now.
   ProcessResult locked = Direct({"bank", "list"});
@@ -121,14 +132,16 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
                 "server, pass --server HOST:PORT\n");
 
   // Scans: one stream, one answer per file in order.
-  ProcessResult scan = As(pipeline_, {"scan", "--json", known, unknown, watched, "--uploader",
-                                      "acct-1", "--ip", "192.0.2.7"});
+  ProcessResult scan =
+      As(pipeline_, {"scan", "--json", known, unknown, watched, "--uploader",
+                     "acct-1", "--ip", "192.0.2.7"});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   const std::vector<std::string> lines = Lines(scan.out);
   ASSERT_THAT(lines, SizeIs(3));
   const nlohmann::json hit = nlohmann::json::parse(lines[0]);
   EXPECT_EQ(hit.at("file"), known);
-  EXPECT_EQ(hit.at("content_id"), matcher::Sha256Hex(testing::ReadFileOrDie(known)));
+  EXPECT_EQ(hit.at("content_id"),
+            matcher::Sha256Hex(testing::ReadFileOrDie(known)));
   EXPECT_EQ(hit.at("verdict"), "AUTO_REPORTED");
   EXPECT_THAT(hit.at("report_id").get<std::string>(), StartsWith("r-"));
   ASSERT_GE(hit.at("matches").size(), 1u);
@@ -164,13 +177,15 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   ASSERT_EQ(next.exit_code, 0) << next.err;
   const nlohmann::json leased = nlohmann::json::parse(next.out);
   EXPECT_EQ(leased.at("item_id"), item_id);
-  EXPECT_EQ(leased.at("content_id"), matcher::Sha256Hex(testing::ReadFileOrDie(watched)));
+  EXPECT_EQ(leased.at("content_id"),
+            matcher::Sha256Hex(testing::ReadFileOrDie(watched)));
   EXPECT_EQ(leased.at("kind"), "hash_match");
   EXPECT_EQ(leased.at("lane"), "proactive");
   EXPECT_EQ(leased.at("matches")[0].at("bank"), "watch");
   EXPECT_FALSE(leased.at("expires").get<std::string>().empty());
   ASSERT_EQ(leased.at("preview"), preview);
-  EXPECT_THAT(testing::ReadFileOrDie(preview), StartsWith("\xff\xd8"));  // a JPEG
+  EXPECT_THAT(testing::ReadFileOrDie(preview),
+              StartsWith("\xff\xd8"));  // a JPEG
 
   ProcessResult empty = As(moderator_, {"review", "next"});
   EXPECT_EQ(empty.exit_code, 0);
@@ -179,8 +194,8 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
 
   ProcessResult decided =
       As(moderator_, {"review", "decide", std::to_string(item_id),
-                      std::to_string(leased.at("lease_id").get<uint64_t>()), "confirm",
-                      "--category", "B", "--note", "checked"});
+                      std::to_string(leased.at("lease_id").get<uint64_t>()),
+                      "confirm", "--category", "B", "--note", "checked"});
   ASSERT_EQ(decided.exit_code, 0) << decided.err;
   const nlohmann::json decision = nlohmann::json::parse(decided.out);
   EXPECT_EQ(decision.at("decision"), "confirm");
@@ -198,13 +213,18 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   const std::vector<std::string> rows = Lines(list.out);
   ASSERT_THAT(rows, SizeIs(3));
-  EXPECT_EQ(rows[0], "id\tcreated\tstate\torigin\tcategory\tcontent_id\tbank\tdistance");
-  EXPECT_THAT(rows[1], StartsWith(hit.at("report_id").get<std::string>() + "\t"));
+  EXPECT_EQ(rows[0],
+            "id\tcreated\tstate\torigin\tcategory\tcontent_id\tbank\tdistance");
+  EXPECT_THAT(rows[1],
+              StartsWith(hit.at("report_id").get<std::string>() + "\t"));
   EXPECT_THAT(rows[1], HasSubstr("\tpending\tautomatic\tA\t" +
-                                 hit.at("content_id").get<std::string>() + "\thotline\t0"));
-  EXPECT_THAT(rows[2], StartsWith(decision.at("report_id").get<std::string>() + "\t"));
+                                 hit.at("content_id").get<std::string>() +
+                                 "\thotline\t0"));
+  EXPECT_THAT(rows[2],
+              StartsWith(decision.at("report_id").get<std::string>() + "\t"));
   EXPECT_THAT(rows[2], HasSubstr("\tpending\tmoderator_confirm\tB\t"));
-  ProcessResult only_hotline = As(lead_, {"report", "list", "--bank", "hotline"});
+  ProcessResult only_hotline =
+      As(lead_, {"report", "list", "--bank", "hotline"});
   EXPECT_THAT(Lines(only_hotline.out), SizeIs(2));
   ProcessResult exported = As(lead_, {"report", "export"});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -215,20 +235,24 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   EXPECT_THAT(exported.out, HasSubstr(hit.at("report_id").get<std::string>()));
   ProcessResult not_lead = As(moderator_, {"report", "list"});
   EXPECT_EQ(not_lead.exit_code, 1);
-  EXPECT_THAT(not_lead.err, StartsWith("hashwatch: report list: PERMISSION_DENIED: "));
+  EXPECT_THAT(not_lead.err,
+              StartsWith("hashwatch: report list: PERMISSION_DENIED: "));
 
   // Bank changes through the server, then the same reads both ways.
   ProcessResult disabled =
-      As(admin_, {"bank", "disable", "hotline", PdqOf(known), "--until", "2030-01-01T00:00:00Z"});
+      As(admin_, {"bank", "disable", "hotline", PdqOf(known), "--until",
+                  "2030-01-01T00:00:00Z"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
-  EXPECT_EQ(disabled.out,
-            "disabled pdq " + PdqOf(known) + " in hotline until 2030-01-01T00:00:00+00:00\n");
-  ProcessResult removed = As(admin_, {"bank", "remove", "watch", watch_list, "--signal", "pdq"});
+  EXPECT_EQ(disabled.out, "disabled pdq " + PdqOf(known) +
+                              " in hotline until 2030-01-01T00:00:00+00:00\n");
+  ProcessResult removed =
+      As(admin_, {"bank", "remove", "watch", watch_list, "--signal", "pdq"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
   EXPECT_EQ(removed.out, "removed 1 from watch; 0 not in the bank\n");
   ProcessResult missing = As(admin_, {"bank", "stats", "nope"});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_THAT(missing.err, StartsWith("hashwatch: bank stats nope: NOT_FOUND: "));
+  EXPECT_THAT(missing.err,
+              StartsWith("hashwatch: bank stats nope: NOT_FOUND: "));
 
   const std::vector<std::vector<std::string>> reads = {
       {"bank", "list"},
@@ -241,9 +265,12 @@ TEST_F(ClientServerE2eTest, BanksScansReviewAndReportsThroughTheServer) {
   std::vector<ProcessResult> remote;
   for (const std::vector<std::string>& args : reads) {
     remote.push_back(As(admin_, args));
-    EXPECT_EQ(remote.back().exit_code, 0) << args[1] << ": " << remote.back().err;
+    EXPECT_EQ(remote.back().exit_code, 0)
+        << args[1] << ": " << remote.back().err;
   }
-  EXPECT_THAT(remote[1].out, HasSubstr("\"name\":\"internal-confirmed\""));  // banked by confirm
+  EXPECT_THAT(
+      remote[1].out,
+      HasSubstr("\"name\":\"internal-confirmed\""));  // banked by confirm
 
   ASSERT_EQ(server_->Stop(), 0) << server_->Log();
   EXPECT_THAT(server_->Log(), HasSubstr("serving on"));
@@ -340,24 +367,30 @@ TEST_F(ClientServerE2eTest,
 
 TEST_F(ClientServerE2eTest, BadListsAndDeletesThroughTheServer) {
   server_ = std::make_unique<ServerProcess>(db_);
-  ASSERT_FALSE(server_->address().empty()) << server_->Stop() << "\n" << server_->Log();
+  ASSERT_FALSE(server_->address().empty()) << server_->Stop() << "\n"
+                                           << server_->Log();
   ASSERT_EQ(As(admin_, {"bank", "create", "iwf"}).exit_code, 0);
   ProcessResult dup = As(admin_, {"bank", "create", "iwf"});
   EXPECT_EQ(dup.exit_code, 1);
-  EXPECT_THAT(dup.err, StartsWith("hashwatch: bank create iwf: ALREADY_EXISTS: "));
+  EXPECT_THAT(dup.err,
+              StartsWith("hashwatch: bank create iwf: ALREADY_EXISTS: "));
 
   // Bad lines are reported as the direct path does, and nothing is sent.
-  const std::string list = dir_.Write(
-      "mixed.txt", std::string(32, 'a') + "\nnot-a-hash\n" + std::string(32, 'b') + "\n");
+  const std::string list =
+      dir_.Write("mixed.txt", std::string(32, 'a') + "\nnot-a-hash\n" +
+                                  std::string(32, 'b') + "\n");
   ProcessResult bad = As(admin_, {"bank", "import", "iwf", list});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(Lines(bad.err), SizeIs(2));
   EXPECT_THAT(bad.err, HasSubstr(list + ":2: "));
-  ProcessResult skipped = As(admin_, {"bank", "import", "iwf", list, "--skip-invalid"});
+  ProcessResult skipped =
+      As(admin_, {"bank", "import", "iwf", list, "--skip-invalid"});
   ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
-  EXPECT_EQ(skipped.out, "imported " + list +
-                             " into iwf (plain): 2 added, 0 updated, 0 unchanged, 1 bad lines "
-                             "skipped\n");
+  EXPECT_EQ(
+      skipped.out,
+      "imported " + list +
+          " into iwf (plain): 2 added, 0 updated, 0 unchanged, 1 bad lines "
+          "skipped\n");
 
   ProcessResult deleted = As(admin_, {"bank", "delete", "iwf"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
@@ -368,19 +401,23 @@ TEST_F(ClientServerE2eTest, BadListsAndDeletesThroughTheServer) {
   EXPECT_THAT(listed.out, Not(HasSubstr("\niwf\t")));
   // An item the server cannot decode fails alone; the stream goes on.
   const std::string text = dir_.Write("notes.jpg", "not an image");
-  ProcessResult scan = As(pipeline_, {"scan", "--json", text, Corpus("b001.jpg")});
+  ProcessResult scan =
+      As(pipeline_, {"scan", "--json", text, Corpus("b001.jpg")});
   EXPECT_EQ(scan.exit_code, 1);
-  EXPECT_THAT(scan.err, StartsWith("hashwatch: scan " + text + ": INVALID_ARGUMENT: "));
+  EXPECT_THAT(scan.err,
+              StartsWith("hashwatch: scan " + text + ": INVALID_ARGUMENT: "));
   EXPECT_THAT(Lines(scan.err), SizeIs(1));
   const std::vector<std::string> lines = Lines(scan.out);
   ASSERT_THAT(lines, SizeIs(2));
-  EXPECT_EQ(nlohmann::json::parse(lines[0]).at("error").at("code"), "INVALID_ARGUMENT");
+  EXPECT_EQ(nlohmann::json::parse(lines[0]).at("error").at("code"),
+            "INVALID_ARGUMENT");
   EXPECT_EQ(nlohmann::json::parse(lines[1]).at("verdict"), "NO_MATCH");
 
   // A pipeline token may not touch banks.
   ProcessResult denied = As(pipeline_, {"bank", "list"});
   EXPECT_EQ(denied.exit_code, 1);
-  EXPECT_THAT(denied.err, StartsWith("hashwatch: bank list: PERMISSION_DENIED: "));
+  EXPECT_THAT(denied.err,
+              StartsWith("hashwatch: bank list: PERMISSION_DENIED: "));
   EXPECT_EQ(server_->Stop(), 0) << server_->Log();
 }
 

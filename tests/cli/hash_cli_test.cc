@@ -26,7 +26,8 @@ using ::hashwatch::testing::RunProcess;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input = "") {
+ProcessResult Hashwatch(std::vector<std::string> args,
+                        const std::string& input = "") {
   args.insert(args.begin(), BinaryPath("hashwatch"));
   return RunProcess(args, input);
 }
@@ -34,7 +35,8 @@ ProcessResult Hashwatch(std::vector<std::string> args, const std::string& input 
 using ::hashwatch::testing::TempDir;
 
 TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
-  const std::vector<std::string> files = {PdqTestImage("q0746.jpg"), PdqTestImage("c.png"),
+  const std::vector<std::string> files = {PdqTestImage("q0746.jpg"),
+                                          PdqTestImage("c.png"),
                                           PdqTestImage("wee.jpg")};
   ProcessResult r = Hashwatch({"hash", files[0], files[1], files[2]});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -88,8 +90,8 @@ TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
   const std::vector<std::string> f = absl::StrSplit(Lines(r.out).at(0), '\t');
   ASSERT_THAT(f, SizeIs(14));
   // The reference's eight variants, in the same order (docs/pdq.md's table).
-  const std::string csv = testing::ReadFileOrDie(
-      testing::TestDataDir() + "/pdq/reference_dihedral.csv");
+  const std::string csv = testing::ReadFileOrDie(testing::TestDataDir() +
+                                                 "/pdq/reference_dihedral.csv");
   std::vector<std::string> want;
   for (const std::string& line : Lines(csv)) {
     if (line.rfind("dih-bridge-1-original.jpg,", 0) == 0) {
@@ -104,7 +106,8 @@ TEST(HashCliTest, CompatAndDihedralAddTheEightVariants) {
 
 TEST(HashCliTest, JsonPrintsOneObjectPerLine) {
   ProcessResult r =
-      Hashwatch({"hash", "--json", "--dihedral", PdqTestImage("q0746.jpg"), PdqTestImage("c.png")});
+      Hashwatch({"hash", "--json", "--dihedral", PdqTestImage("q0746.jpg"),
+                 PdqTestImage("c.png")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> lines = Lines(r.out);
   ASSERT_THAT(lines, SizeIs(2));
@@ -134,8 +137,9 @@ TEST(HashCliTest, FailedFilesExitOneWithOneStderrLineEachAndOthersStillHash) {
   const std::string text = dir.Write("notes.txt", "not an image\n");
   const std::string empty = dir.Write("empty.jpg", "");
   const std::string missing = "/nonexistent/hashwatch/none.jpg";
-  ProcessResult r = Hashwatch({"hash", "--threads", "2", text, PdqTestImage("q0746.jpg"),
-                               missing, empty, PdqTestImage("c.png")});
+  ProcessResult r =
+      Hashwatch({"hash", "--threads", "2", text, PdqTestImage("q0746.jpg"),
+                 missing, empty, PdqTestImage("c.png")});
   EXPECT_EQ(r.exit_code, 1);
   const std::vector<std::string> out = Lines(r.out);
   ASSERT_THAT(out, SizeIs(2));
@@ -152,7 +156,8 @@ TEST(HashCliTest, FailedFilesExitOneWithOneStderrLineEachAndOthersStillHash) {
 }
 
 TEST(HashCliTest, OverThePixelLimitFails) {
-  ProcessResult r = Hashwatch({"hash", "--max-pixels", "1000", PdqTestImage("q0746.jpg")});
+  ProcessResult r =
+      Hashwatch({"hash", "--max-pixels", "1000", PdqTestImage("q0746.jpg")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("over the limit of 1000 pixels"));
 }
@@ -172,16 +177,20 @@ TEST(HashCliTest, ThreadsKeepInputOrder) {
   EXPECT_EQ(two.out, one.out);
   const std::vector<std::string> lines = Lines(two.out);
   ASSERT_THAT(lines, SizeIs(files.size()));
-  for (size_t i = 0; i < files.size(); ++i) EXPECT_THAT(lines[i], HasSubstr(files[i]));
+  for (size_t i = 0; i < files.size(); ++i)
+    EXPECT_THAT(lines[i], HasSubstr(files[i]));
 }
 
 TEST(HashCliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Hashwatch({}).exit_code, 2);
   EXPECT_EQ(Hashwatch({"hash"}).exit_code, 2);
-  ProcessResult bad_flag = Hashwatch({"hash", "--no-such-flag", PdqTestImage("c.png")});
+  ProcessResult bad_flag =
+      Hashwatch({"hash", "--no-such-flag", PdqTestImage("c.png")});
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_THAT(Lines(bad_flag.err), SizeIs(1));
-  EXPECT_EQ(Hashwatch({"hash", "--threads", "-3", PdqTestImage("c.png")}).exit_code, 2);
+  EXPECT_EQ(
+      Hashwatch({"hash", "--threads", "-3", PdqTestImage("c.png")}).exit_code,
+      2);
   EXPECT_EQ(Hashwatch({"frobnicate"}).exit_code, 2);
 }
 

@@ -49,8 +49,9 @@ PemPair MakeSelfSignedCert() {
   X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   AddExtension(cert, NID_basic_constraints, "critical,CA:TRUE");
   AddExtension(cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
@@ -59,7 +60,8 @@ PemPair MakeSelfSignedCert() {
   BIO* cert_bio = BIO_new(BIO_s_mem());
   Check(PEM_write_bio_X509(cert_bio, cert) == 1, "PEM_write_bio_X509");
   BIO* key_bio = BIO_new(BIO_s_mem());
-  Check(PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+  Check(PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr,
+                                 nullptr) == 1,
         "PEM_write_bio_PrivateKey");
   PemPair pair{Drain(cert_bio), Drain(key_bio)};
   X509_free(cert);

@@ -35,10 +35,10 @@ TEST(BankRecordsTest, CorruptEntryRecordsAreDataLossNamingTheField) {
       {R"({"s":4294967297,"v":"aa"})", "field \"s\""},
   };
   for (const Case& c : cases) {
-    EXPECT_THAT(DecodeEntry(42, c.record),
-                StatusIs(absl::StatusCode::kDataLoss,
-                         ::testing::AllOf(HasSubstr("entry 42"),
-                                          HasSubstr(c.message))))
+    EXPECT_THAT(
+        DecodeEntry(42, c.record),
+        StatusIs(absl::StatusCode::kDataLoss,
+                 ::testing::AllOf(HasSubstr("entry 42"), HasSubstr(c.message))))
         << c.record;
   }
 }
@@ -52,9 +52,9 @@ TEST(BankRecordsTest, CorruptBankRecordsAreDataLossNamingTheField) {
       DecodeBank(R"({"id":1,"name":"b","review_distance":"31"})"),
       StatusIs(absl::StatusCode::kDataLoss,
                AllOf(HasSubstr("bank \"b\""), HasSubstr("review_distance"))));
-  EXPECT_THAT(DecodeBank(R"({"id":1,"name":"b","auto_report_enabled":1})"),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("auto_report_enabled")));
+  EXPECT_THAT(
+      DecodeBank(R"({"id":1,"name":"b","auto_report_enabled":1})"),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("auto_report_enabled")));
   EXPECT_THAT(DecodeBank(R"({"id":1})"),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("lacks")));
   EXPECT_THAT(DecodeBank("{"), StatusIs(absl::StatusCode::kDataLoss));

@@ -32,7 +32,8 @@ PdqHash FlipBits(PdqHash h, int n, std::mt19937& rng) {
   std::vector<int> bits(256);
   for (int i = 0; i < 256; ++i) bits[i] = i;
   std::shuffle(bits.begin(), bits.end(), rng);
-  for (int i = 0; i < n; ++i) h.words[bits[i] / 16] ^= static_cast<uint16_t>(1u << (bits[i] % 16));
+  for (int i = 0; i < n; ++i)
+    h.words[bits[i] / 16] ^= static_cast<uint16_t>(1u << (bits[i] % 16));
   return h;
 }
 
@@ -58,7 +59,8 @@ class BankStoreTest : public ::testing::Test {
     BankStoreOptions options;
     options.path = dir_.Sub("banks");
     options.sync_writes = false;  // durability is the queue's crash test's job
-    absl::StatusOr<std::unique_ptr<BankStore>> s = BankStore::Open(options, &clock_);
+    absl::StatusOr<std::unique_ptr<BankStore>> s =
+        BankStore::Open(options, &clock_);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? *std::move(s) : nullptr;
   }
@@ -70,7 +72,8 @@ class BankStoreTest : public ::testing::Test {
 
 TEST_F(BankStoreTest, CreatesListsAndRejectsBadBanks) {
   auto store = OpenStore();
-  ASSERT_OK_AND_ASSIGN(Bank iwf, store->CreateBank("iwf", BankKind::kMatch, {}));
+  ASSERT_OK_AND_ASSIGN(Bank iwf,
+                       store->CreateBank("iwf", BankKind::kMatch, {}));
   ASSERT_OK(store->CreateBank("allow-list", BankKind::kAllow, {}).status());
   EXPECT_EQ(iwf.name, "iwf");
   EXPECT_GT(iwf.id, 0u);
@@ -81,11 +84,13 @@ TEST_F(BankStoreTest, CreatesListsAndRejectsBadBanks) {
   BankPolicy bad;
   bad.review_distance = 65;
   EXPECT_THAT(store->CreateBank("x", BankKind::kMatch, bad),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("review_distance")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("review_distance")));
   bad = {};
   bad.auto_report_distance = 40;
   EXPECT_THAT(store->CreateBank("x", BankKind::kMatch, bad),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto_report_distance")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("auto_report_distance")));
   EXPECT_THAT(store->GetBank("nope"), StatusIs(absl::StatusCode::kNotFound));
   std::vector<Bank> banks = store->ListBanks();
   ASSERT_THAT(banks, SizeIs(2));
@@ -98,8 +103,9 @@ TEST_F(BankStoreTest, MatchesPdqWithinRadiusAndExactHashes) {
   ASSERT_OK(store->CreateBank("iwf", BankKind::kMatch, {}).status());
   const PdqHash stored = RandomHash(rng_);
   const std::string md5 = "0123456789abcdef0123456789abcdef";
-  ASSERT_OK_AND_ASSIGN(WriteResult r,
-                       store->AddEntries("iwf", {Pdq(stored, "A"), Md5(md5, "B")}));
+  ASSERT_OK_AND_ASSIGN(
+      WriteResult r,
+      store->AddEntries("iwf", {Pdq(stored, "A"), Md5(md5, "B")}));
   EXPECT_EQ(r.added, 2u);
 
   const PdqHash near = FlipBits(stored, 12, rng_);
@@ -112,17 +118,23 @@ TEST_F(BankStoreTest, MatchesPdqWithinRadiusAndExactHashes) {
   ASSERT_OK_AND_ASSIGN(m, store->MatchPdq({near}, 11));
   EXPECT_THAT(m, SizeIs(0));
 
-  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, "0123456789ABCDEF0123456789ABCDEF"));
+  ASSERT_OK_AND_ASSIGN(
+      m,
+      store->MatchExact(SignalType::kMd5, "0123456789ABCDEF0123456789ABCDEF"));
   ASSERT_THAT(m, SizeIs(1));
   EXPECT_EQ(m[0].entry.category, "B");
   EXPECT_EQ(m[0].distance, 0);
-  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kSha1, std::string(40, 'a')));
+  ASSERT_OK_AND_ASSIGN(
+      m, store->MatchExact(SignalType::kSha1, std::string(40, 'a')));
   EXPECT_THAT(m, SizeIs(0));
 
-  EXPECT_THAT(store->MatchPdq({near}, 65), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(store->MatchPdq({near}, -1), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(store->MatchExact(SignalType::kMd5, "abc"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want 32")));
+  EXPECT_THAT(store->MatchPdq({near}, 65),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->MatchPdq({near}, -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      store->MatchExact(SignalType::kMd5, "abc"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want 32")));
 }
 
 TEST_F(BankStoreTest, DihedralQueriesReportTheVariant) {
@@ -130,8 +142,9 @@ TEST_F(BankStoreTest, DihedralQueriesReportTheVariant) {
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
   const PdqHash a = RandomHash(rng_), b = RandomHash(rng_);
   ASSERT_OK(store->AddEntries("b", {Pdq(b)}).status());
-  ASSERT_OK_AND_ASSIGN(std::vector<Match> m,
-                       store->MatchPdq({a, RandomHash(rng_), FlipBits(b, 3, rng_)}, 31));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Match> m,
+      store->MatchPdq({a, RandomHash(rng_), FlipBits(b, 3, rng_)}, 31));
   ASSERT_THAT(m, SizeIs(1));
   EXPECT_EQ(m[0].variant, 2);
   EXPECT_EQ(m[0].distance, 3);
@@ -140,7 +153,8 @@ TEST_F(BankStoreTest, DihedralQueriesReportTheVariant) {
 TEST_F(BankStoreTest, ReimportIsIdempotentAndUpdatesFields) {
   auto store = OpenStore();
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
-  std::vector<NewEntry> list = {Pdq(RandomHash(rng_), "A"), Md5(std::string(32, 'f'), "B")};
+  std::vector<NewEntry> list = {Pdq(RandomHash(rng_), "A"),
+                                Md5(std::string(32, 'f'), "B")};
   ASSERT_OK_AND_ASSIGN(WriteResult first, store->AddEntries("b", list));
   EXPECT_EQ(first.added, 2u);
   ASSERT_OK_AND_ASSIGN(WriteResult again, store->AddEntries("b", list));
@@ -159,7 +173,8 @@ TEST_F(BankStoreTest, ReimportIsIdempotentAndUpdatesFields) {
   EXPECT_EQ(store->IndexedPdqEntries(), 1u);
   // A list naming one value twice stores it once.
   ASSERT_OK_AND_ASSIGN(WriteResult dup,
-                       store->AddEntries("b", {Md5(std::string(32, 'e')), Md5(std::string(32, 'E'))}));
+                       store->AddEntries("b", {Md5(std::string(32, 'e')),
+                                               Md5(std::string(32, 'E'))}));
   EXPECT_EQ(dup.added, 1u);
 }
 
@@ -167,12 +182,14 @@ TEST_F(BankStoreTest, AnAddWithOneBadEntryWritesNothing) {
   auto store = OpenStore();
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
   NewEntry bad = Md5("xyz");
-  EXPECT_THAT(store->AddEntries("b", {Pdq(RandomHash(rng_)), bad}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entry 2")));
+  EXPECT_THAT(
+      store->AddEntries("b", {Pdq(RandomHash(rng_)), bad}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entry 2")));
   NewEntry bad_meta = Md5(std::string(32, 'a'));
   bad_meta.metadata_json = "[1,2]";
-  EXPECT_THAT(store->AddEntries("b", {bad_meta}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON object")));
+  EXPECT_THAT(
+      store->AddEntries("b", {bad_meta}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON object")));
   ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
   EXPECT_EQ(stats.entries, 0);
   EXPECT_EQ(store->IndexedPdqEntries(), 0u);
@@ -184,7 +201,8 @@ TEST_F(BankStoreTest, RemovedEntriesStopMatching) {
   auto store = OpenStore();
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
   const PdqHash h = RandomHash(rng_);
-  ASSERT_OK(store->AddEntries("b", {Pdq(h, "A"), Md5(std::string(32, 'a'))}).status());
+  ASSERT_OK(store->AddEntries("b", {Pdq(h, "A"), Md5(std::string(32, 'a'))})
+                .status());
   ASSERT_OK_AND_ASSIGN(
       WriteResult r,
       store->RemoveEntries("b", {{SignalType::kPdq, h.ToHex()},
@@ -209,8 +227,11 @@ TEST_F(BankStoreTest, DisabledEntriesNeverMatchUntilTheirTime) {
   const std::string md5(32, 'c');
   ASSERT_OK(store->AddEntries("b", {Pdq(h), Md5(md5)}).status());
   const absl::Time until = clock_.Now() + absl::Hours(2);
-  ASSERT_OK(store->DisableEntry("b", SignalType::kPdq, h.ToHex(), until).status());
-  ASSERT_OK(store->DisableEntry("b", SignalType::kMd5, md5, absl::InfiniteFuture()).status());
+  ASSERT_OK(
+      store->DisableEntry("b", SignalType::kPdq, h.ToHex(), until).status());
+  ASSERT_OK(
+      store->DisableEntry("b", SignalType::kMd5, md5, absl::InfiniteFuture())
+          .status());
   ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({h}, 31));
   EXPECT_THAT(m, SizeIs(0));
   ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, md5));
@@ -223,13 +244,16 @@ TEST_F(BankStoreTest, DisabledEntriesNeverMatchUntilTheirTime) {
   ASSERT_OK_AND_ASSIGN(stats, store->Stats("b"));
   EXPECT_EQ(stats.disabled, 1);
   // Re-enabling survives a restart.
-  ASSERT_OK(store->DisableEntry("b", SignalType::kMd5, md5, absl::InfinitePast()).status());
+  ASSERT_OK(
+      store->DisableEntry("b", SignalType::kMd5, md5, absl::InfinitePast())
+          .status());
   store.reset();
   store = OpenStore();
   ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, md5));
   EXPECT_THAT(m, SizeIs(1));
-  EXPECT_THAT(store->DisableEntry("b", SignalType::kMd5, std::string(32, 'd'), until),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      store->DisableEntry("b", SignalType::kMd5, std::string(32, 'd'), until),
+      StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(BankStoreTest, EverythingSurvivesARestart) {
@@ -243,8 +267,10 @@ TEST_F(BankStoreTest, EverythingSurvivesARestart) {
     policy.default_category = "B";
     ASSERT_OK(store->CreateBank("fp", BankKind::kAllow, policy).status());
     ASSERT_OK(store->AddEntries("iwf", {Pdq(kept, "A"), Pdq(off)}).status());
-    ASSERT_OK(store->DisableEntry("iwf", SignalType::kPdq, off.ToHex(),
-                                  absl::InfiniteFuture()).status());
+    ASSERT_OK(store
+                  ->DisableEntry("iwf", SignalType::kPdq, off.ToHex(),
+                                 absl::InfiniteFuture())
+                  .status());
     ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({kept}, 0));
     kept_id = m.at(0).entry.id;
   }
@@ -262,7 +288,8 @@ TEST_F(BankStoreTest, EverythingSurvivesARestart) {
   EXPECT_THAT(m, SizeIs(0));
   // Ids keep increasing after a restart.
   ASSERT_OK(store->AddEntries("iwf", {Md5(std::string(32, '1'))}).status());
-  ASSERT_OK_AND_ASSIGN(m, store->MatchExact(SignalType::kMd5, std::string(32, '1')));
+  ASSERT_OK_AND_ASSIGN(
+      m, store->MatchExact(SignalType::kMd5, std::string(32, '1')));
   EXPECT_GT(m.at(0).entry.id, kept_id);
 }
 
@@ -290,7 +317,8 @@ TEST_F(BankStoreTest, ListsEntriesInInsertionOrder) {
   auto store = OpenStore();
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
   std::vector<NewEntry> list;
-  for (int i = 0; i < 50; ++i) list.push_back(Pdq(RandomHash(rng_), i % 2 ? "A" : "B"));
+  for (int i = 0; i < 50; ++i)
+    list.push_back(Pdq(RandomHash(rng_), i % 2 ? "A" : "B"));
   ASSERT_OK(store->AddEntries("b", list).status());
   std::vector<std::string> seen;
   ASSERT_OK(store->ForEachEntry("b", [&](const BankEntry& e) {
@@ -300,10 +328,10 @@ TEST_F(BankStoreTest, ListsEntriesInInsertionOrder) {
   }));
   ASSERT_THAT(seen, SizeIs(50));
   for (int i = 0; i < 50; ++i) EXPECT_EQ(seen[i], list[i].value);
-  EXPECT_THAT(store->ForEachEntry("b", [](const BankEntry&) {
-    return absl::CancelledError("stop");
-  }),
-              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_THAT(
+      store->ForEachEntry(
+          "b", [](const BankEntry&) { return absl::CancelledError("stop"); }),
+      StatusIs(absl::StatusCode::kCancelled));
 }
 
 TEST_F(BankStoreTest, WriteSizeLimitIsEnforced) {
@@ -313,9 +341,11 @@ TEST_F(BankStoreTest, WriteSizeLimitIsEnforced) {
   options.max_entries_per_write = 3;
   ASSERT_OK_AND_ASSIGN(auto store, BankStore::Open(options, &clock_));
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
-  EXPECT_THAT(store->AddEntries("b", {Md5(std::string(32, '1')), Md5(std::string(32, '2')),
-                                      Md5(std::string(32, '3'))}),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("split")));
+  EXPECT_THAT(
+      store->AddEntries("b",
+                        {Md5(std::string(32, '1')), Md5(std::string(32, '2')),
+                         Md5(std::string(32, '3'))}),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("split")));
   ASSERT_OK(store
                 ->AddEntries(
                     "b", {Md5(std::string(32, '1')), Md5(std::string(32, '2'))})
@@ -435,9 +465,11 @@ TEST_F(BankStoreTest, LockedAndCorruptDatabasesAreClearErrors) {
   store.reset();
   // Damage the manifest pointer: the store must refuse to open, not guess.
   std::ofstream(dir_.Sub("banks/CURRENT"), std::ios::trunc) << "garbage";
-  EXPECT_THAT(BankStore::Open(options, &clock_), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(BankStore::Open(options, &clock_),
+              StatusIs(absl::StatusCode::kDataLoss));
   options.path = "";
-  EXPECT_THAT(BankStore::Open(options, &clock_), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(BankStore::Open(options, &clock_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(BankStoreTest, WritesAreVisibleToConcurrentMatches) {
@@ -452,7 +484,8 @@ TEST_F(BankStoreTest, WritesAreVisibleToConcurrentMatches) {
     while (written.load() < 200) {
       const int n = written.load();
       if (n == 0) continue;
-      absl::StatusOr<std::vector<Match>> m = store->MatchPdq({hashes[n - 1]}, 0);
+      absl::StatusOr<std::vector<Match>> m =
+          store->MatchPdq({hashes[n - 1]}, 0);
       if (!m.ok() || m->empty()) failed = true;
     }
   });

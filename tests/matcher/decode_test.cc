@@ -73,14 +73,14 @@ std::string JpegDeclaring(uint16_t width, uint16_t height) {
 }
 
 TEST(DecodeTest, EmptyInputIsInvalid) {
-  EXPECT_THAT(Hash(""), StatusIs(absl::StatusCode::kInvalidArgument,
-                                 HasSubstr("empty")));
+  EXPECT_THAT(Hash(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));
 }
 
 TEST(DecodeTest, NonImageIsInvalid) {
-  EXPECT_THAT(Hash("just some text, not a picture\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("not an image")));
+  EXPECT_THAT(
+      Hash("just some text, not a picture\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an image")));
 }
 
 TEST(DecodeTest, FormatsOutsideTheAllowListAreUnsupported) {
@@ -104,8 +104,9 @@ TEST(DecodeTest, TruncatedImagesAreInvalidInEveryMode) {
           << suffix;
     }
   }
-  EXPECT_THAT(Hash(MakePattern(300, 200, 3, ".jpg").substr(0, 1000)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(
+      Hash(MakePattern(300, 200, 3, ".jpg").substr(0, 1000)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
 }
 
 TEST(DecodeTest, CorruptHeadersAreInvalid) {
@@ -125,30 +126,33 @@ TEST(DecodeTest, DecompressionBombsAreRefusedBeforeDecoding) {
   EXPECT_THAT(Hash(PngDeclaring(100000, 100000)),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("over the limit")));
-  EXPECT_THAT(Hash(JpegDeclaring(60000, 60000), DecodeMode::kFast),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("60000x60000")));
+  EXPECT_THAT(
+      Hash(JpegDeclaring(60000, 60000), DecodeMode::kFast),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("60000x60000")));
 }
 
 TEST(DecodeTest, PixelLimitIsConfigurable) {
   const std::string png = MakePattern(100, 100, 3, ".png");
   HashOptions options;
   options.decode.max_pixels = 9999;
-  EXPECT_THAT(HashImage(png, options),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("9999")));
+  EXPECT_THAT(
+      HashImage(png, options),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("9999")));
   options.decode.max_pixels = 10000;
   EXPECT_OK(HashImage(png, options).status());
   options.decode.max_pixels = 0;
-  EXPECT_THAT(HashImage(png, options),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_pixels")));
+  EXPECT_THAT(
+      HashImage(png, options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_pixels")));
 }
 
 TEST(DecodeTest, ByteLimitIsConfigurable) {
   const std::string png = MakePattern(100, 100, 3, ".png");
   HashOptions options;
   options.decode.max_bytes = static_cast<int64_t>(png.size()) - 1;
-  EXPECT_THAT(HashImage(png, options),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("bytes")));
+  EXPECT_THAT(
+      HashImage(png, options),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("bytes")));
 }
 
 TEST(DecodeTest, OnePixelImageHasZeroHashAndQuality) {
@@ -171,7 +175,8 @@ TEST(DecodeTest, LosslessFormatsHashIdentically) {
 TEST(DecodeTest, GreyAndPaletteImagesDecode) {
   const PdqHash grey = PdqOf(MakePattern(400, 300, 1, ".png"));
   EXPECT_FALSE(grey.IsZero());
-  EXPECT_LE(HammingDistance(PdqOf(MakePattern(400, 300, 1, ".jpg[Q=95]")), grey), 12);
+  EXPECT_LE(
+      HammingDistance(PdqOf(MakePattern(400, 300, 1, ".jpg[Q=95]")), grey), 12);
   EXPECT_LE(HammingDistance(PdqOf(MakePattern(400, 300, 1, ".gif")), grey), 24);
 }
 
@@ -210,7 +215,8 @@ TEST(DecodeTest, HeifDecodesWhereLibvipsHasIt) {
   const std::string heif = MakePattern(256, 256, 3, ".avif");
   if (heif.empty()) GTEST_SKIP() << "this libvips has no AVIF/HEIF saver";
   ASSERT_OK_AND_ASSIGN(ImageHashes h, Hash(heif));
-  EXPECT_LE(HammingDistance(h.pdq.hash, PdqOf(MakePattern(256, 256, 3, ".png"))), 40);
+  EXPECT_LE(
+      HammingDistance(h.pdq.hash, PdqOf(MakePattern(256, 256, 3, ".png"))), 40);
 }
 
 TEST(DecodeTest, DigestsMatchOpenSslOfTheBytes) {

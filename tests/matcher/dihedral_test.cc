@@ -35,8 +35,10 @@ TEST_P(DihedralTest, RealTransformHashesNearItsVariant) {
   // And it is the closest of the eight by a clear margin.
   for (int v = 0; v < kNumDihedral; ++v) {
     if (v == want) continue;
-    EXPECT_GT(HammingDistance(moved.pdq.hash, base.pdq.dihedral[v]), d_want + 20)
-        << GetParam().vips_op << " vs " << DihedralName(static_cast<Dihedral>(v));
+    EXPECT_GT(HammingDistance(moved.pdq.hash, base.pdq.dihedral[v]),
+              d_want + 20)
+        << GetParam().vips_op << " vs "
+        << DihedralName(static_cast<Dihedral>(v));
   }
 }
 

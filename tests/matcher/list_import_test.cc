@@ -4,8 +4,8 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/time/time.h"
 #include "absl/strings/match.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -19,11 +19,14 @@ using ::testing::SizeIs;
 
 const std::string kMd5 = "d41d8cd98f00b204e9800998ecf8427e";
 const std::string kSha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-const std::string kPdq = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22";
+const std::string kPdq =
+    "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22";
 
 TEST(ListImportTest, PlainListInfersMd5AndSha1AndSkipsCommentsAndBlanks) {
-  const ParsedList p = ParseHashList(
-      "# a hotline list\n\n" + kMd5 + "\n  " + absl::AsciiStrToUpper(kSha1) + "  \r\n", {});
+  const ParsedList p =
+      ParseHashList("# a hotline list\n\n" + kMd5 + "\n  " +
+                        absl::AsciiStrToUpper(kSha1) + "  \r\n",
+                    {});
   EXPECT_EQ(p.format, ParsedList::Format::kPlain);
   ASSERT_THAT(p.entries, SizeIs(2));
   EXPECT_THAT(p.errors, SizeIs(0));
@@ -49,8 +52,8 @@ TEST(ListImportTest, SixtyFourDigitsNeedTheSignalType) {
 }
 
 TEST(ListImportTest, MalformedLinesAreReportedWithLineNumbers) {
-  const ParsedList p = ParseHashList(kMd5 + "\nnot-a-hash\n" + kMd5.substr(1) + "x\n" +
-                                         kSha1.substr(0, 39) + "\n",
+  const ParsedList p = ParseHashList(kMd5 + "\nnot-a-hash\n" + kMd5.substr(1) +
+                                         "x\n" + kSha1.substr(0, 39) + "\n",
                                      {});
   ASSERT_THAT(p.entries, SizeIs(1));
   ASSERT_THAT(p.errors, SizeIs(3));
@@ -82,7 +85,8 @@ TEST(ListImportTest, CsvWithHeaderReadsNamedColumnsAndKeepsTheRestAsMetadata) {
 }
 
 TEST(ListImportTest, CsvErrorsNameTheLine) {
-  const std::string csv = "hash,signal_type\n" + kPdq + ",phash\n" + kPdq + "\n\"" + kMd5 + "\n";
+  const std::string csv =
+      "hash,signal_type\n" + kPdq + ",phash\n" + kPdq + "\n\"" + kMd5 + "\n";
   const ParsedList p = ParseHashList(csv, {});
   EXPECT_THAT(p.entries, SizeIs(0));
   ASSERT_THAT(p.errors, SizeIs(3));
@@ -314,7 +318,8 @@ TEST(ListImportTest, MoreFieldsThanTheHeaderNamesIsABadLine) {
 TEST(ListImportTest, LimitsAreEnforced) {
   ListParseOptions options;
   options.max_entries = 2;
-  const ParsedList p = ParseHashList(kMd5 + "\n" + kMd5 + "\n" + kMd5 + "\n", options);
+  const ParsedList p =
+      ParseHashList(kMd5 + "\n" + kMd5 + "\n" + kMd5 + "\n", options);
   EXPECT_TRUE(p.too_many_entries);
   EXPECT_THAT(p.entries, SizeIs(2));
 

@@ -60,15 +60,15 @@ TEST(PdqHexTest, RejectsMalformedHex) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("63")));
   EXPECT_THAT(PdqHash::FromHex(good + "0"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("65")));
-  EXPECT_THAT(PdqHash::FromHex("0x" + good.substr(2)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("character 2")));
-  EXPECT_THAT(PdqHash::FromHex(good.substr(1) + " "),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("character 64")));
-  EXPECT_THAT(PdqHash::FromHex(good.substr(0, 10) + "g" + good.substr(11)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("character 11")));
+  EXPECT_THAT(
+      PdqHash::FromHex("0x" + good.substr(2)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("character 2")));
+  EXPECT_THAT(
+      PdqHash::FromHex(good.substr(1) + " "),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("character 64")));
+  EXPECT_THAT(
+      PdqHash::FromHex(good.substr(0, 10) + "g" + good.substr(11)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("character 11")));
 }
 
 TEST(PdqDistanceTest, CountsDifferingBits) {
@@ -110,7 +110,8 @@ TEST(PdqHasherTest, FlatImageHasZeroQuality) {
 TEST(PdqHasherTest, NoisyImagesSplitAtTheMedian) {
   PdqHasher hasher;
   std::mt19937 rng(3);
-  for (auto [w, h] : {std::pair{64, 64}, std::pair{37, 50}, std::pair{640, 480}}) {
+  for (auto [w, h] :
+       {std::pair{64, 64}, std::pair{37, 50}, std::pair{640, 480}}) {
     std::vector<float> luma(static_cast<size_t>(w) * h);
     for (float& v : luma) v = static_cast<float>(rng() % 256);
     const PdqResult r = hasher.Hash(absl::MakeSpan(luma), w, h, false);

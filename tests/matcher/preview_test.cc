@@ -24,7 +24,8 @@ struct Decoded {
 
 Decoded Inspect(const std::string& jpeg) {
   Decoded d;
-  VipsImage* img = vips_image_new_from_buffer(jpeg.data(), jpeg.size(), "", nullptr);
+  VipsImage* img =
+      vips_image_new_from_buffer(jpeg.data(), jpeg.size(), "", nullptr);
   EXPECT_NE(img, nullptr);
   if (img == nullptr) return d;
   d.width = vips_image_get_width(img);
@@ -63,7 +64,8 @@ TEST(PreviewTest, DefaultIsSmallGreyAndBlurred) {
 }
 
 TEST(PreviewTest, SmallImagesAreNotUpscaledAndAlphaIsFlattened) {
-  const std::string png = testing::WithAlphaPng(testing::MakePattern(100, 60, 3, ".png"));
+  const std::string png =
+      testing::WithAlphaPng(testing::MakePattern(100, 60, 3, ".png"));
   ASSERT_OK_AND_ASSIGN(std::string p, MakePreview(png, {}));
   const Decoded d = Inspect(p);
   EXPECT_EQ(d.width, 100);
@@ -92,8 +94,10 @@ TEST(PreviewTest, PreviewsFromManyThreadsAtOnceAreIdentical) {
 }
 
 TEST(PreviewTest, BadInputAndLimitsAreErrors) {
-  EXPECT_THAT(MakePreview("not an image", {}), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(MakePreview("", {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MakePreview("not an image", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MakePreview("", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   DecodeOptions limits;
   limits.max_pixels = 100;
   EXPECT_THAT(MakePreview(testing::MakePattern(100, 60, 3, ".png"), {}, limits),

@@ -23,7 +23,8 @@ using ::hashwatch::testing::SharedFileOrEmpty;
 using ::hashwatch::testing::TestDataDir;
 
 // Rows of a CSV with a header, as column -> value maps.
-std::vector<std::map<std::string, std::string>> ReadCsv(const std::string& path) {
+std::vector<std::map<std::string, std::string>> ReadCsv(
+    const std::string& path) {
   std::istringstream in(ReadFileOrDie(path));
   std::string line;
   std::getline(in, line);
@@ -65,8 +66,8 @@ ImageHashes HashFile(const std::string& path, DecodeMode mode) {
 }
 
 const char* const kDihedralColumns[kNumDihedral] = {
-    "original", "rotate90",  "rotate180",  "rotate270",
-    "flipx",    "flipy",     "flip_plus1", "flip_minus1"};
+    "original", "rotate90", "rotate180",  "rotate270",
+    "flipx",    "flipy",    "flip_plus1", "flip_minus1"};
 
 TEST(ReferenceVectorsTest, CompatIsBitExactPlainAndDihedral) {
   const std::string dir = TestDataDir() + "/pdq/";

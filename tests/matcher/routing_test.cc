@@ -13,13 +13,15 @@ using ::testing::HasSubstr;
 
 std::string PdqHex(int flipped_low_bits) {
   PdqHash h;
-  for (int i = 0; i < 16; ++i) h.words[i] = static_cast<uint16_t>(0x5a5a ^ (i * 0x1111));
-  for (int k = 0; k < flipped_low_bits; ++k) h.words[k / 16] ^= static_cast<uint16_t>(1u << (k % 16));
+  for (int i = 0; i < 16; ++i)
+    h.words[i] = static_cast<uint16_t>(0x5a5a ^ (i * 0x1111));
+  for (int k = 0; k < flipped_low_bits; ++k)
+    h.words[k / 16] ^= static_cast<uint16_t>(1u << (k % 16));
   return h.ToHex();
 }
 
-Match MakeMatch(BankKind kind, uint64_t id, SignalType signal, std::string value, int distance,
-                BankPolicy policy = {}) {
+Match MakeMatch(BankKind kind, uint64_t id, SignalType signal,
+                std::string value, int distance, BankPolicy policy = {}) {
   Match m;
   m.bank = kind == BankKind::kAllow ? "fp" : "iwf";
   m.kind = kind;
@@ -42,51 +44,62 @@ class RoutingTest : public ::testing::Test {
 
 TEST_F(RoutingTest, CloseMatchAutoReportsAndFarMatchGoesToReview) {
   BankPolicy p;  // auto 10, review 31, quality 50
-  RoutingDecision d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(4), 4, p)});
+  RoutingDecision d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(4), 4, p)});
   EXPECT_EQ(d.verdict, Verdict::kAutoReport);
   EXPECT_EQ(d.best, 0);
-  d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(20), 20, p)});
+  d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(20), 20, p)});
   EXPECT_EQ(d.verdict, Verdict::kReview);
   EXPECT_FALSE(d.novel);
   // Beyond the bank's review distance (the index radius may be wider).
-  d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(35), 35, p)});
+  d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(35), 35, p)});
   EXPECT_EQ(d.verdict, Verdict::kNoMatch);
 }
 
 TEST_F(RoutingTest, LowQualityOrDisabledAutoReportGoesToReview) {
   BankPolicy p;
-  RoutingDecision d =
-      RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(0), 0, p)}, /*quality=*/49);
+  RoutingDecision d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(0), 0, p)},
+      /*quality=*/49);
   EXPECT_EQ(d.verdict, Verdict::kReview);
   EXPECT_THAT(d.reason, HasSubstr("low quality"));
   p.auto_report_enabled = false;
-  d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(0), 0, p)});
+  d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(0), 0, p)});
   EXPECT_EQ(d.verdict, Verdict::kReview);
 }
 
 TEST_F(RoutingTest, ExactHashesAutoReportRegardlessOfQuality) {
-  RoutingDecision d = RouteOne(
-      {MakeMatch(BankKind::kMatch, 1, SignalType::kMd5, std::string(32, 'a'), 0)}, /*quality=*/0);
+  RoutingDecision d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kMd5,
+                                          std::string(32, 'a'), 0)},
+                               /*quality=*/0);
   EXPECT_EQ(d.verdict, Verdict::kAutoReport);
 }
 
 TEST_F(RoutingTest, AllowEntriesSuppressTheMatchesTheyCover) {
   BankPolicy allow_policy;
   allow_policy.review_distance = 8;
-  const Match hotline = MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(2), 2);
-  const Match allow = MakeMatch(BankKind::kAllow, 2, SignalType::kPdq, PdqHex(6), 6, allow_policy);
+  const Match hotline =
+      MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(2), 2);
+  const Match allow = MakeMatch(BankKind::kAllow, 2, SignalType::kPdq,
+                                PdqHex(6), 6, allow_policy);
   RoutingDecision d = RouteOne({hotline, allow});
   EXPECT_EQ(d.verdict, Verdict::kAllowed);
   ASSERT_EQ(d.matches.size(), 1u);
   EXPECT_TRUE(d.matches[0].covered_by_allow);
   // A second hotline entry the allow entry does not cover still reports.
-  const Match other = MakeMatch(BankKind::kMatch, 3, SignalType::kPdq, PdqHex(30), 5);
+  const Match other =
+      MakeMatch(BankKind::kMatch, 3, SignalType::kPdq, PdqHex(30), 5);
   d = RouteOne({hotline, allow, other});
   EXPECT_EQ(d.verdict, Verdict::kAutoReport);
   EXPECT_EQ(d.matches[d.best].match.entry.id, 3u);
   // Exact allow entries cover equal values only.
-  d = RouteOne({MakeMatch(BankKind::kMatch, 4, SignalType::kMd5, std::string(32, 'b'), 0),
-                MakeMatch(BankKind::kAllow, 5, SignalType::kMd5, std::string(32, 'b'), 0)});
+  d = RouteOne({MakeMatch(BankKind::kMatch, 4, SignalType::kMd5,
+                          std::string(32, 'b'), 0),
+                MakeMatch(BankKind::kAllow, 5, SignalType::kMd5,
+                          std::string(32, 'b'), 0)});
   EXPECT_EQ(d.verdict, Verdict::kAllowed);
 }
 
@@ -111,14 +124,18 @@ TEST_F(RoutingTest, UnmatchedFlaggedItemsAreNovel) {
 
 TEST_F(RoutingTest, FloodGuardDemotesAnEntryMatchingTooManyContents) {
   FakeClock clock;
-  FloodGuard guard({.max_distinct_contents = 3, .window = absl::Hours(1)}, &clock);
-  const std::vector<Match> m = {MakeMatch(BankKind::kMatch, 7, SignalType::kPdq, PdqHex(0), 0)};
+  FloodGuard guard({.max_distinct_contents = 3, .window = absl::Hours(1)},
+                   &clock);
+  const std::vector<Match> m = {
+      MakeMatch(BankKind::kMatch, 7, SignalType::kPdq, PdqHex(0), 0)};
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Route(m, 100, "c" + std::to_string(i), {}, options_, &guard).verdict,
-              Verdict::kAutoReport);
+    EXPECT_EQ(
+        Route(m, 100, "c" + std::to_string(i), {}, options_, &guard).verdict,
+        Verdict::kAutoReport);
   }
   // The same content again is not a new distinct content.
-  EXPECT_EQ(Route(m, 100, "c0", {}, options_, &guard).verdict, Verdict::kAutoReport);
+  EXPECT_EQ(Route(m, 100, "c0", {}, options_, &guard).verdict,
+            Verdict::kAutoReport);
   RoutingDecision d = Route(m, 100, "c3", {}, options_, &guard);
   EXPECT_EQ(d.verdict, Verdict::kReview);
   EXPECT_TRUE(d.matches[0].flooding);
@@ -126,17 +143,20 @@ TEST_F(RoutingTest, FloodGuardDemotesAnEntryMatchingTooManyContents) {
   EXPECT_THAT(guard.Flagged(), ElementsAre(7u));
   // Once the window has passed the entry reports again.
   clock.Advance(absl::Hours(2));
-  EXPECT_EQ(Route(m, 100, "c4", {}, options_, &guard).verdict, Verdict::kAutoReport);
+  EXPECT_EQ(Route(m, 100, "c4", {}, options_, &guard).verdict,
+            Verdict::kAutoReport);
 }
 
 TEST_F(RoutingTest, ValidatesRanges) {
   ScanContext ctx;
   ctx.classifier_score = 1.5;
   EXPECT_THAT(ValidateScanContext(ctx),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("classifier_score")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("classifier_score")));
   RoutingOptions o;
   o.novel_classifier_threshold = -0.1;
-  EXPECT_THAT(ValidateRoutingOptions(o), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateRoutingOptions(o),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(ValidateRoutingOptions(RoutingOptions{}));
 }
 

@@ -90,7 +90,8 @@ TEST(RecordsTest, ItemRoundTrips) {
   it.content_id = "content-7";
   it.lane = "proactive";
   it.kind = ItemKind::kNovel;
-  it.hashes = {.pdq = "ab", .pdq_quality = 88, .md5 = "cd", .sha1 = "", .sha256 = "ef"};
+  it.hashes = {
+      .pdq = "ab", .pdq_quality = 88, .md5 = "cd", .sha1 = "", .sha256 = "ef"};
   it.matches.push_back({.bank = "ncmec",
                         .entry_id = 0,
                         .signal = "pdq",
@@ -170,7 +171,8 @@ TEST(RecordsTest, ItemsWrittenBeforeSha1DecodeWithItEmpty) {
     EXPECT_EQ(absl::BytesToHexString(EncodeItem(back)), hex);
   }
   StoredItem with_summary;
-  ASSERT_OK(DecodeItem(absl::HexStringToBytes(kItemWithoutSha1WithSummary), &with_summary));
+  ASSERT_OK(DecodeItem(absl::HexStringToBytes(kItemWithoutSha1WithSummary),
+                       &with_summary));
   EXPECT_EQ(with_summary.item.summary, "a summary");
 }
 

@@ -33,12 +33,20 @@ Report Full() {
   r.hashes.pdq = std::string(64, 'c');
   r.hashes.pdq_quality = 90;
   r.category = "A";
-  r.evidence.push_back({.bank = "iwf", .entry_id = 42, .signal = "pdq",
-                        .hash = std::string(64, 'c'), .distance = 3,
-                        .category = "A", .source = "l"});
-  r.evidence.push_back({.bank = "ncmec", .entry_id = 9, .signal = "md5",
-                        .hash = std::string(32, 'a'), .distance = 0,
-                        .category = "B", .source = ""});
+  r.evidence.push_back({.bank = "iwf",
+                        .entry_id = 42,
+                        .signal = "pdq",
+                        .hash = std::string(64, 'c'),
+                        .distance = 3,
+                        .category = "A",
+                        .source = "l"});
+  r.evidence.push_back({.bank = "ncmec",
+                        .entry_id = 9,
+                        .signal = "md5",
+                        .hash = std::string(32, 'a'),
+                        .distance = 0,
+                        .category = "B",
+                        .source = ""});
   r.viewed_by_platform = true;
   r.viewed_by = "mod-1";
   r.viewed_at = absl::FromUnixSeconds(1'700'000'100);

@@ -47,7 +47,8 @@ class ReportStoreTest : public ::testing::Test {
     ReportStoreOptions o;
     o.path = dir_.Sub("reports");
     o.platform = "example-platform";
-    absl::StatusOr<std::unique_ptr<ReportStore>> s = ReportStore::Open(o, &clock_);
+    absl::StatusOr<std::unique_ptr<ReportStore>> s =
+        ReportStore::Open(o, &clock_);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? *std::move(s) : nullptr;
   }
@@ -82,11 +83,14 @@ TEST_F(ReportStoreTest, CreateAssignsIdsAndDeadlinesAndIsIdempotent) {
 
 TEST_F(ReportStoreTest, RejectsReportsWithoutContentOrHashes) {
   auto store = Open();
-  EXPECT_THAT(store->Create(Draft("")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->Create(Draft("")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   Report empty;
   empty.content_id = "c";
-  EXPECT_THAT(store->Create(empty), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(store->Get("r-0000000000000009"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->Create(empty),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->Get("r-0000000000000009"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ReportStoreTest, EverythingSurvivesARestartAndRoundTrips) {
@@ -129,7 +133,8 @@ TEST_F(ReportStoreTest, ReportWithoutPdqReadsBackWithoutQuality) {
     draft.hashes.pdq.clear();
     draft.hashes.pdq_quality = -1;
     ASSERT_OK_AND_ASSIGN(Report r, store->Create(draft));
-    EXPECT_EQ(nlohmann::json::parse(ReportStore::ToJson(r)).at("pdq_quality"), 0);
+    EXPECT_EQ(nlohmann::json::parse(ReportStore::ToJson(r)).at("pdq_quality"),
+              0);
     id = r.id;
   }
   auto store = Open();
@@ -238,7 +243,8 @@ TEST_F(ReportStoreTest, WaitForReportsWakesOnCreate) {
   auto store = Open();
   std::thread creator([&] { ASSERT_OK(store->Create(Draft("c1")).status()); });
   // Waits until the create lands (the deadline is only a safety net).
-  const uint64_t seq = store->WaitForReports(0, absl::Now() + absl::Seconds(30));
+  const uint64_t seq =
+      store->WaitForReports(0, absl::Now() + absl::Seconds(30));
   creator.join();
   EXPECT_EQ(seq, 1u);
   // Already past the cursor: returns at once.

@@ -25,7 +25,8 @@ TEST(ServerConfigTest,
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.key_file")));
   tls.tls.key_file = "key.pem";
   EXPECT_OK(ValidateTlsConfig(tls));
-  ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig(R"({"plaintext": true})"));
+  ASSERT_OK_AND_ASSIGN(ServerConfig c,
+                       ParseServerConfig(R"({"plaintext": true})"));
   EXPECT_OK(ValidateTlsConfig(c));
   EXPECT_EQ(c.listen, "127.0.0.1:50051");
   EXPECT_EQ(c.db, "./var/hashwatch");
@@ -57,9 +58,8 @@ TEST(ServerConfigTest, ReadsNestedKeysAndSeconds) {
 
 // Plaintext carries tokens and pictures unencrypted: only on loopback.
 TEST(ServerConfigTest, PlaintextIsServedOnlyOnLoopback) {
-  for (const char* local :
-       {"127.0.0.1:50051", "127.1.2.3:0", "localhost:9000", "[::1]:50051",
-        "unix:/run/hashwatch.sock"}) {
+  for (const char* local : {"127.0.0.1:50051", "127.1.2.3:0", "localhost:9000",
+                            "[::1]:50051", "unix:/run/hashwatch.sock"}) {
     ServerConfig c;
     c.plaintext = true;
     c.listen = local;
@@ -71,36 +71,51 @@ TEST(ServerConfigTest, PlaintextIsServedOnlyOnLoopback) {
     ServerConfig c;
     c.plaintext = true;
     c.listen = open;
-    EXPECT_THAT(ValidateTlsConfig(c),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         ::testing::AllOf(HasSubstr("loopback"),
-                                          HasSubstr(open))))
+    EXPECT_THAT(
+        ValidateTlsConfig(c),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 ::testing::AllOf(HasSubstr("loopback"), HasSubstr(open))))
         << open;
   }
 }
 
 TEST(ServerConfigTest, UnknownKeysWrongTypesAndRangesNameTheKey) {
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "scan": {"dihedrall": true}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"scan.dihedrall\"")));
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "listne": "x"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"listne\"")));
+  EXPECT_THAT(
+      ParseServerConfig(R"({"plaintext": true, "scan": {"dihedrall": true}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("\"scan.dihedrall\"")));
+  EXPECT_THAT(
+      ParseServerConfig(R"({"plaintext": true, "listne": "x"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"listne\"")));
   EXPECT_THAT(ParseServerConfig(R"({"plaintext": "yes"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("plaintext must be true or false")));
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "limits": {"max_lease_items": 0}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limits.max_lease_items")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("plaintext must be true or false")));
+  EXPECT_THAT(ParseServerConfig(
+                  R"({"plaintext": true, "limits": {"max_lease_items": 0}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("limits.max_lease_items")));
   EXPECT_THAT(
-      ParseServerConfig(R"({"plaintext": true, "scan": {"novel_classifier_threshold": 2}})"),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("novel_classifier_threshold")));
+      ParseServerConfig(
+          R"({"plaintext": true, "scan": {"novel_classifier_threshold": 2}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("novel_classifier_threshold")));
   EXPECT_THAT(
-      ParseServerConfig(R"({"plaintext": true, "scan": {"no_match_record_ttl_seconds": -1}})"),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no_match_record_ttl_seconds")));
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "scan": {"default_lane": "Bad Lane"}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Bad Lane")));
-  EXPECT_THAT(ParseServerConfig(R"({"plaintext": true, "listen": "nohost"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("HOST:PORT")));
-  EXPECT_THAT(ParseServerConfig("[1]"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseServerConfig("{"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr("not valid JSON")));
+      ParseServerConfig(
+          R"({"plaintext": true, "scan": {"no_match_record_ttl_seconds": -1}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("no_match_record_ttl_seconds")));
+  EXPECT_THAT(
+      ParseServerConfig(
+          R"({"plaintext": true, "scan": {"default_lane": "Bad Lane"}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Bad Lane")));
+  EXPECT_THAT(
+      ParseServerConfig(R"({"plaintext": true, "listen": "nohost"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("HOST:PORT")));
+  EXPECT_THAT(ParseServerConfig("[1]"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseServerConfig("{"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not valid JSON")));
   ASSERT_OK_AND_ASSIGN(
       ServerConfig no_ca,
       ParseServerConfig(
@@ -137,7 +152,8 @@ TEST(ServerConfigTest, QueueDefaultsAreTheQueuesOwn) {
     EXPECT_EQ(c.queue.lanes[i].sla, defaults.lanes[i].sla);
   }
   EXPECT_EQ(c.queue.escalation_lane, "escalation");
-  EXPECT_EQ(c.queue.welfare.max_items_per_hour, defaults.welfare.max_items_per_hour);
+  EXPECT_EQ(c.queue.welfare.max_items_per_hour,
+            defaults.welfare.max_items_per_hour);
   EXPECT_EQ(c.queue.welfare.break_length, defaults.welfare.break_length);
 }
 
@@ -220,7 +236,8 @@ TEST(ServerConfigTest, BadQueuePolicyIsRefusedNamingTheKey) {
        "unknown key \"queue.lanes[1].wieght\""},
       {R"({"lanes": [{"name": "escalation", "served_first": true}, "proactive"]})",
        "queue.lanes[1] must be an object"},
-      {R"({"lanes": {"proactive": 80}})", "queue.lanes must be an array of objects"},
+      {R"({"lanes": {"proactive": 80}})",
+       "queue.lanes must be an array of objects"},
       {R"({"lanes": []})", "queue.lanes must list at least one lane"},
       {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "Pro active"},
                      {"name": "user_report"}]})",
@@ -234,11 +251,13 @@ TEST(ServerConfigTest, BadQueuePolicyIsRefusedNamingTheKey) {
                      {"name": "user_report", "served_first": true}]})",
        "queue.lanes needs a lane without served_first"},
       {R"({"escalation_lane": "leads"})",
-       "queue.escalation_lane \"leads\" is not a lane of queue.lanes (escalation, proactive, "
+       "queue.escalation_lane \"leads\" is not a lane of queue.lanes "
+       "(escalation, proactive, "
        "user_report)"},
       {R"({"lanes": [{"name": "escalation", "served_first": true}, {"name": "proactive"}]})",
        "scan.user_report_lane \"user_report\" is not a lane of queue.lanes"},
-      {R"({"welfare": {"max_items_per_hour": -1}})", "queue.welfare.max_items_per_hour"},
+      {R"({"welfare": {"max_items_per_hour": -1}})",
+       "queue.welfare.max_items_per_hour"},
       {R"({"welfare": {"shift_length_seconds": 1000000}})",
        "queue.welfare.shift_length_seconds must be at most 604800"},
       {R"({"welfare": {"break_length_seconds": 90000}})",
@@ -246,25 +265,32 @@ TEST(ServerConfigTest, BadQueuePolicyIsRefusedNamingTheKey) {
       {R"({"welfare": {"breaks": 3}})", "unknown key \"queue.welfare.breaks\""},
   };
   for (const Case& c : cases) {
-    const std::string json = absl::StrCat(R"({"plaintext": true, "queue": )", c.queue, "}");
+    const std::string json =
+        absl::StrCat(R"({"plaintext": true, "queue": )", c.queue, "}");
     absl::StatusOr<ServerConfig> config = ParseServerConfig(json);
-    EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want))) << json;
+    EXPECT_THAT(config,
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want)))
+        << json;
     if (!config.ok()) {
       EXPECT_EQ(config.status().message().find('\n'), absl::string_view::npos);
     }
   }
   // A lane the review section names must be a queue lane too.
-  EXPECT_THAT(ParseServerConfig(R"({"review": {"case_lane": "cases"}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("review.case_lane \"cases\" is not a lane of queue.lanes")));
+  EXPECT_THAT(
+      ParseServerConfig(R"({"review": {"case_lane": "cases"}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(
+                   "review.case_lane \"cases\" is not a lane of queue.lanes")));
 }
 
 TEST(ServerConfigTest, LoadNamesTheFile) {
   hashwatch::testing::TempDir dir;
-  EXPECT_THAT(LoadServerConfig(dir.Sub("missing.json")), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(LoadServerConfig(dir.Sub("missing.json")),
+              StatusIs(absl::StatusCode::kNotFound));
   const std::string path = dir.Write("bad.json", R"({"threads": -1})");
-  EXPECT_THAT(LoadServerConfig(path),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad.json")));
+  EXPECT_THAT(
+      LoadServerConfig(path),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad.json")));
 }
 
 }  // namespace

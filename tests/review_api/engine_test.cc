@@ -79,12 +79,14 @@ class EngineTest : public ::testing::Test {
     e->set_value(kKnownPdq);
     e->set_category("A");
     e->set_source("list-1");
-    ASSERT_OK(engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({add}), [] {
-      return false;
-    }).status());
+    ASSERT_OK(engine_
+                  ->AddEntries("admin", Reader<v1::AddEntriesRequest>({add}),
+                               [] { return false; })
+                  .status());
   }
 
-  static v1::ScanRequest HashScan(const std::string& content_id, const std::string& pdq) {
+  static v1::ScanRequest HashScan(const std::string& content_id,
+                                  const std::string& pdq) {
     v1::ScanRequest request;
     request.set_content_id(content_id);
     v1::Hashes* h = request.mutable_hashes();
@@ -128,7 +130,8 @@ class EngineTest : public ::testing::Test {
 
 TEST_F(EngineTest, KnownHashIsAutoReportedWithEveryHash) {
   AddHotline();
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("c-1", kKnownPdq)));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("c-1", kKnownPdq)));
   EXPECT_EQ(r.verdict(), v1::AUTO_REPORTED);
   ASSERT_THAT(r.matches(), SizeIs(1));
   EXPECT_TRUE(r.matches(0).auto_report());
@@ -149,7 +152,8 @@ TEST_F(EngineTest, KnownHashIsAutoReportedWithEveryHash) {
 
 TEST_F(EngineTest, NearHashIsQueuedAndAConfirmFilesAReportWithSha1) {
   AddHotline();
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("c-2", PdqAtDistance(20))));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("c-2", PdqAtDistance(20))));
   ASSERT_EQ(r.verdict(), v1::QUEUED_FOR_REVIEW);
   EXPECT_NE(r.item_id(), 0u);
   EXPECT_EQ(ReportCount(), 0u);
@@ -167,9 +171,11 @@ TEST_F(EngineTest, NearHashIsQueuedAndAConfirmFilesAReportWithSha1) {
   decide.set_lease_id(leased.lease_id());
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
   decide.set_category("A");
-  ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided, engine_->Decide("mod-1", decide));
-  EXPECT_THAT(decided.banked(), ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
-                                            "internal-confirmed:sha256"));
+  ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
+                       engine_->Decide("mod-1", decide));
+  EXPECT_THAT(decided.banked(),
+              ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
+                          "internal-confirmed:sha256"));
   const v1::Report report = Report(decided.report_id());
   EXPECT_EQ(report.origin(), v1::REPORT_ORIGIN_MODERATOR_CONFIRM);
   EXPECT_EQ(report.hashes().sha1(), kSha1);
@@ -248,12 +254,15 @@ TEST_F(EngineTest, AnswerStoredAsAScanResponseIsReplayed) {
   m->set_category("A");
   legacy.mutable_hashes()->set_md5(kMd5);
   {
-    ASSERT_OK_AND_ASSIGN(auto records,
-                         ScanRecords::Open({.path = config_.db + "/scans"}, &clock_));
-    ASSERT_OK(records->Put("old-1", legacy.SerializeAsString(), absl::InfiniteFuture(), true));
+    ASSERT_OK_AND_ASSIGN(
+        auto records,
+        ScanRecords::Open({.path = config_.db + "/scans"}, &clock_));
+    ASSERT_OK(records->Put("old-1", legacy.SerializeAsString(),
+                           absl::InfiniteFuture(), true));
   }
   Open();
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("old-1", kKnownPdq)));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("old-1", kKnownPdq)));
   EXPECT_TRUE(r.replayed());
   legacy.set_replayed(true);
   EXPECT_EQ(r.SerializeAsString(), legacy.SerializeAsString());
@@ -263,7 +272,8 @@ TEST_F(EngineTest, AnswerStoredAsAScanResponseIsReplayed) {
 
 TEST_F(EngineTest, DecisionOnSomeoneElsesLeaseChangesNothing) {
   AddHotline();
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("c-6", PdqAtDistance(20))));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("c-6", PdqAtDistance(20))));
   const v1::LeasedItem leased = LeaseOne("mod-1");
   v1::DecideRequest decide;
   decide.set_item_id(r.item_id());
@@ -271,7 +281,8 @@ TEST_F(EngineTest, DecisionOnSomeoneElsesLeaseChangesNothing) {
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
   decide.set_category("A");
   EXPECT_THAT(engine_->Decide("mod-2", decide),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not a live lease")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not a live lease")));
   clock_.Advance(config_.review.lease_duration);
   EXPECT_THAT(engine_->Decide("mod-1", decide),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -280,14 +291,16 @@ TEST_F(EngineTest, DecisionOnSomeoneElsesLeaseChangesNothing) {
 
 TEST_F(EngineTest, RejectWithAllowListAllowsTheNextCopy) {
   AddHotline();
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("c-7", PdqAtDistance(20))));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("c-7", PdqAtDistance(20))));
   const v1::LeasedItem leased = LeaseOne("mod-1");
   v1::DecideRequest decide;
   decide.set_item_id(r.item_id());
   decide.set_lease_id(leased.lease_id());
   decide.set_kind(v1::DECISION_KIND_REJECT);
   decide.set_add_to_allow_list(true);
-  ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided, engine_->Decide("mod-1", decide));
+  ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
+                       engine_->Decide("mod-1", decide));
   EXPECT_TRUE(decided.report_id().empty());
   EXPECT_THAT(decided.banked(), SizeIs(3));
   ASSERT_OK_AND_ASSIGN(v1::ScanResponse copy,
@@ -298,11 +311,13 @@ TEST_F(EngineTest, RejectWithAllowListAllowsTheNextCopy) {
 // ---------------------------------------------------------------- banks ---
 
 TEST_F(EngineTest, BanksThatDecisionsFeedCannotBeDeleted) {
-  for (const std::string& name : {config_.review.platform_bank, config_.review.allow_bank}) {
+  for (const std::string& name :
+       {config_.review.platform_bank, config_.review.allow_bank}) {
     v1::DeleteBankRequest del;
     del.set_name(name);
-    EXPECT_THAT(engine_->DeleteBank("admin", del),
-                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(name)));
+    EXPECT_THAT(
+        engine_->DeleteBank("admin", del),
+        StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(name)));
   }
   AddHotline();
   v1::DeleteBankRequest del;
@@ -330,22 +345,26 @@ TEST_F(EngineTest, AddEntriesCommitsAtTheEndOrNotAtAll) {
 
   v1::AddEntriesRequest other = add;
   other.set_bank("elsewhere");
-  EXPECT_THAT(engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({add, other}),
-                                  [] { return false; }),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("same bank")));
+  EXPECT_THAT(
+      engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({add, other}),
+                          [] { return false; }),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("same bank")));
   v1::AddEntriesRequest too_many = add;
   for (int i = 0; i < 5; ++i) *too_many.add_entries() = *e;
-  EXPECT_THAT(engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({too_many}),
-                                  [] { return false; }),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("max_entries_per_import")));
+  EXPECT_THAT(
+      engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({too_many}),
+                          [] { return false; }),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               HasSubstr("max_entries_per_import")));
   EXPECT_THAT(engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({}),
                                   [] { return false; }),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bank is required")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bank is required")));
 
-  ASSERT_OK_AND_ASSIGN(v1::WriteResult added,
-                       engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({add}),
-                                           [] { return false; }));
+  ASSERT_OK_AND_ASSIGN(
+      v1::WriteResult added,
+      engine_->AddEntries("admin", Reader<v1::AddEntriesRequest>({add}),
+                          [] { return false; }));
   EXPECT_EQ(added.added(), 1u);
 }
 
@@ -359,13 +378,17 @@ TEST_F(EngineTest, RemoveEntriesTakesAnyCaseAndCountsTheUnknown) {
   auto* unknown = remove.add_values();
   unknown->set_signal(v1::SIGNAL_TYPE_MD5);
   unknown->set_value(kMd5);
-  ASSERT_OK_AND_ASSIGN(v1::WriteResult removed,
-                       engine_->RemoveEntries("admin", Reader<v1::RemoveEntriesRequest>({remove})));
+  ASSERT_OK_AND_ASSIGN(
+      v1::WriteResult removed,
+      engine_->RemoveEntries("admin",
+                             Reader<v1::RemoveEntriesRequest>({remove})));
   EXPECT_EQ(removed.removed(), 1u);
   EXPECT_EQ(removed.not_found(), 1u);
   v->set_value("xyz");
-  EXPECT_THAT(engine_->RemoveEntries("admin", Reader<v1::RemoveEntriesRequest>({remove})),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("values[0].value")));
+  EXPECT_THAT(engine_->RemoveEntries(
+                  "admin", Reader<v1::RemoveEntriesRequest>({remove})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("values[0].value")));
 }
 
 TEST_F(EngineTest, ImportListRefusesMalformedLinesUnlessToldToSkipThem) {
@@ -373,12 +396,14 @@ TEST_F(EngineTest, ImportListRefusesMalformedLinesUnlessToldToSkipThem) {
   v1::ImportListRequest import;
   import.set_bank("hotline");
   import.set_signal(v1::SIGNAL_TYPE_MD5);
-  import.set_content(absl::StrCat(std::string(32, '1'), "\nnot a hash\n", std::string(32, '2'),
-                                  "\n"));
+  import.set_content(absl::StrCat(std::string(32, '1'), "\nnot a hash\n",
+                                  std::string(32, '2'), "\n"));
   EXPECT_THAT(engine_->ImportList("admin", import),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 malformed line(s)")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("1 malformed line(s)")));
   import.set_skip_invalid(true);
-  ASSERT_OK_AND_ASSIGN(v1::ImportListResponse imported, engine_->ImportList("admin", import));
+  ASSERT_OK_AND_ASSIGN(v1::ImportListResponse imported,
+                       engine_->ImportList("admin", import));
   EXPECT_EQ(imported.result().added(), 2u);
   EXPECT_EQ(imported.error_count(), 1);
   ASSERT_THAT(imported.errors(), SizeIs(1));
@@ -390,7 +415,8 @@ TEST_F(EngineTest, ExportBankWritesEveryEntryAndStopsAtAWriteError) {
   v1::ImportListRequest import;
   import.set_bank("hotline");
   import.set_signal(v1::SIGNAL_TYPE_MD5);
-  import.set_content(absl::StrCat(std::string(32, '1'), "\n", std::string(32, '2'), "\n"));
+  import.set_content(
+      absl::StrCat(std::string(32, '1'), "\n", std::string(32, '2'), "\n"));
   ASSERT_OK(engine_->ImportList("admin", import).status());
   v1::ExportBankRequest request;
   request.set_name("hotline");
@@ -416,17 +442,21 @@ TEST_F(EngineTest, DisableEntryUntilATimeAndReEnable) {
   disable.set_bank("hotline");
   disable.set_signal(v1::SIGNAL_TYPE_PDQ);
   disable.set_value(kKnownPdq);
-  disable.mutable_until()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(1)));
-  ASSERT_OK_AND_ASSIGN(v1::Entry entry, engine_->DisableEntry("admin", disable));
+  disable.mutable_until()->set_seconds(
+      absl::ToUnixSeconds(clock_.Now() + absl::Hours(1)));
+  ASSERT_OK_AND_ASSIGN(v1::Entry entry,
+                       engine_->DisableEntry("admin", disable));
   EXPECT_EQ(entry.disabled_until().seconds(), disable.until().seconds());
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r, engine_->Scan(HashScan("c-8", kKnownPdq)));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("c-8", kKnownPdq)));
   EXPECT_EQ(r.verdict(), v1::NO_MATCH);
   disable.clear_until();
   ASSERT_OK_AND_ASSIGN(entry, engine_->DisableEntry("admin", disable));
   EXPECT_FALSE(entry.has_disabled_until());
   disable.set_signal(v1::SIGNAL_TYPE_UNSPECIFIED);
-  EXPECT_THAT(engine_->DisableEntry("admin", disable),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signal")));
+  EXPECT_THAT(
+      engine_->DisableEntry("admin", disable),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signal")));
 }
 
 // ---------------------------------------------------------------- reports -
@@ -438,7 +468,8 @@ TEST_F(EngineTest, ReportsAreListedExportedWatchedAndMarkedSubmitted) {
   }
   v1::ListReportsRequest list;
   list.set_limit(config_.limits.max_list_reports + 1);
-  EXPECT_THAT(engine_->ListReports(list), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(engine_->ListReports(list),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   list.set_limit(1);
   std::vector<std::string> lines;
@@ -464,7 +495,10 @@ TEST_F(EngineTest, ReportsAreListedExportedWatchedAndMarkedSubmitted) {
                     watched.push_back(r.content_id());
                     return absl::OkStatus();
                   },
-                  [&] { return ++asked == 1 ? absl::OkStatus() : absl::UnavailableError("done"); }),
+                  [&] {
+                    return ++asked == 1 ? absl::OkStatus()
+                                        : absl::UnavailableError("done");
+                  }),
               StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(watched, ElementsAre("c-10"));
 
@@ -474,9 +508,11 @@ TEST_F(EngineTest, ReportsAreListedExportedWatchedAndMarkedSubmitted) {
   ASSERT_THAT(all.reports(), SizeIs(2));
   mark.set_id(all.reports(0).id());
   EXPECT_THAT(engine_->MarkSubmitted("admin", mark),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("submission_ref")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("submission_ref")));
   mark.set_submission_ref("tip-1");
-  ASSERT_OK_AND_ASSIGN(v1::Report submitted, engine_->MarkSubmitted("admin", mark));
+  ASSERT_OK_AND_ASSIGN(v1::Report submitted,
+                       engine_->MarkSubmitted("admin", mark));
   EXPECT_EQ(submitted.state(), v1::REPORT_STATE_SUBMITTED);
   EXPECT_EQ(submitted.submission_ref(), "tip-1");
 }
@@ -499,7 +535,8 @@ TEST_F(EngineTest, BadScansAreRefusedNamingTheFieldAndStoreNothing) {
     cases.push_back({std::move(name), std::move(r), code, std::move(message)});
   };
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
-  add("no content id", kInvalid, "content_id", [](v1::ScanRequest& r) { r.clear_content_id(); });
+  add("no content id", kInvalid, "content_id",
+      [](v1::ScanRequest& r) { r.clear_content_id(); });
   add("long content id", kInvalid, "content_id",
       [](v1::ScanRequest& r) { r.set_content_id(std::string(257, 'x')); });
   add("bad pdq", kInvalid, "hashes.pdq",
@@ -510,23 +547,29 @@ TEST_F(EngineTest, BadScansAreRefusedNamingTheFieldAndStoreNothing) {
       [](v1::ScanRequest& r) { r.mutable_hashes()->set_sha1("abc"); });
   add("no hashes", kInvalid, "at least one",
       [](v1::ScanRequest& r) { r.mutable_hashes()->Clear(); });
-  add("nothing", kInvalid, "image or hashes", [](v1::ScanRequest& r) { r.clear_hashes(); });
-  add("empty image", kInvalid, "image is empty", [](v1::ScanRequest& r) { r.set_image(""); });
+  add("nothing", kInvalid, "image or hashes",
+      [](v1::ScanRequest& r) { r.clear_hashes(); });
+  add("empty image", kInvalid, "image is empty",
+      [](v1::ScanRequest& r) { r.set_image(""); });
   add("unknown lane", kInvalid, "context.lane",
       [](v1::ScanRequest& r) { r.mutable_context()->set_lane("nowhere"); });
   add("score", kInvalid, "classifier_score",
       [](v1::ScanRequest& r) { r.mutable_context()->set_classifier_score(2); });
-  add("signal", kInvalid, "context.signals",
-      [](v1::ScanRequest& r) { r.mutable_context()->add_signals("Not A Word"); });
-  add("ip", kInvalid, "uploader_ip",
-      [](v1::ScanRequest& r) { r.mutable_context()->set_uploader_ip(std::string("1.2.3.4\0x", 9)); });
+  add("signal", kInvalid, "context.signals", [](v1::ScanRequest& r) {
+    r.mutable_context()->add_signals("Not A Word");
+  });
+  add("ip", kInvalid, "uploader_ip", [](v1::ScanRequest& r) {
+    r.mutable_context()->set_uploader_ip(std::string("1.2.3.4\0x", 9));
+  });
   config_.limits.max_image_bytes = 4;
   engine_.reset();
   Open();
   add("big image", absl::StatusCode::kResourceExhausted, "max_image_bytes",
       [](v1::ScanRequest& r) { r.set_image("12345"); });
   for (const Case& c : cases) {
-    EXPECT_THAT(engine_->Scan(c.request), StatusIs(c.code, HasSubstr(c.message))) << c.name;
+    EXPECT_THAT(engine_->Scan(c.request),
+                StatusIs(c.code, HasSubstr(c.message)))
+        << c.name;
   }
   EXPECT_EQ(ReportCount(), 0u);
   ASSERT_OK_AND_ASSIGN(v1::QueueStats stats, engine_->Stats());
@@ -537,12 +580,15 @@ TEST_F(EngineTest, BadReviewAndReportRequestsAreRefused) {
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
   v1::DecideRequest decide;
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
-  EXPECT_THAT(engine_->Decide("mod-1", decide), StatusIs(kInvalid, HasSubstr("category")));
+  EXPECT_THAT(engine_->Decide("mod-1", decide),
+              StatusIs(kInvalid, HasSubstr("category")));
   decide.set_kind(v1::DECISION_KIND_SKIP);
   decide.set_add_to_allow_list(true);
-  EXPECT_THAT(engine_->Decide("mod-1", decide), StatusIs(kInvalid, HasSubstr("add_to_allow")));
+  EXPECT_THAT(engine_->Decide("mod-1", decide),
+              StatusIs(kInvalid, HasSubstr("add_to_allow")));
   decide.set_kind(v1::DECISION_KIND_UNSPECIFIED);
-  EXPECT_THAT(engine_->Decide("mod-1", decide), StatusIs(kInvalid, HasSubstr("kind")));
+  EXPECT_THAT(engine_->Decide("mod-1", decide),
+              StatusIs(kInvalid, HasSubstr("kind")));
 
   v1::LeaseRequest lease;
   lease.add_lanes("escalation");
@@ -550,27 +596,34 @@ TEST_F(EngineTest, BadReviewAndReportRequestsAreRefused) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_OK(engine_->Lease("lead-1", lease, /*lead=*/true).status());
   lease.set_max_items(config_.limits.max_lease_items + 1);
-  EXPECT_THAT(engine_->Lease("lead-1", lease, true), StatusIs(kInvalid, HasSubstr("max_items")));
+  EXPECT_THAT(engine_->Lease("lead-1", lease, true),
+              StatusIs(kInvalid, HasSubstr("max_items")));
 
   EXPECT_THAT(engine_->Reveal("lead-1", v1::RevealRequest()),
               StatusIs(kInvalid, HasSubstr("reason")));
   v1::EnqueueCaseRequest enqueue;
   enqueue.set_content_id("case-1");
-  EXPECT_THAT(engine_->EnqueueCase(enqueue), StatusIs(kInvalid, HasSubstr("summary")));
+  EXPECT_THAT(engine_->EnqueueCase(enqueue),
+              StatusIs(kInvalid, HasSubstr("summary")));
   enqueue.set_summary("grooming report");
   enqueue.set_lane("nowhere");
-  EXPECT_THAT(engine_->EnqueueCase(enqueue), StatusIs(kInvalid, HasSubstr("lane")));
+  EXPECT_THAT(engine_->EnqueueCase(enqueue),
+              StatusIs(kInvalid, HasSubstr("lane")));
   enqueue.clear_lane();
-  ASSERT_OK_AND_ASSIGN(v1::EnqueueCaseResponse queued, engine_->EnqueueCase(enqueue));
+  ASSERT_OK_AND_ASSIGN(v1::EnqueueCaseResponse queued,
+                       engine_->EnqueueCase(enqueue));
   EXPECT_TRUE(queued.created());
 
   v1::CreateBankRequest create;
   create.set_name("b");
   create.set_kind(static_cast<v1::BankKind>(7));
-  EXPECT_THAT(engine_->CreateBank("admin", create), StatusIs(kInvalid, HasSubstr("kind")));
-  EXPECT_THAT(engine_->GetReport(v1::GetReportRequest()), StatusIs(kInvalid, HasSubstr("id")));
+  EXPECT_THAT(engine_->CreateBank("admin", create),
+              StatusIs(kInvalid, HasSubstr("kind")));
+  EXPECT_THAT(engine_->GetReport(v1::GetReportRequest()),
+              StatusIs(kInvalid, HasSubstr("id")));
   v1::ImportListRequest import;
-  EXPECT_THAT(engine_->ImportList("admin", import), StatusIs(kInvalid, HasSubstr("bank")));
+  EXPECT_THAT(engine_->ImportList("admin", import),
+              StatusIs(kInvalid, HasSubstr("bank")));
 }
 
 }  // namespace

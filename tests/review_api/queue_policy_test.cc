@@ -25,7 +25,8 @@ namespace {
 std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->AddMetadata("authorization", "Bearer " + token);
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(60));
   return ctx;
 }
 
@@ -48,13 +49,19 @@ TEST(QueuePolicyTest, ConfiguredLanesSlasAndWelfareLimitsTakeEffect) {
   })"));
   config.db = dir.Sub("db");
   std::filesystem::create_directories(config.db);
-  ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config.db + "/tokens.json", &clock));
-  ASSERT_OK_AND_ASSIGN(const std::string pipeline, tokens->Create("uploads", Role::kPipeline, {}));
-  ASSERT_OK_AND_ASSIGN(const std::string mod, tokens->Create("mod1", Role::kModerator, {}));
-  ASSERT_OK_AND_ASSIGN(const std::string lead, tokens->Create("lead", Role::kLead, {}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> server, Server::Start(config, &clock));
-  auto review = v1::ReviewService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()));
+  ASSERT_OK_AND_ASSIGN(auto tokens,
+                       TokenStore::Open(config.db + "/tokens.json", &clock));
+  ASSERT_OK_AND_ASSIGN(const std::string pipeline,
+                       tokens->Create("uploads", Role::kPipeline, {}));
+  ASSERT_OK_AND_ASSIGN(const std::string mod,
+                       tokens->Create("mod1", Role::kModerator, {}));
+  ASSERT_OK_AND_ASSIGN(const std::string lead,
+                       tokens->Create("lead", Role::kLead, {}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> server,
+                       Server::Start(config, &clock));
+  auto review = v1::ReviewService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                          grpc::InsecureChannelCredentials()));
 
   // "hotline" is not a default lane: the configured list is what the server
   // accepts.
@@ -72,7 +79,8 @@ TEST(QueuePolicyTest, ConfiguredLanesSlasAndWelfareLimitsTakeEffect) {
   // Past the hotline's 60 s SLA, not past user_report's default ones.
   clock.Advance(absl::Seconds(61));
   v1::QueueStats stats;
-  ASSERT_TRUE(review->Stats(As(lead).get(), v1::QueueStatsRequest(), &stats).ok());
+  ASSERT_TRUE(
+      review->Stats(As(lead).get(), v1::QueueStatsRequest(), &stats).ok());
   EXPECT_EQ(stats.waiting(), 3);
   EXPECT_EQ(stats.overdue(), 2);
   bool saw_hotline = false;
@@ -100,7 +108,8 @@ TEST(QueuePolicyTest, ConfiguredLanesSlasAndWelfareLimitsTakeEffect) {
   req.set_max_items(1);
   v1::LeaseResponse resp;
   grpc::Status third = review->Lease(As(mod).get(), req, &resp);
-  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << third.error_message();
   server->Shutdown();
 }
 

@@ -78,7 +78,8 @@ TEST(ScanRecordTest, ReadsAnswersStoredAsScanResponses) {
   m->set_hash(std::string(32, 'a'));
   m->set_auto_report(true);
   legacy.mutable_hashes()->set_md5(std::string(32, 'a'));
-  ASSERT_OK_AND_ASSIGN(ScanRecord r, DecodeScanRecord(legacy.SerializeAsString()));
+  ASSERT_OK_AND_ASSIGN(ScanRecord r,
+                       DecodeScanRecord(legacy.SerializeAsString()));
   EXPECT_EQ(r.verdict, matcher::Verdict::kAutoReport);
   EXPECT_EQ(r.report_id, "r-0000000000000001");
   ASSERT_THAT(r.matches, SizeIs(1));
@@ -91,11 +92,13 @@ TEST(ScanRecordTest, ReadsAnswersStoredAsScanResponses) {
 
 TEST(ScanRecordTest, CorruptBytesAreDataLoss) {
   for (const std::string& bytes :
-       {std::string("{\"v\":1,\"verdict\":"), std::string("{\"v\":2,\"verdict\":\"review\"}"),
+       {std::string("{\"v\":1,\"verdict\":"),
+        std::string("{\"v\":2,\"verdict\":\"review\"}"),
         std::string("{\"v\":1,\"verdict\":\"maybe\"}"),
         std::string("{\"v\":1,\"verdict\":\"review\",\"item_id\":\"twelve\"}"),
         std::string("\xff\xff\xff", 3)}) {
-    EXPECT_THAT(DecodeScanRecord(bytes), StatusIs(absl::StatusCode::kDataLoss)) << bytes;
+    EXPECT_THAT(DecodeScanRecord(bytes), StatusIs(absl::StatusCode::kDataLoss))
+        << bytes;
   }
 }
 

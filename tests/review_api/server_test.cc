@@ -45,11 +45,14 @@ using ::testing::SizeIs;
 
 // A generated picture (benign, unrelated to other seeds), for tests that
 // need any picture, not a particular one of testdata/pictures.
-std::string Picture(int seed) { return hashwatch::testing::MakePicture(seed, 640, 480); }
+std::string Picture(int seed) {
+  return hashwatch::testing::MakePicture(seed, 640, 480);
+}
 
 // One of the benign demo pictures in testdata/pictures.
 std::string Corpus(const std::string& name) {
-  return hashwatch::testing::ReadFileOrDie(hashwatch::testing::DemoPicture(name));
+  return hashwatch::testing::ReadFileOrDie(
+      hashwatch::testing::DemoPicture(name));
 }
 
 class ServerTest : public ::testing::Test {
@@ -60,9 +63,11 @@ class ServerTest : public ::testing::Test {
     config_.plaintext = true;
     config_.shutdown_grace = absl::Seconds(5);
     std::filesystem::create_directories(config_.db);
-    ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
+    ASSERT_OK_AND_ASSIGN(
+        auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
     ASSERT_OK_AND_ASSIGN(admin_, tokens->Create("root", Role::kAdmin, {}));
-    ASSERT_OK_AND_ASSIGN(pipeline_, tokens->Create("uploads", Role::kPipeline, {}));
+    ASSERT_OK_AND_ASSIGN(pipeline_,
+                         tokens->Create("uploads", Role::kPipeline, {}));
     ASSERT_OK_AND_ASSIGN(mod1_, tokens->Create("mod1", Role::kModerator, {}));
     ASSERT_OK_AND_ASSIGN(mod2_, tokens->Create("mod2", Role::kModerator, {}));
     ASSERT_OK_AND_ASSIGN(lead_, tokens->Create("lead", Role::kLead, {}));
@@ -94,13 +99,14 @@ class ServerTest : public ::testing::Test {
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(60));
     return ctx;
   }
 
   // A bank holding the hashes (PDQ and MD5) of `image`.
-  void BankImage(const std::string& bank, const std::string& image, const std::string& category,
-                 int auto_report_distance = 10) {
+  void BankImage(const std::string& bank, const std::string& image,
+                 const std::string& category, int auto_report_distance = 10) {
     v1::CreateBankRequest create;
     create.set_name(bank);
     create.mutable_policy()->set_auto_report_distance(auto_report_distance);
@@ -109,7 +115,8 @@ class ServerTest : public ::testing::Test {
     create.mutable_policy()->set_auto_report_enabled(true);
     v1::Bank created;
     grpc::Status s = banks_->CreateBank(As(admin_).get(), create, &created);
-    ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+    ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+        << s.error_message();
     v1::HashResponse h = Hash(image);
     v1::WriteResult result;
     auto ctx = As(admin_);
@@ -137,7 +144,8 @@ class ServerTest : public ::testing::Test {
   }
 
   grpc::Status Scan(const std::string& content_id, const std::string& image,
-                    v1::ScanResponse* out, const v1::ScanContext& context = {}) {
+                    v1::ScanResponse* out,
+                    const v1::ScanContext& context = {}) {
     v1::ScanRequest req;
     req.set_content_id(content_id);
     req.set_image(image);
@@ -145,7 +153,8 @@ class ServerTest : public ::testing::Test {
     return scan_->Scan(As(pipeline_).get(), req, out);
   }
 
-  v1::ScanResponse ScanOk(const std::string& content_id, const std::string& image,
+  v1::ScanResponse ScanOk(const std::string& content_id,
+                          const std::string& image,
                           const v1::ScanContext& context = {}) {
     v1::ScanResponse resp;
     grpc::Status s = Scan(content_id, image, &resp, context);
@@ -162,9 +171,9 @@ class ServerTest : public ::testing::Test {
     return {resp.items().begin(), resp.items().end()};
   }
 
-  grpc::Status Decide(const std::string& token, const v1::LeasedItem& l, v1::DecisionKind kind,
-                      v1::DecideResponse* out, const std::string& category = "",
-                      bool allow = false) {
+  grpc::Status Decide(const std::string& token, const v1::LeasedItem& l,
+                      v1::DecisionKind kind, v1::DecideResponse* out,
+                      const std::string& category = "", bool allow = false) {
     v1::DecideRequest req;
     req.set_item_id(l.item().id());
     req.set_lease_id(l.lease_id());
@@ -176,14 +185,16 @@ class ServerTest : public ::testing::Test {
 
   std::vector<v1::Report> Reports() {
     v1::ListReportsResponse resp;
-    grpc::Status s = reports_->List(As(lead_).get(), v1::ListReportsRequest(), &resp);
+    grpc::Status s =
+        reports_->List(As(lead_).get(), v1::ListReportsRequest(), &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return {resp.reports().begin(), resp.reports().end()};
   }
 
   v1::QueueStats QueueStats() {
     v1::QueueStats stats;
-    grpc::Status s = review_->Stats(As(lead_).get(), v1::QueueStatsRequest(), &stats);
+    grpc::Status s =
+        review_->Stats(As(lead_).get(), v1::QueueStatsRequest(), &stats);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return stats;
   }
@@ -234,7 +245,9 @@ TEST_F(ServerTest, KnownImageIsAutoReportedWithACompleteReport) {
   EXPECT_EQ(report.uploader_id(), "acct-42");
   EXPECT_EQ(report.uploader_ip(), "192.0.2.7");
   EXPECT_EQ(report.upload_time().seconds(), 1'699'990'000);
-  EXPECT_EQ(report.preservation_deadline().seconds() - report.created().seconds(), 365 * 86400);
+  EXPECT_EQ(
+      report.preservation_deadline().seconds() - report.created().seconds(),
+      365 * 86400);
   EXPECT_EQ(report.incident_type(), "child_sexual_abuse_material");
   EXPECT_EQ(QueueStats().items(), 0);
 }
@@ -242,11 +255,13 @@ TEST_F(ServerTest, KnownImageIsAutoReportedWithACompleteReport) {
 TEST_F(ServerTest, NearCopyIsQueuedWithABlurredGreyscalePreview) {
   const std::string image = Corpus("b002.jpg");
   BankImage("hotline", image, "B", /*auto_report_distance=*/0);
-  const std::string copy = hashwatch::testing::TransformImage(image, "shrink_jpeg");
+  const std::string copy =
+      hashwatch::testing::TransformImage(image, "shrink_jpeg");
   v1::ScanResponse r = ScanOk("upload-2", copy);
   ASSERT_EQ(r.verdict(), v1::QUEUED_FOR_REVIEW) << r.reason();
   ASSERT_THAT(r.matches(), SizeIs(1));
-  ASSERT_GT(r.matches(0).distance(), 0) << "the near copy must not be identical";
+  ASSERT_GT(r.matches(0).distance(), 0)
+      << "the near copy must not be identical";
   EXPECT_LE(r.matches(0).distance(), 31);
   EXPECT_GT(r.item_id(), 0u);
   EXPECT_THAT(Reports(), IsEmpty());
@@ -259,10 +274,13 @@ TEST_F(ServerTest, NearCopyIsQueuedWithABlurredGreyscalePreview) {
   EXPECT_EQ(leased[0].item().category(), "B");
   const std::string& preview = leased[0].preview_jpeg();
   ASSERT_GT(preview.size(), 2u);
-  VipsImage* decoded = vips_image_new_from_buffer(preview.data(), preview.size(), "", nullptr);
+  VipsImage* decoded =
+      vips_image_new_from_buffer(preview.data(), preview.size(), "", nullptr);
   ASSERT_NE(decoded, nullptr);
   EXPECT_EQ(vips_image_get_bands(decoded), 1);  // greyscale
-  EXPECT_LE(std::max(vips_image_get_width(decoded), vips_image_get_height(decoded)), 256);
+  EXPECT_LE(
+      std::max(vips_image_get_width(decoded), vips_image_get_height(decoded)),
+      256);
   g_object_unref(decoded);
 }
 
@@ -279,7 +297,8 @@ TEST_F(ServerTest, UnrelatedImageLeavesOnlyAnExpiringIdempotencyRecord) {
   v1::ScanResponse again = ScanOk("upload-3", other);
   EXPECT_EQ(again.verdict(), v1::NO_MATCH);
   EXPECT_TRUE(again.replayed());
-  EXPECT_TRUE(again.hashes().pdq().empty()) << "a no-match record keeps no hashes";
+  EXPECT_TRUE(again.hashes().pdq().empty())
+      << "a no-match record keeps no hashes";
 
   clock_.Advance(config_.scan.no_match_record_ttl + absl::Seconds(1));
   v1::ScanResponse later = ScanOk("upload-3", other);
@@ -318,7 +337,8 @@ TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
   case_req.set_summary("account asks a minor for photos in chat");
   case_req.mutable_context()->add_signals("grooming");
   v1::EnqueueCaseResponse case_resp;
-  ASSERT_TRUE(review_->EnqueueCase(As(pipeline_).get(), case_req, &case_resp).ok());
+  ASSERT_TRUE(
+      review_->EnqueueCase(As(pipeline_).get(), case_req, &case_resp).ok());
   get.set_item_id(case_resp.item_id());
   ASSERT_TRUE(review_->GetItem(As(mod1_).get(), get, &item).ok());
   EXPECT_EQ(item.kind(), v1::ITEM_KIND_CASE);
@@ -329,7 +349,8 @@ TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
 TEST_F(ServerTest, ConfirmFilesAReportSeenOnWatchAndBanksTheHashes) {
   const std::string image = Corpus("b007.jpg");
   BankImage("hotline", image, "B", /*auto_report_distance=*/0);
-  const std::string copy = hashwatch::testing::TransformImage(image, "shrink_jpeg");
+  const std::string copy =
+      hashwatch::testing::TransformImage(image, "shrink_jpeg");
 
   // A submitter watching from the start.
   grpc::ClientContext watch_ctx;
@@ -355,10 +376,12 @@ TEST_F(ServerTest, ConfirmFilesAReportSeenOnWatchAndBanksTheHashes) {
   auto leased = Lease(mod1_);
   ASSERT_THAT(leased, SizeIs(1));
   v1::DecideResponse decided;
-  ASSERT_TRUE(Decide(mod1_, leased[0], v1::DECISION_KIND_CONFIRM, &decided, "A").ok());
+  ASSERT_TRUE(
+      Decide(mod1_, leased[0], v1::DECISION_KIND_CONFIRM, &decided, "A").ok());
   EXPECT_FALSE(decided.report_id().empty());
-  EXPECT_THAT(decided.banked(), ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
-                                            "internal-confirmed:sha256"));
+  EXPECT_THAT(decided.banked(),
+              ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
+                          "internal-confirmed:sha256"));
 
   v1::Report seen;
   ASSERT_TRUE(watch->Read(&seen));
@@ -378,20 +401,23 @@ TEST_F(ServerTest, ConfirmFilesAReportSeenOnWatchAndBanksTheHashes) {
   v1::ScanResponse next = ScanOk("upload-7b", copy);
   EXPECT_EQ(next.verdict(), v1::AUTO_REPORTED) << next.reason();
   bool platform_bank = false;
-  for (const auto& m : next.matches()) platform_bank |= m.bank() == "internal-confirmed";
+  for (const auto& m : next.matches())
+    platform_bank |= m.bank() == "internal-confirmed";
   EXPECT_TRUE(platform_bank);
 }
 
 TEST_F(ServerTest, RejectWithAllowStopsTheMatch) {
   const std::string image = Corpus("b008.jpg");
   BankImage("hotline", image, "C", /*auto_report_distance=*/0);
-  const std::string copy = hashwatch::testing::TransformImage(image, "shrink_jpeg");
+  const std::string copy =
+      hashwatch::testing::TransformImage(image, "shrink_jpeg");
   ASSERT_EQ(ScanOk("fp-1", copy).verdict(), v1::QUEUED_FOR_REVIEW);
   auto leased = Lease(mod1_);
   ASSERT_THAT(leased, SizeIs(1));
   v1::DecideResponse decided;
-  ASSERT_TRUE(
-      Decide(mod1_, leased[0], v1::DECISION_KIND_REJECT, &decided, "", /*allow=*/true).ok());
+  ASSERT_TRUE(Decide(mod1_, leased[0], v1::DECISION_KIND_REJECT, &decided, "",
+                     /*allow=*/true)
+                  .ok());
   EXPECT_THAT(decided.banked(), SizeIs(3));
   v1::ScanResponse again = ScanOk("fp-2", copy);
   EXPECT_EQ(again.verdict(), v1::ALLOWED) << again.reason();
@@ -406,8 +432,10 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   v1::LeaseResponse leased;
   EXPECT_EQ(review_->Lease(As("").get(), lease, &leased).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(review_->Lease(As("hwt_" + std::string(64, '0')).get(), lease, &leased).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      review_->Lease(As("hwt_" + std::string(64, '0')).get(), lease, &leased)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   grpc::Status s = review_->Lease(As(pipeline_).get(), lease, &leased);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(s.error_message(), HasSubstr("pipeline"));
@@ -417,7 +445,8 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   EXPECT_EQ(banks_->CreateBank(As(mod1_).get(), create, &bank).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::ScanResponse scanned;
-  EXPECT_EQ(Scan("c", Corpus("b001.jpg"), &scanned).error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(Scan("c", Corpus("b001.jpg"), &scanned).error_code(),
+            grpc::StatusCode::OK);
   v1::ScanRequest scan_req;
   scan_req.set_content_id("m");
   scan_req.mutable_hashes()->set_md5(std::string(32, 'a'));
@@ -427,12 +456,14 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   // A moderator can only decide their own lease; the item stays leased.
   v1::ScanContext flagged;
   flagged.set_classifier_score(0.99);
-  ASSERT_EQ(ScanOk("novel", Corpus("b009.jpg"), flagged).verdict(), v1::QUEUED_FOR_REVIEW);
+  ASSERT_EQ(ScanOk("novel", Corpus("b009.jpg"), flagged).verdict(),
+            v1::QUEUED_FOR_REVIEW);
   auto mine = Lease(mod1_);
   ASSERT_THAT(mine, SizeIs(1));
   v1::DecideResponse decided;
   s = Decide(mod2_, mine[0], v1::DECISION_KIND_CONFIRM, &decided, "A");
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
   EXPECT_THAT(Reports(), IsEmpty());
   v1::GetItemRequest get;
   get.set_item_id(mine[0].item().id());
@@ -449,14 +480,15 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   EXPECT_EQ(review_->Reveal(As(mod1_).get(), reveal, &revealed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(review_->Reveal(As(lead_).get(), reveal, &revealed).ok());
-  VipsImage* decoded = vips_image_new_from_buffer(revealed.image_jpeg().data(),
-                                                  revealed.image_jpeg().size(), "", nullptr);
+  VipsImage* decoded = vips_image_new_from_buffer(
+      revealed.image_jpeg().data(), revealed.image_jpeg().size(), "", nullptr);
   ASSERT_NE(decoded, nullptr);
   EXPECT_EQ(vips_image_get_bands(decoded), 3);  // the unblurred colour preview
   g_object_unref(decoded);
   ASSERT_TRUE(review_->GetItem(As(mod1_).get(), get, &item).ok());
   bool audited = false;
-  for (const auto& h : item.history()) audited |= h.event() == "reveal" && h.actor() == "lead";
+  for (const auto& h : item.history())
+    audited |= h.event() == "reveal" && h.actor() == "lead";
   EXPECT_TRUE(audited);
 
   // Decided: the unblurred preview is deleted, and Reveal says why.
@@ -466,15 +498,17 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
   EXPECT_THAT(gone.error_message(), HasSubstr("decided"));
   Stop();
   {
-    ASSERT_OK_AND_ASSIGN(auto records,
-                         ScanRecords::Open({.path = config_.db + "/scans"}, &clock_));
+    ASSERT_OK_AND_ASSIGN(
+        auto records,
+        ScanRecords::Open({.path = config_.db + "/scans"}, &clock_));
     EXPECT_THAT(records->GetRevealPreview(item.id()),
                 hashwatch::testing::StatusIs(absl::StatusCode::kNotFound));
   }
   Start();
 
   // A revoked token stops working at once.
-  ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
+  ASSERT_OK_AND_ASSIGN(auto tokens,
+                       TokenStore::Open(config_.db + "/tokens.json", &clock_));
   ASSERT_OK(tokens->Revoke("mod2"));
   EXPECT_EQ(review_->Lease(As(mod2_).get(), lease, &leased).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -482,7 +516,8 @@ TEST_F(ServerTest, TokensAndRolesAreEnforced) {
 
 // Revoking a token ends the Watch streams it opened.
 TEST_F(ServerTest, RevokingATokenEndsItsOpenWatch) {
-  ASSERT_OK_AND_ASSIGN(auto tokens, TokenStore::Open(config_.db + "/tokens.json", &clock_));
+  ASSERT_OK_AND_ASSIGN(auto tokens,
+                       TokenStore::Open(config_.db + "/tokens.json", &clock_));
   ASSERT_OK_AND_ASSIGN(const std::string submitter,
                        tokens->Create("submitter", Role::kLead, {}));
   auto ctx = As(submitter);
@@ -496,7 +531,8 @@ TEST_F(ServerTest, RevokingATokenEndsItsOpenWatch) {
   ASSERT_OK(tokens->Revoke("submitter"));
   EXPECT_FALSE(watch->Read(&seen));
   const grpc::Status s = watch->Finish();
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << s.error_message();
 }
 
 TEST_F(ServerTest, ScanIsIdempotentByContentIdAndStreamsAnswerInOrder) {
@@ -512,7 +548,8 @@ TEST_F(ServerTest, ScanIsIdempotentByContentIdAndStreamsAnswerInOrder) {
 
   auto ctx = As(pipeline_);
   auto stream = scan_->ScanStream(ctx.get());
-  const std::string hashes[] = {first.hashes().pdq(), "not-hex", std::string(64, 'f')};
+  const std::string hashes[] = {first.hashes().pdq(), "not-hex",
+                                std::string(64, 'f')};
   for (int i = 0; i < 3; ++i) {
     v1::ScanRequest req;
     req.set_content_id(absl::StrCat("s", i));
@@ -529,7 +566,8 @@ TEST_F(ServerTest, ScanIsIdempotentByContentIdAndStreamsAnswerInOrder) {
   EXPECT_EQ(answers[0].content_id(), "s0");
   EXPECT_EQ(answers[0].verdict(), v1::AUTO_REPORTED);
   EXPECT_EQ(answers[1].content_id(), "s1");
-  EXPECT_EQ(answers[1].error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(answers[1].error().code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_THAT(answers[1].error().message(), HasSubstr("hashes.pdq"));
   EXPECT_EQ(answers[2].verdict(), v1::NO_MATCH);
 }
@@ -555,15 +593,18 @@ TEST_F(ServerTest, RestartKeepsReportsItemsAndBanks) {
   v1::ReviewItem item;
   EXPECT_TRUE(review_->GetItem(As(mod1_).get(), get_item, &item).ok());
   v1::ListBanksResponse banks;
-  ASSERT_TRUE(banks_->ListBanks(As(admin_).get(), v1::ListBanksRequest(), &banks).ok());
+  ASSERT_TRUE(
+      banks_->ListBanks(As(admin_).get(), v1::ListBanksRequest(), &banks).ok());
   std::vector<std::string> names;
   for (const auto& b : banks.banks()) names.push_back(b.name());
-  EXPECT_THAT(names, ElementsAre("hotline", "internal-allow", "internal-confirmed"));
+  EXPECT_THAT(names,
+              ElementsAre("hotline", "internal-allow", "internal-confirmed"));
   v1::ScanResponse replay = ScanOk("keep-1", image);
   EXPECT_TRUE(replay.replayed());
   EXPECT_EQ(replay.report_id(), reported.report_id());
   v1::ScanResponse fresh = ScanOk("keep-3", image);
-  EXPECT_EQ(fresh.verdict(), v1::AUTO_REPORTED) << "the index is rebuilt at start-up";
+  EXPECT_EQ(fresh.verdict(), v1::AUTO_REPORTED)
+      << "the index is rebuilt at start-up";
 }
 
 TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
@@ -578,30 +619,38 @@ TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
     std::string message;
   };
   std::vector<Case> cases;
-  auto add = [&](std::string name, grpc::StatusCode code, std::string message) -> v1::ScanRequest& {
+  auto add = [&](std::string name, grpc::StatusCode code,
+                 std::string message) -> v1::ScanRequest& {
     cases.push_back({std::move(name), {}, code, std::move(message)});
     cases.back().request.set_content_id("bad");
     return cases.back().request;
   };
-  add("no content id", grpc::StatusCode::INVALID_ARGUMENT, "content_id").clear_content_id();
+  add("no content id", grpc::StatusCode::INVALID_ARGUMENT, "content_id")
+      .clear_content_id();
   cases.back().request.set_image(Corpus("b001.jpg"));
-  add("neither image nor hashes", grpc::StatusCode::INVALID_ARGUMENT, "image or hashes");
+  add("neither image nor hashes", grpc::StatusCode::INVALID_ARGUMENT,
+      "image or hashes");
   add("malformed pdq", grpc::StatusCode::INVALID_ARGUMENT, "hashes.pdq")
-      .mutable_hashes()->set_pdq("xyz");
+      .mutable_hashes()
+      ->set_pdq("xyz");
   add("short md5", grpc::StatusCode::INVALID_ARGUMENT, "hashes.md5")
-      .mutable_hashes()->set_md5("abcd");
+      .mutable_hashes()
+      ->set_md5("abcd");
   {
-    auto& r = add("quality out of range", grpc::StatusCode::INVALID_ARGUMENT, "pdq_quality");
+    auto& r = add("quality out of range", grpc::StatusCode::INVALID_ARGUMENT,
+                  "pdq_quality");
     r.mutable_hashes()->set_pdq(std::string(64, 'a'));
     r.mutable_hashes()->set_pdq_quality(101);
   }
   {
-    auto& r = add("score out of range", grpc::StatusCode::INVALID_ARGUMENT, "classifier_score");
+    auto& r = add("score out of range", grpc::StatusCode::INVALID_ARGUMENT,
+                  "classifier_score");
     r.mutable_hashes()->set_md5(std::string(32, 'a'));
     r.mutable_context()->set_classifier_score(1.5);
   }
   {
-    auto& r = add("unknown lane", grpc::StatusCode::INVALID_ARGUMENT, "context.lane");
+    auto& r =
+        add("unknown lane", grpc::StatusCode::INVALID_ARGUMENT, "context.lane");
     r.mutable_hashes()->set_md5(std::string(32, 'a'));
     r.mutable_context()->set_lane("nope");
   }
@@ -612,13 +661,15 @@ TEST_F(ServerTest, BadInputNamesTheFieldAndChangesNothing) {
   }
   {
     // inet_pton would read only up to the NUL and accept 192.0.2.7.
-    auto& r = add("ip with a NUL", grpc::StatusCode::INVALID_ARGUMENT, "uploader_ip");
+    auto& r =
+        add("ip with a NUL", grpc::StatusCode::INVALID_ARGUMENT, "uploader_ip");
     r.mutable_hashes()->set_md5(std::string(32, 'a'));
     r.mutable_context()->set_uploader_ip(std::string("192.0.2.7\0evil", 14));
   }
   add("undecodable image", grpc::StatusCode::INVALID_ARGUMENT, "image")
       .set_image(std::string(5000, 'z'));
-  add("image over the byte limit", grpc::StatusCode::RESOURCE_EXHAUSTED, "max_image_bytes")
+  add("image over the byte limit", grpc::StatusCode::RESOURCE_EXHAUSTED,
+      "max_image_bytes")
       .set_image(std::string(5 << 20, 'z'));
   add("message over the size limit", grpc::StatusCode::RESOURCE_EXHAUSTED, "")
       .set_image(std::string(9 << 20, 'z'));
@@ -736,7 +787,8 @@ TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   const std::string key = dir_.Sub("key.pem"), cert = dir_.Sub("cert.pem");
   const std::string cmd = absl::StrCat(
       "openssl req -x509 -newkey rsa:2048 -nodes -keyout ", key, " -out ", cert,
-      " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+      " -days 2 -subj /CN=localhost -addext "
+      "subjectAltName=DNS:localhost,IP:127.0.0.1 "
       ">/dev/null 2>&1");
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const std::string key_pem = hashwatch::testing::ReadFileOrDie(key);
@@ -752,12 +804,14 @@ TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
   auto call = [&](const std::shared_ptr<grpc::ChannelCredentials>& creds) {
-    auto stub = v1::ScanService::NewStub(grpc::CreateCustomChannel(target, creds, args));
+    auto stub = v1::ScanService::NewStub(
+        grpc::CreateCustomChannel(target, creds, args));
     v1::HashRequest req;
     req.set_image(Corpus("b011.jpg"));
     v1::HashResponse resp;
     auto ctx = As(pipeline_);
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(10));
     return stub->Hash(ctx.get(), req, &resp);
   };
   grpc::SslCredentialsOptions mutual;
@@ -768,8 +822,10 @@ TEST_F(ServerTest, ServesTlsAndRequiresClientCertificatesWhenConfigured) {
   EXPECT_TRUE(ok.ok()) << ok.error_message();
   grpc::SslCredentialsOptions server_only;
   server_only.pem_root_certs = cert_pem;
-  EXPECT_FALSE(call(grpc::SslCredentials(server_only)).ok()) << "no client certificate";
-  EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok()) << "plaintext to a TLS port";
+  EXPECT_FALSE(call(grpc::SslCredentials(server_only)).ok())
+      << "no client certificate";
+  EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok())
+      << "plaintext to a TLS port";
 }
 
 TEST_F(ServerTest, DisabledEntryStopsMatchingUntilReEnabled) {
@@ -780,7 +836,8 @@ TEST_F(ServerTest, DisabledEntryStopsMatchingUntilReEnabled) {
   disable.set_bank("hotline");
   disable.set_signal(v1::SIGNAL_TYPE_PDQ);
   disable.set_value(pdq);
-  disable.mutable_until()->set_seconds(253402300799);  // the largest Timestamp: for ever
+  disable.mutable_until()->set_seconds(
+      253402300799);  // the largest Timestamp: for ever
   v1::Entry entry;
   ASSERT_TRUE(banks_->DisableEntry(As(admin_).get(), disable, &entry).ok());
   EXPECT_EQ(entry.disabled_until().seconds(), 253402300799);
@@ -892,18 +949,22 @@ TEST_F(ServerTest, AddEntriesAndImportListCarryTheDisabledState) {
 TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
   v1::ScanContext flagged;
   flagged.set_classifier_score(0.99);
-  ASSERT_EQ(ScanOk("esc", Corpus("b012.jpg"), flagged).verdict(), v1::QUEUED_FOR_REVIEW);
+  ASSERT_EQ(ScanOk("esc", Corpus("b012.jpg"), flagged).verdict(),
+            v1::QUEUED_FOR_REVIEW);
   auto leased = Lease(mod1_);
   ASSERT_THAT(leased, SizeIs(1));
   v1::DecideResponse decided;
-  ASSERT_TRUE(Decide(mod1_, leased[0], v1::DECISION_KIND_ESCALATE, &decided).ok());
-  EXPECT_THAT(Lease(mod1_), IsEmpty()) << "the escalating moderator cannot take it back";
+  ASSERT_TRUE(
+      Decide(mod1_, leased[0], v1::DECISION_KIND_ESCALATE, &decided).ok());
+  EXPECT_THAT(Lease(mod1_), IsEmpty())
+      << "the escalating moderator cannot take it back";
   EXPECT_THAT(Lease(mod2_), IsEmpty());
   v1::LeaseRequest only_escalations;
   only_escalations.add_lanes("escalation");
   v1::LeaseResponse resp;
-  EXPECT_EQ(review_->Lease(As(mod2_).get(), only_escalations, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      review_->Lease(As(mod2_).get(), only_escalations, &resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   auto lead = Lease(lead_);
   ASSERT_THAT(lead, SizeIs(1));
   EXPECT_EQ(lead[0].item().lane(), "escalation");
@@ -937,10 +998,8 @@ TEST_F(ServerTest, SecondServerOnTheSamePortIsRefusedAndTheFirstKeepsServing) {
                                     " is in use by another process")));
   EXPECT_FALSE(std::filesystem::exists(second.db))
       << "refused before making its database";
-  EXPECT_FALSE(Hash(Picture(11))
-                   .hashes()
-                   .pdq()
-                   .empty());  // the first still answers
+  EXPECT_FALSE(
+      Hash(Picture(11)).hashes().pdq().empty());  // the first still answers
 }
 
 TEST_F(ServerTest, ServersStartingTogetherOnOnePortLeaveExactlyOneServing) {

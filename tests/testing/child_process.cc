@@ -17,8 +17,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, Stream read) {
   if (pipe2(out, O_CLOEXEC) != 0) return;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1],
-                                   read == Stream::kStderr ? STDERR_FILENO : STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(
+      &actions, out[1],
+      read == Stream::kStderr ? STDERR_FILENO : STDOUT_FILENO);
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));

@@ -28,7 +28,8 @@ class ChildProcess {
 
   // Starts argv[0] (a path) with `read` piped to ReadLine; started() is
   // false when that fails.
-  explicit ChildProcess(const std::vector<std::string>& argv, Stream read = Stream::kStdout);
+  explicit ChildProcess(const std::vector<std::string>& argv,
+                        Stream read = Stream::kStdout);
   ~ChildProcess();  // kills (SIGKILL) and reaps a child still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

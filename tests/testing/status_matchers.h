@@ -39,8 +39,8 @@ MATCHER_P2(StatusIs, code, message_matcher,
   const absl::Status& s = ::hashwatch::testing::GetStatus(arg);
   *result_listener << "status is " << s;
   return s.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             message_matcher, std::string(s.message()), result_listener);
 }
 
 MATCHER(IsOk, "is OK") {
@@ -68,9 +68,9 @@ MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
   HW_TESTING_ASSIGN_(HW_TESTING_CONCAT(hw_test_so_, __LINE__), lhs, rexpr)
-#define HW_TESTING_ASSIGN_(so, lhs, rexpr)             \
-  auto so = (rexpr);                                   \
-  ASSERT_THAT(so, ::hashwatch::testing::IsOk());       \
+#define HW_TESTING_ASSIGN_(so, lhs, rexpr)       \
+  auto so = (rexpr);                             \
+  ASSERT_THAT(so, ::hashwatch::testing::IsOk()); \
   lhs = std::move(so).value()
 
 #endif  // HASHWATCH_TESTS_TESTING_STATUS_MATCHERS_H_

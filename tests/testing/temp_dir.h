@@ -14,7 +14,8 @@ namespace hashwatch::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "hashwatch-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "hashwatch-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) std::abort();
     path_ = tmpl;
   }
