@@ -19,9 +19,8 @@ absl::Status ValidateDecodeOptions(const DecodeOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status Decoder::DecodeLuma(absl::string_view bytes,
-                                 const DecodeOptions& options, LumaImage* out) {
-  HW_RETURN_IF_ERROR(ValidateDecodeOptions(options));
+absl::Status CheckInputBytes(absl::string_view bytes,
+                             const DecodeOptions& options) {
   if (bytes.empty())
     return absl::InvalidArgumentError("decode: input is empty");
   if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
@@ -29,6 +28,13 @@ absl::Status Decoder::DecodeLuma(absl::string_view bytes,
         absl::StrFormat("decode: input is %d bytes, over the limit of %d bytes",
                         bytes.size(), options.max_bytes));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Decoder::DecodeLuma(absl::string_view bytes,
+                                 const DecodeOptions& options, LumaImage* out) {
+  HW_RETURN_IF_ERROR(ValidateDecodeOptions(options));
+  HW_RETURN_IF_ERROR(CheckInputBytes(bytes, options));
   if (internal::LooksLikeJpeg(bytes)) {
     return internal::DecodeJpegLuma(bytes, options, &row_, out);
   }

@@ -70,6 +70,12 @@ class Decoder final {
 // Checks an options struct once; InvalidArgument names the bad field.
 absl::Status ValidateDecodeOptions(const DecodeOptions& options);
 
+// The checks every decoder makes before reading a byte of `bytes`:
+// InvalidArgument when it is empty, ResourceExhausted when it is larger
+// than options.max_bytes.
+absl::Status CheckInputBytes(absl::string_view bytes,
+                             const DecodeOptions& options);
+
 }  // namespace hashwatch::matcher
 
 #endif  // HASHWATCH_MATCHER_DECODE_H_

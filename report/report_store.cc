@@ -139,6 +139,20 @@ struct ReportStore::Impl {
     HW_ASSIGN_OR_RETURN(uint64_t seq, ParseSequence(value, "index record"));
     return std::optional<uint64_t>(seq);
   }
+
+  // The report with the public id `id`; NotFound when there is none.
+  absl::StatusOr<Report> ById(absl::string_view id) const {
+    HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, Lookup(by_id_cf, id));
+    if (!seq.has_value())
+      return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
+    HW_ASSIGN_OR_RETURN(std::optional<Report> r, BySequence(*seq));
+    if (!r.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("report_store: id index names a missing report (id ", id,
+                       ", sequence ", *seq, ")"));
+    }
+    return *std::move(r);
+  }
 };
 
 ReportStore::ReportStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -226,14 +240,7 @@ absl::StatusOr<Report> ReportStore::Create(const Report& draft) {
 }
 
 absl::StatusOr<Report> ReportStore::Get(absl::string_view id) const {
-  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq,
-                      impl_->Lookup(impl_->by_id_cf, id));
-  if (!seq.has_value())
-    return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
-  HW_ASSIGN_OR_RETURN(std::optional<Report> r, impl_->BySequence(*seq));
-  if (!r.has_value())
-    return absl::DataLossError("report_store: id index names a missing report");
-  return *r;
+  return impl_->ById(id);
 }
 
 absl::StatusOr<std::vector<Report>> ReportStore::List(
@@ -267,21 +274,15 @@ absl::StatusOr<std::vector<Report>> ReportStore::List(
 absl::StatusOr<Report> ReportStore::MarkSubmitted(absl::string_view id,
                                                   absl::string_view ref) {
   absl::MutexLock lock(&impl_->mu);
-  HW_ASSIGN_OR_RETURN(std::optional<uint64_t> seq,
-                      impl_->Lookup(impl_->by_id_cf, id));
-  if (!seq.has_value())
-    return absl::NotFoundError(absl::StrCat("report_store: no report ", id));
-  HW_ASSIGN_OR_RETURN(std::optional<Report> r, impl_->BySequence(*seq));
-  if (!r.has_value())
-    return absl::DataLossError("report_store: id index names a missing report");
-  if (r->state == ReportState::kSubmitted) return *r;
-  r->state = ReportState::kSubmitted;
-  r->submission_ref = std::string(ref);
+  HW_ASSIGN_OR_RETURN(Report r, impl_->ById(id));
+  if (r.state == ReportState::kSubmitted) return r;
+  r.state = ReportState::kSubmitted;
+  r.submission_ref = std::string(ref);
   HW_RETURN_IF_ERROR(FromRocksDb(
       impl_->db->Put(impl_->write_options, impl_->reports_cf,
-                     BigEndianKey(*seq), internal::EncodeReport(*r)),
+                     BigEndianKey(r.sequence), internal::EncodeReport(r)),
       "report_store", "mark submitted"));
-  return *r;
+  return r;
 }
 
 uint64_t ReportStore::WaitForReports(uint64_t after,

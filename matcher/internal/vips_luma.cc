@@ -105,13 +105,7 @@ namespace {
 absl::Status CheckHeader(absl::string_view bytes, const DecodeOptions& options,
                          ImageRef* header, LumaImage* out) {
   ::hashwatch::matcher::InitVips();
-  if (bytes.empty())
-    return absl::InvalidArgumentError("decode: input is empty");
-  if (static_cast<int64_t>(bytes.size()) > options.max_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrFormat("decode: input is %d bytes, over the limit of %d bytes",
-                        bytes.size(), options.max_bytes));
-  }
+  HW_RETURN_IF_ERROR(CheckInputBytes(bytes, options));
   const char* loader =
       vips_foreign_find_load_buffer(bytes.data(), bytes.size());
   if (loader == nullptr) {
