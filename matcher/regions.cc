@@ -1,0 +1,378 @@
+#include "matcher/regions.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
+
+namespace hashwatch::matcher {
+namespace {
+
+// A candidate whose luminance varies less than this (standard deviation,
+// levels) holds no picture: its PDQ hash would be noise.
+constexpr double kFlatStdDev = 4.0;
+// Two candidates whose sides are all within this share of the picture's
+// size of each other are one candidate (a few pixels change PDQ little;
+// a strip of text or border changes it a lot).
+constexpr double kSameRegion = 0.015;
+// Outline of a kRegion candidate: each side not on the picture's own edge
+// lies on a straight edge line (edge pixels within kEdgeBand of it) along
+// at least kSideSupport of its length, and the backed sides make at least
+// kMinOutline of the perimeter.
+constexpr int kEdgeBand = 1;
+constexpr double kSideSupport = 0.75;
+// One inner side may be weaker (text or a caption laid over the picture's
+// edge), down to this.
+constexpr double kWeakSide = 0.4;
+constexpr double kMinOutline = 0.2;
+// An edge line across this share of a candidate splits it.
+constexpr double kSplitLine = 0.9;
+// Lines of each orientation considered, the longest first.
+constexpr int kMaxLines = 16;
+
+enum class Side { kTop, kBottom, kLeft, kRight };
+constexpr std::array<Side, 4> kSides = {Side::kTop, Side::kBottom, Side::kLeft,
+                                        Side::kRight};
+
+struct Scratch {
+  cv::Mat gray;                  // 8-bit luminance
+  cv::Mat edges;                 // Canny edges
+  cv::Mat gx, gy;                // Sobel gradients, for the edges' orientation
+  cv::Mat horizontal, vertical;  // edges by orientation, thickened
+  cv::Mat vertical_t;            // `vertical` transposed
+  std::vector<uint8_t> line;
+};
+
+Scratch& LocalScratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+bool Vertical(Side side) { return side == Side::kLeft || side == Side::kRight; }
+
+// The pixels of line `i` (0 = outermost) on `side` of `r`.
+void ReadLine(const cv::Mat& g, const cv::Rect& r, Side side, int i,
+              std::vector<uint8_t>* out) {
+  out->clear();
+  if (!Vertical(side)) {
+    const int y = side == Side::kTop ? r.y + i : r.y + r.height - 1 - i;
+    const uint8_t* row = g.ptr<uint8_t>(y);
+    out->assign(row + r.x, row + r.x + r.width);
+    return;
+  }
+  const int x = side == Side::kLeft ? r.x + i : r.x + r.width - 1 - i;
+  for (int y = r.y; y < r.y + r.height; ++y)
+    out->push_back(g.at<uint8_t>(y, x));
+}
+
+// Whether `line` is a border line: most pixels near its median, and the
+// median near `outer` (the median of the line outside it; -1 for the
+// outermost line). Sets *median.
+bool IsBorderLine(const std::vector<uint8_t>& line, int outer,
+                  const RegionOptions& o, int* median) {
+  std::array<int, 256> hist{};
+  for (uint8_t v : line) ++hist[v];
+  const int n = static_cast<int>(line.size());
+  int m = 0;
+  for (int seen = hist[0]; seen * 2 <= n && m < 255;) seen += hist[++m];
+  const int tol = static_cast<int>(std::lround(o.border_tolerance));
+  int within = 0;
+  for (int v = std::max(0, m - tol); v <= std::min(255, m + tol); ++v)
+    within += hist[v];
+  *median = m;
+  if (within < o.border_fill * n) return false;
+  return outer < 0 || std::abs(m - outer) <= o.border_drift;
+}
+
+// How many border lines `side` of `r` has, leaving at least o.min_side.
+int BorderRun(const cv::Mat& g, const cv::Rect& r, Side side,
+              const RegionOptions& o, std::vector<uint8_t>* line) {
+  const int limit = (Vertical(side) ? r.width : r.height) - o.min_side;
+  int outer = -1, n = 0;
+  while (n < limit) {
+    ReadLine(g, r, side, n, line);
+    int median = 0;
+    if (!IsBorderLine(*line, outer, o, &median)) break;
+    outer = median;
+    ++n;
+  }
+  return std::max(0, n);
+}
+
+bool IsFlat(const cv::Mat& g, const cv::Rect& r) {
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(g(r), mean, stddev);
+  return stddev[0] < kFlatStdDev;
+}
+
+// The picture inside near-uniform borders, if it has a visible one.
+std::optional<cv::Rect> StripBorders(const cv::Mat& g, const RegionOptions& o,
+                                     Scratch* s, RegionSearch* out) {
+  cv::Rect r(0, 0, g.cols, g.rows);
+  for (int pass = 0; pass <= o.max_border_passes; ++pass) {
+    std::array<int, 4> run{};
+    for (int k = 0; k < 4; ++k)
+      run[k] = BorderRun(g, r, kSides[k], o, &s->line);
+    if (run[0] + run[1] + run[2] + run[3] == 0) break;
+    r = cv::Rect(r.x + run[2], r.y + run[0], r.width - run[2] - run[3],
+                 r.height - run[0] - run[1]);
+    if (r.width < o.min_side || r.height < o.min_side) {
+      out->notes.push_back("only border: nothing of the minimum size inside");
+      return std::nullopt;
+    }
+  }
+  const int dx = std::max(2, static_cast<int>(o.min_border * g.cols));
+  const int dy = std::max(2, static_cast<int>(o.min_border * g.rows));
+  const bool visible = r.x >= dx || g.cols - r.x - r.width >= dx || r.y >= dy ||
+                       g.rows - r.y - r.height >= dy;
+  if (!visible) return std::nullopt;
+  if (IsFlat(g, r)) {
+    out->notes.push_back("the picture inside the border is flat");
+    return std::nullopt;
+  }
+  return r;
+}
+
+// Straight edge lines of one orientation: rows (for horizontal lines) or
+// columns with a long run of edge pixels, and prefix sums along each so the
+// share of any stretch that is edge costs O(1).
+struct EdgeLines {
+  std::vector<int> at;                // row or column; first and last are the
+                                      // picture's own edges
+  std::vector<std::vector<int>> sum;  // sum[k][i]: edge pixels before i
+  int length = 0;                     // pixels along a line
+
+  double Share(int k, int from, int to) const {  // [from, to]
+    if (k == 0 || k + 1 == static_cast<int>(at.size())) return -1;  // edge
+    return static_cast<double>(sum[k][to + 1] - sum[k][from]) / (to - from + 1);
+  }
+};
+
+// `mask` holds the edge pixels of one orientation, thickened across the
+// line by kEdgeBand, one line a row (vertical lines come transposed).
+EdgeLines FindLines(const cv::Mat& mask, const RegionOptions& o) {
+  const int count = mask.rows;
+  const int length = mask.cols;
+  std::vector<std::pair<int, int>> runs;  // (longest run, line)
+  for (int line = 1; line + 1 < count; ++line) {
+    const uint8_t* p = mask.ptr<uint8_t>(line);
+    int best = 0, run = 0;
+    for (int i = 0; i < length; ++i) {
+      run = p[i] != 0 ? run + 1 : 0;
+      best = std::max(best, run);
+    }
+    if (best >= o.min_side) runs.emplace_back(best, line);
+  }
+  std::sort(runs.rbegin(), runs.rend());
+  EdgeLines out;
+  out.length = length;
+  out.at = {0, count - 1};
+  for (const auto& [run, line] : runs) {
+    if (static_cast<int>(out.at.size()) >= kMaxLines + 2) break;
+    const bool near = std::any_of(out.at.begin(), out.at.end(), [&](int a) {
+      return std::abs(a - line) <= 2 * kEdgeBand;
+    });
+    if (!near) out.at.push_back(line);
+  }
+  std::sort(out.at.begin(), out.at.end());
+  out.sum.resize(out.at.size());
+  for (size_t k = 0; k < out.at.size(); ++k) {
+    const uint8_t* p = mask.ptr<uint8_t>(out.at[k]);
+    out.sum[k].assign(length + 1, 0);
+    for (int i = 0; i < length; ++i)
+      out.sum[k][i + 1] = out.sum[k][i] + (p[i] != 0);
+  }
+  return out;
+}
+
+// Whether an edge line strictly between lines `first` and `last` crosses
+// [from, to] nearly whole: the rectangle is two pictures (collage cells, a
+// frame and what it holds, a picture and its caption bar), not one.
+bool Split(const EdgeLines& lines, int first, int last, int from, int to) {
+  for (int k = first + 1; k < last; ++k) {
+    if (lines.Share(k, from, to) >= kSplitLine) return true;
+  }
+  return false;
+}
+
+struct Candidate {
+  cv::Rect rect;
+  double outline;  // share of the perimeter backed by edge lines
+};
+
+// Rectangles whose sides lie on straight edge lines: a picture pasted on a
+// page, in a viewer, in a collage cell, or above or below a caption.
+std::vector<Candidate> Outlines(const cv::Mat& g, const RegionOptions& o,
+                                Scratch* s) {
+  cv::Sobel(g, s->gx, CV_16S, 1, 0);
+  cv::Sobel(g, s->gy, CV_16S, 0, 1);
+  s->horizontal.create(g.size(), CV_8U);
+  s->vertical.create(g.size(), CV_8U);
+  for (int y = 0; y < g.rows; ++y) {
+    const uint8_t* e = s->edges.ptr<uint8_t>(y);
+    const int16_t* dx = s->gx.ptr<int16_t>(y);
+    const int16_t* dy = s->gy.ptr<int16_t>(y);
+    uint8_t* h = s->horizontal.ptr<uint8_t>(y);
+    uint8_t* v = s->vertical.ptr<uint8_t>(y);
+    for (int x = 0; x < g.cols; ++x) {
+      const bool flat = std::abs(dy[x]) >= std::abs(dx[x]);
+      h[x] = e[x] != 0 && flat ? 255 : 0;
+      v[x] = e[x] != 0 && !flat ? 255 : 0;
+    }
+  }
+  const int band = 2 * kEdgeBand + 1;
+  cv::dilate(s->horizontal, s->horizontal,
+             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, band)));
+  cv::dilate(s->vertical, s->vertical,
+             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(band, 1)));
+  cv::transpose(s->vertical, s->vertical_t);
+  const EdgeLines rows = FindLines(s->horizontal, o);
+  const EdgeLines cols = FindLines(s->vertical_t, o);
+
+  std::vector<Candidate> out;
+  const int nr = static_cast<int>(rows.at.size());
+  const int nc = static_cast<int>(cols.at.size());
+  for (int t = 0; t < nr; ++t) {
+    for (int b = t + 1; b < nr; ++b) {
+      const int y0 = rows.at[t], y1 = rows.at[b];
+      if (y1 - y0 + 1 < o.min_side) continue;
+      for (int l = 0; l < nc; ++l) {
+        for (int r = l + 1; r < nc; ++r) {
+          const int x0 = cols.at[l], x1 = cols.at[r];
+          if (x1 - x0 + 1 < o.min_side) continue;
+          // Each inner side well backed; sides on the picture's edge say
+          // nothing either way.
+          const std::array<std::pair<double, int>, 4> sides = {
+              std::pair{rows.Share(t, x0, x1), x1 - x0 + 1},
+              std::pair{rows.Share(b, x0, x1), x1 - x0 + 1},
+              std::pair{cols.Share(l, y0, y1), y1 - y0 + 1},
+              std::pair{cols.Share(r, y0, y1), y1 - y0 + 1}};
+          double backed = 0;
+          int weak = 0;
+          bool ok = true;
+          for (const auto& [share, len] : sides) {
+            if (share < 0) continue;
+            ok &= share >= kWeakSide;
+            weak += share < kSideSupport;
+            backed += share * len;
+          }
+          if (!ok || weak > 1 || backed == 0) continue;
+          if (Split(rows, t, b, x0, x1) || Split(cols, l, r, y0, y1)) continue;
+          // The edge line may be the last line of the canvas rather than
+          // the first of the picture: one line in on every inner side.
+          const int in_t = sides[0].first >= 0, in_b = sides[1].first >= 0;
+          const int in_l = sides[2].first >= 0, in_r = sides[3].first >= 0;
+          const cv::Rect rect(x0 + in_l, y0 + in_t, x1 - x0 + 1 - in_l - in_r,
+                              y1 - y0 + 1 - in_t - in_b);
+          out.push_back({rect, backed / (2.0 * (rect.width + rect.height))});
+        }
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+    return a.outline != b.outline ? a.outline > b.outline
+                                  : a.rect.area() > b.rect.area();
+  });
+  return out;
+}
+
+bool Same(const cv::Mat& g, const cv::Rect& a, const cv::Rect& b) {
+  const double dx = kSameRegion * g.cols, dy = kSameRegion * g.rows;
+  return std::abs(a.x - b.x) <= dx && std::abs(a.y - b.y) <= dy &&
+         std::abs(a.br().x - b.br().x) <= dx &&
+         std::abs(a.br().y - b.br().y) <= dy;
+}
+
+// With borders on opposite sides that differ a lot, the wider one may have
+// eaten into a flat edge of the picture: the same rectangle with the wider
+// border cut back to the narrower one's width. `r` itself when no such pair.
+cv::Rect Balanced(const cv::Mat& g, cv::Rect r) {
+  auto balance = [](int& a, int& b) {
+    if (a > 0 && b > 0 && std::max(a, b) > 2 * std::min(a, b) + 2)
+      a = b = std::min(a, b);
+  };
+  int top = r.y, bottom = g.rows - r.br().y, left = r.x,
+      right = g.cols - r.br().x;
+  balance(top, bottom);
+  balance(left, right);
+  return cv::Rect(left, top, g.cols - left - right, g.rows - top - bottom);
+}
+
+bool BigEnough(const cv::Mat& g, const cv::Rect& r, const RegionOptions& o) {
+  return r.width >= o.min_side && r.height >= o.min_side &&
+         r.area() >= o.min_area * g.cols * g.rows;
+}
+
+}  // namespace
+
+RegionSearch FindRegions(absl::Span<const float> luma, int width, int height,
+                         const RegionOptions& o) {
+  RegionSearch out;
+  if (o.max_regions <= 0) return out;
+  if (width < 2 * o.min_side || height < 2 * o.min_side ||
+      luma.size() != static_cast<size_t>(width) * height) {
+    out.notes.push_back(absl::StrCat("too small for regions: ", width, "x",
+                                     height, ", want both sides at least ",
+                                     2 * o.min_side));
+    return out;
+  }
+  Scratch& s = LocalScratch();
+  cv::Mat(height, width, CV_32F, const_cast<float*>(luma.data()))
+      .convertTo(s.gray, CV_8U);
+  const cv::Mat& g = s.gray;
+  std::vector<cv::Rect> kept;
+  if (std::optional<cv::Rect> r = StripBorders(g, o, &s, &out)) {
+    // Re-shared copies mostly get even borders: the balanced reading first.
+    for (const cv::Rect& u : {Balanced(g, *r), *r}) {
+      if (!kept.empty() && (Same(g, kept[0], u) || IsFlat(g, u))) continue;
+      kept.push_back(u);
+      out.regions.push_back(
+          {RegionKind::kUnbordered, u.x, u.y, u.width, u.height});
+    }
+  }
+
+  cv::Canny(g, s.edges, 40, 120);
+  const double whole = static_cast<double>(width) * height;
+  for (const Candidate& c : Outlines(g, o, &s)) {
+    if (static_cast<int>(out.regions.size()) >= o.max_regions) break;
+    const cv::Rect& r = c.rect;
+    if (c.outline < kMinOutline) break;
+    if (!BigEnough(g, r, o) || r.area() > o.max_area * whole) continue;
+    const bool seen = std::any_of(kept.begin(), kept.end(),
+                                  [&](const auto& k) { return Same(g, k, r); });
+    if (seen || IsFlat(g, r)) continue;
+    kept.push_back(r);
+    out.regions.push_back({RegionKind::kRegion, r.x, r.y, r.width, r.height});
+  }
+  return out;
+}
+
+void CopyRegion(absl::Span<const float> luma, int width, const Region& region,
+                std::vector<float>* out) {
+  out->resize(static_cast<size_t>(region.width) * region.height);
+  for (int y = 0; y < region.height; ++y) {
+    const float* from =
+        luma.data() + static_cast<size_t>(region.y + y) * width + region.x;
+    std::copy(from, from + region.width,
+              out->data() + static_cast<size_t>(y) * region.width);
+  }
+}
+
+std::string RegionPath(const Region& region, int buffer_width,
+                       int buffer_height, int source_width, int source_height) {
+  if (region.kind == RegionKind::kUnbordered) return "unbordered";
+  const double sx = static_cast<double>(source_width) / buffer_width;
+  const double sy = static_cast<double>(source_height) / buffer_height;
+  auto at = [](int v, double scale) {
+    return static_cast<int>(std::lround(v * scale));
+  };
+  return absl::StrCat("region ", at(region.x, sx), ",", at(region.y, sy), ",",
+                      at(region.width, sx), ",", at(region.height, sy));
+}
+
+}  // namespace hashwatch::matcher
