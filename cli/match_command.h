@@ -16,6 +16,7 @@ struct MatchCommandOptions {
   std::string db;
   int radius = 31;
   bool dihedral = false;
+  bool regions = false;  // also match recovered regions (matcher/regions.h)
   bool json = false;
   bool compat = false;
   std::vector<std::string> files;

@@ -10,7 +10,29 @@ struct ThreadScratch {
   Decoder decoder;
   LumaImage luma;
   PdqHasher hasher;
+  std::vector<float> region;  // one region's luminance, hashed in place
 };
+
+// Hashes the regions FindRegions proposes for `luma`, before the whole
+// picture's hash overwrites the buffer.
+std::vector<RegionHash> HashRegions(ThreadScratch& s,
+                                    const HashOptions& options) {
+  std::vector<RegionHash> out;
+  const LumaImage& luma = s.luma;
+  RegionSearch found =
+      FindRegions(luma.pixels, luma.width, luma.height, options.regions);
+  for (const Region& r : found.regions) {
+    CopyRegion(luma.pixels, luma.width, r, &s.region);
+    PdqResult pdq = s.hasher.Hash(absl::MakeSpan(s.region), r.width, r.height,
+                                  options.dihedral);
+    if (pdq.quality < kMinReliableQuality) continue;
+    out.push_back({r,
+                   RegionPath(r, luma.width, luma.height, luma.source_width,
+                              luma.source_height),
+                   pdq});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -22,6 +44,7 @@ absl::StatusOr<ImageHashes> HashImage(absl::string_view bytes,
   ImageHashes out;
   out.width = scratch.luma.source_width;
   out.height = scratch.luma.source_height;
+  if (options.recover) out.regions = HashRegions(scratch, options);
   out.pdq = scratch.hasher.Hash(absl::MakeSpan(scratch.luma.pixels),
                                 scratch.luma.width, scratch.luma.height,
                                 options.dihedral);

@@ -12,12 +12,14 @@
 #define HASHWATCH_MATCHER_HASHES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "matcher/decode.h"
 #include "matcher/digests.h"  // Md5Hex, Sha1Hex, Sha256Hex
 #include "matcher/pdq.h"
+#include "matcher/regions.h"
 
 namespace hashwatch::matcher {
 
@@ -28,6 +30,18 @@ struct HashOptions {
   // Compute MD5, SHA-1 and SHA-256 of the bytes. Off only when the caller
   // needs PDQ alone (benchmarks); costs about 7 ms per 3 MB on this machine.
   bool digests = true;
+  // Also hash the pictures recovered from borders, bars and larger canvases
+  // (matcher/regions.h), each with its dihedral variants when `dihedral` is
+  // on. Costs a few milliseconds and one PDQ hash per candidate.
+  bool recover = false;
+  RegionOptions regions = {};
+};
+
+// The PDQ hash of one recovered region.
+struct RegionHash {
+  Region region;     // in the decoded buffer the hasher saw
+  std::string path;  // "unbordered" or "region X,Y,W,H" in source pixels
+  PdqResult pdq;
 };
 
 struct ImageHashes {
@@ -37,6 +51,10 @@ struct ImageHashes {
   std::string sha256;  // lowercase hex, 64 digits
   int width = 0;       // declared size of the source image
   int height = 0;
+  // With HashOptions::recover: the recovered regions whose hash is
+  // reliable (quality >= kMinReliableQuality; a flat or blank region's hash
+  // would match noise), largest first.
+  std::vector<RegionHash> regions;
 };
 
 // Decodes and hashes. Errors as Decoder::DecodeLuma (InvalidArgument,

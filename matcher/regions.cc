@@ -191,11 +191,16 @@ EdgeLines FindLines(const cv::Mat& mask, const RegionOptions& o) {
 }
 
 // Whether an edge line strictly between lines `first` and `last` crosses
-// [from, to] nearly whole: the rectangle is two pictures (collage cells, a
-// frame and what it holds, a picture and its caption bar), not one.
+// [from, to]: nearly whole (kSplitLine) for a rectangle between two edge
+// lines, enough to back a side (kSideSupport) when one of its sides is the
+// picture's own edge, which shows nothing. Such a rectangle holds two
+// things (collage cells, a frame and its inside, a picture and its caption
+// bar), not one picture.
 bool Split(const EdgeLines& lines, int first, int last, int from, int to) {
+  const bool open = first == 0 || last + 1 == static_cast<int>(lines.at.size());
+  const double limit = open ? kSideSupport : kSplitLine;
   for (int k = first + 1; k < last; ++k) {
-    if (lines.Share(k, from, to) >= kSplitLine) return true;
+    if (lines.Share(k, from, to) >= limit) return true;
   }
   return false;
 }

@@ -1,5 +1,7 @@
 #include "matcher/regions.h"
 
+#include <vips/vips.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <ostream>
@@ -10,7 +12,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "matcher/decode.h"
+#include "matcher/hashes.h"
 #include "matcher/pdq.h"
+#include "matcher/vips_init.h"
+#include "tests/testing/images.h"
 #include "tests/testing/paths.h"
 
 namespace hashwatch::matcher {
@@ -68,6 +73,21 @@ LumaImage Picture(const std::string& name, int w, int h) {
                       x * full.width / w];
     }
   }
+  return out;
+}
+
+// `c` as an 8-bit greyscale PNG.
+std::string EncodePng(const Canvas& c) {
+  InitVips();
+  std::vector<uint8_t> px(c.px.begin(), c.px.end());
+  VipsImage* img = vips_image_new_from_memory_copy(
+      px.data(), px.size(), c.width, c.height, 1, VIPS_FORMAT_UCHAR);
+  void* buf = nullptr;
+  size_t len = 0;
+  EXPECT_EQ(vips_pngsave_buffer(img, &buf, &len, nullptr), 0);
+  g_object_unref(img);
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
   return out;
 }
 
@@ -251,6 +271,48 @@ TEST(RegionsTest, DegenerateInputsSayWhatHappened) {
     EXPECT_GE(r.width, RegionOptions().min_side);
     EXPECT_LE(r.x + r.width, 256);
   }
+}
+
+TEST(RegionsTest, HashImageHashesTheRecoveredPicture) {
+  const std::string original =
+      testing::ReadFileOrDie(testing::DemoPicture("b011.jpg"));
+  const std::string bordered = testing::TransformImage(original, "border_jpeg");
+  auto want = HashImage(original, {});
+  ASSERT_TRUE(want.ok()) << want.status();
+
+  HashOptions options;
+  auto plain = HashImage(bordered, options);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(plain->regions, IsEmpty());  // off unless asked for
+  EXPECT_GT(HammingDistance(plain->pdq.hash, want->pdq.hash), 31);
+
+  options.recover = true;
+  options.dihedral = true;
+  auto recovered = HashImage(bordered, options);
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  EXPECT_EQ(recovered->pdq.hash, plain->pdq.hash);  // the whole is unchanged
+  int best = 256;
+  std::string path;
+  for (const RegionHash& r : recovered->regions) {
+    EXPECT_GE(r.pdq.quality, kMinReliableQuality);
+    EXPECT_TRUE(r.pdq.has_dihedral);
+    const int d = HammingDistance(r.pdq.hash, want->pdq.hash);
+    if (d < best) best = d, path = r.path;
+  }
+  EXPECT_LE(best, 16);
+  EXPECT_EQ(path, "unbordered");
+}
+
+TEST(RegionsTest, HashImageLeavesOutUnreliableRegions) {
+  // A flat picture on a border: the inside would hash to noise.
+  Canvas c(300, 300, 0.0f);
+  c.Fill(40, 40, 220, 220, 180.0f);
+  c.at(150, 150) = 190.0f;
+  HashOptions options;
+  options.recover = true;
+  auto h = HashImage(EncodePng(c), options);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_THAT(h->regions, IsEmpty());
 }
 
 TEST(RegionsTest, CopyRegionCopiesTheRectangle) {

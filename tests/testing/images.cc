@@ -81,11 +81,20 @@ std::string TransformImage(const std::string& encoded, const std::string& op) {
          vips_flip(tmp, &out, VIPS_DIRECTION_VERTICAL, nullptr);
   } else if (op == "shrink_jpeg") {  // 60% size, JPEG quality 40
     rc = vips_resize(in, &out, 0.6, nullptr);
+  } else if (op == "border_jpeg") {  // white border, 10% of the width each side
+    const int b = in->Xsize / 10;
+    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
+    rc = vips_embed(in, &out, b, b, in->Xsize + 2 * b, in->Ysize + 2 * b,
+                    "extend", VIPS_EXTEND_BACKGROUND, "background", white,
+                    nullptr);
+    vips_area_unref(VIPS_AREA(white));
   } else {
     std::abort();
   }
   if (rc != 0) std::abort();
-  std::string result = Save(out, op == "shrink_jpeg" ? ".jpg[Q=40]" : ".png");
+  std::string result = Save(out, op == "shrink_jpeg"   ? ".jpg[Q=40]"
+                                 : op == "border_jpeg" ? ".jpg[Q=85]"
+                                                       : ".png");
   g_object_unref(in);
   g_object_unref(out);
   if (tmp != nullptr) g_object_unref(tmp);
