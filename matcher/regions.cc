@@ -172,7 +172,8 @@ EdgeLines FindLines(const cv::Mat& mask, const RegionOptions& o) {
   EdgeLines out;
   out.length = length;
   out.at = {0, count - 1};
-  for (const auto& [run, line] : runs) {
+  for (const std::pair<int, int>& run : runs) {
+    const int line = run.second;
     if (static_cast<int>(out.at.size()) >= kMaxLines + 2) break;
     const bool near = std::any_of(out.at.begin(), out.at.end(), [&](int a) {
       return std::abs(a - line) <= 2 * kEdgeBand;

@@ -33,6 +33,9 @@ HashOptions FuzzOptions(DecodeMode mode) {
   options.decode.mode = mode;
   options.decode.max_pixels = kMaxPixels;
   options.dihedral = true;
+  // Picture recovery in fast mode only: it runs on the decoded buffer,
+  // which both modes share for every input but a large JPEG.
+  options.recover = mode == DecodeMode::kFast;
   return options;
 }
 
@@ -69,6 +72,19 @@ void CheckOne(const absl::StatusOr<ImageHashes>& result) {
   }
   HW_CHECK(h.md5.size() == 32 && h.sha1.size() == 40 && h.sha256.size() == 64,
            "digest has the wrong length");
+  // regions.h and hashes.h: bounded, big enough, reliable, and named.
+  const RegionOptions bounds;
+  HW_CHECK(static_cast<int>(h.regions.size()) <= bounds.max_regions,
+           "more regions than max_regions");
+  for (const RegionHash& r : h.regions) {
+    HW_CHECK(r.region.width >= bounds.min_side &&
+                 r.region.height >= bounds.min_side && r.region.x >= 0 &&
+                 r.region.y >= 0,
+             "region below the minimum size or outside the picture");
+    HW_CHECK(r.pdq.quality >= kMinReliableQuality, "unreliable region hash");
+    HW_CHECK(r.path == "unbordered" || r.path.rfind("region ", 0) == 0,
+             "region path is neither unbordered nor region");
+  }
 }
 
 }  // namespace
