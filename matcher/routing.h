@@ -91,7 +91,8 @@ struct FloodGuardOptions {
   // finds it after a restart. Extensions are written at most about twice a
   // window per entry. Null: the guard lives in memory only. A failure is
   // logged; the quarantine holds in memory all the same.
-  std::function<absl::Status(uint64_t entry_id, absl::Time until)> persist;
+  std::function<absl::Status(uint64_t entry_id, absl::Time until)> persist =
+      nullptr;
 };
 
 // Counts distinct content ids per bank entry in a sliding window. An entry
