@@ -15,7 +15,8 @@ namespace hashwatch::review_api {
 namespace {
 
 // Creates `path` (and its parents) if missing and makes it 0700, whatever
-// the umask: the stores hold the most sensitive records there are.
+// the umask: the stores hold the most sensitive records there are. A folder
+// that cannot be changed (not ours) is logged, not fatal.
 absl::Status MakePrivateDirectory(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -26,9 +27,9 @@ absl::Status MakePrivateDirectory(const std::string& path) {
   std::filesystem::permissions(path, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
   if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot make database directory ", path,
-                     " private (0700): ", ec.message()));
+    // E.g. a mount point for the log that another user owns: serve, but
+    // say so.
+    HW_LOG(kWarning, "cannot make %s private (0700): %s", path, ec.message());
   }
   return absl::OkStatus();
 }

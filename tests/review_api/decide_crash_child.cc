@@ -9,6 +9,10 @@
 //   X <status>                  on any error (exit code 2)
 //
 // Usage: decide_crash_child <db dir> <unix seconds> <step>
+//
+// With the step "flood" it instead scans three distinct contents of the
+// known hash with review.flood_max_distinct_contents 2, writes
+// "F <verdict of the third>" and raises SIGKILL.
 #include <signal.h>
 #include <unistd.h>
 
@@ -42,15 +46,26 @@ void Say(const std::string& line) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: %s <db dir> <unix seconds> <step>\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s <db dir> <unix seconds> <step>\n", argv[0]);
     return 1;
   }
   hashwatch::FakeClock clock(absl::FromUnixSeconds(std::atoll(argv[2])));
   const std::string step = argv[3];
-  auto engine =
-      Engine::Open(review_test::ReviewConfigFor(argv[1]), &clock);
+  ServerConfig config = review_test::ReviewConfigFor(argv[1]);
+  if (step == "flood") config.scan.flood_max_distinct_contents = 2;
+  auto engine = Engine::Open(config, &clock);
   if (!engine.ok()) Fail(engine.status());
+  if (step == "flood") {
+    v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+    for (int i = 0; i < 3; ++i) {
+      auto r = (*engine)->Scan(
+          review_test::HashScan(absl::StrCat("f-", i), review_test::kKnownPdq));
+      if (!r.ok()) Fail(r.status());
+      verdict = r->verdict();
+    }
+    Say(absl::StrCat("F ", v1::Verdict_Name(verdict)));
+    raise(SIGKILL);
+  }
   const Reviewer mod = review_test::Mod("mod-1");
   auto leased = (*engine)->Lease(mod, v1::LeaseRequest());
   if (!leased.ok()) Fail(leased.status());

@@ -4,7 +4,7 @@
 // either nothing decided (no decision, no report, no bank entry, the
 // preview kept) or everything (the decision, its one report, its entries,
 // no preview), and a retry of the same decision answers OK with the same
-// report.
+// report. And the flood guard's quarantine across a SIGKILL.
 #include <signal.h>
 
 #include <string>
@@ -75,14 +75,38 @@ TEST_P(DecideCrashTest, KilledAtAStepLeavesAllOrNothing) {
   EXPECT_FALSE(HasRevealPreview(item_));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Steps, DecideCrashTest,
-    ::testing::Values("decide:before", "decide:decided", "decide:reported",
-                      "decide:banked", "decide:purged", "decide:acknowledged"),
-    [](const ::testing::TestParamInfo<const char*>& info) {
-      std::string name = std::string(info.param).substr(7);
-      return name;
-    });
+// The flood guard's quarantine, stored before the scan that started it was
+// answered, survives a SIGKILL.
+TEST_F(ReviewFixture, FloodQuarantineSurvivesSigkill) {
+  engine_.reset();
+  ChildProcess child({BinaryPath("decide_crash_child"), config_.db,
+                      absl::StrCat(absl::ToUnixSeconds(clock_.Now())),
+                      "flood"});
+  ASSERT_TRUE(child.started());
+  std::vector<std::string> lines;
+  std::string line;
+  while (child.ReadLine(&line)) lines.push_back(line);
+  ASSERT_EQ(child.Wait(), -SIGKILL) << absl::StrJoin(lines, "|");
+  ASSERT_THAT(lines, ::testing::ElementsAre("F QUEUED_FOR_REVIEW"));
+
+  config_.scan.flood_max_distinct_contents = 2;
+  Open();
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       engine_->Scan(HashScan("f-3", kKnownPdq)));
+  EXPECT_EQ(r.verdict(), v1::QUEUED_FOR_REVIEW) << r.reason();
+  ASSERT_OK_AND_ASSIGN(v1::QueueStats stats, engine_->Stats());
+  EXPECT_THAT(stats.flagged_entries(), SizeIs(1));
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, DecideCrashTest,
+                         ::testing::Values("decide:before", "decide:decided",
+                                           "decide:reported", "decide:banked",
+                                           "decide:purged",
+                                           "decide:acknowledged"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = std::string(info.param).substr(7);
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace hashwatch::review_api::review_test

@@ -85,12 +85,12 @@ TEST_F(EngineDecideTest, EscalatedItemsAreForLeadsOnly) {
   escalate.set_lease_id(leased.lease_id());
   escalate.set_kind(v1::DECISION_KIND_ESCALATE);
   ASSERT_OK(engine_->Decide(Mod("mod-1"), escalate).status());
-  EXPECT_THAT(engine_->GetItem(Mod("mod-1"), Get(item_)),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("escalated")));
-  EXPECT_THAT(engine_->Reveal(Mod("mod-1"), RevealOf(item_)),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("escalated")));
+  EXPECT_THAT(
+      engine_->GetItem(Mod("mod-1"), Get(item_)),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("escalated")));
+  EXPECT_THAT(
+      engine_->Reveal(Mod("mod-1"), RevealOf(item_)),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("escalated")));
   ASSERT_OK_AND_ASSIGN(v1::ReviewItem item,
                        engine_->GetItem(Lead(), Get(item_)));
   EXPECT_EQ(item.lane(), "escalation");
@@ -164,9 +164,9 @@ TEST_F(EngineDecideTest, LeaseExpiringBeforeTheDecisionChangesNothing) {
   engine_->SetStepHookForTesting([this](absl::string_view step) {
     if (step == "decide:before") clock_.Advance(absl::Hours(1));
   });
-  EXPECT_THAT(engine_->Decide(Mod("mod-1"), Confirm(item_, leased.lease_id())),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("expired")));
+  EXPECT_THAT(
+      engine_->Decide(Mod("mod-1"), Confirm(item_, leased.lease_id())),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expired")));
   EXPECT_THAT(Reports(), IsEmpty());
   EXPECT_EQ(BankEntries("internal-confirmed"), 0);
 }
@@ -181,9 +181,9 @@ TEST_F(EngineDecideTest, RejectDeletesTheUnblurredPreview) {
   reject.set_lease_id(leased.lease_id());
   reject.set_kind(v1::DECISION_KIND_REJECT);
   ASSERT_OK(engine_->Decide(Mod("mod-1"), reject).status());
-  EXPECT_THAT(engine_->Reveal(Lead(), RevealOf(item_)),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("decided")));
+  EXPECT_THAT(
+      engine_->Reveal(Lead(), RevealOf(item_)),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("decided")));
   EXPECT_FALSE(HasRevealPreview(item_));
 }
 
@@ -230,8 +230,7 @@ TEST_F(EngineDecideTest, FloodQuarantineSurvivesARestart) {
                        engine_->Scan(HashScan("f-3", kKnownPdq)));
   EXPECT_EQ(after.verdict(), v1::QUEUED_FOR_REVIEW);
   ASSERT_OK_AND_ASSIGN(v1::QueueStats stats, engine_->Stats());
-  EXPECT_THAT(stats.flagged_entries(),
-              ElementsAre(before.flagged_entries(0)));
+  EXPECT_THAT(stats.flagged_entries(), ElementsAre(before.flagged_entries(0)));
 
   // A window after the flood stopped, the entry reports again.
   clock_.Advance(config_.scan.flood_window + absl::Seconds(1));

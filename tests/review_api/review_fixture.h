@@ -115,7 +115,8 @@ class ReviewFixture : public ::testing::Test {
   void PutRevealPreview(uint64_t item, const std::string& jpeg) {
     engine_.reset();
     {
-      auto records = ScanRecords::Open({.path = config_.db + "/scans"}, &clock_);
+      auto records =
+          ScanRecords::Open({.path = config_.db + "/scans"}, &clock_);
       ASSERT_OK(records.status());
       ASSERT_OK((*records)->PutRevealPreview(item, jpeg));
     }
@@ -127,7 +128,8 @@ class ReviewFixture : public ::testing::Test {
     engine_.reset();
     bool has = false;
     {
-      auto records = ScanRecords::Open({.path = config_.db + "/scans"}, &clock_);
+      auto records =
+          ScanRecords::Open({.path = config_.db + "/scans"}, &clock_);
       EXPECT_OK(records.status());
       if (records.ok()) has = (*records)->GetRevealPreview(item).ok();
     }
