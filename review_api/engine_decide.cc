@@ -126,10 +126,9 @@ absl::Status Engine::CompleteDecision(const queue::ReviewItem& item,
                                absl::StrCat("confirmed by ", d.moderator)));
   } else if (d.add_to_allow_list) {
     HW_ASSIGN_OR_RETURN(
-        banked,
-        BankItemHashes(item, config_.review.allow_bank, "",
-                       absl::StrCat("false positive, rejected by ",
-                                    d.moderator)));
+        banked, BankItemHashes(
+                    item, config_.review.allow_bank, "",
+                    absl::StrCat("false positive, rejected by ", d.moderator)));
   }
   for (std::string& b : banked) response->add_banked(std::move(b));
   if (step_hook_) step_hook_("decide:banked");
