@@ -246,10 +246,10 @@ absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
         " is not live (the item is ", ItemStateName(item.state),
         item.state == ItemState::kLeased ? " under another lease" : "", ")"));
   }
-  if (item.lease_holder != moderator) {
+  if (item.lease_holder != moderator || item.lease_token != lease.token) {
     return absl::FailedPreconditionError(
         absl::StrCat("queue: lease ", lease.lease_id, " on item ", item.id,
-                     " is held by another moderator"));
+                     " is held by another moderator (or under another token)"));
   }
   if (now >= item.lease_expires) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -68,6 +68,8 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.Seconds("lease_duration_seconds", c.review.lease_duration);
     v.Bool("keep_reveal_previews", c.review.keep_reveal_previews);
     v.Int("reveal_max_side", c.review.reveal_max_side, 16, 2048);
+    v.Seconds("reveal_preview_retention_seconds",
+              c.review.reveal_preview_retention);
     v.Int("preview_max_side", c.review.preview_max_side, 16, 1024);
     v.String("case_lane", c.review.case_lane);
   });

@@ -81,6 +81,10 @@ struct ReviewConfig {
   // images for audited Reveal calls. Off: Reveal answers NOT_FOUND.
   bool keep_reveal_previews = true;
   int reveal_max_side = 512;
+  // An undecided item's unblurred preview is deleted this long after the
+  // item was queued (Reveal then answers FAILED_PRECONDITION); a decided
+  // item's at once.
+  absl::Duration reveal_preview_retention = absl::Hours(24 * 14);
   int preview_max_side = 256;  // the blurred greyscale preview, 16..1024
   std::string case_lane = "user_report";  // EnqueueCase without a lane
 };

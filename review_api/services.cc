@@ -346,6 +346,14 @@ class BankServiceImpl final : public v1::BankService::Service {
 
 // ---------------------------------------------------------------- review --
 
+// The engine's view of the caller: name, token id and whether the role
+// reads every item.
+Reviewer AsReviewer(const Principal& who) {
+  return {.name = who.name,
+          .token_id = who.token_id,
+          .lead = who.role == Role::kLead || who.role == Role::kAdmin};
+}
+
 class ReviewServiceImpl final : public v1::ReviewService::Service {
  public:
   explicit ReviewServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
@@ -354,32 +362,32 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
                      const v1::LeaseRequest* request,
                      v1::LeaseResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    const bool lead = who.role == Role::kLead || who.role == Role::kAdmin;
-    return Answer(deps_.engine->Lease(who.name, *request, lead), response);
+    return Answer(deps_.engine->Lease(AsReviewer(who), *request), response);
   }
   grpc::Status ExtendLease(grpc::ServerContext* context,
                            const v1::ExtendLeaseRequest* request,
                            v1::ExtendLeaseResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    return Answer(deps_.engine->ExtendLease(who.name, *request), response);
+    return Answer(deps_.engine->ExtendLease(AsReviewer(who), *request),
+                  response);
   }
   grpc::Status Release(grpc::ServerContext* context,
                        const v1::ReleaseRequest* request,
                        v1::ReleaseResponse*) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    return ToGrpc(deps_.engine->Release(who.name, *request));
+    return ToGrpc(deps_.engine->Release(AsReviewer(who), *request));
   }
   grpc::Status Decide(grpc::ServerContext* context,
                       const v1::DecideRequest* request,
                       v1::DecideResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReview);
-    return Answer(deps_.engine->Decide(who.name, *request), response);
+    return Answer(deps_.engine->Decide(AsReviewer(who), *request), response);
   }
   grpc::Status GetItem(grpc::ServerContext* context,
                        const v1::GetItemRequest* request,
                        v1::ReviewItem* response) override {
-    HW_GRPC_REQUIRE(Permission::kReview);
-    return Answer(deps_.engine->GetItem(*request), response);
+    HW_GRPC_AUTHORIZE(who, Permission::kReview);
+    return Answer(deps_.engine->GetItem(AsReviewer(who), *request), response);
   }
   grpc::Status Stats(grpc::ServerContext* context, const v1::QueueStatsRequest*,
                      v1::QueueStats* response) override {
@@ -390,7 +398,7 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
                       const v1::RevealRequest* request,
                       v1::RevealResponse* response) override {
     HW_GRPC_AUTHORIZE(who, Permission::kReveal);
-    return Answer(deps_.engine->Reveal(who.name, *request), response);
+    return Answer(deps_.engine->Reveal(AsReviewer(who), *request), response);
   }
   grpc::Status EnqueueCase(grpc::ServerContext* context,
                            const v1::EnqueueCaseRequest* request,

@@ -58,10 +58,10 @@ class BankCliTest : public ::testing::Test {
   TempDir dir_;
 };
 
-// Whatever the caller's umask, the database hashwatch creates is its user's
-// alone: folders 0700, files 0600.
+// Whatever the caller's umask (here 000, the loosest), the database
+// hashwatch creates is its user's alone: folders 0700, files 0600.
 TEST_F(BankCliTest, TheDatabaseIsReadableByItsOwnerOnly) {
-  const mode_t old = umask(022);
+  const mode_t old = umask(0);
   ProcessResult created = Run({"bank", "create", "private"});
   ProcessResult token =
       RunProcess({BinaryPath("hashwatch"), "token", "create", "ops", "--role",

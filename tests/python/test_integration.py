@@ -387,8 +387,13 @@ class IntegrationTest(unittest.TestCase):
         self.assertEqual(seen.viewed_by, "mod-py")
         self.assertEqual(seen.category, "A")
 
+        # Decided, the item is no longer the moderator's to read; a lead reads it.
+        with self.assertRaises(grpc.RpcError) as denied:
+            self.review.GetItem(hw.review_pb2.GetItemRequest(item_id=item_id),
+                                metadata=self.as_("moderator"), timeout=CALL_TIMEOUT)
+        self.assertEqual(denied.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
         item = self.review.GetItem(hw.review_pb2.GetItemRequest(item_id=item_id),
-                                   metadata=self.as_("moderator"), timeout=CALL_TIMEOUT)
+                                   metadata=self.as_("lead"), timeout=CALL_TIMEOUT)
         self.assertEqual(item.state, hw.review_pb2.ITEM_STATE_DECIDED)
 
     def test_review_stops_at_the_exposure_limit(self):
