@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "matcher/decode.h"
 #include "matcher/hashes.h"
 
 namespace hashwatch::review_api {
@@ -21,7 +22,8 @@ Engine::Engine(const ServerConfig& config, Clock* clock,
       flood_guard_(
           {.max_distinct_contents = config.scan.flood_max_distinct_contents,
            .window = config.scan.flood_window},
-          clock) {
+          clock),
+      decode_budget_(config.limits.decode_budget_pixels) {
   routing_.novel_classifier_threshold = config.scan.novel_classifier_threshold;
   routing_.review_user_reports = config.scan.review_user_reports;
   routing_.review_signals = config.scan.review_signals;
@@ -102,9 +104,16 @@ matcher::DecodeOptions Engine::Decoding(bool compat) const {
           .max_bytes = config_.limits.max_image_bytes};
 }
 
+DecodeBudget::Hold Engine::HoldForDecode(absl::string_view image) const {
+  const int64_t pixels = matcher::DecodeFootprintPixels(image);
+  if (pixels > config_.limits.max_image_pixels) return {};
+  return decode_budget_.Acquire(pixels);
+}
+
 absl::StatusOr<v1::HashResponse> Engine::Hash(
     const v1::HashRequest& request) const {
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto h = matcher::HashImage(
       request.image(),
       {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});
