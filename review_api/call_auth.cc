@@ -25,9 +25,8 @@ class TokenAuthProcessor final : public grpc::AuthMetadataProcessor {
   // file): done on gRPC's own thread, no thread pool needed.
   bool IsBlocking() const override { return false; }
 
-  grpc::Status Process(const InputMetadata& metadata,
-                       grpc::AuthContext*, OutputMetadata*,
-                       OutputMetadata*) override {
+  grpc::Status Process(const InputMetadata& metadata, grpc::AuthContext*,
+                       OutputMetadata*, OutputMetadata*) override {
     auto path = metadata.find(":path");
     if (path != metadata.end() && IsOpenMethod(View(path->second))) {
       return grpc::Status::OK;

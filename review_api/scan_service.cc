@@ -127,8 +127,7 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     absl::MutexLock lock(&state->mu);
     auto room = [state] {
       const uint64_t in_flight = state->next_read - state->next_written;
-      return state->broken ||
-             in_flight == 0 ||
+      return state->broken || in_flight == 0 ||
              (in_flight < kMaxInFlight &&
               state->inflight_bytes < state->max_inflight_bytes);
     };

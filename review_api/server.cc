@@ -108,17 +108,27 @@ absl::Status CheckAddressFree(const std::string& listen) {
   return absl::OkStatus();
 }
 
-// Adds gRPC server reflection to one server (the global
-// InitProtoReflectionServerBuilderPlugin would add it to every server the
-// process builds later).
+// Offers gRPC server reflection on one server, or not. Linking
+// grpc++_reflection registers its plugin for every server at static
+// initialisation; this option removes it unless `enabled` (and adds it
+// where it is missing).
 class ReflectionOption final : public grpc::ServerBuilderOption {
  public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
   void UpdateArguments(grpc::ChannelArguments*) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
                          plugins) override {
-    plugins->push_back(
-        std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    const std::string name =
+        grpc::reflection::ProtoServerReflectionPlugin().name();
+    std::erase_if(*plugins, [&](const auto& p) { return p->name() == name; });
+    if (enabled_) {
+      plugins->push_back(
+          std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
   }
+
+ private:
+  const bool enabled_;
 };
 
 // The resource limits of config.limits and config.threads.
@@ -180,8 +190,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        .scan_stream_inflight_bytes = config.limits.scan_stream_inflight_bytes});
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  if (config.reflection)
-    builder.SetOption(std::make_unique<ReflectionOption>());
+  builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
   builder.AddListeningPort(config.listen, credentials, &s->port_);
   // gRPC sets SO_REUSEPORT by default: a second server on the same port
   // would then bind too, and connections would split between two

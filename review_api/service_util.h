@@ -55,16 +55,17 @@ class CallSlot {
 
 // In a handler: checks the caller for `permission` and binds the principal
 // to `who`, then takes a call slot; returns the gRPC status of a refusal.
-#define HW_GRPC_AUTHORIZE(who, permission)                     \
-  auto who##_or = service_internal::Authorized(*context, *deps_.tokens, permission);            \
-  if (!who##_or.ok()) return ToGrpc(who##_or.status());        \
-  const Principal& who = *who##_or;                            \
-  service_internal::CallSlot hw_call_slot(deps_.calls);                          \
+#define HW_GRPC_AUTHORIZE(who, permission)                               \
+  auto who##_or =                                                        \
+      service_internal::Authorized(*context, *deps_.tokens, permission); \
+  if (!who##_or.ok()) return ToGrpc(who##_or.status());                  \
+  const Principal& who = *who##_or;                                      \
+  service_internal::CallSlot hw_call_slot(deps_.calls);                  \
   if (!hw_call_slot.held()) return hw_call_slot.Refusal()
 
 // The same where the handler does not need the principal.
-#define HW_GRPC_REQUIRE(permission)               \
-  HW_GRPC_AUTHORIZE(hw_caller, permission);       \
+#define HW_GRPC_REQUIRE(permission)         \
+  HW_GRPC_AUTHORIZE(hw_caller, permission); \
   (void)hw_caller
 
 template <typename T>
