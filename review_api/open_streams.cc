@@ -34,6 +34,11 @@ OpenStreams::Registration::~Registration() {
   owner_->open_.erase(this);
 }
 
+int OpenStreams::open() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(open_.size());
+}
+
 absl::Status OpenStreams::Registration::status() const {
   if (ok()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
@@ -69,6 +74,7 @@ void OpenStreams::CheckAll() {
     }
     r->rounds_failed_ = 1;
     r->failed_.store(true, std::memory_order_release);
+    refused_.fetch_add(1);
   }
 }
 

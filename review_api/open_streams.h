@@ -44,15 +44,21 @@ class OpenStreams final {
   std::unique_ptr<Registration> Register(grpc::ServerContext* context,
                                          Permission permission);
 
+  // Streams open now, and streams told so far that their token no longer
+  // holds (for tests and monitoring).
+  int open() const;
+  int64_t refused() const { return refused_.load(); }
+
  private:
   void Loop();
   void CheckAll();
 
   const TokenStore* tokens_;
   const absl::Duration interval_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_set<Registration*> open_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> refused_{0};
   std::thread thread_;
 };
 

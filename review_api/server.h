@@ -53,6 +53,7 @@ class Server final {
   void Shutdown();
 
   Engine& engine() { return *engine_; }
+  const OpenStreams& open_streams() const { return *streams_; }
 
  private:
   Server() = default;

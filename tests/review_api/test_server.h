@@ -58,8 +58,8 @@ class TestServer {
   // A new channel (a connection of its own) to the server.
   std::shared_ptr<grpc::Channel> Channel(
       const grpc::ChannelArguments& args = {}) const {
-    return grpc::CreateCustomChannel(
-        address(), grpc::InsecureChannelCredentials(), args);
+    return grpc::CreateCustomChannel(address(),
+                                     grpc::InsecureChannelCredentials(), args);
   }
 
   // A context with `token` (none when empty) and a deadline.
@@ -91,8 +91,8 @@ struct RawResult {
 // Calls `method` ("/package.Service/Method") with `requests` as raw
 // message bytes, then half-closes unless `half_close` is false (a call
 // whose body never comes), reads every answer, and returns the status.
-inline RawResult RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                         grpc::ClientContext* ctx,
+inline RawResult RawCall(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& method, grpc::ClientContext* ctx,
                          const std::vector<std::string>& requests,
                          bool half_close = true) {
   grpc::GenericStub stub(channel);
