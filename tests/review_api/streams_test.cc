@@ -68,9 +68,8 @@ v1::ScanRequest ScanOfMd5(const std::string& content_id,
 TEST(StreamsTest, RevokingATokenEndsAnOpenScanStream) {
   TestServer server(QuickRechecks());
   ASSERT_TRUE(server.started());
-  ASSERT_OK_AND_ASSIGN(
-      const std::string token,
-      server.tokens().Create("scanner", Role::kPipeline, {}));
+  ASSERT_OK_AND_ASSIGN(const std::string token,
+                       server.tokens().Create("scanner", Role::kPipeline, {}));
   auto scan = v1::ScanService::NewStub(server.Channel());
   auto ctx = TestServer::As(token);
   auto stream = scan->ScanStream(ctx.get());
@@ -96,9 +95,8 @@ TEST(StreamsTest, RevokingATokenEndsAnOpenScanStream) {
 TEST(StreamsTest, RevokingATokenEndsAnIdleScanStream) {
   TestServer server(QuickRechecks());
   ASSERT_TRUE(server.started());
-  ASSERT_OK_AND_ASSIGN(
-      const std::string token,
-      server.tokens().Create("scanner", Role::kPipeline, {}));
+  ASSERT_OK_AND_ASSIGN(const std::string token,
+                       server.tokens().Create("scanner", Role::kPipeline, {}));
   auto scan = v1::ScanService::NewStub(server.Channel());
   auto ctx = TestServer::As(token, std::chrono::seconds(30));
   auto stream = scan->ScanStream(ctx.get());
