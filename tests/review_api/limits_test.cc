@@ -25,8 +25,7 @@ namespace {
 using ::hashwatch::review_api::testing::TestServer;
 using ::testing::HasSubstr;
 
-using ScanStream =
-    grpc::ClientReaderWriter<v1::ScanRequest, v1::ScanResponse>;
+using ScanStream = grpc::ClientReaderWriter<v1::ScanRequest, v1::ScanResponse>;
 
 // Polls `done` every 10 ms until it holds or 30 s have passed.
 template <typename Predicate>
@@ -134,7 +133,8 @@ TEST(LimitsTest, StalledReadersDoNotHoldUpAnotherClientsStream) {
     ASSERT_TRUE(Eventually([&] { return s->written >= 300; }));
 
   auto ctx = TestServer::As(server.pipeline, std::chrono::seconds(60));
-  auto probe = v1::ScanService::NewStub(server.Channel())->ScanStream(ctx.get());
+  auto probe =
+      v1::ScanService::NewStub(server.Channel())->ScanStream(ctx.get());
   constexpr int kProbes = 20;
   for (int i = 0; i < kProbes; ++i)
     ASSERT_TRUE(probe->Write(Request(absl::StrCat("probe-", i), 100'000 + i)));
