@@ -33,6 +33,7 @@ void VisitConfig(V& v, ServerConfig& c) {
   v.Bool("plaintext", c.plaintext);
   v.Bool("reflection", c.reflection);
   v.Seconds("token_recheck_seconds", c.token_recheck_interval);
+  v.Bool("http2_bdp_probe", c.http2_bdp_probe);
   v.Object("tls", [&] {
     v.String("cert_file", c.tls.cert_file);
     v.String("key_file", c.tls.key_file);

@@ -141,6 +141,11 @@ struct ServerConfig {
   // ExportBank, Export, Watch) re-check their token: a revoked one ends
   // them within about this long.
   absl::Duration token_recheck_interval = absl::Seconds(2);
+  // gRPC's HTTP/2 BDP probing: grows each stream's receive window to the
+  // measured bandwidth-delay product (faster large uploads over long
+  // links), but lets a client send several MiB of a request before its
+  // token is checked. Off: 64 KiB windows, grown for a message being read.
+  bool http2_bdp_probe = false;
   TlsConfig tls;
   LimitsConfig limits;
   ScanConfig scan;

@@ -139,6 +139,12 @@ void SetLimits(const ServerConfig& config, grpc::ServerBuilder* builder) {
       static_cast<int>(config.limits.max_message_bytes));
   builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                               config.limits.max_streams_per_connection);
+  // Before a call's token is checked, its client may already send what
+  // the stream's receive window allows: with BDP probing gRPC grows that
+  // window to several MiB (and a connection's read buffer up to 4 MiB).
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE,
+                              config.http2_bdp_probe ? 1 : 0);
+  builder->AddChannelArgument(GRPC_ARG_TCP_MAX_READ_CHUNK_SIZE, 1 << 20);
   grpc::ResourceQuota quota("hashwatch");
   quota.SetMaxThreads(config.threads);
   quota.Resize(static_cast<size_t>(config.limits.memory_quota_bytes));
