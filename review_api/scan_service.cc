@@ -43,14 +43,15 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     auto open = deps_.streams->Register(context, Permission::kScan);
     StreamState state;
     state.stream = stream;
-    state.open = open.get();
     state.max_inflight_bytes = deps_.scan_stream_inflight_bytes;
     std::thread writer;  // started with the first request
     v1::ScanRequest request;
-    while (WaitForRoom(&state) && open->ok() && stream->Read(&request) &&
-           open->ok()) {
+    auto start_writer = [&] {
       if (!writer.joinable())
         writer = std::thread([&state] { WriteLoop(&state); });
+    };
+    while (WaitForRoom(&state) && open->ok() && stream->Read(&request) &&
+           open->ok()) {
       const int64_t bytes = static_cast<int64_t>(request.ByteSizeLong());
       uint64_t seq;
       bool idle;
@@ -61,11 +62,14 @@ class ScanServiceImpl final : public v1::ScanService::Service {
         state.inflight_bytes += bytes;
       }
       // With every core busy already, a stream with nothing in flight (a
-      // caller that waits for each answer) is scanned on this thread: a
-      // hand-off to a worker would only add a thread switch.
+      // caller that waits for each answer) is scanned and answered on this
+      // thread: a hand-off would only add thread switches. (This thread
+      // serves this stream alone: a client that does not read stalls only
+      // itself.)
       if (idle && active_.load(std::memory_order_relaxed) >= cores_) {
-        Complete(&state, seq, ScanOne(request), bytes);
+        if (!WriteInline(&state, seq, ScanOne(request), bytes)) start_writer();
       } else {
+        start_writer();
         Submit({&state, seq, bytes, std::move(request)});
       }
     }
@@ -101,13 +105,13 @@ class ScanServiceImpl final : public v1::ScanService::Service {
   struct StreamState {
     grpc::ServerReaderWriter<v1::ScanResponse, v1::ScanRequest>* stream =
         nullptr;
-    const OpenStreams::Registration* open = nullptr;
     int64_t max_inflight_bytes = 0;
     absl::Mutex mu;
     uint64_t next_read = 0;      // sequence of the next request read
     uint64_t next_written = 0;   // sequence of the next answer to write
     int64_t inflight_bytes = 0;  // of requests read and not yet written
     bool reading_done = false;   // no more requests will be read
+    bool writing = false;        // an answer is being written now
     bool broken = false;         // a write failed: the client went away
     // Scanned, waiting for their turn to be written: answer and the
     // request's size.
@@ -168,16 +172,29 @@ class ScanServiceImpl final : public v1::ScanService::Service {
     state->finished.emplace(seq, std::make_pair(std::move(response), bytes));
   }
 
+  // Writes the answer of `seq` on the calling thread when it is next and
+  // no write is under way; otherwise leaves it to the writer (false).
+  static bool WriteInline(StreamState* state, uint64_t seq,
+                          v1::ScanResponse response, int64_t bytes) {
+    absl::MutexLock lock(&state->mu);
+    if (state->writing || state->next_written != seq) {
+      state->finished.emplace(seq, std::make_pair(std::move(response), bytes));
+      return false;
+    }
+    WriteNext(state, response, bytes);
+    return true;
+  }
+
   // The stream's writer: writes the answers in request order until every
-  // request read has been answered and no more will be read. After a
-  // failed write, or once the caller's token no longer holds, answers are
-  // dropped.
+  // request read has been answered and no more will be read.
   static void WriteLoop(StreamState* state) {
     absl::MutexLock lock(&state->mu);
     while (true) {
       auto ready = [state] {
-        return state->finished.contains(state->next_written) ||
-               (state->reading_done && state->next_written == state->next_read);
+        return !state->writing &&
+               (state->finished.contains(state->next_written) ||
+                (state->reading_done &&
+                 state->next_written == state->next_read));
       };
       state->mu.Await(absl::Condition(&ready));
       auto it = state->finished.find(state->next_written);
@@ -185,16 +202,27 @@ class ScanServiceImpl final : public v1::ScanService::Service {
       v1::ScanResponse next = std::move(it->second.first);
       const int64_t bytes = it->second.second;
       state->finished.erase(it);
-      bool ok = !state->broken && state->open->ok();
-      if (ok) {
-        state->mu.Unlock();
-        ok = state->stream->Write(next);
-        state->mu.Lock();
-      }
-      if (!ok) state->broken = true;
-      ++state->next_written;
-      state->inflight_bytes -= bytes;
+      WriteNext(state, next, bytes);
     }
+  }
+
+  // Writes the next answer (under state->mu, released while writing).
+  // After a failed write, answers are dropped. (Requests read before the
+  // caller's token was revoked are answered; none is read after.)
+  static void WriteNext(StreamState* state, const v1::ScanResponse& answer,
+                        int64_t bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
+    state->writing = true;
+    bool ok = !state->broken;
+    if (ok) {
+      state->mu.Unlock();
+      ok = state->stream->Write(answer);
+      state->mu.Lock();
+    }
+    if (!ok) state->broken = true;
+    state->writing = false;
+    ++state->next_written;
+    state->inflight_bytes -= bytes;
   }
 
   v1::ScanResponse ScanOne(const v1::ScanRequest& request) {
