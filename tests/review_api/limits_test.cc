@@ -17,6 +17,7 @@
 #include "hashwatch/v1/report.grpc.pb.h"
 #include "hashwatch/v1/review.grpc.pb.h"
 #include "hashwatch/v1/scan.grpc.pb.h"
+#include "tests/bench/pictures.h"
 #include "tests/review_api/test_server.h"
 
 namespace hashwatch::review_api {
@@ -201,6 +202,35 @@ TEST(LimitsTest, AStreamOverItsByteLimitIsBackPressured) {
   const grpc::Status s = stream->Finish();
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(answered, kRequests);
+}
+
+// PNGs are decoded whole; with a decode budget smaller than one of them,
+// concurrent scans of several still all succeed (each runs alone) rather
+// than being refused.
+TEST(LimitsTest, PicturesOverTheDecodeBudgetWaitAndRunAlone) {
+  ServerConfig config;
+  config.limits.decode_budget_pixels = 1 << 20;  // < 2000 x 1000
+  TestServer server(config);
+  ASSERT_TRUE(server.started());
+  auto scan = v1::ScanService::NewStub(server.Channel());
+  constexpr int kScans = 4;
+  std::vector<std::string> pictures;
+  for (int i = 0; i < kScans; ++i)
+    pictures.push_back(hashwatch::testing::MakePicture(i, 2000, 1000, ".png"));
+  std::vector<grpc::Status> status(kScans);
+  std::vector<std::thread> scans;
+  for (int i = 0; i < kScans; ++i) {
+    scans.emplace_back([&, i] {
+      v1::ScanRequest request;
+      request.set_content_id(absl::StrCat("png-", i));
+      request.set_image(pictures[i]);
+      v1::ScanResponse r;
+      status[i] =
+          scan->Scan(TestServer::As(server.pipeline).get(), request, &r);
+    });
+  }
+  for (std::thread& t : scans) t.join();
+  for (const grpc::Status& s : status) EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 }  // namespace

@@ -156,5 +156,51 @@ TEST(StreamsTest, RevokingATokenStopsAWatchWithReportsStillToDeliver) {
   EXPECT_THAT(read, Lt(kReports));
 }
 
+// An AddEntries stream whose token is revoked mid-way ends UNAUTHENTICATED
+// and adds nothing, not even what it sent before.
+TEST(StreamsTest, RevokingATokenEndsAnAddEntriesStreamAddingNothing) {
+  TestServer server(QuickRechecks());
+  ASSERT_TRUE(server.started());
+  BankMd5(server);  // "hotline", one entry
+  ASSERT_OK_AND_ASSIGN(const std::string token,
+                       server.tokens().Create("importer", Role::kAdmin, {}));
+  auto banks = v1::BankService::NewStub(server.Channel());
+  v1::WriteResult result;
+  auto ctx = TestServer::As(token);
+  auto writer = banks->AddEntries(ctx.get(), &result);
+  auto batch = [](int from) {
+    v1::AddEntriesRequest add;
+    add.set_bank("hotline");
+    for (int i = from; i < from + 100; ++i) {
+      v1::NewEntry* e = add.add_entries();
+      e->set_signal(v1::SIGNAL_TYPE_MD5);
+      e->set_value(absl::StrFormat("%032x", 1000 + i));
+      e->set_category("A");
+      e->set_source("test-list");
+    }
+    return add;
+  };
+  ASSERT_TRUE(writer->Write(batch(0)));
+  ASSERT_OK(server.tokens().Revoke("importer"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (server.server().open_streams().refused() == 0 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(server.server().open_streams().refused(), 1);
+  writer->Write(batch(100));  // may fail: the server may have ended it
+  writer->WritesDone();
+  const grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << s.error_message();
+  v1::GetStatsRequest stats_request;
+  stats_request.set_name("hotline");
+  v1::BankStats stats;
+  ASSERT_TRUE(
+      banks->GetStats(TestServer::As(server.admin).get(), stats_request, &stats)
+          .ok());
+  EXPECT_EQ(stats.entries(), 1);
+}
+
 }  // namespace
 }  // namespace hashwatch::review_api
