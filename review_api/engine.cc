@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "matcher/decode.h"
 #include "matcher/hashes.h"
 
 namespace hashwatch::review_api {
@@ -64,7 +65,8 @@ Engine::Engine(const ServerConfig& config, Clock* clock,
                [this](uint64_t entry, absl::Time until) {
                  return records_->PutFloodQuarantine(entry, until);
                }},
-          clock) {
+          clock),
+      decode_budget_(config.limits.decode_budget_pixels) {
   routing_.novel_classifier_threshold = config.scan.novel_classifier_threshold;
   routing_.review_user_reports = config.scan.review_user_reports;
   routing_.review_signals = config.scan.review_signals;
@@ -155,9 +157,16 @@ matcher::DecodeOptions Engine::Decoding(bool compat) const {
           .max_bytes = config_.limits.max_image_bytes};
 }
 
+DecodeBudget::Hold Engine::HoldForDecode(absl::string_view image) const {
+  const int64_t pixels = matcher::DecodeFootprintPixels(image);
+  if (pixels > config_.limits.max_image_pixels) return {};
+  return decode_budget_.Acquire(pixels);
+}
+
 absl::StatusOr<v1::HashResponse> Engine::Hash(
     const v1::HashRequest& request) const {
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto h = matcher::HashImage(
       request.image(),
       {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});

@@ -42,6 +42,7 @@
 #include "queue/review_queue.h"
 #include "report/report_store.h"
 #include "review_api/config.h"
+#include "review_api/decode_budget.h"
 #include "review_api/scan_record.h"
 #include "review_api/scan_records.h"
 #include "review_api/validation.h"
@@ -131,8 +132,11 @@ class Engine final {
   absl::StatusOr<v1::WriteResult> AddEntries(
       absl::string_view who, StreamReader<v1::AddEntriesRequest> next,
       absl::FunctionRef<bool()> cancelled);
+  // Reads every message, then removes; nothing at all when `cancelled`
+  // says so then (Cancelled).
   absl::StatusOr<v1::WriteResult> RemoveEntries(
-      absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next);
+      absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next,
+      absl::FunctionRef<bool()> cancelled);
   absl::StatusOr<v1::Entry> DisableEntry(
       absl::string_view who, const v1::DisableEntryRequest& request);
   // Parses the list line by line into one import; malformed lines refuse
@@ -189,6 +193,10 @@ class Engine final {
   absl::Status EnsureDecisionBanks();
   absl::Status Recover();
   matcher::DecodeOptions Decoding(bool compat) const;
+  // Waits for room in the decode budget for decoding `image` (nothing for
+  // a JPEG, or for a picture over limits.max_image_pixels, which the
+  // decode refuses from its header).
+  DecodeBudget::Hold HoldForDecode(absl::string_view image) const;
 
   // The steps of a scan (engine_scan.cc).
   absl::StatusOr<ScanHashes> ComputeHashes(
@@ -255,6 +263,7 @@ class Engine final {
   std::unique_ptr<ScanRecords> records_;
   std::array<absl::Mutex, 64> content_locks_;
   std::function<void(absl::string_view)> step_hook_;
+  mutable DecodeBudget decode_budget_;  // limits.decode_budget_pixels
 };
 
 }  // namespace hashwatch::review_api

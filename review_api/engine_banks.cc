@@ -104,7 +104,8 @@ absl::StatusOr<v1::WriteResult> Engine::AddEntries(
 }
 
 absl::StatusOr<v1::WriteResult> Engine::RemoveEntries(
-    absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next) {
+    absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next,
+    absl::FunctionRef<bool()> cancelled) {
   std::string bank;
   std::vector<std::pair<matcher::SignalType, std::string>> values;
   v1::RemoveEntriesRequest request;
@@ -116,6 +117,8 @@ absl::StatusOr<v1::WriteResult> Engine::RemoveEntries(
       values.push_back(std::move(value));
     }
   }
+  if (cancelled())
+    return absl::CancelledError("cancelled by the client; nothing removed");
   if (bank.empty()) return absl::InvalidArgumentError("bank is required");
   HW_ASSIGN_OR_RETURN(const matcher::WriteResult result,
                       banks_->RemoveEntries(bank, values));

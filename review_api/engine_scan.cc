@@ -93,6 +93,7 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
   if (!request.has_image())
     return absl::InvalidArgumentError("one of image or hashes is required");
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto computed = matcher::HashImage(
       request.image(), {.decode = Decoding(config_.scan.compat_decode),
                         .dihedral = config_.scan.dihedral});
@@ -258,6 +259,7 @@ std::string Engine::Preview(const v1::ScanRequest& request,
     options.greyscale = false;
     options.jpeg_quality = 85;
   }
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto jpeg = matcher::MakePreview(request.image(), options, Decoding(false));
   if (jpeg.ok()) return *std::move(jpeg);
   if (!reveal)

@@ -389,15 +389,16 @@ TEST_F(EngineTest, RemoveEntriesTakesAnyCaseAndCountsTheUnknown) {
   auto* unknown = remove.add_values();
   unknown->set_signal(v1::SIGNAL_TYPE_MD5);
   unknown->set_value(kMd5);
-  ASSERT_OK_AND_ASSIGN(
-      v1::WriteResult removed,
-      engine_->RemoveEntries("admin",
-                             Reader<v1::RemoveEntriesRequest>({remove})));
+  ASSERT_OK_AND_ASSIGN(v1::WriteResult removed,
+                       engine_->RemoveEntries(
+                           "admin", Reader<v1::RemoveEntriesRequest>({remove}),
+                           [] { return false; }));
   EXPECT_EQ(removed.removed(), 1u);
   EXPECT_EQ(removed.not_found(), 1u);
   v->set_value("xyz");
-  EXPECT_THAT(engine_->RemoveEntries(
-                  "admin", Reader<v1::RemoveEntriesRequest>({remove})),
+  EXPECT_THAT(engine_->RemoveEntries("admin",
+                                     Reader<v1::RemoveEntriesRequest>({remove}),
+                                     [] { return false; }),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("values[0].value")));
 }
