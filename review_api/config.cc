@@ -46,6 +46,8 @@ void VisitConfig(V& v, ServerConfig& c) {
           50'000'000);
     v.Int("max_lease_items", c.limits.max_lease_items, 1, 10'000);
     v.Int("max_list_reports", c.limits.max_list_reports, 1, 1'000'000);
+    v.Int("max_listed_import_errors", c.limits.max_listed_import_errors, 0,
+          10'000);
   });
   v.Object("scan", [&] {
     v.Bool("dihedral", c.scan.dihedral);

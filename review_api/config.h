@@ -40,6 +40,10 @@ struct LimitsConfig {
   int max_entries_per_write = 5'000'000;  // RemoveEntries: one batch in memory
   int max_lease_items = 50;               // per Lease call
   int max_list_reports = 10'000;          // per ReportService.List call
+  // ImportList lists the first this many malformed lines (each message cut
+  // at 256 bytes) and counts the rest: at most 10,000, ~2.7 MB, within any
+  // client's 4 MiB receive limit.
+  int max_listed_import_errors = 1000;
 };
 
 struct ScanConfig {

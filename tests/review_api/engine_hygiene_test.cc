@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "review_api/engine.h"
@@ -179,6 +180,40 @@ TEST_F(EngineHygieneTest, CorruptScanRecordIsDataLossNamingTheContentId) {
         << id;
   }
   EXPECT_OK(engine_->Scan(Scan("fine")).status());
+}
+
+// A list of many long bad lines: the answer keeps the first errors (each
+// cut short) and counts the rest, so it stays far below the 4 MiB message
+// limit; refused (no skip_invalid), it imports nothing.
+TEST_F(EngineHygieneTest,
+       ImportErrorListsAreBoundedAndAFailedImportWritesNothing) {
+  v1::CreateBankRequest create;
+  create.set_name("hotline");
+  ASSERT_OK(engine_->CreateBank("admin", create).status());
+  std::string content;
+  for (int i = 0; i < 3000; ++i) {
+    absl::StrAppend(&content, std::string(64, 'c'), "\n",
+                    std::string(1000, 'x'), "\n");
+  }
+  v1::ImportListRequest import;
+  import.set_bank("hotline");
+  import.set_signal(v1::SIGNAL_TYPE_SHA256);
+  import.set_content(content);
+  EXPECT_THAT(engine_->ImportList("admin", import),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("3000 malformed line(s), nothing imported")));
+  v1::GetStatsRequest stats;
+  stats.set_name("hotline");
+  ASSERT_OK_AND_ASSIGN(v1::BankStats bank, engine_->GetBankStats(stats));
+  EXPECT_EQ(bank.entries(), 0);
+
+  import.set_skip_invalid(true);
+  ASSERT_OK_AND_ASSIGN(v1::ImportListResponse imported,
+                       engine_->ImportList("admin", import));
+  EXPECT_EQ(imported.error_count(), 3000);
+  EXPECT_EQ(imported.errors_size(), 1000);
+  EXPECT_LT(imported.ByteSizeLong(), size_t{512} * 1024);
+  EXPECT_EQ(imported.result().added(), 1u);
 }
 
 }  // namespace

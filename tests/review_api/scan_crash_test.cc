@@ -85,8 +85,8 @@ class ScanCrashTest : public ::testing::TestWithParam<CrashCase> {
   }
 
   ProcessResult Child(const std::string& point) {
-    return RunProcess({BinaryPath("scan_crash_child"), config_.db, image_path_,
-                       "upload-1", point});
+    return RunProcess({BinaryPath("scan_crash_child"), "scan", config_.db,
+                       image_path_, "upload-1", point});
   }
 
   testing::TempDir dir_;
