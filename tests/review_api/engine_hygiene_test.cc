@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -113,6 +114,34 @@ TEST_F(EngineHygieneTest, EntriesWithControlCharactersAreRefused) {
   stats.set_name("hotline");
   ASSERT_OK_AND_ASSIGN(v1::BankStats bank, engine_->GetBankStats(stats));
   EXPECT_EQ(bank.entries(), 0);
+}
+
+// An IP is an address inet_pton reads whole: no embedded NUL, no trailing
+// text, no zone, no leading zeros; where a scan or a case carries one.
+TEST_F(EngineHygieneTest, UploaderIpsAreParsedStrictly) {
+  for (const std::string& bad : std::vector<std::string>{
+           std::string("1.2.3.4\0.5", 9), "1.2.3.4 ", "1.2.3.4x", "01.2.3.4",
+           "1.2.3", "256.1.1.1", "fe80::1%eth0", "::1/128", "1.2.3.4\n"}) {
+    v1::ScanRequest scan = Scan("c-ip");
+    scan.mutable_context()->set_uploader_ip(bad);
+    EXPECT_THAT(engine_->Scan(scan),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("context.uploader_ip")))
+        << bad;
+    v1::EnqueueCaseRequest enqueue;
+    enqueue.set_content_id("case-ip");
+    enqueue.set_summary("grooming report");
+    *enqueue.mutable_context() = scan.context();
+    EXPECT_THAT(engine_->EnqueueCase(enqueue),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("context.uploader_ip")))
+        << bad;
+  }
+  for (const char* good : {"192.0.2.1", "2001:db8::1", "::ffff:1.2.3.4"}) {
+    v1::ScanRequest scan = Scan(std::string("c-ip-") + good);
+    scan.mutable_context()->set_uploader_ip(good);
+    EXPECT_OK(engine_->Scan(scan).status()) << good;
+  }
 }
 
 // after_sequence = 2^64-1 must not wrap to 0 and replay every report.
