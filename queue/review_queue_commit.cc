@@ -49,7 +49,11 @@ absl::StatusOr<StoredItem> ReviewQueue::Impl::LoadItem(
   if (!bytes)
     return absl::NotFoundError(absl::StrCat("queue: no item ", item_id));
   StoredItem s;
-  HW_RETURN_IF_ERROR(internal::DecodeItem(*bytes, &s));
+  // The error names the record: "queue: item 12: queue: malformed item ...".
+  if (absl::Status decoded = internal::DecodeItem(*bytes, &s); !decoded.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("queue: item ", item_id, ": ", decoded.message()));
+  }
   return s;
 }
 

@@ -60,6 +60,8 @@ void VisitConfig(V& v, ServerConfig& c) {
           1 << 20, int64_t{1} << 36);
     v.Int("decode_budget_pixels", c.limits.decode_budget_pixels, 1 << 20,
           int64_t{1} << 36);
+    v.Int("max_listed_import_errors", c.limits.max_listed_import_errors, 0,
+          10'000);
   });
   v.Object("scan", [&] {
     v.Bool("dihedral", c.scan.dihedral);

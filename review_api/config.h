@@ -57,6 +57,10 @@ struct LimitsConfig {
   // scans; a picture waits until its pixels fit. One larger than the whole
   // budget runs alone.
   int64_t decode_budget_pixels = 150'000'000;
+  // ImportList lists the first this many malformed lines (each message cut
+  // at 256 bytes) and counts the rest: at most 10,000, ~2.7 MB, within any
+  // client's 4 MiB receive limit.
+  int max_listed_import_errors = 1000;
 };
 
 struct ScanConfig {

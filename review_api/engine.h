@@ -210,12 +210,16 @@ class Engine final {
   matcher::RoutingDecision RouteMatches(
       const v1::ScanRequest& request,
       const std::vector<matcher::Match>& matches, int quality);
+  // `binding`: the scan's ContentBinding (scan_record.h).
   absl::StatusOr<std::string> FileAutomaticReport(
       const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-      const matcher::ContentHashes& hashes);
+      const matcher::ContentHashes& hashes, absl::string_view binding);
   absl::StatusOr<uint64_t> QueueForReview(
       const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-      const matcher::ContentHashes& hashes);
+      const matcher::ContentHashes& hashes, absl::string_view binding);
+  absl::Status KeepRevealPreview(
+      const v1::ScanRequest& request, uint64_t item_id,
+      const std::optional<queue::ReviewItem>& existing);
   std::string Preview(const v1::ScanRequest& request,
                       absl::string_view content_id, bool reveal) const;
   absl::Status KeepRecord(absl::string_view content_id, ScanRecord record,

@@ -486,5 +486,18 @@ TEST_F(BankCliTest, OnlyCreateMakesADatabaseTheOtherCommandsRefuseAMissingOne) {
   EXPECT_THAT(matched.out, HasSubstr("\ta\t0\t"));
 }
 
+// Stored text need not be UTF-8 (a category typed on a command line, a
+// list's source): --json replaces what is not, and never throws on it.
+TEST_F(BankCliTest, JsonOfTextThatIsNotUtf8IsPrintedNotThrownOn) {
+  ProcessResult created = Run(
+      {"bank", "create", "latin1", "--default-category", "caf\xe9", "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const nlohmann::json bank = nlohmann::json::parse(created.out);
+  EXPECT_EQ(bank["default_category"], "caf\xef\xbf\xbd");  // U+FFFD
+  ProcessResult listed = Run({"bank", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("caf\xef\xbf\xbd"));
+}
+
 }  // namespace
 }  // namespace hashwatch
