@@ -130,7 +130,7 @@ TEST_F(CorruptRecordsTest, QueueItemRecordIsDataLossNamingTheItem) {
     ASSERT_NO_FATAL_FAILURE(Open());
     v1::GetItemRequest get;
     get.set_item_id(item_id_);
-    EXPECT_THAT(engine_->GetItem(get),
+    EXPECT_THAT(engine_->GetItem(Reviewer{"lead", "", true}, get),
                 StatusIs(absl::StatusCode::kDataLoss,
                          HasSubstr(absl::StrCat("item ", item_id_))));
     engine_.reset();

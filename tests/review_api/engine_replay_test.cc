@@ -181,7 +181,8 @@ TEST_F(EngineReplayTest, OtherNearContentUnderAQueuedIdIsQueuedToo) {
   EXPECT_NE(second.item_id(), first.item_id());
   v1::GetItemRequest get;
   get.set_item_id(second.item_id());
-  ASSERT_OK_AND_ASSIGN(v1::ReviewItem item, engine_->GetItem(get));
+  ASSERT_OK_AND_ASSIGN(v1::ReviewItem item,
+                       engine_->GetItem(Reviewer{"lead", "", true}, get));
   EXPECT_THAT(item.content_id(), StartsWith("c-4#"));
   EXPECT_EQ(item.hashes().sha256(), std::string(64, 'b'));
   EXPECT_EQ(QueuedItems(), 2);

@@ -128,7 +128,8 @@ TEST_P(ScanCrashTest, KilledAtAStepTheRetryFindsNothingHalfDone) {
     EXPECT_EQ(stats.items(), 1);
     v1::GetItemRequest get;
     get.set_item_id(std::stoull(answer[3]));
-    ASSERT_OK_AND_ASSIGN(v1::ReviewItem item, (*engine)->GetItem(get));
+    ASSERT_OK_AND_ASSIGN(v1::ReviewItem item,
+                         (*engine)->GetItem(Reviewer{"lead", "", true}, get));
     EXPECT_EQ(item.content_id(), "upload-1");
   }
   // A third scan replays the record the retry wrote.
