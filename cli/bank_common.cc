@@ -166,7 +166,9 @@ matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
 
 void PrintBankCreated(const matcher::Bank& bank, bool json, std::ostream& out) {
   if (json) {
-    out << BankJson(bank).dump() << "\n";
+    out << BankJson(bank).dump(-1, ' ', false,
+                               nlohmann::json::error_handler_t::replace)
+        << "\n";
   } else {
     out << "created bank " << bank.name << " ("
         << matcher::BankKindName(bank.kind) << ")\n";
@@ -184,7 +186,9 @@ void PrintBankListRow(const matcher::Bank& b, int64_t entries, bool json,
   if (json) {
     nlohmann::ordered_json j = BankJson(b);
     j["entries"] = entries;
-    out << j.dump() << "\n";
+    // Stored text need not be UTF-8: replaced, never thrown on.
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
     return;
   }
   out << absl::StrFormat(

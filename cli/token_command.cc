@@ -58,7 +58,9 @@ int List(const TokenStore& store, const TokenCommandOptions& o,
       j["role"] = std::string(review_api::RoleName(t.role));
       j["grants"] = t.grants;
       j["created"] = FormatTimestamp(t.created);
-      out << j.dump() << "\n";
+      // Stored text need not be UTF-8: replaced, never thrown on.
+      out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+          << "\n";
     } else {
       out << t.name << "\t" << review_api::RoleName(t.role) << "\t"
           << (t.grants.empty() ? "-" : absl::StrJoin(t.grants, ",")) << "\t"

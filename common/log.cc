@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -43,17 +44,29 @@ const char* LevelName(LogLevel level) {
 }
 
 // `message` with every control character (newline included) and DEL written
-// as \xNN, so that no value logged (a content id, a file name) can start a
-// line of its own or move the cursor: a log line is one line.
+// as \xNN, the Unicode line breaks that some viewers honour (NEL, U+2028,
+// U+2029) as \uNNNN, and a backslash doubled: no value logged (a content
+// id, a file name) can start a line of its own or move the cursor, and none
+// can pass for an escape it is not (a literal "\x0a" is logged "\\x0a").
 std::string Escaped(absl::string_view message) {
   std::string out;
   out.reserve(message.size());
-  for (const char c : message) {
-    const unsigned char u = static_cast<unsigned char>(c);
+  for (size_t i = 0; i < message.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(message[i]);
+    const absl::string_view rest = message.substr(i);
     if (u < 0x20 || u == 0x7f) {
       absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else if (u == '\\') {
+      out += "\\\\";
+    } else if (absl::StartsWith(rest, "\xc2\x85")) {
+      out += "\\u0085";
+      i += 1;
+    } else if (absl::StartsWith(rest, "\xe2\x80\xa8") ||
+               absl::StartsWith(rest, "\xe2\x80\xa9")) {
+      absl::StrAppend(&out, "\\u202", rest[2] == '\xa8' ? "8" : "9");
+      i += 2;
     } else {
-      out.push_back(c);
+      out.push_back(message[i]);
     }
   }
   return out;

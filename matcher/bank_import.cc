@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/crash_point.h"
 #include "common/rocksdb_options.h"
 #include "common/rocksdb_slice.h"
 #include "common/rocksdb_status.h"
@@ -540,6 +541,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
   for (TableFile* f : {&banks, &entries, &values, &pdq, &stats, &disabled}) {
     HW_RETURN_IF_ERROR(f->Finish(&args));
   }
+  CrashPoint("import.files_written");
   progress(absl::StrFormat("making the import visible (%d added, %d updated)",
                            result.added, result.updated));
   // Indexed first: until the ingestion below, searches that find these ids
@@ -553,6 +555,7 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
     }
     return ingested;
   }
+  CrashPoint("import.ingested");
   db.CommitBank(bank);
   db.SetDisabled(disabled_states);
   return result;

@@ -41,4 +41,9 @@ absl::Status Decoder::DecodeLuma(absl::string_view bytes,
   return internal::DecodeVipsLuma(bytes, options, out);
 }
 
+int64_t DecodeFootprintPixels(absl::string_view bytes) {
+  if (bytes.empty() || internal::LooksLikeJpeg(bytes)) return 0;
+  return internal::VipsDeclaredPixels(bytes);
+}
+
 }  // namespace hashwatch::matcher

@@ -67,6 +67,12 @@ class Decoder final {
   std::vector<uint8_t> row_;  // one decoded scanline (JPEG paths)
 };
 
+// The pixels a decode of `bytes` holds in memory at once, read from the
+// header alone (no decode): 0 for JPEG, which is decoded row by row; width x
+// height for every other format, decoded in full; 0 for input that is not
+// an image (the decode refuses it).
+int64_t DecodeFootprintPixels(absl::string_view bytes);
+
 // Checks an options struct once; InvalidArgument names the bad field.
 absl::Status ValidateDecodeOptions(const DecodeOptions& options);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_format.h"
+#include "common/log.h"
 
 namespace hashwatch::matcher {
 namespace {
@@ -84,8 +85,38 @@ bool FloodGuard::RecordAndCheck(uint64_t entry_id,
   if (!known) s.recent.emplace_back(now, std::string(content_id));
   const bool over =
       static_cast<int>(s.recent.size()) > options_.max_distinct_contents;
-  if (over) flagged_[entry_id] = true;
-  return over;
+  if (over) {
+    flagged_[entry_id] = true;
+    const absl::Time until = now + options_.window;
+    quarantine_[entry_id] = until;
+    auto stored = persisted_.find(entry_id);
+    // Persist a new quarantine, or one whose stored end is less than half
+    // a window ahead: a restart then finds it in force.
+    if (stored == persisted_.end() ||
+        stored->second < now + options_.window / 2) {
+      absl::Status s = options_.persist == nullptr
+                           ? absl::OkStatus()
+                           : options_.persist(entry_id, until);
+      if (s.ok()) {
+        persisted_[entry_id] = until;
+      } else {
+        HW_LOG(kWarning, "flood guard: entry %d: quarantine not stored: %s",
+               entry_id, s.ToString());
+      }
+    }
+    return true;
+  }
+  auto q = quarantine_.find(entry_id);
+  return q != quarantine_.end() && q->second > now;
+}
+
+void FloodGuard::Restore(uint64_t entry_id, absl::Time until) {
+  absl::MutexLock lock(&mu_);
+  flagged_[entry_id] = true;
+  absl::Time& q = quarantine_[entry_id];
+  q = std::max(q, until);
+  absl::Time& p = persisted_[entry_id];
+  p = std::max(p, until);
 }
 
 std::vector<uint64_t> FloodGuard::Flagged() const {

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -85,11 +86,21 @@ struct RoutingDecision {
 struct FloodGuardOptions {
   int max_distinct_contents = 50;          // per entry per window; > 0
   absl::Duration window = absl::Hours(1);  // > 0
+  // Called, under the guard's lock, when an entry's quarantine starts or
+  // must be extended, with its new end: store it durably so that Restore
+  // finds it after a restart. Extensions are written at most about twice a
+  // window per entry. Null: the guard lives in memory only. A failure is
+  // logged; the quarantine holds in memory all the same.
+  std::function<absl::Status(uint64_t entry_id, absl::Time until)> persist =
+      nullptr;
 };
 
-// Counts distinct content ids per bank entry in a sliding window. In
-// memory: after a restart counting starts afresh (the guard then errs on the
-// side of reporting, as it did before it existed). Thread-safe.
+// Counts distinct content ids per bank entry in a sliding window. An entry
+// that matches more than max_distinct_contents within the window is
+// quarantined (its matches go to review) until a whole window has passed
+// since it was last over the limit. The quarantines are handed to
+// options.persist and put back by Restore, so they survive a restart; the
+// counts themselves start afresh. Thread-safe.
 class FloodGuard final {
  public:
   FloodGuard(const FloodGuardOptions& options, Clock* clock);
@@ -98,6 +109,9 @@ class FloodGuard final {
   bool RecordAndCheck(uint64_t entry_id, absl::string_view content_id);
   // Entries flagged so far (over the limit at some point), sorted.
   std::vector<uint64_t> Flagged() const;
+  // Puts back a quarantine stored by options.persist (flagged, and
+  // quarantined until `until`).
+  void Restore(uint64_t entry_id, absl::Time until);
 
  private:
   struct Seen {
@@ -108,6 +122,9 @@ class FloodGuard final {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, Seen> seen_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, bool> flagged_ ABSL_GUARDED_BY(mu_);
+  // Quarantine end per entry: in force, and as last persisted.
+  absl::flat_hash_map<uint64_t, absl::Time> quarantine_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, absl::Time> persisted_ ABSL_GUARDED_BY(mu_);
 };
 
 // Decides one scan. `matches` are all matches of the query (any banks,

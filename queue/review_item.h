@@ -83,6 +83,10 @@ struct EnqueueResult {
 struct LeaseRef {
   uint64_t item_id = 0;
   uint64_t lease_id = 0;
+  // The credential the lease was taken with (Lease's `token`); a lease is
+  // live only for the same token, so a re-created moderator name does not
+  // inherit it. Empty for callers without credentials.
+  std::string token = {};
 };
 
 struct DecisionRequest {
@@ -139,6 +143,8 @@ struct ReviewItem {
   std::string lease_holder;  // set while kLeased
   uint64_t lease_id = 0;     // the current or last lease; 0 if never leased
   absl::Time lease_expires = absl::InfinitePast();
+  // The credential (Lease's `token`) of the current or last lease.
+  std::string lease_token;
 
   std::optional<Decision> decision;  // the final confirm/reject
   std::vector<HistoryEntry> history;

@@ -38,8 +38,8 @@ absl::StatusOr<std::vector<EnqueueResult>> ReviewQueue::EnqueueBatch(
 
 absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Lease(
     absl::string_view moderator, int max_items,
-    absl::Span<const std::string> lanes) {
-  return impl_->Lease(moderator, max_items, lanes);
+    absl::Span<const std::string> lanes, absl::string_view token) {
+  return impl_->Lease(moderator, max_items, lanes, token);
 }
 
 absl::StatusOr<absl::Time> ReviewQueue::ExtendLease(absl::string_view moderator,
@@ -66,6 +66,15 @@ absl::Status ReviewQueue::RecordReveal(absl::string_view moderator,
 
 absl::StatusOr<int> ReviewQueue::ExpireLeases() {
   return impl_->ExpireLeases();
+}
+
+absl::StatusOr<std::vector<uint64_t>> ReviewQueue::PendingDecisions(
+    int max_items) const {
+  return impl_->PendingDecisions(max_items);
+}
+
+absl::Status ReviewQueue::AcknowledgeDecision(uint64_t item_id) {
+  return impl_->AcknowledgeDecision(item_id);
 }
 
 absl::StatusOr<ReviewItem> ReviewQueue::GetItem(uint64_t item_id) const {

@@ -200,9 +200,12 @@ class ReviewQueue final {
   // Errors: InvalidArgument (empty moderator, max_items outside
   // 1..max_lease_items, unknown lane); ResourceExhausted "take a break until
   // <time>" when the moderator may lease nothing now.
+  // `token` names the credential the moderator called with (e.g. an API
+  // token's id): the lease is live only for LeaseRefs carrying the same
+  // token. Empty when the caller has none. InvalidArgument above 256 bytes.
   absl::StatusOr<std::vector<LeasedItem>> Lease(
       absl::string_view moderator, int max_items,
-      absl::Span<const std::string> lanes = {});
+      absl::Span<const std::string> lanes = {}, absl::string_view token = {});
 
   // Renews a live lease for lease_duration from now; returns the new expiry.
   // NotFound: unknown item; FailedPrecondition: lease not live.
@@ -214,12 +217,18 @@ class ReviewQueue final {
   absl::Status Release(absl::string_view moderator, const LeaseRef& lease);
 
   // Records a decision on a live lease and returns it. Confirm and reject
-  // are final; escalate moves the item to the escalation lane; skip returns
-  // it to its lane, hidden from this moderator for skip_exclusion.
-  // InvalidArgument: empty moderator, confirm without category; NotFound:
-  // unknown item; FailedPrecondition: no live lease (someone else's,
-  // expired, released, already decided), or escalating an item already in
-  // the escalation lane.
+  // are final (and delete the item's preview); escalate moves the item to the
+  // escalation lane; skip returns it to its lane, hidden from this moderator
+  // for skip_exclusion. InvalidArgument: empty moderator, confirm without
+  // category; NotFound: unknown item; FailedPrecondition: no live lease
+  // (someone else's, expired, released, already decided), or escalating an item
+  // already in the escalation lane.
+  //
+  // A confirm or reject is also written as pending follow-up, in the same
+  // write: the caller acts on it (files the report, banks the hashes,
+  // purges what must go) and then calls AcknowledgeDecision. A caller that
+  // crashed in between finds it in PendingDecisions when it opens again, so
+  // the decision is the commit point and its consequences roll forward.
   absl::StatusOr<Decision> Decide(absl::string_view moderator,
                                   const LeaseRef& lease,
                                   const DecisionRequest& request);
@@ -234,6 +243,13 @@ class ReviewQueue final {
   // Returns every lease expired by now to its lane; returns how many. For a
   // service timer; Lease does the same for up to max_expiries_per_call.
   absl::StatusOr<int> ExpireLeases();
+
+  // Items with a final decision whose follow-up is not yet acknowledged,
+  // oldest first, at most `max_items` (>= 1).
+  absl::StatusOr<std::vector<uint64_t>> PendingDecisions(int max_items) const;
+  // Marks the decision's follow-up done (synced). Unknown or already
+  // acknowledged ids are fine.
+  absl::Status AcknowledgeDecision(uint64_t item_id);
 
   // Reads. NotFound for unknown ids.
   absl::StatusOr<ReviewItem> GetItem(uint64_t item_id) const;

@@ -49,7 +49,11 @@ absl::StatusOr<StoredItem> ReviewQueue::Impl::LoadItem(
   if (!bytes)
     return absl::NotFoundError(absl::StrCat("queue: no item ", item_id));
   StoredItem s;
-  HW_RETURN_IF_ERROR(internal::DecodeItem(*bytes, &s));
+  // The error names the record: "queue: item 12: queue: malformed item ...".
+  if (absl::Status decoded = internal::DecodeItem(*bytes, &s); !decoded.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("queue: item ", item_id, ": ", decoded.message()));
+  }
   return s;
 }
 
@@ -246,10 +250,10 @@ absl::Status ReviewQueue::Impl::CheckLiveLease(const ReviewItem& item,
         " is not live (the item is ", ItemStateName(item.state),
         item.state == ItemState::kLeased ? " under another lease" : "", ")"));
   }
-  if (item.lease_holder != moderator) {
+  if (item.lease_holder != moderator || item.lease_token != lease.token) {
     return absl::FailedPreconditionError(
         absl::StrCat("queue: lease ", lease.lease_id, " on item ", item.id,
-                     " is held by another moderator"));
+                     " is held by another moderator (or under another token)"));
   }
   if (now >= item.lease_expires) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -161,6 +161,12 @@ void ReviewQueue::Impl::ApplyDecision(const Decision& decision, StoredItem& s,
       it.lease_expires = absl::InfinitePast();
       it.decision = decision;
       s.exclusions.clear();
+      txn.batch.Put(
+          cf(internal::kMetaCf),
+          absl::StrCat(internal::kPendingPrefix, internal::U64Key(it.id)), "");
+      // Nobody looks at a decided item's preview again.
+      txn.batch.Delete(cf(internal::kPreviewsCf), internal::U64Key(it.id));
+      it.has_preview = false;
       break;
     case DecisionKind::kEscalate:
       Escalate(decision, s, txn);
@@ -220,6 +226,41 @@ absl::Status ReviewQueue::Impl::RecordReveal(absl::string_view moderator,
         {now, std::string(moderator), "reveal", 0, details});
     PutItem(s, txn);
     AddAudit(txn, now, moderator, AuditEvent::kReveal, item_id, details);
+    HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
+    return absl::OkStatus();
+  }));
+  return Durable(ticket);
+}
+
+absl::StatusOr<std::vector<uint64_t>> ReviewQueue::Impl::PendingDecisions(
+    int max_items) const {
+  if (max_items < 1)
+    return absl::InvalidArgumentError("queue: max_items must be >= 1");
+  std::vector<uint64_t> ids;
+  PrefixBound bound;
+  std::unique_ptr<rocksdb::Iterator> it =
+      PrefixIterator(internal::kMetaCf, internal::kPendingPrefix, bound);
+  for (it->Seek(ToSlice(internal::kPendingPrefix));
+       it->Valid() && static_cast<int>(ids.size()) < max_items; it->Next()) {
+    const absl::string_view key = ToView(it->key());
+    if (key.size() != internal::kPendingPrefix.size() + 8) {
+      return absl::DataLossError(absl::StrCat(
+          "queue: malformed pending-decision key of ", key.size(), " bytes"));
+    }
+    ids.push_back(
+        internal::ParseU64Key(key.substr(internal::kPendingPrefix.size())));
+  }
+  HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "queue", "read pending"));
+  return ids;
+}
+
+absl::Status ReviewQueue::Impl::AcknowledgeDecision(uint64_t item_id) {
+  uint64_t ticket = 0;
+  HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
+    Txn txn;
+    txn.batch.Delete(
+        cf(internal::kMetaCf),
+        absl::StrCat(internal::kPendingPrefix, internal::U64Key(item_id)));
     HW_ASSIGN_OR_RETURN(ticket, Commit(txn));
     return absl::OkStatus();
   }));

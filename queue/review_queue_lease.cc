@@ -115,8 +115,11 @@ absl::StatusOr<int> ReviewQueue::Impl::ExpireLeases() {
 //    which only a reveal can do to a waiting item).
 absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
     absl::string_view moderator, int max_items,
-    absl::Span<const std::string> lanes) {
+    absl::Span<const std::string> lanes, absl::string_view token) {
   HW_RETURN_IF_ERROR(internal::ValidateModerator(moderator));
+  if (token.size() > internal::kMaxIdBytes) {
+    return absl::InvalidArgumentError("queue: lease token too long");
+  }
   if (max_items < 1 || max_items > options_.max_lease_items) {
     return absl::InvalidArgumentError(absl::StrCat("queue: max_items is ",
                                                    max_items, ", want 1..",
@@ -139,7 +142,8 @@ absl::StatusOr<std::vector<LeasedItem>> ReviewQueue::Impl::Lease(
   std::vector<LeasedItem> out;
   uint64_t ticket = 0;
   HW_RETURN_IF_ERROR(Serialized([&]() -> absl::Status {
-    HW_ASSIGN_OR_RETURN(ticket, WriteLeases(moderator, plan, loaded, &out));
+    HW_ASSIGN_OR_RETURN(ticket,
+                        WriteLeases(moderator, token, plan, loaded, &out));
     return absl::OkStatus();
   }));
   HW_RETURN_IF_ERROR(Durable(std::max(plan.reclaim_ticket, ticket)));
@@ -253,7 +257,7 @@ absl::Status ReviewQueue::Impl::ChooseItems(absl::string_view moderator,
 }
 
 absl::StatusOr<uint64_t> ReviewQueue::Impl::WriteLeases(
-    absl::string_view moderator, const LeasePlan& plan,
+    absl::string_view moderator, absl::string_view token, const LeasePlan& plan,
     std::vector<absl::StatusOr<StoredItem>>& loaded,
     std::vector<LeasedItem>* out) {
   absl::Cleanup unreserve = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -280,7 +284,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::WriteLeases(
           absl::StrCat("queue: index names item ", c.item_id, " which is ",
                        ItemStateName(s.item.state), " in lane ", s.item.lane));
     }
-    LeasedItem leased = LeaseItem(moderator, c, lease_id++, now, s, txn);
+    LeasedItem leased = LeaseItem(moderator, token, c, lease_id++, now, s, txn);
     stored.push_back(s);
     leased.item = std::move(s.item);
     out->push_back(std::move(leased));
@@ -298,6 +302,7 @@ absl::StatusOr<uint64_t> ReviewQueue::Impl::WriteLeases(
 }
 
 LeasedItem ReviewQueue::Impl::LeaseItem(absl::string_view moderator,
+                                        absl::string_view token,
                                         const Candidate& c, uint64_t lease_id,
                                         absl::Time now, StoredItem& s,
                                         Txn& txn) const {
@@ -308,6 +313,7 @@ LeasedItem ReviewQueue::Impl::LeaseItem(absl::string_view moderator,
   ReviewItem& it = s.item;
   it.state = ItemState::kLeased;
   it.lease_holder = std::string(moderator);
+  it.lease_token = std::string(token);
   it.lease_id = lease_id;
   it.lease_expires = expires;
   const std::string details =
@@ -329,7 +335,7 @@ LeasedItem ReviewQueue::Impl::LeaseItem(absl::string_view moderator,
   }
   AddAudit(txn, now, moderator, AuditEvent::kLease, it.id, details);
   LeasedItem leased;
-  leased.lease = {it.id, it.lease_id};
+  leased.lease = {it.id, it.lease_id, it.lease_token};
   leased.expires = expires;
   leased.effective_priority = EffectivePriority(
       options_.priority, it.base_priority, now - it.lane_time);

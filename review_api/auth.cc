@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -39,6 +40,7 @@ constexpr char kFormat[] = "hashwatch-tokens-v1";
 constexpr char kTokenPrefix[] = "hwt_";
 constexpr size_t kTokenRandomBytes = 32;
 constexpr size_t kMaxNameLength = 64;
+constexpr size_t kIdHexDigits = 32;  // a token id: 16 random bytes
 // Filesystem timestamps are coarse (a kernel tick), and the inode of a
 // replaced file may be reused, so a file rewritten this soon after the
 // version we read can look unchanged to stat. Within this window the
@@ -103,6 +105,13 @@ std::string Sha256Hex(absl::string_view bytes) {
   HW_CHECK(ok == 1, "openssl: EVP_Digest(sha256) failed");
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+// The id of a token stored before ids existed: derived from its hash, so
+// it is the same at every load and differs for a re-created token.
+std::string LegacyTokenId(absl::string_view sha256_hex) {
+  return Sha256Hex(absl::StrCat("hashwatch-token-id:", sha256_hex))
+      .substr(0, kIdHexDigits);
 }
 
 absl::Status ErrnoError(int err, absl::string_view what,
@@ -353,6 +362,7 @@ absl::StatusOr<TokenMap> ParseTokens(const std::string& path,
   }
   TokenMap by_name;
   absl::flat_hash_map<std::string, std::string> by_hash;
+  absl::flat_hash_set<std::string> ids;
   size_t index = 0;
   for (const nlohmann::json& t : doc["tokens"]) {
     const std::string where = absl::StrCat("token ", index++);
@@ -407,6 +417,18 @@ absl::StatusOr<TokenMap> ParseTokens(const std::string& path,
       return bad(
           absl::StrCat(what, " has the same \"sha256\" as another token"));
     }
+    if (t.contains("id")) {
+      const nlohmann::json* id = field("id");
+      if (id == nullptr || !IsLowerHex(id->get<std::string>(), kIdHexDigits))
+        return bad(absl::StrCat(what, " has no valid \"id\" (", kIdHexDigits,
+                                " lowercase hex digits)"));
+      e.info.id = id->get<std::string>();
+    } else {
+      e.info.id = LegacyTokenId(e.sha256_hex);  // written before ids existed
+    }
+    if (!ids.insert(e.info.id).second) {
+      return bad(absl::StrCat(what, " has the same \"id\" as another token"));
+    }
     std::string key = e.info.name;
     if (!by_name.emplace(std::move(key), std::move(e)).second) {
       return bad(absl::StrCat(what, " appears twice"));
@@ -420,6 +442,7 @@ std::string SerializeTokens(const TokenMap& by_name) {
   for (const auto& [name, e] : by_name) {
     nlohmann::ordered_json t;
     t["name"] = e.info.name;
+    t["id"] = e.info.id;
     t["role"] = std::string(RoleName(e.info.role));
     t["grants"] = e.info.grants;
     t["created"] = FormatRfc3339(e.info.created);
@@ -592,8 +615,14 @@ absl::StatusOr<std::string> TokenStore::Create(
       absl::StrCat(kTokenPrefix,
                    absl::BytesToHexString(absl::string_view(
                        reinterpret_cast<const char*>(random), sizeof(random))));
+  unsigned char id[kIdHexDigits / 2];
+  if (RAND_bytes(id, sizeof(id)) != 1) {
+    return absl::InternalError("auth: RAND_bytes failed; no token created");
+  }
   StoredToken e;
   e.info.name = std::string(name);
+  e.info.id = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(id), sizeof(id)));
   e.info.role = role;
   e.info.grants = std::move(normal);
   e.info.created = state_->clock->Now();
@@ -645,6 +674,7 @@ absl::StatusOr<Principal> TokenStore::Authenticate(
   const TokenInfo& info = state_->cache.by_name.at(h->second).info;
   Principal p;
   p.name = info.name;
+  p.token_id = info.id;
   p.role = info.role;
   p.can_reveal = std::find(info.grants.begin(), info.grants.end(),
                            kRevealGrant) != info.grants.end();

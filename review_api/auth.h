@@ -74,6 +74,10 @@ struct Principal {
   // The token holds the "reveal" grant (only moderator tokens can; leads
   // and admins may reveal by role, without it).
   bool can_reveal = false;
+  // The token's stable id (TokenInfo::id): what a lease belongs to, so a
+  // token revoked and re-created under the same name holds none of the old
+  // one's leases.
+  std::string token_id = {};
 };
 
 // The role table:
@@ -91,13 +95,18 @@ struct TokenInfo {
   Role role = Role::kPipeline;
   std::vector<std::string> grants;  // sorted, no duplicates
   absl::Time created;
+  // 32 lowercase hex digits, random, fixed at Create. Files written before
+  // ids existed get one derived from the token's hash (stable, and
+  // different for a re-created token), written out at the next change.
+  std::string id = {};
 };
 
 // The token file: one JSON document, rewritten whole on every change
 // (temporary file, fsync, rename, fsync of the folder) with mode 0600:
 //
 //   {"format": "hashwatch-tokens-v1",
-//    "tokens": [{"name": "alice", "role": "moderator", "grants": ["reveal"],
+//    "tokens": [{"name": "alice", "id": "<32 lowercase hex digits>",
+//                "role": "moderator", "grants": ["reveal"],
 //                "created": "2026-01-02T03:04:05.678Z",
 //                "sha256": "<64 lowercase hex digits: SHA-256 of the token>"}]}
 //

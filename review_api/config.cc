@@ -20,6 +20,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int64_t kMaxConfigBytes = 1 << 20;
+// gRPC's pollers and the server's own threads, besides one per call.
+constexpr int kThreadsBesideCalls = 16;
 
 // One walk over every option, shared by the reader and the writer so the
 // file format and the printed configuration cannot drift apart.
@@ -29,6 +31,9 @@ void VisitConfig(V& v, ServerConfig& c) {
   v.String("db", c.db);
   v.String("queue_wal_dir", c.queue_wal_dir);
   v.Bool("plaintext", c.plaintext);
+  v.Bool("reflection", c.reflection);
+  v.Seconds("token_recheck_seconds", c.token_recheck_interval);
+  v.Bool("http2_bdp_probe", c.http2_bdp_probe);
   v.Object("tls", [&] {
     v.String("cert_file", c.tls.cert_file);
     v.String("key_file", c.tls.key_file);
@@ -46,6 +51,17 @@ void VisitConfig(V& v, ServerConfig& c) {
           50'000'000);
     v.Int("max_lease_items", c.limits.max_lease_items, 1, 10'000);
     v.Int("max_list_reports", c.limits.max_list_reports, 1, 1'000'000);
+    v.Int("max_concurrent_calls", c.limits.max_concurrent_calls, 1, 10'000);
+    v.Int("max_streams_per_connection", c.limits.max_streams_per_connection, 1,
+          10'000);
+    v.Int("memory_quota_bytes", c.limits.memory_quota_bytes, 64 << 20,
+          int64_t{1} << 40);
+    v.Int("scan_stream_inflight_bytes", c.limits.scan_stream_inflight_bytes,
+          1 << 20, int64_t{1} << 36);
+    v.Int("decode_budget_pixels", c.limits.decode_budget_pixels, 1 << 20,
+          int64_t{1} << 36);
+    v.Int("max_listed_import_errors", c.limits.max_listed_import_errors, 0,
+          10'000);
   });
   v.Object("scan", [&] {
     v.Bool("dihedral", c.scan.dihedral);
@@ -68,6 +84,8 @@ void VisitConfig(V& v, ServerConfig& c) {
     v.Seconds("lease_duration_seconds", c.review.lease_duration);
     v.Bool("keep_reveal_previews", c.review.keep_reveal_previews);
     v.Int("reveal_max_side", c.review.reveal_max_side, 16, 2048);
+    v.Seconds("reveal_preview_retention_seconds",
+              c.review.reveal_preview_retention);
     v.Int("preview_max_side", c.review.preview_max_side, 16, 1024);
     v.String("case_lane", c.review.case_lane);
   });
@@ -100,7 +118,7 @@ void VisitConfig(V& v, ServerConfig& c) {
     });
   });
   v.Seconds("shutdown_grace_seconds", c.shutdown_grace);
-  v.Int("threads", c.threads, 0, 1024);
+  v.Int("threads", c.threads, 32, 20'000);
 }
 
 class Reader {
@@ -416,6 +434,23 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
     return absl::InvalidArgumentError(
         "config: limits.max_image_bytes must not exceed "
         "limits.max_message_bytes");
+  }
+  if (c.threads < c.limits.max_concurrent_calls + kThreadsBesideCalls) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: threads (", c.threads,
+                     ") must be at least limits.max_concurrent_calls + ",
+                     kThreadsBesideCalls, " (", c.limits.max_concurrent_calls,
+                     " + ", kThreadsBesideCalls, ")"));
+  }
+  if (c.limits.memory_quota_bytes < 2 * c.limits.max_message_bytes) {
+    return absl::InvalidArgumentError(
+        "config: limits.memory_quota_bytes must be at least twice "
+        "limits.max_message_bytes");
+  }
+  if (c.token_recheck_interval < absl::Milliseconds(100) ||
+      c.token_recheck_interval > absl::Minutes(5)) {
+    return absl::InvalidArgumentError(
+        "config: token_recheck_seconds must be in 0.1..300");
   }
   return ValidateQueueConfig(c);
 }

@@ -40,6 +40,27 @@ struct LimitsConfig {
   int max_entries_per_write = 5'000'000;  // RemoveEntries: one batch in memory
   int max_lease_items = 50;               // per Lease call
   int max_list_reports = 10'000;          // per ReportService.List call
+  // Calls in progress at once, over every connection (health checks aside);
+  // one more is refused with RESOURCE_EXHAUSTED naming this limit. Each
+  // call in progress holds a server thread.
+  int max_concurrent_calls = 256;
+  // HTTP/2 streams one connection may have open (SETTINGS_MAX_CONCURRENT_
+  // STREAMS); the client holds further calls back until one ends.
+  int max_streams_per_connection = 100;
+  // gRPC's memory quota for its buffers (transport reads, messages).
+  int64_t memory_quota_bytes = int64_t{2} << 30;
+  // ScanStream: bytes of requests read ahead and not yet answered (and
+  // written) on one stream; the stream stops reading until answers go out.
+  // A single larger request still runs, alone.
+  int64_t scan_stream_inflight_bytes = 128 << 20;
+  // Pixels (width x height, from the header) being decoded at once by all
+  // scans; a picture waits until its pixels fit. One larger than the whole
+  // budget runs alone.
+  int64_t decode_budget_pixels = 150'000'000;
+  // ImportList lists the first this many malformed lines (each message cut
+  // at 256 bytes) and counts the rest: at most 10,000, ~2.7 MB, within any
+  // client's 4 MiB receive limit.
+  int max_listed_import_errors = 1000;
 };
 
 struct ScanConfig {
@@ -81,6 +102,10 @@ struct ReviewConfig {
   // images for audited Reveal calls. Off: Reveal answers NOT_FOUND.
   bool keep_reveal_previews = true;
   int reveal_max_side = 512;
+  // An undecided item's unblurred preview is deleted this long after the
+  // item was queued (Reveal then answers FAILED_PRECONDITION); a decided
+  // item's at once.
+  absl::Duration reveal_preview_retention = absl::Hours(24 * 14);
   int preview_max_side = 256;  // the blurred greyscale preview, 16..1024
   std::string case_lane = "user_report";  // EnqueueCase without a lane
 };
@@ -114,8 +139,21 @@ struct ServerConfig {
   // The review queue's write-ahead log; empty: inside db/queue. A device of
   // its own keeps the queue's fsyncs away from compaction writes.
   std::string queue_wal_dir;
-  // Serve without TLS (local development only; logged as a warning).
+  // Serve without TLS (local development only; logged as a warning;
+  // loopback addresses only).
   bool plaintext = false;
+  // Offer gRPC server reflection (grpc.reflection.v1alpha), to callers with
+  // a token. Off: the service does not exist (UNIMPLEMENTED).
+  bool reflection = false;
+  // How often open streams (ScanStream, AddEntries, RemoveEntries,
+  // ExportBank, Export, Watch) re-check their token: a revoked one ends
+  // them within about this long.
+  absl::Duration token_recheck_interval = absl::Seconds(2);
+  // gRPC's HTTP/2 BDP probing: grows each stream's receive window to the
+  // measured bandwidth-delay product (faster large uploads over long
+  // links), but lets a client send several MiB of a request before its
+  // token is checked. Off: 64 KiB windows, grown for a message being read.
+  bool http2_bdp_probe = false;
   TlsConfig tls;
   LimitsConfig limits;
   ScanConfig scan;
@@ -124,9 +162,11 @@ struct ServerConfig {
   QueueConfig queue;
   // Graceful shutdown: in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
-  // Upper bound on the server's threads (gRPC resource quota; each call
-  // in progress holds one); 0 = gRPC's default (no bound).
-  int threads = 0;
+  // Upper bound on gRPC's threads (its resource quota; each call in
+  // progress holds one, its pollers a few more): at least
+  // limits.max_concurrent_calls + 16, so that the call limit, with its
+  // clear error, is reached first.
+  int threads = 300;
 };
 
 // Reads a JSON config file over the defaults. Durations are given in

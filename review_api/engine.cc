@@ -9,19 +9,64 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "matcher/decode.h"
 #include "matcher/hashes.h"
 
 namespace hashwatch::review_api {
+namespace {
+
+// Creates `path` (and its parents) if missing and makes it 0700, whatever
+// the umask: the stores hold the most sensitive records there are. A folder
+// that cannot be changed (not ours) is logged, not fatal.
+absl::Status MakePrivateDirectory(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create database directory ", path, ": ", ec.message()));
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    // E.g. a mount point for the log that another user owns: serve, but
+    // say so.
+    HW_LOG(kWarning, "cannot make %s private (0700): %s", path, ec.message());
+  }
+  return absl::OkStatus();
+}
+
+// The database folder and every store's folder 0700, at every open: an
+// older database is closed to other users too.
+absl::Status MakePrivateDirectories(const ServerConfig& config) {
+  for (const char* sub : {"", "/banks", "/queue", "/reports", "/scans"}) {
+    HW_RETURN_IF_ERROR(MakePrivateDirectory(config.db + sub));
+  }
+  if (!config.queue_wal_dir.empty()) {
+    HW_RETURN_IF_ERROR(MakePrivateDirectory(config.queue_wal_dir));
+  }
+  // The files in them are closed to other users by these folders whatever
+  // their own modes (the hashwatch binary also runs with umask 077, so it
+  // creates them 0600).
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 Engine::Engine(const ServerConfig& config, Clock* clock,
                std::vector<std::string> lanes, std::string escalation_lane)
     : config_(config),
       clock_(clock),
+      escalation_lane_(escalation_lane),
       validator_(config_, std::move(lanes), std::move(escalation_lane)),
       flood_guard_(
           {.max_distinct_contents = config.scan.flood_max_distinct_contents,
-           .window = config.scan.flood_window},
-          clock) {
+           .window = config.scan.flood_window,
+           .persist =
+               [this](uint64_t entry, absl::Time until) {
+                 return records_->PutFloodQuarantine(entry, until);
+               }},
+          clock),
+      decode_budget_(config.limits.decode_budget_pixels) {
   routing_.novel_classifier_threshold = config.scan.novel_classifier_threshold;
   routing_.review_user_reports = config.scan.review_user_reports;
   routing_.review_signals = config.scan.review_signals;
@@ -33,12 +78,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
     const ServerConfig& config, Clock* clock,
     std::function<bool()> cancel_load) {
   HW_RETURN_IF_ERROR(ValidateServerConfig(config));
-  std::error_code ec;
-  std::filesystem::create_directories(config.db, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create database directory ", config.db, ": ", ec.message()));
-  }
+  HW_RETURN_IF_ERROR(MakePrivateDirectories(config));
   const queue::QueueOptions queue_options = QueueOptionsFromConfig(config);
   std::vector<std::string> lanes;
   for (const queue::LaneOptions& lane : queue_options.lanes)
@@ -70,7 +110,22 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
   HW_ASSIGN_OR_RETURN(e->records_,
                       ScanRecords::Open({.path = config.db + "/scans"}, clock));
   HW_RETURN_IF_ERROR(e->EnsureDecisionBanks());
+  HW_RETURN_IF_ERROR(e->Recover());
   return e;
+}
+
+// What a crash may have left: decisions whose report, entries or preview
+// deletion did not follow, reveal previews past their retention; and the
+// flood guard's quarantines to put back.
+absl::Status Engine::Recover() {
+  HW_ASSIGN_OR_RETURN(auto quarantines, records_->FloodQuarantines());
+  for (const auto& [entry, until] : quarantines) {
+    flood_guard_.Restore(entry, until);
+  }
+  HW_RETURN_IF_ERROR(CompletePendingDecisions(/*all=*/true));
+  HW_ASSIGN_OR_RETURN(int64_t purged, PurgeOldRevealPreviews());
+  if (purged > 0) HW_LOG(kInfo, "deleted %d unblurred previews", purged);
+  return absl::OkStatus();
 }
 
 // The banks that moderators' decisions feed exist, of the right kind.
@@ -102,9 +157,16 @@ matcher::DecodeOptions Engine::Decoding(bool compat) const {
           .max_bytes = config_.limits.max_image_bytes};
 }
 
+DecodeBudget::Hold Engine::HoldForDecode(absl::string_view image) const {
+  const int64_t pixels = matcher::DecodeFootprintPixels(image);
+  if (pixels > config_.limits.max_image_pixels) return {};
+  return decode_budget_.Acquire(pixels);
+}
+
 absl::StatusOr<v1::HashResponse> Engine::Hash(
     const v1::HashRequest& request) const {
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto h = matcher::HashImage(
       request.image(),
       {.decode = Decoding(request.compat()), .dihedral = request.dihedral()});
@@ -146,6 +208,9 @@ absl::Status Engine::Housekeeping() {
   HW_RETURN_IF_ERROR(queue_->ExpireLeases().status());
   HW_ASSIGN_OR_RETURN(int64_t purged, records_->PurgeExpired());
   if (purged > 0) HW_LOG(kInfo, "purged %d expired scan records", purged);
+  HW_RETURN_IF_ERROR(CompletePendingDecisions(/*all=*/false));
+  HW_ASSIGN_OR_RETURN(purged, PurgeOldRevealPreviews());
+  if (purged > 0) HW_LOG(kInfo, "deleted %d unblurred previews", purged);
   return absl::OkStatus();
 }
 

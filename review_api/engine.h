@@ -42,11 +42,22 @@
 #include "queue/review_queue.h"
 #include "report/report_store.h"
 #include "review_api/config.h"
+#include "review_api/decode_budget.h"
 #include "review_api/scan_record.h"
 #include "review_api/scan_records.h"
 #include "review_api/validation.h"
 
 namespace hashwatch::review_api {
+
+// Who acts on the review queue: the authenticated token's name and id and
+// whether its role reads every item. Moderators read and reveal only the
+// items leased to them, under the same token; leads (and admins) any item,
+// the escalated ones included.
+struct Reviewer {
+  std::string name;
+  std::string token_id;  // Principal::token_id; "" without tokens
+  bool lead = false;     // lead or admin
+};
 
 class Engine final {
  public:
@@ -73,27 +84,34 @@ class Engine final {
   absl::StatusOr<v1::ScanResponse> Scan(const v1::ScanRequest& request);
   absl::StatusOr<v1::HashResponse> Hash(const v1::HashRequest& request) const;
 
-  // ---- Review, acting for `moderator`. Escalated items go to leads:
-  // without `lead`, the escalation lane is left out (and asking for it is
-  // PermissionDenied).
-  absl::StatusOr<v1::LeaseResponse> Lease(absl::string_view moderator,
-                                          const v1::LeaseRequest& request,
-                                          bool lead);
+  // ---- Review, acting for `who`. Escalated items go to leads: without
+  // `lead`, the escalation lane is left out (and asking for it is
+  // PermissionDenied). A lease belongs to the token it was taken with.
+  absl::StatusOr<v1::LeaseResponse> Lease(const Reviewer& who,
+                                          const v1::LeaseRequest& request);
   absl::StatusOr<v1::ExtendLeaseResponse> ExtendLease(
-      absl::string_view moderator, const v1::ExtendLeaseRequest& request);
-  absl::Status Release(absl::string_view moderator,
-                       const v1::ReleaseRequest& request);
-  // FailedPrecondition unless the lease is the moderator's and live. A
-  // confirm files a report (with the item's hashes and evidence) and banks
-  // the hashes in the platform bank; a reject may allow-list them.
-  absl::StatusOr<v1::DecideResponse> Decide(absl::string_view moderator,
+      const Reviewer& who, const v1::ExtendLeaseRequest& request);
+  absl::Status Release(const Reviewer& who, const v1::ReleaseRequest& request);
+  // FailedPrecondition unless the lease is the caller's and live. A confirm
+  // files a report (with the item's hashes and evidence) and banks the
+  // hashes in the platform bank; a reject may allow-list them; both delete
+  // the unblurred preview. The queue's decision is the commit point: the
+  // rest follows it, and is completed when the engine next opens after a
+  // crash, so a decision never stands without its report and entries, nor
+  // they without it. Retried (same item, lease, token and decision) after
+  // it was recorded, it returns the same answer (the same report id).
+  absl::StatusOr<v1::DecideResponse> Decide(const Reviewer& who,
                                             const v1::DecideRequest& request);
+  // PermissionDenied (naming why) for a moderator asking for an item not
+  // leased to them under this token, or an escalated item.
   absl::StatusOr<v1::ReviewItem> GetItem(
-      const v1::GetItemRequest& request) const;
+      const Reviewer& who, const v1::GetItemRequest& request) const;
   absl::StatusOr<v1::QueueStats> Stats() const;
-  // The caller's right to reveal is checked by the service. Audited before
-  // the picture is returned; FailedPrecondition for a decided item.
-  absl::StatusOr<v1::RevealResponse> Reveal(absl::string_view who,
+  // The caller's right to reveal is checked by the service; who may see
+  // which item as for GetItem. Audited before the picture is returned;
+  // FailedPrecondition for a decided item or a preview past
+  // review.reveal_preview_retention.
+  absl::StatusOr<v1::RevealResponse> Reveal(const Reviewer& who,
                                             const v1::RevealRequest& request);
   absl::StatusOr<v1::EnqueueCaseResponse> EnqueueCase(
       const v1::EnqueueCaseRequest& request);
@@ -114,8 +132,11 @@ class Engine final {
   absl::StatusOr<v1::WriteResult> AddEntries(
       absl::string_view who, StreamReader<v1::AddEntriesRequest> next,
       absl::FunctionRef<bool()> cancelled);
+  // Reads every message, then removes; nothing at all when `cancelled`
+  // says so then (Cancelled).
   absl::StatusOr<v1::WriteResult> RemoveEntries(
-      absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next);
+      absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next,
+      absl::FunctionRef<bool()> cancelled);
   absl::StatusOr<v1::Entry> DisableEntry(
       absl::string_view who, const v1::DisableEntryRequest& request);
   // Parses the list line by line into one import; malformed lines refuse
@@ -146,8 +167,18 @@ class Engine final {
   absl::StatusOr<v1::Report> MarkSubmitted(
       absl::string_view who, const v1::MarkSubmittedRequest& request);
 
-  // Returns expired leases to the queue and deletes expired scan records.
+  // Returns expired leases to the queue, deletes expired scan records and
+  // reveal previews past their retention, and completes decisions whose
+  // follow-up failed.
   absl::Status Housekeeping();
+
+  // Tests only: called with the name of each step of Decide as it is
+  // reached ("decide:before", "decide:decided", "decide:reported",
+  // "decide:banked", "decide:purged", "decide:acknowledged"), so a crash
+  // test can kill the process there. Set before any call.
+  void SetStepHookForTesting(std::function<void(absl::string_view)> hook) {
+    step_hook_ = std::move(hook);
+  }
 
  private:
   // A scan's hashes, validated (given) or computed (image).
@@ -160,7 +191,12 @@ class Engine final {
   Engine(const ServerConfig& config, Clock* clock,
          std::vector<std::string> lanes, std::string escalation_lane);
   absl::Status EnsureDecisionBanks();
+  absl::Status Recover();
   matcher::DecodeOptions Decoding(bool compat) const;
+  // Waits for room in the decode budget for decoding `image` (nothing for
+  // a JPEG, or for a picture over limits.max_image_pixels, which the
+  // decode refuses from its header).
+  DecodeBudget::Hold HoldForDecode(absl::string_view image) const;
 
   // The steps of a scan (engine_scan.cc).
   absl::StatusOr<ScanHashes> ComputeHashes(
@@ -174,12 +210,16 @@ class Engine final {
   matcher::RoutingDecision RouteMatches(
       const v1::ScanRequest& request,
       const std::vector<matcher::Match>& matches, int quality);
+  // `binding`: the scan's ContentBinding (scan_record.h).
   absl::StatusOr<std::string> FileAutomaticReport(
       const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-      const matcher::ContentHashes& hashes);
+      const matcher::ContentHashes& hashes, absl::string_view binding);
   absl::StatusOr<uint64_t> QueueForReview(
       const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-      const matcher::ContentHashes& hashes);
+      const matcher::ContentHashes& hashes, absl::string_view binding);
+  absl::Status KeepRevealPreview(
+      const v1::ScanRequest& request, uint64_t item_id,
+      const std::optional<queue::ReviewItem>& existing);
   std::string Preview(const v1::ScanRequest& request,
                       absl::string_view content_id, bool reveal) const;
   absl::Status KeepRecord(absl::string_view content_id, ScanRecord record,
@@ -191,19 +231,33 @@ class Engine final {
       std::vector<matcher::MatchEvidence> evidence, std::string category,
       const queue::CallerContext& context);
 
-  // Review helpers (engine_review.cc).
-  absl::Status CheckLiveLease(absl::string_view moderator,
-                              const queue::ReviewItem& item,
-                              uint64_t lease_id) const;
-  absl::StatusOr<std::string> FileConfirmedReport(absl::string_view moderator,
-                                                  const queue::ReviewItem& item,
-                                                  const std::string& category);
+  // Review helpers (engine_review.cc, engine_decide.cc).
+  // OK when `who` may read `item` (see GetItem).
+  absl::Status CheckNeedToKnow(const Reviewer& who,
+                               const queue::ReviewItem& item) const;
+  // Records the decision in the queue, or finds it recorded by an earlier
+  // try of the same request; returns the item as decided.
+  absl::StatusOr<queue::ReviewItem> RecordDecision(
+      const Reviewer& who, const v1::DecideRequest& request,
+      const queue::DecisionRequest& decision, queue::Decision* decided);
+  // Everything a final decision entails after the queue recorded it, each
+  // step idempotent, then acknowledged to the queue.
+  absl::Status CompleteDecision(const queue::ReviewItem& item,
+                                v1::DecideResponse* response);
+  // Completes every decision the queue holds as pending (after a crash).
+  // `all`: also those younger than a minute (at Open; Housekeeping leaves
+  // them to the Decide still running).
+  absl::Status CompletePendingDecisions(bool all);
+  absl::StatusOr<int64_t> PurgeOldRevealPreviews();
+  absl::StatusOr<std::string> FileConfirmedReport(const queue::ReviewItem& item,
+                                                  const queue::Decision& d);
   absl::StatusOr<std::vector<std::string>> BankItemHashes(
       const queue::ReviewItem& item, const std::string& bank,
       const std::string& category, const std::string& note);
 
   const ServerConfig config_;
   Clock* const clock_;
+  const std::string escalation_lane_;
   const RequestValidator validator_;
   matcher::RoutingOptions routing_;
   matcher::FloodGuard flood_guard_;
@@ -212,6 +266,8 @@ class Engine final {
   std::unique_ptr<report::ReportStore> reports_;
   std::unique_ptr<ScanRecords> records_;
   std::array<absl::Mutex, 64> content_locks_;
+  std::function<void(absl::string_view)> step_hook_;
+  mutable DecodeBudget decode_budget_;  // limits.decode_budget_pixels
 };
 
 }  // namespace hashwatch::review_api

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/crash_point.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "matcher/list_import.h"
@@ -12,9 +13,6 @@
 
 namespace hashwatch::review_api {
 namespace {
-
-// ImportList answers with the first this many malformed lines (and a count).
-constexpr size_t kMaxReportedLineErrors = 1000;
 
 template <typename T, typename Proto>
 absl::StatusOr<Proto> Converted(absl::StatusOr<T> value) {
@@ -104,7 +102,8 @@ absl::StatusOr<v1::WriteResult> Engine::AddEntries(
 }
 
 absl::StatusOr<v1::WriteResult> Engine::RemoveEntries(
-    absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next) {
+    absl::string_view who, StreamReader<v1::RemoveEntriesRequest> next,
+    absl::FunctionRef<bool()> cancelled) {
   std::string bank;
   std::vector<std::pair<matcher::SignalType, std::string>> values;
   v1::RemoveEntriesRequest request;
@@ -116,6 +115,8 @@ absl::StatusOr<v1::WriteResult> Engine::RemoveEntries(
       values.push_back(std::move(value));
     }
   }
+  if (cancelled())
+    return absl::CancelledError("cancelled by the client; nothing removed");
   if (bank.empty()) return absl::InvalidArgumentError("bank is required");
   HW_ASSIGN_OR_RETURN(const matcher::WriteResult result,
                       banks_->RemoveEntries(bank, values));
@@ -145,7 +146,9 @@ absl::StatusOr<v1::ImportListResponse> Engine::ImportList(
     absl::string_view who, const v1::ImportListRequest& request) {
   HW_ASSIGN_OR_RETURN(matcher::ListParseOptions options,
                       validator_.Import(request));
-  options.max_errors_kept = kMaxReportedLineErrors;
+  // The first limits.max_listed_import_errors malformed lines, then a count.
+  options.max_errors_kept =
+      static_cast<size_t>(config_.limits.max_listed_import_errors);
   HW_ASSIGN_OR_RETURN(std::unique_ptr<matcher::BankImport> import,
                       banks_->StartImport(request.bank()));
   // Parsed line by line into the import: the content is the only copy of
@@ -177,7 +180,9 @@ absl::StatusOr<v1::ImportListResponse> Engine::ImportList(
                      "imports the rest): ",
                      first));
   }
+  CrashPoint("import.parsed");
   HW_ASSIGN_OR_RETURN(const matcher::WriteResult result, import->Commit());
+  CrashPoint("import.committed");
   v1::ImportListResponse response;
   ToProto(result, response.mutable_result());
   response.set_format(std::string(matcher::ListFormatName(parser.format())));

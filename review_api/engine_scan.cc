@@ -7,6 +7,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "common/crash_point.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "matcher/hashes.h"
@@ -93,6 +94,7 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
   if (!request.has_image())
     return absl::InvalidArgumentError("one of image or hashes is required");
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto computed = matcher::HashImage(
       request.image(), {.decode = Decoding(config_.scan.compat_decode),
                         .dihedral = config_.scan.dihedral});
@@ -118,25 +120,41 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
 absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(
     const v1::ScanRequest& request, const ScanHashes& computed) {
   const std::string& content_id = request.content_id();
+  // A repeat replays only for the same content: new content under an old
+  // id is scanned, and its answer replaces the record.
+  const std::string binding =
+      ContentBinding(content_id, request.has_image(), computed.hashes);
   HW_ASSIGN_OR_RETURN(std::optional<ScanRecord> earlier,
                       FindRecord(content_id));
-  if (earlier) return Answer(content_id, *earlier, /*hashes=*/nullptr);
+  if (earlier && RecordIsFor(*earlier, binding, computed.hashes))
+    return Answer(content_id, *earlier, /*hashes=*/nullptr);
+  if (earlier) {
+    HW_LOG(kWarning,
+           "scan %s: other content than the first scan of this id (%s); "
+           "scanning it, its answer replaces the record",
+           content_id, matcher::VerdictName(earlier->verdict));
+  }
 
   HW_ASSIGN_OR_RETURN(const std::vector<matcher::Match> matches,
                       LookUp(computed));
   const matcher::RoutingDecision decision =
       RouteMatches(request, matches, computed.quality);
   ScanRecord record = RecordOf(decision);
+  record.content_binding = binding;
   if (decision.verdict == matcher::Verdict::kAutoReport) {
-    HW_ASSIGN_OR_RETURN(record.report_id, FileAutomaticReport(request, decision,
-                                                              computed.hashes));
+    HW_ASSIGN_OR_RETURN(
+        record.report_id,
+        FileAutomaticReport(request, decision, computed.hashes, binding));
+    CrashPoint("scan.reported");
   } else if (decision.verdict == matcher::Verdict::kReview) {
-    HW_ASSIGN_OR_RETURN(record.item_id,
-                        QueueForReview(request, decision, computed.hashes));
+    HW_ASSIGN_OR_RETURN(
+        record.item_id,
+        QueueForReview(request, decision, computed.hashes, binding));
   }
   v1::ScanResponse response = Answer(content_id, record, &computed.hashes);
   HW_RETURN_IF_ERROR(
       KeepRecord(content_id, std::move(record), computed.hashes));
+  CrashPoint("scan.recorded");
   return response;
 }
 
@@ -199,23 +217,34 @@ matcher::RoutingDecision Engine::RouteMatches(
   return decision;
 }
 
+// Reports are filed once per content id: when the id was reported before
+// for other content, this content is filed under RefiledContentId.
 absl::StatusOr<std::string> Engine::FileAutomaticReport(
     const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-    const matcher::ContentHashes& hashes) {
+    const matcher::ContentHashes& hashes, absl::string_view binding) {
   const matcher::RoutedMatch& best = decision.matches[decision.best];
   report::Report draft = DraftReport(
       report::ReportOrigin::kAutomatic, request.content_id(), hashes,
       matcher::CountedEvidence(decision), matcher::MatchCategory(best.match),
       FromProto(request.context()));
   HW_ASSIGN_OR_RETURN(report::Report filed, reports_->Create(draft));
+  if (!SameContent(filed.hashes, hashes)) {
+    draft.content_id = RefiledContentId(request.content_id(), binding);
+    HW_LOG(kWarning,
+           "scan %s: reported before for other content (%s); "
+           "this content is reported as %s",
+           request.content_id(), filed.id, draft.content_id);
+    HW_ASSIGN_OR_RETURN(filed, reports_->Create(draft));
+  }
   HW_LOG(kInfo, "scan %s: auto-reported as %s (%s)", request.content_id(),
          filed.id, decision.reason);
   return filed.id;
 }
 
+// Queued once per content id, like reports (FileAutomaticReport).
 absl::StatusOr<uint64_t> Engine::QueueForReview(
     const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-    const matcher::ContentHashes& hashes) {
+    const matcher::ContentHashes& hashes, absl::string_view binding) {
   const v1::ScanContext& ctx = request.context();
   queue::EnqueueRequest item;
   item.content_id = request.content_id();
@@ -235,15 +264,49 @@ absl::StatusOr<uint64_t> Engine::QueueForReview(
   if (request.has_image())
     item.preview = Preview(request, item.content_id, /*reveal=*/false);
   HW_ASSIGN_OR_RETURN(queue::EnqueueResult queued, queue_->Enqueue(item));
-  if (queued.created && request.has_image() &&
-      config_.review.keep_reveal_previews) {
-    const std::string jpeg = Preview(request, item.content_id, /*reveal=*/true);
-    if (!jpeg.empty())
-      HW_RETURN_IF_ERROR(records_->PutRevealPreview(queued.item_id, jpeg));
+  // An item that exists already: this content's (a retry, perhaps of a
+  // scan killed before its record), or other content's.
+  std::optional<queue::ReviewItem> existing;
+  if (!queued.created) {
+    HW_ASSIGN_OR_RETURN(existing, queue_->GetItem(queued.item_id));
+    if (!SameContent(existing->hashes, hashes)) {
+      item.content_id = RefiledContentId(request.content_id(), binding);
+      HW_LOG(kWarning,
+             "scan %s: queued before for other content (item %d); "
+             "this content is queued as %s",
+             request.content_id(), queued.item_id, item.content_id);
+      HW_ASSIGN_OR_RETURN(queued, queue_->Enqueue(item));
+      existing.reset();
+      if (!queued.created) {
+        HW_ASSIGN_OR_RETURN(existing, queue_->GetItem(queued.item_id));
+      }
+    }
+  }
+  CrashPoint("scan.queued");
+  if (request.has_image() && config_.review.keep_reveal_previews) {
+    HW_RETURN_IF_ERROR(KeepRevealPreview(request, queued.item_id, existing));
+    CrashPoint("scan.previewed");
   }
   HW_LOG(kInfo, "scan %s: queued as item %d in %s (%s)", item.content_id,
          queued.item_id, item.lane, decision.reason);
   return queued.item_id;
+}
+
+// The unblurred preview of a new item; for an existing one (a retried scan)
+// only while it waits undecided and has none yet: a scan killed between
+// the enqueue and this write leaves none, and a decided item's was purged.
+absl::Status Engine::KeepRevealPreview(
+    const v1::ScanRequest& request, uint64_t item_id,
+    const std::optional<queue::ReviewItem>& existing) {
+  if (existing) {
+    if (existing->state == queue::ItemState::kDecided) return absl::OkStatus();
+    absl::StatusOr<std::string> kept = records_->GetRevealPreview(item_id);
+    if (kept.ok() || !absl::IsNotFound(kept.status())) return kept.status();
+  }
+  const std::string jpeg =
+      Preview(request, request.content_id(), /*reveal=*/true);
+  if (jpeg.empty()) return absl::OkStatus();
+  return records_->PutRevealPreview(item_id, jpeg);
 }
 
 // The blurred greyscale preview moderators see, or (`reveal`) the colour
@@ -258,6 +321,7 @@ std::string Engine::Preview(const v1::ScanRequest& request,
     options.greyscale = false;
     options.jpeg_quality = 85;
   }
+  const DecodeBudget::Hold hold = HoldForDecode(request.image());
   auto jpeg = matcher::MakePreview(request.image(), options, Decoding(false));
   if (jpeg.ok()) return *std::move(jpeg);
   if (!reveal)

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hashwatch/v1/scan.pb.h"
+#include "matcher/digests.h"
 #include "nlohmann/json.hpp"
 #include "review_api/convert.h"
 
@@ -95,10 +96,49 @@ absl::StatusOr<ScanRecord> FromJson(const Json& j) {
   if (j.contains("hashes")) r.hashes = HashesFromJson(j.at("hashes"));
   r.report_id = j.value("report_id", "");
   r.item_id = j.value("item_id", uint64_t{0});
+  r.content_binding = j.value("content", "");
   return r;
 }
 
 }  // namespace
+
+std::string ContentBinding(absl::string_view content_id, bool image,
+                           const matcher::ContentHashes& hashes) {
+  // Length-prefixed fields: no two inputs share a preimage.
+  std::string in = absl::StrCat("hashwatch scan binding 1|", content_id.size(),
+                                ":", content_id);
+  if (image) {
+    absl::StrAppend(&in, "|image|", hashes.sha256);
+  } else {
+    absl::StrAppend(&in, "|hashes|", hashes.pdq, "|", hashes.md5, "|",
+                    hashes.sha1, "|", hashes.sha256);
+  }
+  return matcher::Sha256Hex(in).substr(0, 32);
+}
+
+bool SameContent(const matcher::ContentHashes& a,
+                 const matcher::ContentHashes& b) {
+  if (!a.sha256.empty() && !b.sha256.empty()) return a.sha256 == b.sha256;
+  int compared = 0;
+  for (auto field : {&matcher::ContentHashes::pdq, &matcher::ContentHashes::md5,
+                     &matcher::ContentHashes::sha1}) {
+    if ((a.*field).empty() || (b.*field).empty()) continue;
+    if (a.*field != b.*field) return false;
+    ++compared;
+  }
+  return compared > 0;
+}
+
+bool RecordIsFor(const ScanRecord& record, absl::string_view binding,
+                 const matcher::ContentHashes& hashes) {
+  if (!record.content_binding.empty()) return record.content_binding == binding;
+  return SameContent(record.hashes, hashes);
+}
+
+std::string RefiledContentId(absl::string_view content_id,
+                             absl::string_view binding) {
+  return absl::StrCat(content_id.substr(0, 239), "#", binding.substr(0, 16));
+}
 
 std::string EncodeScanRecord(const ScanRecord& record) {
   Json j{{"v", kVersion},
@@ -114,7 +154,10 @@ std::string EncodeScanRecord(const ScanRecord& record) {
   if (!record.hashes.empty()) j["hashes"] = HashesToJson(record.hashes);
   if (!record.report_id.empty()) j["report_id"] = record.report_id;
   if (record.item_id != 0) j["item_id"] = record.item_id;
-  return j.dump();
+  if (!record.content_binding.empty()) j["content"] = record.content_binding;
+  // Categories and sources come from imported lists: bytes that are not
+  // UTF-8 are replaced rather than thrown on.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 absl::StatusOr<ScanRecord> DecodeScanRecord(absl::string_view bytes) {

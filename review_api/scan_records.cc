@@ -7,6 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
@@ -31,12 +32,16 @@ namespace {
 //  expiry   EncodeExpiry(expiry) + content id -> "" for every record with
 //           an expiry: exactly one key per such record, none for kept ones
 //  meta     kExpiryIndexedKey -> "1" once the expiry family indexes every
-//           record (absent in databases written before it existed)
+//           record (absent in databases written before it existed);
+//           kFloodPrefix + entry id -> end of the entry's flood quarantine
 enum Family { kRecords = 0, kReveal = 1, kExpiry = 2, kMeta = 3 };
 
 constexpr char kComponent[] = "scan_records";
 constexpr int64_t kNever = INT64_MAX;  // TimeToMicros(InfiniteFuture)
 constexpr char kExpiryIndexedKey[] = "expiry_index_complete";
+// meta: kFloodPrefix + 8-byte big-endian bank entry id -> the ordered time
+// (common/ordered_key.h) at which its flood quarantine ends.
+constexpr absl::string_view kFloodPrefix = "flood/";
 // Expiry keys a purge reads before deleting their records (and records per
 // back-fill write): bounds its memory and write batches.
 constexpr size_t kBatchRecords = 10'000;
@@ -405,6 +410,61 @@ absl::StatusOr<std::string> ScanRecords::GetRevealPreview(
   }
   HW_RETURN_IF_ERROR(FromRocksDb(s, kComponent, "get reveal preview"));
   return value;
+}
+
+absl::StatusOr<std::vector<uint64_t>> ScanRecords::RevealPreviewIds(
+    uint64_t after, int max_ids) const {
+  std::vector<uint64_t> ids;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handles[kReveal]));
+  for (it->Seek(BigEndianKey(after));
+       it->Valid() && static_cast<int>(ids.size()) < max_ids; it->Next()) {
+    if (it->key().size() != 8) {
+      return absl::DataLossError(
+          absl::StrCat("scans: malformed reveal preview key of ",
+                       it->key().size(), " bytes"));
+    }
+    const uint64_t id = ReadBigEndian(ToView(it->key()));
+    if (id > after) ids.push_back(id);
+  }
+  HW_RETURN_IF_ERROR(
+      FromRocksDb(it->status(), kComponent, "list reveal previews"));
+  return ids;
+}
+
+absl::Status ScanRecords::PutFloodQuarantine(uint64_t entry_id,
+                                             absl::Time until) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  const std::string key = absl::StrCat(kFloodPrefix, BigEndianKey(entry_id));
+  std::string value;
+  AppendOrderedTime(&value, until);
+  return FromRocksDb(
+      impl_->db->Put(write_options, impl_->handles[kMeta], key, value),
+      kComponent, "put flood quarantine");
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, absl::Time>>>
+ScanRecords::FloodQuarantines() const {
+  std::vector<std::pair<uint64_t, absl::Time>> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handles[kMeta]));
+  for (it->Seek(ToSlice(kFloodPrefix));
+       it->Valid() && absl::StartsWith(ToView(it->key()), kFloodPrefix);
+       it->Next()) {
+    const absl::string_view key = ToView(it->key());
+    const absl::string_view value = ToView(it->value());
+    if (key.size() != kFloodPrefix.size() + 8 || value.size() != 8) {
+      return absl::DataLossError(absl::StrCat(
+          "scans: malformed flood quarantine record (key of ", key.size(),
+          " bytes, value of ", value.size(), " bytes)"));
+    }
+    out.emplace_back(ReadBigEndian(key.substr(kFloodPrefix.size())),
+                     ReadOrderedTime(value));
+  }
+  HW_RETURN_IF_ERROR(
+      FromRocksDb(it->status(), kComponent, "read flood quarantines"));
+  return out;
 }
 
 }  // namespace hashwatch::review_api

@@ -7,6 +7,8 @@
 //    expired records are ignored at once and deleted by PurgeExpired.
 //  - Reveal previews: review item id -> the unblurred preview JPEG, kept
 //    only for audited reveals.
+//  - Flood quarantines: bank entry id -> end of its quarantine, so that
+//    the flood guard's state survives a restart.
 //
 // Expiry. Each record that expires also has a key (expiry time, content id)
 // in an expiry index, written in the same atomic write as the record; a
@@ -30,6 +32,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -74,6 +78,16 @@ class ScanRecords final {
   absl::StatusOr<std::string> GetRevealPreview(uint64_t item_id) const;
   // Deletes the item's unblurred preview (none stored is fine); synced.
   absl::Status DeleteRevealPreview(uint64_t item_id);
+  // The ids of items with a kept preview, ascending, above `after`; at most
+  // `max_ids`.
+  absl::StatusOr<std::vector<uint64_t>> RevealPreviewIds(uint64_t after,
+                                                         int max_ids) const;
+
+  // The flood guard's quarantines (matcher::FloodGuard): bank entry id ->
+  // the time its quarantine ends. Put is synced.
+  absl::Status PutFloodQuarantine(uint64_t entry_id, absl::Time until);
+  absl::StatusOr<std::vector<std::pair<uint64_t, absl::Time>>>
+  FloodQuarantines() const;
 
  private:
   struct Impl;

@@ -22,6 +22,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
+#include "review_api/call_auth.h"
 #include "review_api/services.h"
 
 namespace hashwatch::review_api {
@@ -41,6 +42,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path,
   return pem;
 }
 
+// The server's credentials, without the token check (set by Start).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const ServerConfig& c) {
   if (c.plaintext) {
@@ -48,7 +50,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
            "serving WITHOUT TLS (plaintext): local development only; tokens "
            "and images "
            "cross the network unencrypted");
-    return grpc::InsecureServerCredentials();
+    return PlaintextCredentials(c.listen);
   }
   grpc::SslServerCredentialsOptions options;
   HW_ASSIGN_OR_RETURN(std::string key, ReadPem(c.tls.key_file, "tls.key_file"));
@@ -106,6 +108,49 @@ absl::Status CheckAddressFree(const std::string& listen) {
   return absl::OkStatus();
 }
 
+// Offers gRPC server reflection on one server, or not. Linking
+// grpc++_reflection registers its plugin for every server at static
+// initialisation; this option removes it unless `enabled` (and adds it
+// where it is missing).
+class ReflectionOption final : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    const std::string name =
+        grpc::reflection::ProtoServerReflectionPlugin().name();
+    std::erase_if(*plugins, [&](const auto& p) { return p->name() == name; });
+    if (enabled_) {
+      plugins->push_back(
+          std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
+  }
+
+ private:
+  const bool enabled_;
+};
+
+// The resource limits of config.limits and config.threads.
+void SetLimits(const ServerConfig& config, grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(
+      static_cast<int>(config.limits.max_message_bytes));
+  builder->SetMaxSendMessageSize(
+      static_cast<int>(config.limits.max_message_bytes));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              config.limits.max_streams_per_connection);
+  // Before a call's token is checked, its client may already send what
+  // the stream's receive window allows: with BDP probing gRPC grows that
+  // window to several MiB (and a connection's read buffer up to 4 MiB).
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE,
+                              config.http2_bdp_probe ? 1 : 0);
+  builder->AddChannelArgument(GRPC_ARG_TCP_MAX_READ_CHUNK_SIZE, 1 << 20);
+  grpc::ResourceQuota quota("hashwatch");
+  quota.SetMaxThreads(config.threads);
+  quota.Resize(static_cast<size_t>(config.limits.memory_quota_bytes));
+  builder->SetResourceQuota(quota);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
@@ -135,26 +180,29 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         config.db);
   }
 
-  s->services_ = MakeServices({.engine = s->engine_.get(),
-                               .tokens = s->tokens_.get(),
-                               .shutting_down = &s->shutting_down_});
+  // Every call's token is checked from its metadata, before its body is
+  // read.
+  credentials->SetAuthMetadataProcessor(
+      MakeTokenAuthProcessor(s->tokens_.get()));
+  s->calls_ = std::make_unique<CallCount>(config.limits.max_concurrent_calls);
+  s->streams_ = std::make_unique<OpenStreams>(s->tokens_.get(),
+                                              config.token_recheck_interval);
+  s->services_ = MakeServices(
+      {.engine = s->engine_.get(),
+       .tokens = s->tokens_.get(),
+       .shutting_down = &s->shutting_down_,
+       .calls = s->calls_.get(),
+       .streams = s->streams_.get(),
+       .scan_stream_inflight_bytes = config.limits.scan_stream_inflight_bytes});
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
   builder.AddListeningPort(config.listen, credentials, &s->port_);
   // gRPC sets SO_REUSEPORT by default: a second server on the same port
   // would then bind too, and connections would split between two
   // databases. Off, the port is this server's alone.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(
-      static_cast<int>(config.limits.max_message_bytes));
-  builder.SetMaxSendMessageSize(
-      static_cast<int>(config.limits.max_message_bytes));
-  if (config.threads > 0) {
-    grpc::ResourceQuota quota("hashwatch");
-    quota.SetMaxThreads(config.threads);
-    builder.SetResourceQuota(quota);
-  }
+  SetLimits(config, &builder);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
@@ -198,6 +246,7 @@ void Server::Shutdown() {
   if (housekeeping_.joinable()) housekeeping_.join();
   server_.reset();
   services_.clear();
+  streams_.reset();  // after the services: every stream has ended
   tokens_.reset();
   engine_.reset();  // closes the databases after every call has ended
 }

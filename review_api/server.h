@@ -1,7 +1,9 @@
 // The hashwatch server: the Engine and the token store under one database
 // directory, the four hashwatch.v1 services, gRPC health checking
-// (grpc.health.v1) and server reflection, on one port, with TLS or (for
-// local development, logged as a warning) plaintext.
+// (grpc.health.v1, open without a token) and, when configured, server
+// reflection, on one port, with TLS or (for local development on loopback,
+// logged as a warning) plaintext. Every other call's token is checked from
+// its metadata before its body is read (call_auth.h).
 //
 //   HW_ASSIGN_OR_RETURN(auto server, Server::Start(config, Clock::Real()));
 //   ... server->port() ...
@@ -24,6 +26,8 @@
 #include "review_api/auth.h"
 #include "review_api/config.h"
 #include "review_api/engine.h"
+#include "review_api/open_streams.h"
+#include "review_api/services.h"
 
 namespace hashwatch::review_api {
 
@@ -49,6 +53,7 @@ class Server final {
   void Shutdown();
 
   Engine& engine() { return *engine_; }
+  const OpenStreams& open_streams() const { return *streams_; }
 
  private:
   Server() = default;
@@ -57,6 +62,8 @@ class Server final {
   ServerConfig config_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<CallCount> calls_;
+  std::unique_ptr<OpenStreams> streams_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> shutting_down_{false};

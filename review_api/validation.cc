@@ -21,13 +21,28 @@ constexpr size_t kMaxFieldBytes = 256;
 constexpr size_t kMaxNoteBytes = 4096;
 constexpr size_t kMaxReasonBytes = 1024;
 
+// Ids and names (a content id, a category, a bank's name...) hold no
+// control characters (bytes 0x00-0x1f, 0x7f): none can end a log line, hide
+// in a report or cut a C string short. The error names the field and where.
+absl::Status CheckNoControl(absl::string_view field, absl::string_view value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " has a control character (byte 0x",
+                       absl::Hex(c, absl::kZeroPad2), ") at offset ", i));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckContentId(absl::string_view id) {
   if (id.empty()) return absl::InvalidArgumentError("content_id is required");
   if (id.size() > kMaxContentIdBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "content_id is ", id.size(), " bytes, more than ", kMaxContentIdBytes));
   }
-  return absl::OkStatus();
+  return CheckNoControl("content_id", id);
 }
 
 bool IsSignalWord(absl::string_view s) {
@@ -118,6 +133,7 @@ absl::Status RequestValidator::CheckContext(const v1::ScanContext& c) const {
     return absl::InvalidArgumentError(
         "context.uploader_id is longer than 256 bytes");
   }
+  HW_RETURN_IF_ERROR(CheckNoControl("context.uploader_id", c.uploader_id()));
   if (!c.uploader_ip().empty()) HW_RETURN_IF_ERROR(CheckIp(c.uploader_ip()));
   if (c.has_upload_time()) {
     HW_RETURN_IF_ERROR(
@@ -242,6 +258,7 @@ absl::StatusOr<queue::DecisionRequest> RequestValidator::Decision(
     return absl::InvalidArgumentError(
         "category (256) or note (4096 bytes) is too long");
   }
+  HW_RETURN_IF_ERROR(CheckNoControl("category", request.category()));
   out.category = request.category();
   out.add_to_allow_list = request.add_to_allow_list();
   out.note = request.note();
@@ -267,6 +284,10 @@ absl::StatusOr<queue::EnqueueRequest> RequestValidator::Case(
   if (request.summary().size() > kMaxNoteBytes) {
     return absl::InvalidArgumentError("summary is longer than 4096 bytes");
   }
+  if (request.category().size() > kMaxFieldBytes) {
+    return absl::InvalidArgumentError("category is longer than 256 bytes");
+  }
+  HW_RETURN_IF_ERROR(CheckNoControl("category", request.category()));
   queue::EnqueueRequest item;
   item.lane =
       request.lane().empty() ? config_.review.case_lane : request.lane();
@@ -300,6 +321,9 @@ absl::StatusOr<matcher::NewEntry> RequestValidator::Entry(const v1::NewEntry& e,
   HW_ASSIGN_OR_RETURN(
       matcher::SignalType signal,
       FromProto(e.signal(), absl::StrCat("entries[", index, "].signal")));
+  const std::string where = absl::StrCat("entries[", index, "].");
+  HW_RETURN_IF_ERROR(CheckNoControl(where + "category", e.category()));
+  HW_RETURN_IF_ERROR(CheckNoControl(where + "source", e.source()));
   matcher::NewEntry entry{signal,   e.value(),         e.category(), e.source(),
                           e.note(), e.metadata_json(), std::nullopt};
   if (e.has_disabled_until()) {
@@ -329,6 +353,7 @@ absl::Status RequestValidator::CheckSameBank(absl::string_view name,
                                              std::string* bank) const {
   if (name.empty())
     return absl::InvalidArgumentError("bank is required in every message");
+  HW_RETURN_IF_ERROR(CheckNoControl("bank", name));
   if (bank->empty()) *bank = std::string(name);
   if (*bank != name) {
     return absl::InvalidArgumentError(
@@ -353,6 +378,7 @@ absl::StatusOr<matcher::ListParseOptions> RequestValidator::Import(
     const v1::ImportListRequest& request) const {
   if (request.bank().empty())
     return absl::InvalidArgumentError("bank is required");
+  HW_RETURN_IF_ERROR(CheckNoControl("bank", request.bank()));
   matcher::ListParseOptions options;
   if (request.signal() != v1::SIGNAL_TYPE_UNSPECIFIED) {
     HW_ASSIGN_OR_RETURN(options.signal, FromProto(request.signal(), "signal"));
@@ -381,7 +407,7 @@ absl::Status RequestValidator::CheckWriteCount(size_t values) const {
 
 absl::Status RequestValidator::CheckReportId(absl::string_view id) const {
   if (id.empty()) return absl::InvalidArgumentError("id is required");
-  return absl::OkStatus();
+  return CheckNoControl("id", id);
 }
 
 absl::Status RequestValidator::CheckMarkSubmitted(
@@ -390,6 +416,8 @@ absl::Status RequestValidator::CheckMarkSubmitted(
   if (request.submission_ref().empty()) {
     return absl::InvalidArgumentError("submission_ref is required");
   }
+  HW_RETURN_IF_ERROR(
+      CheckNoControl("submission_ref", request.submission_ref()));
   return absl::OkStatus();
 }
 

@@ -18,7 +18,8 @@ case "${1:-}" in
   asan)
     sanitize="address,undefined"
     binaries=(common_test matcher_test queue_test report_test auth_test
-              config_test scan_records_test server_test)
+              config_test scan_records_test engine_test corrupt_records_test
+              server_test)
     # Leak checking stays on; UBSan findings abort the test.
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

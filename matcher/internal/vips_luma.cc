@@ -3,6 +3,7 @@
 #include <vips/vips.h>
 
 #include <array>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -145,6 +146,19 @@ absl::Status CheckVipsInput(absl::string_view bytes,
   ImageRef header;
   LumaImage sizes;
   return CheckHeader(bytes, options, &header, &sizes);
+}
+
+int64_t VipsDeclaredPixels(absl::string_view bytes) {
+  DecodeOptions any;
+  any.max_pixels = std::numeric_limits<int64_t>::max();
+  any.max_bytes = std::numeric_limits<int64_t>::max();
+  ImageRef header;
+  LumaImage sizes;
+  if (!CheckHeader(bytes, any, &header, &sizes).ok()) {
+    vips_error_clear();
+    return 0;
+  }
+  return static_cast<int64_t>(sizes.source_width) * sizes.source_height;
 }
 
 absl::Status DecodeVipsLuma(absl::string_view bytes,

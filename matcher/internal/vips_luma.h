@@ -3,6 +3,8 @@
 #ifndef HASHWATCH_MATCHER_INTERNAL_VIPS_LUMA_H_
 #define HASHWATCH_MATCHER_INTERNAL_VIPS_LUMA_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "matcher/decode.h"
@@ -14,6 +16,10 @@ namespace hashwatch::matcher::internal {
 // Errors as Decoder::DecodeLuma. Thread-safe.
 absl::Status CheckVipsInput(absl::string_view bytes,
                             const DecodeOptions& options);
+
+// width x height from the header alone; 0 for input it cannot read.
+// Thread-safe.
+int64_t VipsDeclaredPixels(absl::string_view bytes);
 
 // Decodes with libvips; errors as Decoder::DecodeLuma. Thread-safe.
 absl::Status DecodeVipsLuma(absl::string_view bytes,

@@ -121,8 +121,11 @@ std::string EncodeItem(const StoredItem& stored) {
   // Added after version 1 shipped: optional trailing fields, in this
   // order, each written only when it or a later one is set, so records
   // written before them decode unchanged (with them empty).
-  if (!it.summary.empty() || !it.hashes.sha1.empty()) e.Bytes(it.summary);
-  if (!it.hashes.sha1.empty()) e.Bytes(it.hashes.sha1);
+  const bool token = !it.lease_token.empty();
+  if (!it.summary.empty() || !it.hashes.sha1.empty() || token)
+    e.Bytes(it.summary);
+  if (!it.hashes.sha1.empty() || token) e.Bytes(it.hashes.sha1);
+  if (token) e.Bytes(it.lease_token);
   return e.Release();
 }
 
@@ -191,6 +194,7 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   HW_READ(DecodeExclusionList(d, &stored->exclusions));
   if (!d.done()) HW_READ(d.Bytes(&it.summary));
   if (!d.done()) HW_READ(d.Bytes(&it.hashes.sha1));
+  if (!d.done()) HW_READ(d.Bytes(&it.lease_token));
   HW_READ(d.done());
   return absl::OkStatus();
 }

@@ -96,7 +96,7 @@ class ReviewQueue::Impl {
       absl::Span<const EnqueueRequest> requests);
   absl::StatusOr<std::vector<LeasedItem>> Lease(
       absl::string_view moderator, int max_items,
-      absl::Span<const std::string> lanes);
+      absl::Span<const std::string> lanes, absl::string_view token);
   absl::StatusOr<absl::Time> ExtendLease(absl::string_view moderator,
                                          const LeaseRef& lease);
   absl::Status Release(absl::string_view moderator, const LeaseRef& lease);
@@ -106,6 +106,8 @@ class ReviewQueue::Impl {
   absl::Status RecordReveal(absl::string_view moderator, uint64_t item_id,
                             absl::string_view reason);
   absl::StatusOr<int> ExpireLeases();
+  absl::StatusOr<std::vector<uint64_t>> PendingDecisions(int max_items) const;
+  absl::Status AcknowledgeDecision(uint64_t item_id);
 
   absl::StatusOr<ReviewItem> GetItem(uint64_t item_id) const;
   absl::StatusOr<ReviewItem> FindItem(absl::string_view content_id) const;
@@ -301,13 +303,13 @@ class ReviewQueue::Impl {
                            LeasePlan* plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns the commit's ticket; releases the plan's reservations.
   absl::StatusOr<uint64_t> WriteLeases(
-      absl::string_view moderator, const LeasePlan& plan,
-      std::vector<absl::StatusOr<StoredItem>>& loaded,
+      absl::string_view moderator, absl::string_view token,
+      const LeasePlan& plan, std::vector<absl::StatusOr<StoredItem>>& loaded,
       std::vector<LeasedItem>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes one item's lease into `txn`; returns what the caller gets.
-  LeasedItem LeaseItem(absl::string_view moderator, const Candidate& c,
-                       uint64_t lease_id, absl::Time now, StoredItem& s,
-                       Txn& txn) const;
+  LeasedItem LeaseItem(absl::string_view moderator, absl::string_view token,
+                       const Candidate& c, uint64_t lease_id, absl::Time now,
+                       StoredItem& s, Txn& txn) const;
   // Counts the leased items against the moderator's welfare state, pruning
   // old exposure and decision keys once an hour.
   void UpdateModeratorAfterLease(absl::string_view moderator,

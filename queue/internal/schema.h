@@ -61,6 +61,9 @@ inline constexpr std::array<const char*, kCfCount> kCfNames = {
     "leases",  "exposure", "decisions", "moderators", "audit"};
 
 inline constexpr absl::string_view kStateKey = "state";
+// kMetaCf: kPendingPrefix + U64Key(item id) while a final decision's
+// follow-up is not acknowledged (ReviewQueue::PendingDecisions).
+inline constexpr absl::string_view kPendingPrefix = "pending/";
 
 // items, previews, audit: an 8-byte big-endian id (common/ordered_key.h).
 inline std::string U64Key(uint64_t v) { return BigEndianKey(v); }

@@ -58,10 +58,10 @@ class BankCliTest : public ::testing::Test {
   TempDir dir_;
 };
 
-// Whatever the caller's umask, the database hashwatch creates is its user's
-// alone: folders 0700, files 0600.
+// Whatever the caller's umask (here 000, the loosest), the database
+// hashwatch creates is its user's alone: folders 0700, files 0600.
 TEST_F(BankCliTest, TheDatabaseIsReadableByItsOwnerOnly) {
-  const mode_t old = umask(022);
+  const mode_t old = umask(0);
   ProcessResult created = Run({"bank", "create", "private"});
   ProcessResult token =
       RunProcess({BinaryPath("hashwatch"), "token", "create", "ops", "--role",
@@ -484,6 +484,19 @@ TEST_F(BankCliTest, OnlyCreateMakesADatabaseTheOtherCommandsRefuseAMissingOne) {
   ProcessResult matched = Run({"match", "--hash", md5});
   EXPECT_EQ(matched.exit_code, 0) << matched.err;
   EXPECT_THAT(matched.out, HasSubstr("\ta\t0\t"));
+}
+
+// Stored text need not be UTF-8 (a category typed on a command line, a
+// list's source): --json replaces what is not, and never throws on it.
+TEST_F(BankCliTest, JsonOfTextThatIsNotUtf8IsPrintedNotThrownOn) {
+  ProcessResult created = Run(
+      {"bank", "create", "latin1", "--default-category", "caf\xe9", "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const nlohmann::json bank = nlohmann::json::parse(created.out);
+  EXPECT_EQ(bank["default_category"], "caf\xef\xbf\xbd");  // U+FFFD
+  ProcessResult listed = Run({"bank", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("caf\xef\xbf\xbd"));
 }
 
 }  // namespace

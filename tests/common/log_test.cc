@@ -60,5 +60,21 @@ TEST(LogTest, ControlCharactersCannotStartALineOfTheirOwn) {
               EndsWith(" INFO file café – 1.jpg\n"));
 }
 
+// Nor can an id pass for an escape it is not, or break a line in a viewer
+// that honours Unicode line breaks.
+TEST(LogTest, BackslashesAndUnicodeLineBreaksAreEscaped) {
+  EXPECT_THAT(Logged(LogLevel::kInfo, "id a\\x0aINFO forged"),
+              EndsWith(" INFO id a\\\\x0aINFO forged\n"));
+  EXPECT_THAT(Logged(LogLevel::kInfo,
+                     "id a\xc2\x85"
+                     "b\xe2\x80\xa8"
+                     "c\xe2\x80\xa9"
+                     "d"),
+              EndsWith(" INFO id a\\u0085b\\u2028c\\u2029d\n"));
+  // Other characters of those lead bytes are kept.
+  EXPECT_THAT(Logged(LogLevel::kInfo, "\xc2\xa9 \xe2\x80\x94"),
+              EndsWith(" INFO \xc2\xa9 \xe2\x80\x94\n"));
+}
+
 }  // namespace
 }  // namespace hashwatch

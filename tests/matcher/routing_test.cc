@@ -10,6 +10,7 @@ namespace {
 using ::hashwatch::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::SizeIs;
 
 std::string PdqHex(int flipped_low_bits) {
   PdqHash h;
@@ -145,6 +146,39 @@ TEST_F(RoutingTest, FloodGuardDemotesAnEntryMatchingTooManyContents) {
   clock.Advance(absl::Hours(2));
   EXPECT_EQ(Route(m, 100, "c4", {}, options_, &guard).verdict,
             Verdict::kAutoReport);
+}
+
+// A quarantine is handed to `persist` when it starts and, while the entry
+// keeps flooding, about twice a window; Restore puts it back in a new guard.
+TEST_F(RoutingTest, FloodQuarantineIsPersistedAndRestored) {
+  FakeClock clock;
+  std::vector<std::pair<uint64_t, absl::Time>> stored;
+  FloodGuardOptions options{.max_distinct_contents = 1,
+                            .window = absl::Hours(1),
+                            .persist = [&](uint64_t entry, absl::Time until) {
+                              stored.emplace_back(entry, until);
+                              return absl::OkStatus();
+                            }};
+  FloodGuard guard(options, &clock);
+  EXPECT_FALSE(guard.RecordAndCheck(7, "c0"));
+  EXPECT_TRUE(guard.RecordAndCheck(7, "c1"));
+  ASSERT_THAT(stored, SizeIs(1));
+  EXPECT_EQ(stored[0].second, clock.Now() + absl::Hours(1));
+  clock.Advance(absl::Minutes(10));
+  EXPECT_TRUE(guard.RecordAndCheck(7, "c2"));
+  EXPECT_THAT(stored, SizeIs(1)) << "the stored end is still far enough";
+  clock.Advance(absl::Minutes(25));
+  EXPECT_TRUE(guard.RecordAndCheck(7, "c3"));
+  ASSERT_THAT(stored, SizeIs(2));
+  EXPECT_EQ(stored[1].second, clock.Now() + absl::Hours(1));
+
+  FloodGuard restarted({.max_distinct_contents = 1, .window = absl::Hours(1)},
+                       &clock);
+  restarted.Restore(stored[1].first, stored[1].second);
+  EXPECT_THAT(restarted.Flagged(), ElementsAre(7u));
+  EXPECT_TRUE(restarted.RecordAndCheck(7, "c4")) << "still quarantined";
+  clock.Advance(absl::Hours(1));
+  EXPECT_FALSE(restarted.RecordAndCheck(7, "c5"));
 }
 
 TEST_F(RoutingTest, ValidatesRanges) {

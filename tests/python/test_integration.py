@@ -269,13 +269,16 @@ class IntegrationTest(unittest.TestCase):
         # HealthCheckRequest{service: ""} -> HealthCheckResponse{status: SERVING (1)}
         self.assertEqual(check(b"", timeout=CALL_TIMEOUT), b"\x08\x01")
 
+        # Reflection is off unless configured ("reflection": true), and every
+        # call but health checks needs a token first.
         info = self.channel.stream_stream(
             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", **identity)
         # ServerReflectionRequest{list_services: ""} (field 7, length 0)
-        answers = list(info(iter([b"\x3a\x00"]), timeout=CALL_TIMEOUT))
-        self.assertEqual(len(answers), 1)
-        for service in ("ScanService", "BankService", "ReviewService", "ReportService"):
-            self.assertIn(b"hashwatch.v1." + service.encode(), answers[0])
+        for metadata, code in ((None, grpc.StatusCode.UNAUTHENTICATED),
+                               (self.as_("lead"), grpc.StatusCode.UNIMPLEMENTED)):
+            with self.assertRaises(grpc.RpcError) as refused:
+                list(info(iter([b"\x3a\x00"]), metadata=metadata, timeout=CALL_TIMEOUT))
+            self.assertEqual(refused.exception.code(), code)
 
     def test_tokens_and_roles(self):
         lease = hw.review_pb2.LeaseRequest(max_items=1)
@@ -387,8 +390,13 @@ class IntegrationTest(unittest.TestCase):
         self.assertEqual(seen.viewed_by, "mod-py")
         self.assertEqual(seen.category, "A")
 
+        # Decided, the item is no longer the moderator's to read; a lead reads it.
+        with self.assertRaises(grpc.RpcError) as denied:
+            self.review.GetItem(hw.review_pb2.GetItemRequest(item_id=item_id),
+                                metadata=self.as_("moderator"), timeout=CALL_TIMEOUT)
+        self.assertEqual(denied.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
         item = self.review.GetItem(hw.review_pb2.GetItemRequest(item_id=item_id),
-                                   metadata=self.as_("moderator"), timeout=CALL_TIMEOUT)
+                                   metadata=self.as_("lead"), timeout=CALL_TIMEOUT)
         self.assertEqual(item.state, hw.review_pb2.ITEM_STATE_DECIDED)
 
     def test_review_stops_at_the_exposure_limit(self):

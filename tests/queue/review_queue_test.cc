@@ -20,6 +20,7 @@ namespace {
 using ::hashwatch::queue::testing::Request;
 using ::hashwatch::queue::testing::TempDir;
 using ::hashwatch::queue::testing::TestOptions;
+using ::hashwatch::testing::IsOkAndHolds;
 using ::hashwatch::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -771,6 +772,83 @@ TEST_F(ReviewQueueTest, StatsReportDepthAgeOverdueAndLeases) {
   EXPECT_EQ(s.lanes[2].waiting, 1);
   EXPECT_EQ(s.lanes[2].oldest_age, absl::Hours(3));
   EXPECT_EQ(s.lanes[0].waiting, 0);
+}
+
+// --- Leases bound to a token; decisions' pending follow-up ----------------
+
+// A lease taken with a token is live only under that token, so a moderator
+// name given to a new token holds none of the old token's leases; the token
+// survives reopening.
+TEST_F(ReviewQueueTest, LeaseBelongsToTheTokenItWasTakenWith) {
+  LeaseRef held;
+  {
+    auto q = OpenQueue();
+    ASSERT_OK(q->Enqueue(Request("c1")));
+    ASSERT_OK_AND_ASSIGN(auto leased, q->Lease("alice", 1, {}, "token-1"));
+    ASSERT_THAT(leased, SizeIs(1));
+    held = leased[0].lease;
+    EXPECT_EQ(held.token, "token-1");
+  }
+  auto q = OpenQueue();
+  ASSERT_OK_AND_ASSIGN(ReviewItem item, q->GetItem(held.item_id));
+  EXPECT_EQ(item.lease_token, "token-1");
+  const std::string before = Fingerprint(*q);
+  LeaseRef other = held;
+  other.token = "token-2";
+  EXPECT_THAT(q->ExtendLease("alice", other),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("another token")));
+  EXPECT_THAT(q->Release("alice", other),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(q->Decide("alice", other, {.kind = DecisionKind::kSkip}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(Fingerprint(*q), before);
+  EXPECT_OK(q->ExtendLease("alice", held));
+}
+
+// A confirm or reject leaves its follow-up pending, in the same write,
+// until acknowledged; escalations and skips leave none.
+TEST_F(ReviewQueueTest, FinalDecisionsStayPendingUntilAcknowledged) {
+  {
+    auto q = OpenQueue();
+    for (const char* id : {"c1", "c2", "c3"}) {
+      EnqueueRequest r = Request(id);
+      r.preview = "blurred";
+      ASSERT_OK(q->Enqueue(r));
+    }
+    for (DecisionKind kind :
+         {DecisionKind::kConfirm, DecisionKind::kSkip, DecisionKind::kReject}) {
+      auto l = LeaseOne(*q, "alice");
+      ASSERT_TRUE(l);
+      ASSERT_OK(
+          q->Decide("alice", l->lease,
+                    {.kind = kind,
+                     .category = kind == DecisionKind::kConfirm ? "A" : ""}));
+    }
+    ASSERT_OK_AND_ASSIGN(auto pending, q->PendingDecisions(10));
+    EXPECT_THAT(pending, SizeIs(2));
+  }
+  auto q = OpenQueue();  // pending decisions survive reopening
+  ASSERT_OK_AND_ASSIGN(auto pending, q->PendingDecisions(10));
+  ASSERT_THAT(pending, SizeIs(2));
+  EXPECT_LT(pending[0], pending[1]);
+  ASSERT_OK_AND_ASSIGN(auto first, q->PendingDecisions(1));
+  EXPECT_THAT(first, ElementsAre(pending[0]));
+  for (uint64_t id : pending) {
+    ASSERT_OK_AND_ASSIGN(ReviewItem item, q->GetItem(id));
+    EXPECT_EQ(item.state, ItemState::kDecided);
+    // A final decision deletes the preview in the same write.
+    EXPECT_FALSE(item.has_preview);
+    EXPECT_THAT(q->GetPreview(id), IsOkAndHolds(""));
+  }
+  ASSERT_OK_AND_ASSIGN(ReviewItem skipped, q->FindItem("c2"));
+  EXPECT_THAT(q->GetPreview(skipped.id), IsOkAndHolds("blurred"));
+  ASSERT_OK(q->AcknowledgeDecision(pending[0]));
+  ASSERT_OK(q->AcknowledgeDecision(pending[0]));  // twice is fine
+  EXPECT_THAT(q->PendingDecisions(10), IsOkAndHolds(ElementsAre(pending[1])));
+  EXPECT_THAT(q->PendingDecisions(0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(q->VerifyAudit());
 }
 
 }  // namespace

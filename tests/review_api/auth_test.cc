@@ -207,6 +207,65 @@ TEST_F(TokenStoreTest, RevokedTokenIsUnauthenticated) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+// A lease belongs to a token's id: random, kept in the file, and new for a
+// token re-created under a revoked one's name.
+TEST_F(TokenStoreTest, TokenIdIsStableAndNewForARecreatedName) {
+  auto store = Open();
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       store->Create("alice", Role::kModerator, {}));
+  ASSERT_OK_AND_ASSIGN(Principal first, store->Authenticate(token));
+  EXPECT_THAT(first.token_id, MatchesRegex("[0-9a-f]{32}"));
+  ASSERT_OK_AND_ASSIGN(std::vector<TokenInfo> listed, store->List());
+  ASSERT_THAT(listed, SizeIs(1));
+  EXPECT_EQ(listed[0].id, first.token_id);
+  EXPECT_THAT(ReadFileOrDie(path_),
+              HasSubstr(absl::StrCat("\"id\": \"", first.token_id, "\"")));
+  ASSERT_OK_AND_ASSIGN(Principal reopened, Open()->Authenticate(token));
+  EXPECT_EQ(reopened.token_id, first.token_id);
+
+  ASSERT_OK(store->Revoke("alice"));
+  ASSERT_OK_AND_ASSIGN(std::string again,
+                       store->Create("alice", Role::kModerator, {}));
+  ASSERT_OK_AND_ASSIGN(Principal second, store->Authenticate(again));
+  EXPECT_EQ(second.name, "alice");
+  EXPECT_NE(second.token_id, first.token_id);
+}
+
+// Files written before ids existed load; each token gets an id derived
+// from its hash, the same at every load and kept by the next rewrite.
+TEST_F(TokenStoreTest, FileWithoutIdsLoadsWithStableIds) {
+  auto entry = [](const std::string& name, char digit) {
+    return absl::StrCat("{\"name\": \"", name,
+                        "\", \"role\": \"moderator\", \"grants\": [], "
+                        "\"created\": \"2026-01-02T03:04:05Z\", \"sha256\": \"",
+                        std::string(64, digit), "\"}");
+  };
+  dir_.Write("tokens.json",
+             absl::StrCat("{\"format\": \"hashwatch-tokens-v1\", \"tokens\": [",
+                          entry("a", 'a'), ",", entry("b", 'b'), "]}"));
+  ASSERT_OK_AND_ASSIGN(std::vector<TokenInfo> before, Open()->List());
+  ASSERT_THAT(before, SizeIs(2));
+  EXPECT_THAT(before[0].id, MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_NE(before[0].id, before[1].id);
+  auto store = Open();
+  ASSERT_OK(store->Create("c", Role::kLead, {}).status());  // rewrites
+  EXPECT_THAT(ReadFileOrDie(path_),
+              HasSubstr(absl::StrCat("\"id\": \"", before[0].id, "\"")));
+  ASSERT_OK_AND_ASSIGN(std::vector<TokenInfo> after, Open()->List());
+  ASSERT_THAT(after, SizeIs(3));
+  EXPECT_EQ(after[0].id, before[0].id);
+  EXPECT_EQ(after[1].id, before[1].id);
+
+  dir_.Write("tokens.json",
+             absl::StrCat("{\"format\": \"hashwatch-tokens-v1\", \"tokens\": [",
+                          absl::StrReplaceAll(
+                              entry("a", 'a'),
+                              {{"\"sha256\"", "\"id\": \"xyz\", \"sha256\""}}),
+                          "]}"));
+  EXPECT_THAT(TokenStore::Open(path_, &clock_),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("\"id\"")));
+}
+
 TEST_F(TokenStoreTest, DuplicateNameIsAlreadyExists) {
   auto store = Open();
   ASSERT_OK(store->Create("alice", Role::kModerator, {}).status());

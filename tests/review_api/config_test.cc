@@ -283,6 +283,41 @@ TEST(ServerConfigTest, BadQueuePolicyIsRefusedNamingTheKey) {
                    "review.case_lane \"cases\" is not a lane of queue.lanes")));
 }
 
+TEST(ServerConfigTest, ResourceLimitsHaveDefaultsAndAreCheckedTogether) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig d, ParseServerConfig("{}"));
+  EXPECT_EQ(d.limits.max_concurrent_calls, 256);
+  EXPECT_EQ(d.limits.max_streams_per_connection, 100);
+  EXPECT_EQ(d.limits.memory_quota_bytes, int64_t{2} << 30);
+  EXPECT_EQ(d.limits.scan_stream_inflight_bytes, 128 << 20);
+  EXPECT_EQ(d.limits.decode_budget_pixels, 150'000'000);
+  EXPECT_EQ(d.threads, 300);
+  EXPECT_FALSE(d.reflection);
+  EXPECT_EQ(d.token_recheck_interval, absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ParseServerConfig(R"({
+    "reflection": true, "token_recheck_seconds": 0.5, "threads": 100,
+    "limits": {"max_concurrent_calls": 50, "max_streams_per_connection": 8,
+               "memory_quota_bytes": 1073741824,
+               "scan_stream_inflight_bytes": 16777216,
+               "decode_budget_pixels": 50000000}})"));
+  EXPECT_TRUE(c.reflection);
+  EXPECT_EQ(c.token_recheck_interval, absl::Milliseconds(500));
+  EXPECT_EQ(c.limits.max_streams_per_connection, 8);
+  EXPECT_EQ(c.limits.decode_budget_pixels, 50'000'000);
+  // Each call holds a thread: the thread bound leaves room for the calls
+  // and gRPC's own threads, so the call limit's clear error comes first.
+  EXPECT_THAT(ParseServerConfig(R"({"threads": 100,
+                            "limits": {"max_concurrent_calls": 90}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("threads (100) must be at least "
+                                 "limits.max_concurrent_calls + 16")));
+  EXPECT_THAT(ParseServerConfig(R"({"limits": {"memory_quota_bytes": 1}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("limits.memory_quota_bytes")));
+  EXPECT_THAT(ParseServerConfig(R"({"token_recheck_seconds": 600})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("token_recheck_seconds")));
+}
+
 TEST(ServerConfigTest, LoadNamesTheFile) {
   hashwatch::testing::TempDir dir;
   EXPECT_THAT(LoadServerConfig(dir.Sub("missing.json")),

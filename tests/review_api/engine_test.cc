@@ -51,6 +51,14 @@ auto Reader(std::vector<Message> messages) {
   };
 }
 
+// A moderator's token (its id derived from the name) and a lead's.
+Reviewer Mod(const std::string& name) {
+  return {.name = name, .token_id = "id-" + name};
+}
+Reviewer Lead() {
+  return {.name = "lead-1", .token_id = "id-lead", .lead = true};
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -107,8 +115,11 @@ class EngineTest : public ::testing::Test {
   }
 
   v1::LeasedItem LeaseOne(const std::string& moderator) {
+    return LeaseOne(Mod(moderator));
+  }
+  v1::LeasedItem LeaseOne(const Reviewer& who) {
     v1::LeaseRequest lease;
-    auto leased = engine_->Lease(moderator, lease, /*lead=*/false);
+    auto leased = engine_->Lease(who, lease);
     EXPECT_OK(leased.status());
     EXPECT_THAT(leased->items(), SizeIs(1));
     return leased->items(0);
@@ -172,7 +183,7 @@ TEST_F(EngineTest, NearHashIsQueuedAndAConfirmFilesAReportWithSha1) {
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
   decide.set_category("A");
   ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
-                       engine_->Decide("mod-1", decide));
+                       engine_->Decide(Mod("mod-1"), decide));
   EXPECT_THAT(decided.banked(),
               ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
                           "internal-confirmed:sha256"));
@@ -231,7 +242,7 @@ TEST_F(EngineTest, UnmatchedButFlaggedItemIsQueuedAsNovel) {
   EXPECT_TRUE(r.novel());
   v1::GetItemRequest get;
   get.set_item_id(r.item_id());
-  ASSERT_OK_AND_ASSIGN(v1::ReviewItem item, engine_->GetItem(get));
+  ASSERT_OK_AND_ASSIGN(v1::ReviewItem item, engine_->GetItem(Lead(), get));
   EXPECT_EQ(item.kind(), v1::ITEM_KIND_NOVEL);
   EXPECT_EQ(item.lane(), "proactive");
   EXPECT_THAT(item.matches(), IsEmpty());
@@ -280,11 +291,11 @@ TEST_F(EngineTest, DecisionOnSomeoneElsesLeaseChangesNothing) {
   decide.set_lease_id(leased.lease_id());
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
   decide.set_category("A");
-  EXPECT_THAT(engine_->Decide("mod-2", decide),
+  EXPECT_THAT(engine_->Decide(Mod("mod-2"), decide),
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("not a live lease")));
+                       HasSubstr("held by another moderator")));
   clock_.Advance(config_.review.lease_duration);
-  EXPECT_THAT(engine_->Decide("mod-1", decide),
+  EXPECT_THAT(engine_->Decide(Mod("mod-1"), decide),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(ReportCount(), 0u);
 }
@@ -300,7 +311,7 @@ TEST_F(EngineTest, RejectWithAllowListAllowsTheNextCopy) {
   decide.set_kind(v1::DECISION_KIND_REJECT);
   decide.set_add_to_allow_list(true);
   ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
-                       engine_->Decide("mod-1", decide));
+                       engine_->Decide(Mod("mod-1"), decide));
   EXPECT_TRUE(decided.report_id().empty());
   EXPECT_THAT(decided.banked(), SizeIs(3));
   ASSERT_OK_AND_ASSIGN(v1::ScanResponse copy,
@@ -378,15 +389,16 @@ TEST_F(EngineTest, RemoveEntriesTakesAnyCaseAndCountsTheUnknown) {
   auto* unknown = remove.add_values();
   unknown->set_signal(v1::SIGNAL_TYPE_MD5);
   unknown->set_value(kMd5);
-  ASSERT_OK_AND_ASSIGN(
-      v1::WriteResult removed,
-      engine_->RemoveEntries("admin",
-                             Reader<v1::RemoveEntriesRequest>({remove})));
+  ASSERT_OK_AND_ASSIGN(v1::WriteResult removed,
+                       engine_->RemoveEntries(
+                           "admin", Reader<v1::RemoveEntriesRequest>({remove}),
+                           [] { return false; }));
   EXPECT_EQ(removed.removed(), 1u);
   EXPECT_EQ(removed.not_found(), 1u);
   v->set_value("xyz");
-  EXPECT_THAT(engine_->RemoveEntries(
-                  "admin", Reader<v1::RemoveEntriesRequest>({remove})),
+  EXPECT_THAT(engine_->RemoveEntries("admin",
+                                     Reader<v1::RemoveEntriesRequest>({remove}),
+                                     [] { return false; }),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("values[0].value")));
 }
@@ -580,26 +592,26 @@ TEST_F(EngineTest, BadReviewAndReportRequestsAreRefused) {
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
   v1::DecideRequest decide;
   decide.set_kind(v1::DECISION_KIND_CONFIRM);
-  EXPECT_THAT(engine_->Decide("mod-1", decide),
+  EXPECT_THAT(engine_->Decide(Mod("mod-1"), decide),
               StatusIs(kInvalid, HasSubstr("category")));
   decide.set_kind(v1::DECISION_KIND_SKIP);
   decide.set_add_to_allow_list(true);
-  EXPECT_THAT(engine_->Decide("mod-1", decide),
+  EXPECT_THAT(engine_->Decide(Mod("mod-1"), decide),
               StatusIs(kInvalid, HasSubstr("add_to_allow")));
   decide.set_kind(v1::DECISION_KIND_UNSPECIFIED);
-  EXPECT_THAT(engine_->Decide("mod-1", decide),
+  EXPECT_THAT(engine_->Decide(Mod("mod-1"), decide),
               StatusIs(kInvalid, HasSubstr("kind")));
 
   v1::LeaseRequest lease;
   lease.add_lanes("escalation");
-  EXPECT_THAT(engine_->Lease("mod-1", lease, /*lead=*/false),
+  EXPECT_THAT(engine_->Lease(Mod("mod-1"), lease),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_OK(engine_->Lease("lead-1", lease, /*lead=*/true).status());
+  EXPECT_OK(engine_->Lease(Lead(), lease).status());
   lease.set_max_items(config_.limits.max_lease_items + 1);
-  EXPECT_THAT(engine_->Lease("lead-1", lease, true),
+  EXPECT_THAT(engine_->Lease(Lead(), lease),
               StatusIs(kInvalid, HasSubstr("max_items")));
 
-  EXPECT_THAT(engine_->Reveal("lead-1", v1::RevealRequest()),
+  EXPECT_THAT(engine_->Reveal(Lead(), v1::RevealRequest()),
               StatusIs(kInvalid, HasSubstr("reason")));
   v1::EnqueueCaseRequest enqueue;
   enqueue.set_content_id("case-1");

@@ -323,12 +323,16 @@ TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
   v1::GetItemRequest get;
   v1::ReviewItem item;
   get.set_item_id(a.item_id());
-  ASSERT_TRUE(review_->GetItem(As(mod1_).get(), get, &item).ok());
+  // Need to know: a moderator reads only the items leased to them.
+  grpc::Status denied = review_->GetItem(As(mod1_).get(), get, &item);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.error_message(), HasSubstr("not leased to you"));
+  ASSERT_TRUE(review_->GetItem(As(lead_).get(), get, &item).ok());
   EXPECT_EQ(item.lane(), "proactive");
   EXPECT_EQ(item.kind(), v1::ITEM_KIND_NOVEL);
   EXPECT_DOUBLE_EQ(item.context().classifier_score(), 0.97);
   get.set_item_id(b.item_id());
-  ASSERT_TRUE(review_->GetItem(As(mod1_).get(), get, &item).ok());
+  ASSERT_TRUE(review_->GetItem(As(lead_).get(), get, &item).ok());
   EXPECT_EQ(item.lane(), "user_report");
 
   // A non-image case from a pipeline, in its lane.
@@ -340,7 +344,7 @@ TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
   ASSERT_TRUE(
       review_->EnqueueCase(As(pipeline_).get(), case_req, &case_resp).ok());
   get.set_item_id(case_resp.item_id());
-  ASSERT_TRUE(review_->GetItem(As(mod1_).get(), get, &item).ok());
+  ASSERT_TRUE(review_->GetItem(As(lead_).get(), get, &item).ok());
   EXPECT_EQ(item.kind(), v1::ITEM_KIND_CASE);
   EXPECT_EQ(item.summary(), "account asks a minor for photos in chat");
   EXPECT_EQ(QueueStats().waiting(), 3);
@@ -591,7 +595,7 @@ TEST_F(ServerTest, RestartKeepsReportsItemsAndBanks) {
   v1::GetItemRequest get_item;
   get_item.set_item_id(queued.item_id());
   v1::ReviewItem item;
-  EXPECT_TRUE(review_->GetItem(As(mod1_).get(), get_item, &item).ok());
+  EXPECT_TRUE(review_->GetItem(As(lead_).get(), get_item, &item).ok());
   v1::ListBanksResponse banks;
   ASSERT_TRUE(
       banks_->ListBanks(As(admin_).get(), v1::ListBanksRequest(), &banks).ok());
@@ -969,6 +973,41 @@ TEST_F(ServerTest, EscalatedItemsGoToLeadsOnly) {
   ASSERT_THAT(lead, SizeIs(1));
   EXPECT_EQ(lead[0].item().lane(), "escalation");
   EXPECT_EQ(lead[0].item().id(), leased[0].item().id());
+  // Its details (uploader, IP, history) are for leads too.
+  v1::GetItemRequest get;
+  get.set_item_id(lead[0].item().id());
+  v1::ReviewItem item;
+  grpc::Status denied = review_->GetItem(As(mod1_).get(), get, &item);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.error_message(), HasSubstr("escalated"));
+  EXPECT_TRUE(review_->GetItem(As(lead_).get(), get, &item).ok());
+}
+
+// A lease belongs to the token that took it, not to its name: a token
+// revoked and created again under the same name holds none of its leases.
+TEST_F(ServerTest, ReCreatedTokenInheritsNoLease) {
+  v1::ScanContext flagged;
+  flagged.set_classifier_score(0.99);
+  ASSERT_EQ(ScanOk("held", Corpus("b017.jpg"), flagged).verdict(),
+            v1::QUEUED_FOR_REVIEW);
+  auto held = Lease(mod1_);
+  ASSERT_THAT(held, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(auto tokens,
+                       TokenStore::Open(config_.db + "/tokens.json", &clock_));
+  ASSERT_OK(tokens->Revoke("mod1"));
+  ASSERT_OK_AND_ASSIGN(const std::string again,
+                       tokens->Create("mod1", Role::kModerator, {}));
+  v1::DecideResponse decided;
+  grpc::Status s = Decide(again, held[0], v1::DECISION_KIND_REJECT, &decided);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
+  v1::GetItemRequest get;
+  get.set_item_id(held[0].item().id());
+  v1::ReviewItem item;
+  EXPECT_EQ(review_->GetItem(As(again).get(), get, &item).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(review_->GetItem(As(lead_).get(), get, &item).ok());
+  EXPECT_EQ(item.state(), v1::ITEM_STATE_LEASED);
 }
 
 // A loopback port that was free a moment ago (bound to port 0, then
