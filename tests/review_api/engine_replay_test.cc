@@ -12,6 +12,7 @@
 #include "review_api/engine.h"
 #include "review_api/scan_record.h"
 #include "review_api/scan_records.h"
+#include "tests/review_api/review_fixture.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -22,17 +23,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const std::string kKnownPdq =
-    "f8f8f0cce0f4a84f06370a32a7f4d0f0f0e0c0d1a0b0f8f0e0c0a0b0c0d0e0f0";
-// kKnownPdq with its first `bits` / 4 digits inverted.
-std::string PdqAtDistance(int bits) {
-  std::string near = kKnownPdq;
-  for (int i = 0; i < bits / 4; ++i) {
-    const int digit = std::stoi(near.substr(i, 1), nullptr, 16) ^ 0xf;
-    near[i] = "0123456789abcdef"[digit];
-  }
-  return near;
-}
+// The known hash and its neighbours (review_fixture.h).
+const std::string kKnownPdq = review_test::kKnownPdq;
+using review_test::PdqAtDistance;
 
 // A hash-only scan of content `tag` (its digests are made of that letter).
 v1::ScanRequest HashScan(const std::string& content_id, const std::string& pdq,

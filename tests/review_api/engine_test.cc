@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "review_api/scan_records.h"
+#include "tests/review_api/review_fixture.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -25,17 +26,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-// A PDQ hash and one `bits` bits away from it (4 bits per flipped digit).
-const std::string kKnownPdq =
-    "f8f8f0cce0f4a84f06370a32a7f4d0f0f0e0c0d1a0b0f8f0e0c0a0b0c0d0e0f0";
-std::string PdqAtDistance(int bits) {
-  std::string near = kKnownPdq;
-  for (int i = 0; i < bits / 4; ++i) {
-    const int digit = std::stoi(near.substr(i, 1), nullptr, 16) ^ 0xf;
-    near[i] = "0123456789abcdef"[digit];
-  }
-  return near;
-}
+// The known hash and its neighbours (review_fixture.h).
+const std::string kKnownPdq = review_test::kKnownPdq;
+using review_test::PdqAtDistance;
 const std::string kMd5(32, 'a');
 const std::string kSha1(40, 'b');
 const std::string kSha256(64, 'c');
