@@ -10,7 +10,11 @@
 //     (the reference: the CLI binary next to this one, run over the images
 //     written to disk) and HashImage with digests on 2 threads in-process.
 //  4. Image scans: --streams concurrent ScanStreams, each sending one image
-//     and waiting for its answer, for --seconds; scans/s and p50/p99.
+//     and waiting for its answer, for --seconds; scans/s and p50/p99; once
+//     per server configuration in --configs (the server restarted on the
+//     same database): plain (whole picture only), recover (the server's
+//     default: pictures recovered from borders and canvases, scan.
+//     max_regions 6), dihedral (rotated copies for every bank), all (both).
 //  5. Hash-only scans: precomputed PDQ hashes over one connection and one
 //     ScanStream, pipelined (up to --window requests in flight), for
 //     --seconds; scans/s and p50/p99.
@@ -261,6 +265,7 @@ int Main(int argc, char** argv) {
   int streams = 8;
   double seconds = 10;
   int window = 512;
+  std::vector<std::string> configs = {"plain", "recover", "all"};
   app.add_option("--corpus", corpus,
                  "Folder of JPEGs to make the 512 px images from");
   app.add_option("--entries", entries, "Random PDQ hashes stored in the bank")
@@ -273,6 +278,11 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0.5, 600.0));
   app.add_option("--window", window, "Hash-only requests in flight")
       ->check(CLI::Range(1, 65536));
+  app.add_option("--configs", configs,
+                 "Server configurations for image scans: plain, recover, "
+                 "dihedral, all")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"plain", "recover", "dihedral", "all"}));
   CLI11_PARSE(app, argc, argv);
   if (VIPS_INIT(argv[0]) != 0) {
     std::fprintf(stderr, "scan_bench: cannot start libvips\n");
@@ -323,7 +333,15 @@ int Main(int argc, char** argv) {
     if (!t.ok()) return 1;
     token = *t;
   }
-  auto server = review_api::Server::Start(config, hashwatch::Clock::Real());
+  // The server under one of --configs (the scan section only differs).
+  auto start = [&](const std::string& name)
+      -> absl::StatusOr<std::unique_ptr<review_api::Server>> {
+    review_api::ServerConfig c = config;
+    c.scan.max_regions = name == "recover" || name == "all" ? 6 : 0;
+    c.scan.dihedral = name == "dihedral" || name == "all";
+    return review_api::Server::Start(c, hashwatch::Clock::Real());
+  };
+  auto server = start("plain");
   if (!server.ok()) {
     std::fprintf(stderr, "scan_bench: %s\n",
                  server.status().ToString().c_str());
@@ -360,9 +378,10 @@ int Main(int argc, char** argv) {
                  static_cast<long long>(entries),
                  std::chrono::duration<double>(Clock::now() - t0).count());
   }
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
+  auto channel_to = [&](const review_api::Server& s) {
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", s.port()),
+                               grpc::InsecureChannelCredentials());
+  };
 
   std::fprintf(stderr, "scan_bench: hashing alone, 2 threads\n");
   const Figures baseline = HashOnlyBaseline(images, 2, seconds);
@@ -373,10 +392,24 @@ int Main(int argc, char** argv) {
   const Figures cli = std::filesystem::exists(hashwatch_bin)
                           ? CliBaseline(hashwatch_bin, dir, images, seconds)
                           : Figures{};
-  std::fprintf(stderr, "scan_bench: image scans, %d streams\n", streams);
-  const Figures scans = ImageScans(channel, token, images, streams, seconds);
   std::fprintf(stderr, "scan_bench: hash-only scans, one stream\n");
-  const Figures hash_scans = HashScans(channel, token, seconds, window);
+  const Figures hash_scans =
+      HashScans(channel_to(**server), token, seconds, window);
+  std::vector<std::pair<std::string, Figures>> scans;
+  for (const std::string& name : configs) {
+    (*server)->Shutdown();
+    server->reset();
+    server = start(name);
+    if (!server.ok()) {
+      std::fprintf(stderr, "scan_bench: %s\n",
+                   server.status().ToString().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "scan_bench: image scans (%s), %d streams\n",
+                 name.c_str(), streams);
+    scans.emplace_back(name, ImageScans(channel_to(**server), token, images,
+                                        streams, seconds));
+  }
   (*server)->Shutdown();
   std::filesystem::remove_all(dir, ec);
 
@@ -398,12 +431,22 @@ int Main(int argc, char** argv) {
       "%.0f%% |\n",
       baseline.per_second, static_cast<long long>(baseline.count),
       100 * baseline.per_second / reference);
-  std::printf(
-      "| image scans, %d streams | %.0f | %.2f | %.2f | %lld | %lld | %.0f%% "
-      "|\n",
-      streams, scans.per_second, scans.p50_ms, scans.p99_ms,
-      static_cast<long long>(scans.count), static_cast<long long>(scans.errors),
-      100 * scans.per_second / reference);
+  const double plain_scans = scans.empty() || scans[0].first != "plain"
+                                 ? 0
+                                 : scans[0].second.per_second;
+  for (const auto& [name, f] : scans) {
+    std::printf(
+        "| image scans (%s), %d streams | %.0f | %.2f | %.2f | %lld | %lld | "
+        "%.0f%%%s |\n",
+        name.c_str(), streams, f.per_second, f.p50_ms, f.p99_ms,
+        static_cast<long long>(f.count), static_cast<long long>(f.errors),
+        100 * f.per_second / reference,
+        plain_scans > 0 && name != "plain"
+            ? absl::StrFormat(" (%.0f%% of plain)",
+                              100 * f.per_second / plain_scans)
+                  .c_str()
+            : "");
+  }
   std::printf(
       "| hash-only scans, 1 stream, %d in flight | %.0f | %.2f | %.2f | %lld | "
       "%lld | |\n",

@@ -170,6 +170,17 @@ void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
                      "Category for entries that carry none");
   create->add_option("--priority-boost", o.policy.priority_boost,
                      "Added to the review priority of this bank's matches");
+  create->add_flag("--no-unbordered-auto-report", o.no_unbordered_auto_report,
+                   "Matches of the picture inside a border go to review");
+  create
+      ->add_option("--region-auto-report-distance",
+                   o.policy.region_auto_report_distance,
+                   "PDQ distance at or below which a match of a region of a "
+                   "larger canvas is reported automatically (-1: never)")
+      ->check(CLI::Range(-1, 64));
+  create->add_flag("--dihedral", o.policy.dihedral,
+                   "Also match rotated and mirrored copies (8 searches a "
+                   "picture instead of 1)");
 
   action(bank->add_subcommand("list", "List banks"), "list");
   CLI::App* stats = action(

@@ -24,6 +24,7 @@ struct BankCommandOptions {
   std::string kind = "match";
   matcher::BankPolicy policy;
   bool no_auto_report = false;
+  bool no_unbordered_auto_report = false;
   std::string signal;  // empty = infer
   bool skip_invalid = false;
   std::string until;     // empty = indefinitely

@@ -45,6 +45,9 @@ nlohmann::ordered_json BankJson(const matcher::Bank& b) {
   j["auto_report_enabled"] = b.policy.auto_report_enabled;
   j["default_category"] = b.policy.default_category;
   j["priority_boost"] = b.policy.priority_boost;
+  j["unbordered_auto_report"] = b.policy.unbordered_auto_report;
+  j["region_auto_report_distance"] = b.policy.region_auto_report_distance;
+  j["dihedral"] = b.policy.dihedral;
   j["created"] = FormatTimestamp(b.created);
   j["last_change"] = FormatTimestamp(b.last_change);
   return j;
@@ -161,6 +164,7 @@ absl::StatusOr<absl::Time> DisableUntil(const std::string& until) {
 matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
   matcher::BankPolicy policy = o.policy;
   policy.auto_report_enabled = !o.no_auto_report;
+  policy.unbordered_auto_report = !o.no_unbordered_auto_report;
   return policy;
 }
 

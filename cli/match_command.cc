@@ -9,6 +9,7 @@
 #include "common/read_input.h"
 #include "common/status_macros.h"
 #include "matcher/bank_store.h"
+#include "matcher/lookup.h"
 #include "nlohmann/json.hpp"
 
 namespace hashwatch::cli {
@@ -18,59 +19,34 @@ using matcher::BankStore;
 using matcher::Match;
 using matcher::SignalType;
 
-// A match and the path that found it: "whole", "unbordered" or
-// "region X,Y,W,H" (matcher/hashes.h).
-struct Found {
-  Match match;
-  std::string path;
-};
-
-// Adds `more` (found by `path`) to `all`: an entry already there keeps the
-// smaller distance, the earlier path on a tie.
-void Merge(std::vector<Found>* all, std::vector<Match> more,
-           const std::string& path) {
-  for (Match& m : more) {
-    auto same = std::find_if(all->begin(), all->end(), [&](const Found& f) {
-      return f.match.entry.id == m.entry.id;
+// Keeps one match per entry: the closest, the earlier path on a tie.
+std::vector<Match> OnePerEntry(std::vector<Match> all) {
+  std::vector<Match> out;
+  for (Match& m : all) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const Match& o) {
+      return o.entry.id == m.entry.id;
     });
-    if (same == all->end()) {
-      all->push_back({std::move(m), path});
-    } else if (m.distance < same->match.distance) {
-      *same = {std::move(m), path};
+    if (same == out.end()) {
+      out.push_back(std::move(m));
+    } else if (m.distance < same->distance) {
+      *same = std::move(m);
     }
   }
+  return out;
 }
 
-absl::StatusOr<std::vector<Match>> MatchPdq(const BankStore& store,
-                                            const matcher::PdqResult& pdq,
-                                            int radius) {
-  if (pdq.hash.IsZero()) return std::vector<Match>();  // a tiny image
-  std::vector<matcher::PdqHash> queries = {pdq.hash};
-  if (pdq.has_dihedral)
-    queries.assign(pdq.dihedral.begin(), pdq.dihedral.end());
-  return store.MatchPdq(queries, radius);
-}
-
-absl::StatusOr<std::vector<Found>> MatchHashes(const BankStore& store,
+absl::StatusOr<std::vector<Match>> MatchHashes(const BankStore& store,
                                                const matcher::ImageHashes& h,
-                                               int radius) {
-  std::vector<Found> all;
-  HW_ASSIGN_OR_RETURN(std::vector<Match> whole, MatchPdq(store, h.pdq, radius));
-  Merge(&all, std::move(whole), "whole");
-  for (const matcher::RegionHash& r : h.regions) {
-    HW_ASSIGN_OR_RETURN(std::vector<Match> m, MatchPdq(store, r.pdq, radius));
-    Merge(&all, std::move(m), r.path);
-  }
-  const std::pair<SignalType, const std::string*> exact[] = {
-      {SignalType::kMd5, &h.md5},
-      {SignalType::kSha1, &h.sha1},
-      {SignalType::kSha256, &h.sha256}};
-  for (const auto& [signal, value] : exact) {
-    if (value->empty()) continue;
-    HW_ASSIGN_OR_RETURN(std::vector<Match> m, store.MatchExact(signal, *value));
-    Merge(&all, std::move(m), "whole");
-  }
-  return all;
+                                               const MatchCommandOptions& o) {
+  matcher::ContentHashes digests;
+  digests.md5 = h.md5;
+  digests.sha1 = h.sha1;
+  digests.sha256 = h.sha256;
+  HW_ASSIGN_OR_RETURN(
+      std::vector<Match> all,
+      matcher::LookUp(store, matcher::PathsOf(h), digests,
+                      {.radius = o.radius, .dihedral_all_banks = o.dihedral}));
+  return OnePerEntry(std::move(all));
 }
 
 absl::StatusOr<std::vector<Match>> MatchHexMatches(const BankStore& store,
@@ -104,33 +80,26 @@ absl::StatusOr<std::vector<Match>> MatchHexMatches(const BankStore& store,
   }
 }
 
-// A hash given on the command line: what it matches, found "whole".
-absl::StatusOr<std::vector<Found>> MatchHex(const BankStore& store,
-                                            const std::string& hex,
-                                            int radius) {
-  HW_ASSIGN_OR_RETURN(std::vector<Match> matches,
-                      MatchHexMatches(store, hex, radius));
-  std::vector<Found> all;
-  Merge(&all, std::move(matches), "whole");
-  return all;
-}
+// The path a match was found along ("whole" for exact hashes and hashes
+// given on the command line).
+std::string PathOf(const Match& m) { return m.path.empty() ? "whole" : m.path; }
 
-void Print(const std::string& query, const std::vector<Found>& found, bool json,
+void Print(const std::string& query, const std::vector<Match>& found, bool json,
            std::ostream& out) {
   if (!json) {
-    for (const auto& [m, path] : found) {
+    for (const Match& m : found) {
       out << query << "\t" << m.bank << "\t" << m.distance << "\t"
           << m.entry.category << "\t" << m.entry.id << "\t"
           << matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant))
           << "\t" << matcher::SignalTypeName(m.entry.signal) << "\t"
-          << m.entry.value << "\t" << path << "\n";
+          << m.entry.value << "\t" << PathOf(m) << "\n";
     }
     return;
   }
   nlohmann::ordered_json j;
   j["query"] = query;
   j["matches"] = nlohmann::ordered_json::array();
-  for (const auto& [m, path] : found) {
+  for (const Match& m : found) {
     nlohmann::ordered_json e;
     e["bank"] = m.bank;
     e["bank_kind"] = std::string(matcher::BankKindName(m.kind));
@@ -141,7 +110,7 @@ void Print(const std::string& query, const std::vector<Found>& found, bool json,
     e["entry_id"] = m.entry.id;
     e["variant"] = std::string(
         matcher::DihedralName(static_cast<matcher::Dihedral>(m.variant)));
-    e["path"] = path;
+    e["path"] = PathOf(m);
     j["matches"].push_back(std::move(e));
   }
   out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -155,14 +124,18 @@ void SetupMatchCommand(CLI::App& command, MatchCommandOptions& o) {
   cmd->add_option("--db", o.db,
                   "Database directory (must exist; `bank create` makes one)")
       ->default_val(kDefaultDbDir);
-  cmd->add_option("--radius", o.radius, "PDQ Hamming radius, 0..64")
-      ->check(CLI::Range(0, 64))
-      ->default_val(31);
+  cmd->add_option("--radius", o.radius,
+                  "PDQ Hamming radius, 0..64 (default: the widest "
+                  "review_distance of any bank, as a scan)")
+      ->check(CLI::Range(-1, 64));
   cmd->add_flag("--dihedral", o.dihedral,
-                "Also match rotated and mirrored copies (files only)");
-  cmd->add_flag("--regions", o.regions,
-                "Also match the pictures inside borders, bars and larger "
-                "canvases (files only; each match says its path)");
+                "Match rotated and mirrored copies for every bank, as "
+                "scan.dihedral (default: the banks whose policy says so)");
+  cmd->add_option("--max-regions", o.max_regions,
+                  "Pictures recovered from borders, bars and larger canvases "
+                  "(files only), as scan.max_regions; 0: whole picture only")
+      ->check(CLI::Range(0, 16))
+      ->default_val(6);
   cmd->add_flag("--json", o.json, "One JSON object per query");
   cmd->add_flag("--compat", o.compat,
                 "Hash files as the reference PDQ hasher does");
@@ -180,18 +153,19 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out,
       OpenBankStore(o.db, {.load_index = true});
   if (!store.ok()) return Fail(err, store.status());
   matcher::HashOptions hash_options;
-  hash_options.dihedral = o.dihedral;
-  hash_options.recover = o.regions;
+  hash_options.dihedral = matcher::WantsDihedral(**store, o.dihedral);
+  hash_options.recover = o.max_regions > 0;
+  hash_options.regions.max_regions = o.max_regions;
   if (o.compat) hash_options.decode.mode = matcher::DecodeMode::kCompat;
   int failures = 0;
   for (const std::string& path : o.files) {
-    absl::StatusOr<std::vector<Found>> matches =
-        [&]() -> absl::StatusOr<std::vector<Found>> {
+    absl::StatusOr<std::vector<Match>> matches =
+        [&]() -> absl::StatusOr<std::vector<Match>> {
       HW_ASSIGN_OR_RETURN(std::string bytes,
                           ReadInput(path, hash_options.decode.max_bytes));
       HW_ASSIGN_OR_RETURN(matcher::ImageHashes h,
                           matcher::HashImage(bytes, hash_options));
-      return MatchHashes(**store, h, o.radius);
+      return MatchHashes(**store, h, o);
     }();
     if (!matches.ok()) {
       ++failures;
@@ -202,8 +176,9 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out,
     Print(path, *matches, o.json, out);
   }
   for (const std::string& hex : o.hashes) {
-    absl::StatusOr<std::vector<Found>> matches =
-        MatchHex(**store, hex, o.radius);
+    absl::StatusOr<std::vector<Match>> matches = MatchHexMatches(
+        **store, hex,
+        o.radius >= 0 ? o.radius : matcher::WidestReviewDistance(**store));
     if (!matches.ok()) {
       ++failures;
       err << "hashwatch: " << hex << ": " << matches.status().message() << "\n";

@@ -1,5 +1,8 @@
 // `hashwatch match`: hashes files (or takes hashes) and prints every bank
-// entry they match.
+// entry they match, along the same paths and with the same defaults as a
+// server's scan (matcher/lookup.h): the whole picture and the pictures
+// recovered from inside it, rotated copies for the banks whose policy asks,
+// within the widest review distance.
 #ifndef HASHWATCH_CLI_MATCH_COMMAND_H_
 #define HASHWATCH_CLI_MATCH_COMMAND_H_
 
@@ -14,9 +17,9 @@ namespace hashwatch::cli {
 
 struct MatchCommandOptions {
   std::string db;
-  int radius = 31;
-  bool dihedral = false;
-  bool regions = false;  // also match recovered regions (matcher/regions.h)
+  int radius = -1;        // -1: the widest review_distance of any bank
+  bool dihedral = false;  // rotated copies for every bank (scan.dihedral)
+  int max_regions = 6;    // recovered pictures (scan.max_regions); 0: off
   bool json = false;
   bool compat = false;
   std::vector<std::string> files;

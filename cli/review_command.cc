@@ -69,6 +69,7 @@ nlohmann::ordered_json LeasedJson(const v1::LeasedItem& l) {
     mj["review_distance"] = m.review_distance();
     mj["category"] = m.category();
     mj["source"] = m.source();
+    mj["path"] = m.path();
     j["matches"].push_back(std::move(mj));
   }
   j["hashes"] = HashesJson(item.hashes());

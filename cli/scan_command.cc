@@ -106,6 +106,7 @@ nlohmann::ordered_json MatchJson(const v1::Match& m) {
   j["covered_by_allow"] = m.covered_by_allow();
   j["auto_report"] = m.auto_report();
   j["flooding"] = m.flooding();
+  j["path"] = m.path();
   return j;
 }
 

@@ -93,6 +93,13 @@ absl::Status ValidatePolicy(const BankPolicy& p) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "bank: priority_boost is %d, want -1000..1000", p.priority_boost));
   }
+  if (p.region_auto_report_distance < -1 ||
+      p.region_auto_report_distance > p.auto_report_distance) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "bank: region_auto_report_distance is %d, want -1 (never) "
+        "..auto_report_distance (%d)",
+        p.region_auto_report_distance, p.auto_report_distance));
+  }
   if (p.default_category.size() > 64) {
     return absl::InvalidArgumentError(
         "bank: default_category is over 64 characters");

@@ -58,6 +58,20 @@ struct BankPolicy {
   std::string default_category;
   // Added to the review priority of items from this bank (see queue/).
   int priority_boost = 0;
+  // Matches of a picture recovered from inside the upload (matcher/
+  // regions.h). An "unbordered" picture is the upload less a near-uniform
+  // frame, so by default it auto-reports like the whole picture. A "region"
+  // of a larger canvas (a screenshot, a page, a collage cell) is a weaker
+  // finding: it auto-reports only at or below region_auto_report_distance,
+  // -1 (the default) never, so it goes to review. Both still need
+  // auto_report_enabled and min_quality (of the region's own hash).
+  bool unbordered_auto_report = true;
+  int region_auto_report_distance = -1;  // -1..auto_report_distance
+  // Also match rotated and mirrored copies (the seven other dihedral
+  // variants of each query). Off by default: at 1M stored hashes the eight
+  // searches cost about as much as the rest of an image scan (README,
+  // "Benchmarks"); the server's scan.dihedral turns it on for every bank.
+  bool dihedral = false;
 };
 
 // Checks the policy's ranges; InvalidArgument names the bad field.

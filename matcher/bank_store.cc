@@ -237,8 +237,14 @@ absl::StatusOr<std::vector<Match>> BankStore::Impl::ResolveHits(
     if (entry.DisabledAt(now)) continue;
     entry.bank = bank.name;
     if (entry.category.empty()) entry.category = bank.policy.default_category;
-    out.push_back(Match{bank.name, bank.kind, bank.policy, std::move(entry),
-                        hit.distance, hit.variant});
+    Match m;
+    m.bank = bank.name;
+    m.kind = bank.kind;
+    m.policy = bank.policy;
+    m.entry = std::move(entry);
+    m.distance = hit.distance;
+    m.variant = hit.variant;
+    out.push_back(std::move(m));
   }
   return out;
 }

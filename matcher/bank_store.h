@@ -95,6 +95,10 @@ struct BankStats {
 };
 
 // One bank entry that a query matched.
+// Which picture of the upload a PDQ query was made from (the store leaves
+// kWhole; the caller that made the queries says, see Match::path).
+enum class PathKind { kWhole, kUnbordered, kRegion };
+
 struct Match {
   std::string bank;
   BankKind kind = BankKind::kMatch;
@@ -102,6 +106,12 @@ struct Match {
   BankEntry entry;
   int distance = 0;  // PDQ Hamming distance; 0 for exact hashes
   int variant = 0;   // index of the query (dihedral variant) that matched
+  // Set by the caller from the query that matched: the picture it was made
+  // from, its quality, and the path as MatchEvidence::path says it. The
+  // store leaves kWhole, -1 (the scan's quality) and "".
+  PathKind path_kind = PathKind::kWhole;
+  int path_quality = -1;
+  std::string path;
 };
 
 class BankImport;

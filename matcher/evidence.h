@@ -43,6 +43,13 @@ struct MatchEvidence {
   std::string source;            // the list's reference for the entry
   int auto_report_distance = 0;  // the bank's thresholds at match time
   int review_distance = 0;
+  // How the content's picture matched (PDQ only): "whole"; "unbordered"
+  // (the picture inside a border or bars); "region X,Y,W,H" (a rectangle
+  // of a larger canvas, in the uploaded picture's pixels); each followed by
+  // "/" and the variant's name when a rotation or mirror matched, e.g.
+  // "whole/rotate90". Empty for exact-hash matches and in records written
+  // before paths existed (read it as "whole").
+  std::string path = {};
 };
 
 }  // namespace hashwatch::matcher

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
 
@@ -24,11 +25,60 @@ bool WithinReview(const Match& m) {
          m.distance <= m.policy.review_distance;
 }
 
+// The quality of the picture the match was found by.
+int QualityOf(const Match& m, int scan_quality) {
+  return m.path_quality >= 0 ? m.path_quality : scan_quality;
+}
+
+bool PathMayAutoReport(const Match& m) {
+  switch (m.path_kind) {
+    case PathKind::kWhole:
+      return true;
+    case PathKind::kUnbordered:
+      return m.policy.unbordered_auto_report;
+    case PathKind::kRegion:
+      return m.distance <= m.policy.region_auto_report_distance;
+  }
+  return false;
+}
+
 bool WouldAutoReport(const Match& m, int quality) {
   if (!m.policy.auto_report_enabled) return false;
   if (m.entry.signal != SignalType::kPdq) return true;  // exact byte match
   return m.distance <= m.policy.auto_report_distance &&
-         quality >= m.policy.min_quality;
+         QualityOf(m, quality) >= m.policy.min_quality && PathMayAutoReport(m);
+}
+
+// Whether `a` is the stronger finding of one entry than `b`: it would
+// auto-report and `b` would not, else it is closer, else it was found by a
+// less recovered picture (the whole before the unbordered before a region).
+bool Stronger(const RoutedMatch& a, const RoutedMatch& b) {
+  if (a.auto_report != b.auto_report) return a.auto_report;
+  if (a.match.distance != b.match.distance)
+    return a.match.distance < b.match.distance;
+  return a.match.path_kind < b.match.path_kind;
+}
+
+// One routed match per entry (the queries of one scan, the whole picture
+// and the ones recovered from it, may all find the same entry).
+std::vector<RoutedMatch> StrongestPerEntry(std::vector<RoutedMatch> in) {
+  std::vector<RoutedMatch> out;
+  absl::flat_hash_map<uint64_t, size_t> at;
+  for (RoutedMatch& r : in) {
+    auto [it, fresh] = at.try_emplace(r.match.entry.id, out.size());
+    if (fresh) {
+      out.push_back(std::move(r));
+    } else if (Stronger(r, out[it->second])) {
+      out[it->second] = std::move(r);
+    }
+  }
+  return out;
+}
+
+// " via unbordered" for a match not found by the whole picture as uploaded.
+std::string Via(const Match& m) {
+  if (m.path.empty() || m.path == "whole") return "";
+  return " via " + m.path;
 }
 
 }  // namespace
@@ -135,6 +185,7 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
   for (const Match& m : matches) {
     if (m.kind == BankKind::kAllow && WithinReview(m)) allows.push_back(&m);
   }
+  std::vector<RoutedMatch> routed;
   for (const Match& m : matches) {
     if (m.kind != BankKind::kMatch || !WithinReview(m)) continue;
     RoutedMatch r{m};
@@ -142,13 +193,16 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
         std::any_of(allows.begin(), allows.end(),
                     [&](const Match* a) { return Covers(*a, m); });
     r.auto_report = !r.covered_by_allow && WouldAutoReport(m, quality);
+    routed.push_back(std::move(r));
+  }
+  d.matches = StrongestPerEntry(std::move(routed));
+  for (RoutedMatch& r : d.matches) {
     if (r.auto_report && flood_guard != nullptr &&
-        flood_guard->RecordAndCheck(m.entry.id, content_id)) {
+        flood_guard->RecordAndCheck(r.match.entry.id, content_id)) {
       r.auto_report = false;
       r.flooding = true;
-      d.flagged_entries.push_back(m.entry.id);
+      d.flagged_entries.push_back(r.match.entry.id);
     }
-    d.matches.push_back(std::move(r));
   }
   // Closest first; auto-reporting matches before others at equal distance.
   std::stable_sort(d.matches.begin(), d.matches.end(),
@@ -162,9 +216,9 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
     if (d.matches[i].auto_report) {
       d.verdict = Verdict::kAutoReport;
       d.best = static_cast<int>(i);
-      d.reason = absl::StrFormat(
-          "%s entry %d at distance %d", d.matches[i].match.bank,
-          d.matches[i].match.entry.id, d.matches[i].match.distance);
+      const Match& m = d.matches[i].match;
+      d.reason = absl::StrFormat("%s entry %d at distance %d%s", m.bank,
+                                 m.entry.id, m.distance, Via(m));
       return d;
     }
     if (first_uncovered < 0 && !d.matches[i].covered_by_allow)
@@ -174,12 +228,18 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
     const RoutedMatch& r = d.matches[first_uncovered];
     d.verdict = Verdict::kReview;
     d.best = first_uncovered;
-    d.reason = absl::StrFormat(
-        "%s entry %d at distance %d%s", r.match.bank, r.match.entry.id,
-        r.match.distance,
-        r.flooding
-            ? " (entry over its flood limit)"
-            : (quality < r.match.policy.min_quality ? " (low quality)" : ""));
+    const Match& m = r.match;
+    std::string why;
+    if (r.flooding) {
+      why = " (entry over its flood limit)";
+    } else if (QualityOf(m, quality) < m.policy.min_quality) {
+      why = " (low quality)";
+    } else if (m.distance <= m.policy.auto_report_distance &&
+               m.policy.auto_report_enabled && !PathMayAutoReport(m)) {
+      why = " (this path goes to review)";
+    }
+    d.reason = absl::StrFormat("%s entry %d at distance %d%s%s", m.bank,
+                               m.entry.id, m.distance, Via(m), why);
     return d;
   }
   if (!d.matches.empty()) {
@@ -227,7 +287,10 @@ MatchEvidence EvidenceOf(const Match& match) {
           .category = MatchCategory(match),
           .source = match.entry.source,
           .auto_report_distance = match.policy.auto_report_distance,
-          .review_distance = match.policy.review_distance};
+          .review_distance = match.policy.review_distance,
+          .path = match.entry.signal == SignalType::kPdq
+                      ? (match.path.empty() ? "whole" : match.path)
+                      : ""};
 }
 
 std::vector<MatchEvidence> CountedEvidence(const RoutingDecision& decision) {

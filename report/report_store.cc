@@ -86,6 +86,7 @@ std::string ReportStore::ToJson(const Report& r) {
     ev["source"] = e.source;
     ev["category"] = e.category;
     ev["distance"] = e.distance;
+    if (!e.path.empty()) ev["path"] = e.path;
     j["evidence"].push_back(std::move(ev));
   }
   j["viewed_by_platform"] = r.viewed_by_platform;

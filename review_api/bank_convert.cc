@@ -83,6 +83,9 @@ void ToProto(const matcher::BankPolicy& p, v1::BankPolicy* out) {
   out->set_auto_report_enabled(p.auto_report_enabled);
   out->set_default_category(p.default_category);
   out->set_priority_boost(p.priority_boost);
+  out->set_unbordered_auto_report(p.unbordered_auto_report);
+  out->set_region_auto_report_distance(p.region_auto_report_distance);
+  out->set_dihedral(p.dihedral);
 }
 
 matcher::Bank FromProto(const v1::Bank& b) {
@@ -141,6 +144,11 @@ matcher::BankPolicy FromProto(const v1::BankPolicy& p) {
   policy.auto_report_enabled = p.auto_report_enabled();
   policy.default_category = p.default_category();
   policy.priority_boost = p.priority_boost();
+  if (p.has_unbordered_auto_report())
+    policy.unbordered_auto_report = p.unbordered_auto_report();
+  if (p.has_region_auto_report_distance())
+    policy.region_auto_report_distance = p.region_auto_report_distance();
+  policy.dihedral = p.dihedral();
   return policy;
 }
 

@@ -67,6 +67,12 @@ struct ScanConfig {
   // Match the 8 rotations/mirrors of each image (finds flipped copies;
   // about 8x the index work per scan).
   bool dihedral = false;
+  // Also hash and match the pictures recovered from inside each upload
+  // (matcher/regions.h): the picture inside a border or letterbox bars,
+  // and up to max_regions - 1 rectangles of a larger canvas (a screenshot,
+  // a page, a collage cell). Each bank's policy says whether these paths
+  // may auto-report. 0 turns recovery off.
+  int max_regions = 6;
   // Reference-compatible full decode instead of the fast shrink-on-load.
   bool compat_decode = false;
   // How long a NO_MATCH scan's idempotency record (content id -> verdict,

@@ -21,6 +21,7 @@ void SetMatchFields(const matcher::MatchEvidence& e, MatchMessage* out) {
   out->set_hash(e.hash);
   out->set_distance(e.distance);
   out->set_category(e.category);
+  out->set_path(e.path);
 }
 
 }  // namespace
@@ -106,6 +107,7 @@ ScanRecord FromProto(const v1::ScanResponse& r) {
     rm.evidence.hash = m.hash();
     rm.evidence.distance = m.distance();
     rm.evidence.category = m.category();
+    rm.evidence.path = m.path();
     rm.dihedral_variant = m.dihedral_variant();
     rm.allow_bank = m.allow_bank();
     rm.covered_by_allow = m.covered_by_allow();

@@ -37,6 +37,7 @@
 #include "matcher/bank_store.h"
 #include "matcher/decode.h"
 #include "matcher/evidence.h"
+#include "matcher/lookup.h"
 #include "matcher/pdq.h"
 #include "matcher/routing.h"
 #include "queue/review_queue.h"
@@ -183,8 +184,10 @@ class Engine final {
  private:
   // A scan's hashes, validated (given) or computed (image).
   struct ScanHashes {
-    matcher::ContentHashes hashes;          // canonical lowercase hex
-    std::vector<matcher::PdqHash> queries;  // PDQ (and its dihedral variants)
+    matcher::ContentHashes hashes;  // canonical lowercase hex
+    // The PDQ queries: the whole picture's (and its dihedral variants),
+    // then those of the pictures recovered from inside it.
+    std::vector<matcher::PathQueries> paths;
     int quality = 100;  // exact-hash-only scans are fully trusted
   };
 

@@ -18,22 +18,6 @@
 namespace hashwatch::review_api {
 namespace {
 
-constexpr matcher::SignalType kDigestTypes[] = {matcher::SignalType::kMd5,
-                                                matcher::SignalType::kSha1,
-                                                matcher::SignalType::kSha256};
-
-const std::string& Digest(const matcher::ContentHashes& h,
-                          matcher::SignalType type) {
-  switch (type) {
-    case matcher::SignalType::kMd5:
-      return h.md5;
-    case matcher::SignalType::kSha1:
-      return h.sha1;
-    default:
-      return h.sha256;
-  }
-}
-
 // The answer a record stands for; `hashes` null for a replay (which has
 // the record's hashes, none for verdicts that led to no action).
 v1::ScanResponse Answer(absl::string_view content_id, const ScanRecord& record,
@@ -86,7 +70,7 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
     if (!out.hashes.pdq.empty()) {
       HW_ASSIGN_OR_RETURN(matcher::PdqHash pdq,
                           matcher::PdqHash::FromHex(out.hashes.pdq));
-      out.queries.push_back(pdq);
+      out.paths = matcher::PathsOf(pdq);
       out.quality = out.hashes.pdq_quality;
     }
     return out;
@@ -95,9 +79,12 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
     return absl::InvalidArgumentError("one of image or hashes is required");
   HW_RETURN_IF_ERROR(validator_.CheckImage(request.image()));
   const DecodeBudget::Hold hold = HoldForDecode(request.image());
-  auto computed = matcher::HashImage(
-      request.image(), {.decode = Decoding(config_.scan.compat_decode),
-                        .dihedral = config_.scan.dihedral});
+  matcher::HashOptions options{
+      .decode = Decoding(config_.scan.compat_decode),
+      .dihedral = matcher::WantsDihedral(*banks_, config_.scan.dihedral),
+      .recover = config_.scan.max_regions > 0};
+  options.regions.max_regions = config_.scan.max_regions;
+  auto computed = matcher::HashImage(request.image(), options);
   if (!computed.ok()) {
     return absl::Status(computed.status().code(),
                         absl::StrCat("image: ", computed.status().message()));
@@ -108,12 +95,7 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
                 .sha1 = computed->sha1,
                 .sha256 = computed->sha256};
   out.quality = computed->pdq.quality;
-  if (computed->pdq.has_dihedral) {
-    out.queries.assign(computed->pdq.dihedral.begin(),
-                       computed->pdq.dihedral.end());
-  } else {
-    out.queries.push_back(computed->pdq.hash);
-  }
+  out.paths = matcher::PathsOf(*computed);
   return out;
 }
 
@@ -172,27 +154,11 @@ absl::StatusOr<std::optional<ScanRecord>> Engine::FindRecord(
   return *std::move(record);
 }
 
-// Every bank's PDQ entries within the widest review radius, and the exact
-// digests by key.
+// Every bank's entries along every path of the picture (matcher/lookup.h).
 absl::StatusOr<std::vector<matcher::Match>> Engine::LookUp(
     const ScanHashes& computed) const {
-  std::vector<matcher::Match> matches;
-  if (!computed.queries.empty()) {
-    int radius = 0;
-    for (const matcher::Bank& b : banks_->ListBanks()) {
-      radius = std::max(radius, b.policy.review_distance);
-    }
-    HW_ASSIGN_OR_RETURN(matches, banks_->MatchPdq(computed.queries, radius));
-  }
-  for (matcher::SignalType type : kDigestTypes) {
-    const std::string& value = Digest(computed.hashes, type);
-    if (value.empty()) continue;
-    HW_ASSIGN_OR_RETURN(std::vector<matcher::Match> exact,
-                        banks_->MatchExact(type, value));
-    matches.insert(matches.end(), std::make_move_iterator(exact.begin()),
-                   std::make_move_iterator(exact.end()));
-  }
-  return matches;
+  return matcher::LookUp(*banks_, computed.paths, computed.hashes,
+                         {.dihedral_all_banks = config_.scan.dihedral});
 }
 
 matcher::RoutingDecision Engine::RouteMatches(

@@ -56,7 +56,8 @@ Json MatchToJson(const RecordedMatch& m) {
               {"allow_bank", m.allow_bank},
               {"covered_by_allow", m.covered_by_allow},
               {"auto_report", m.auto_report},
-              {"flooding", m.flooding}};
+              {"flooding", m.flooding},
+              {"path", e.path}};
 }
 
 RecordedMatch MatchFromJson(const Json& j) {
@@ -69,7 +70,8 @@ RecordedMatch MatchFromJson(const Json& j) {
                 .category = j.value("category", ""),
                 .source = j.value("source", ""),
                 .auto_report_distance = 0,
-                .review_distance = 0};
+                .review_distance = 0,
+                .path = j.value("path", "")};
   m.dihedral_variant = j.value("variant", 0);
   m.allow_bank = j.value("allow_bank", false);
   m.covered_by_allow = j.value("covered_by_allow", false);

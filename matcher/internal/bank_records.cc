@@ -86,6 +86,10 @@ absl::Status CheckBank(const Bank& b) {
   if (b.id == 0 || b.name.empty()) {
     return absl::DataLossError("bank_store: bank record lacks id or name");
   }
+  if (absl::Status policy = ValidatePolicy(b.policy); !policy.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(BankWhat(b.name), " is corrupt: ", policy.message()));
+  }
   return absl::OkStatus();
 }
 
@@ -96,6 +100,16 @@ absl::StatusOr<SignalType> CheckSignal(uint64_t id, int64_t signal) {
                                                EntryWhat(id), signal));
   }
   return static_cast<SignalType>(signal);
+}
+
+// Added after version 1 shipped: the policy for recovered pictures and
+// rotated copies, written
+// only when it differs from the defaults, so older records decode unchanged.
+bool DecodeRecoveryPolicy(RecordDecoder& d, BankPolicy* policy) {
+  if (d.done()) return true;
+  return d.Bool(&policy->unbordered_auto_report) &&
+         d.Int(&policy->region_auto_report_distance) &&
+         d.Bool(&policy->dihedral);
 }
 
 absl::StatusOr<Bank> DecodeBankVersioned(absl::string_view data) {
@@ -109,7 +123,8 @@ absl::StatusOr<Bank> DecodeBankVersioned(absl::string_view data) {
       d.Int(&b.policy.review_distance) && d.Int(&b.policy.min_quality) &&
       d.Bool(&b.policy.auto_report_enabled) &&
       d.Bytes(&b.policy.default_category) && d.Int(&b.policy.priority_boost) &&
-      d.Time(&b.created) && d.Time(&b.last_change) && d.done();
+      d.Time(&b.created) && d.Time(&b.last_change) &&
+      DecodeRecoveryPolicy(d, &b.policy) && d.done();
   if (!ok) {
     return absl::DataLossError(absl::StrCat(BankWhat(b.name), " is corrupt"));
   }
@@ -205,6 +220,15 @@ std::string EncodeBank(const Bank& b) {
   e.Signed(b.policy.priority_boost);
   e.Time(b.created);
   e.Time(b.last_change);
+  const BankPolicy defaults;
+  if (b.policy.unbordered_auto_report != defaults.unbordered_auto_report ||
+      b.policy.region_auto_report_distance !=
+          defaults.region_auto_report_distance ||
+      b.policy.dihedral != defaults.dihedral) {
+    e.Bool(b.policy.unbordered_auto_report);
+    e.Signed(b.policy.region_auto_report_distance);
+    e.Bool(b.policy.dihedral);
+  }
   return e.Release();
 }
 

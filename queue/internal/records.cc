@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/record_codec.h"
 #include "common/status_macros.h"
@@ -121,11 +123,17 @@ std::string EncodeItem(const StoredItem& stored) {
   // Added after version 1 shipped: optional trailing fields, in this
   // order, each written only when it or a later one is set, so records
   // written before them decode unchanged (with them empty).
-  const bool token = !it.lease_token.empty();
+  const bool paths = std::any_of(
+      it.matches.begin(), it.matches.end(),
+      [](const matcher::MatchEvidence& m) { return !m.path.empty(); });
+  const bool token = !it.lease_token.empty() || paths;
   if (!it.summary.empty() || !it.hashes.sha1.empty() || token)
     e.Bytes(it.summary);
   if (!it.hashes.sha1.empty() || token) e.Bytes(it.hashes.sha1);
   if (token) e.Bytes(it.lease_token);
+  if (paths) {
+    for (const matcher::MatchEvidence& m : it.matches) e.Bytes(m.path);
+  }
   return e.Release();
 }
 
@@ -195,6 +203,9 @@ absl::Status DecodeItem(absl::string_view bytes, StoredItem* stored) {
   if (!d.done()) HW_READ(d.Bytes(&it.summary));
   if (!d.done()) HW_READ(d.Bytes(&it.hashes.sha1));
   if (!d.done()) HW_READ(d.Bytes(&it.lease_token));
+  if (!d.done()) {
+    for (matcher::MatchEvidence& m : it.matches) HW_READ(d.Bytes(&m.path));
+  }
   HW_READ(d.done());
   return absl::OkStatus();
 }

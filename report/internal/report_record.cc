@@ -1,5 +1,6 @@
 #include "report/internal/report_record.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -64,7 +65,11 @@ absl::StatusOr<Report> DecodeVersioned(uint64_t sequence,
     ok = DecodeEvidence(d, &ev);
     r.evidence.push_back(std::move(ev));
   }
-  if (!ok || !DecodeTail(d, &r) || !d.done()) {
+  ok = ok && DecodeTail(d, &r);
+  if (ok && !d.done()) {
+    for (matcher::MatchEvidence& ev : r.evidence) ok = ok && d.Bytes(&ev.path);
+  }
+  if (!ok || !d.done()) {
     return absl::DataLossError(
         absl::StrCat(What(sequence), " is corrupt (version ", version, ")"));
   }
@@ -188,6 +193,14 @@ std::string EncodeReport(const Report& r) {
   e.Bytes(r.uploader_ip);
   e.Time(r.upload_time);
   e.Time(r.preservation_deadline);
+  // Added after version 1 shipped: the evidence's paths, written only when
+  // one is set, so records written before them decode unchanged.
+  const bool paths = std::any_of(
+      r.evidence.begin(), r.evidence.end(),
+      [](const matcher::MatchEvidence& ev) { return !ev.path.empty(); });
+  if (paths) {
+    for (const matcher::MatchEvidence& ev : r.evidence) e.Bytes(ev.path);
+  }
   return e.Release();
 }
 

@@ -1,5 +1,6 @@
-// `hashwatch match --regions`: copies framed by a border match the listed
-// picture through the recovered region, and say so.
+// `hashwatch match`: copies framed by a border match the listed picture
+// through the recovered picture, as a scan would, and say so;
+// `--max-regions 0` matches the whole picture only.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -54,11 +55,12 @@ class MatchCliTest : public ::testing::Test {
 };
 
 TEST_F(MatchCliTest, BorderedCopyMatchesOnlyThroughTheRecoveredPicture) {
-  ProcessResult plain = Run({"match", "--json", bordered_});
+  ProcessResult plain =
+      Run({"match", "--max-regions", "0", "--json", bordered_});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_TRUE(nlohmann::json::parse(plain.out)["matches"].empty()) << plain.out;
 
-  ProcessResult recovered = Run({"match", "--regions", "--json", bordered_});
+  ProcessResult recovered = Run({"match", "--json", bordered_});
   ASSERT_EQ(recovered.exit_code, 0) << recovered.err;
   const nlohmann::json j = nlohmann::json::parse(recovered.out);
   ASSERT_EQ(j["matches"].size(), 1u) << recovered.out;
@@ -67,12 +69,12 @@ TEST_F(MatchCliTest, BorderedCopyMatchesOnlyThroughTheRecoveredPicture) {
   EXPECT_LE(j["matches"][0]["distance"].get<int>(), 16);
 
   // The text form ends each line with the path.
-  ProcessResult text = Run({"match", "--regions", bordered_});
+  ProcessResult text = Run({"match", bordered_});
   EXPECT_THAT(text.out, HasSubstr("\tunbordered\n"));
 }
 
 TEST_F(MatchCliTest, WholePictureStillMatchesAsWhole) {
-  ProcessResult r = Run({"match", "--regions", "--json", original_});
+  ProcessResult r = Run({"match", "--json", original_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["matches"].size(), 1u) << r.out;
@@ -81,10 +83,16 @@ TEST_F(MatchCliTest, WholePictureStillMatchesAsWhole) {
 }
 
 TEST_F(MatchCliTest, UnreadableFileIsOneLineOnStderr) {
-  ProcessResult r = Run({"match", "--regions", dir_.Sub("missing.jpg")});
+  ProcessResult r = Run({"match", dir_.Sub("missing.jpg")});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("missing.jpg"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST_F(MatchCliTest, BadRegionCountIsOneLineOnStderr) {
+  ProcessResult r = Run({"match", "--max-regions", "17", original_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("max-regions"));
 }
 
 }  // namespace

@@ -103,6 +103,35 @@ TEST(BankRecordsTest, WellFormedRecordsRoundTrip) {
   EXPECT_EQ(bb.policy.priority_boost, 5);
 }
 
+TEST(BankRecordsTest, ThePolicyForRecoveredAndRotatedCopiesRoundTrips) {
+  Bank b;
+  b.id = 4;
+  b.name = "own";
+  const std::string plain = EncodeBank(b);
+  b.policy.unbordered_auto_report = false;
+  b.policy.region_auto_report_distance = 4;
+  b.policy.dihedral = true;
+  const std::string set = EncodeBank(b);
+  // Default policies are written as before the fields existed.
+  EXPECT_LT(plain.size(), set.size());
+  ASSERT_OK_AND_ASSIGN(Bank back, DecodeBank(set));
+  EXPECT_FALSE(back.policy.unbordered_auto_report);
+  EXPECT_EQ(back.policy.region_auto_report_distance, 4);
+  EXPECT_TRUE(back.policy.dihedral);
+  ASSERT_OK_AND_ASSIGN(Bank old, DecodeBank(plain));
+  EXPECT_TRUE(old.policy.unbordered_auto_report);
+  EXPECT_EQ(old.policy.region_auto_report_distance, -1);
+  EXPECT_FALSE(old.policy.dihedral);
+  // Cut inside the new fields: corrupt, not defaults.
+  EXPECT_THAT(DecodeBank(set.substr(0, set.size() - 1)),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
+  // Out of range on decode: the policy check names it.
+  b.policy.region_auto_report_distance = 30;
+  EXPECT_THAT(DecodeBank(EncodeBank(b)),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("region_auto_report_distance")));
+}
+
 // Records as the versions that stored JSON wrote them: they still decode.
 TEST(BankRecordsTest, ReadsRecordsWrittenAsJsonByEarlierVersions) {
   ASSERT_OK_AND_ASSIGN(

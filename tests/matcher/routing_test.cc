@@ -59,6 +59,98 @@ TEST_F(RoutingTest, CloseMatchAutoReportsAndFarMatchGoesToReview) {
   EXPECT_EQ(d.verdict, Verdict::kNoMatch);
 }
 
+Match Along(Match m, PathKind kind, std::string path, int quality = -1) {
+  m.path_kind = kind;
+  m.path = std::move(path);
+  m.path_quality = quality;
+  return m;
+}
+
+TEST_F(RoutingTest, AnUnborderedPictureAutoReportsLikeTheWholeByDefault) {
+  BankPolicy p;
+  RoutingDecision d = RouteOne(
+      {Along(MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(4), 4, p),
+             PathKind::kUnbordered, "unbordered")});
+  EXPECT_EQ(d.verdict, Verdict::kAutoReport);
+  EXPECT_THAT(d.reason, HasSubstr("via unbordered"));
+  EXPECT_EQ(EvidenceOf(d.matches[0].match).path, "unbordered");
+  p.unbordered_auto_report = false;
+  d = RouteOne(
+      {Along(MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(4), 4, p),
+             PathKind::kUnbordered, "unbordered")});
+  EXPECT_EQ(d.verdict, Verdict::kReview);
+  EXPECT_THAT(d.reason, HasSubstr("this path goes to review"));
+}
+
+TEST_F(RoutingTest, ARegionOfACanvasGoesToReviewUnlessItsBankSaysOtherwise) {
+  BankPolicy p;  // region_auto_report_distance -1: never
+  const Match exact =
+      MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(0), 0, p);
+  RoutingDecision d =
+      RouteOne({Along(exact, PathKind::kRegion, "region 10,20,300,200")});
+  EXPECT_EQ(d.verdict, Verdict::kReview);
+  EXPECT_FALSE(d.matches[0].auto_report);
+  EXPECT_EQ(EvidenceOf(d.matches[0].match).path, "region 10,20,300,200");
+  p.region_auto_report_distance = 3;
+  Match close =
+      MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(2), 2, p);
+  EXPECT_EQ(
+      RouteOne({Along(close, PathKind::kRegion, "region 1,1,99,99")}).verdict,
+      Verdict::kAutoReport);
+  Match farther =
+      MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(5), 5, p);
+  EXPECT_EQ(
+      RouteOne({Along(farther, PathKind::kRegion, "region 1,1,99,99")}).verdict,
+      Verdict::kReview);
+}
+
+TEST_F(RoutingTest, APathIsJudgedByItsOwnQuality) {
+  BankPolicy p;  // min_quality 50
+  const Match m =
+      MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(2), 2, p);
+  // The whole picture's quality is 100; the recovered picture's is 30.
+  RoutingDecision d =
+      RouteOne({Along(m, PathKind::kUnbordered, "unbordered", 30)}, 100);
+  EXPECT_EQ(d.verdict, Verdict::kReview);
+  EXPECT_THAT(d.reason, HasSubstr("low quality"));
+  d = RouteOne({Along(m, PathKind::kUnbordered, "unbordered", 80)}, 20);
+  EXPECT_EQ(d.verdict, Verdict::kAutoReport);
+}
+
+TEST_F(RoutingTest, AnEntryFoundAlongSeveralPathsCountsOnceAtItsStrongest) {
+  BankPolicy p;
+  const Match whole =
+      Along(MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(20), 20, p),
+            PathKind::kWhole, "whole");
+  const Match region =
+      Along(MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(1), 1, p),
+            PathKind::kRegion, "region 5,5,200,200");
+  const Match unbordered =
+      Along(MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(6), 6, p),
+            PathKind::kUnbordered, "unbordered");
+  // The region is closest but may not auto-report; the unbordered picture
+  // may: it decides, and the entry is listed once.
+  RoutingDecision d = RouteOne({whole, region, unbordered});
+  EXPECT_EQ(d.verdict, Verdict::kAutoReport);
+  ASSERT_THAT(d.matches, SizeIs(1));
+  EXPECT_EQ(d.matches[0].match.path, "unbordered");
+  EXPECT_THAT(CountedEvidence(d), SizeIs(1));
+  // Without the unbordered finding the closest (the region) is kept.
+  d = RouteOne({whole, region});
+  EXPECT_EQ(d.verdict, Verdict::kReview);
+  ASSERT_THAT(d.matches, SizeIs(1));
+  EXPECT_EQ(d.matches[0].match.distance, 1);
+}
+
+TEST_F(RoutingTest, ExactHashEvidenceHasNoPath) {
+  RoutingDecision d = RouteOne({MakeMatch(BankKind::kMatch, 1, SignalType::kMd5,
+                                          std::string(32, 'a'), 0)});
+  EXPECT_EQ(EvidenceOf(d.matches[0].match).path, "");
+  d = RouteOne(
+      {MakeMatch(BankKind::kMatch, 1, SignalType::kPdq, PdqHex(1), 1)});
+  EXPECT_EQ(EvidenceOf(d.matches[0].match).path, "whole");
+}
+
 TEST_F(RoutingTest, LowQualityOrDisabledAutoReportGoesToReview) {
   BankPolicy p;
   RoutingDecision d = RouteOne(

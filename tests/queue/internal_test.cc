@@ -190,6 +190,21 @@ TEST(RecordsTest, Sha1RoundTripsWithAndWithoutASummary) {
   }
 }
 
+TEST(RecordsTest, MatchPathsRoundTripAndOldRecordsHaveNone) {
+  StoredItem s;
+  ASSERT_OK(DecodeItem(absl::HexStringToBytes(kItemWithoutSha1), &s));
+  EXPECT_EQ(s.item.matches[0].path, "");
+  s.item.matches[0].path = "region 10,20,300,200";
+  StoredItem back;
+  ASSERT_OK(DecodeItem(EncodeItem(s), &back));
+  EXPECT_EQ(back.item.matches[0].path, "region 10,20,300,200");
+  EXPECT_EQ(back.item.matches[0].source, "ref-1");
+  EXPECT_EQ(back.item.lease_token, "");
+  std::string cut = EncodeItem(s);
+  cut.pop_back();
+  EXPECT_THAT(DecodeItem(cut, &back), StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST(RecordsTest, ExclusionsHideOnlyTheirModeratorUntilTheyEnd) {
   const std::string v = EncodeExclusions({{"a", kT0 + absl::Hours(1)}});
   EXPECT_TRUE(Excludes(v, "a", kT0));

@@ -83,6 +83,7 @@ void ExpectSame(const Report& a, const Report& b) {
     EXPECT_EQ(a.evidence[i].source, b.evidence[i].source);
     EXPECT_EQ(a.evidence[i].category, b.evidence[i].category);
     EXPECT_EQ(a.evidence[i].distance, b.evidence[i].distance);
+    EXPECT_EQ(a.evidence[i].path, b.evidence[i].path);
   }
   EXPECT_EQ(a.viewed_by_platform, b.viewed_by_platform);
   EXPECT_EQ(a.viewed_by, b.viewed_by);
@@ -100,6 +101,21 @@ TEST(ReportRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(bytes[0], '\x01');  // format version 1
   ASSERT_OK_AND_ASSIGN(Report back, DecodeReport(7, bytes));
   ExpectSame(back, r);
+}
+
+TEST(ReportRecordTest, EvidencePathsRoundTripAndCostOldRecordsNothing) {
+  Report r = Full();
+  for (matcher::MatchEvidence& e : r.evidence) e.path = "";
+  const std::string without = EncodeReport(r);
+  r.evidence[0].path = "unbordered";
+  const std::string with = EncodeReport(r);
+  EXPECT_EQ(with.substr(0, without.size()), without);
+  ASSERT_OK_AND_ASSIGN(Report back, DecodeReport(7, with));
+  ExpectSame(back, r);
+  ASSERT_OK_AND_ASSIGN(Report old, DecodeReport(7, without));
+  EXPECT_EQ(old.evidence[0].path, "");
+  EXPECT_THAT(DecodeReport(7, with.substr(0, with.size() - 1)),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 // A record as the JSON-storing versions wrote it (ReportStore::ToJson).

@@ -306,6 +306,39 @@ TEST_F(ServerTest, UnrelatedImageLeavesOnlyAnExpiringIdempotencyRecord) {
   EXPECT_EQ(later.verdict(), v1::NO_MATCH);
 }
 
+// Over gRPC with the server's defaults: a bordered copy of a listed
+// picture is reported along "unbordered"; the picture on a page goes to a
+// moderator along its region; another picture in the same frame matches
+// nothing.
+TEST_F(ServerTest, RecoveredPicturesAreRoutedByTheBanksPolicy) {
+  const std::string listed = Corpus("b011.jpg");
+  BankImage("hotline", listed, "A");
+  v1::ScanResponse bordered = ScanOk(
+      "bordered", hashwatch::testing::TransformImage(listed, "border_jpeg"));
+  ASSERT_EQ(bordered.verdict(), v1::AUTO_REPORTED) << bordered.reason();
+  EXPECT_EQ(bordered.matches(0).path(), "unbordered");
+  v1::GetReportRequest get;
+  get.set_id(bordered.report_id());
+  v1::Report report;
+  ASSERT_TRUE(reports_->Get(As(lead_).get(), get, &report).ok());
+  EXPECT_EQ(report.evidence(0).path(), "unbordered");
+
+  v1::ScanResponse page =
+      ScanOk("page", hashwatch::testing::TransformImage(listed, "page_png"));
+  ASSERT_EQ(page.verdict(), v1::QUEUED_FOR_REVIEW) << page.reason();
+  EXPECT_THAT(page.matches(0).path(), ::testing::StartsWith("region "));
+  std::vector<v1::LeasedItem> leased = Lease(mod1_);
+  ASSERT_THAT(leased, SizeIs(1));
+  EXPECT_EQ(leased[0].item().matches(0).path(), page.matches(0).path());
+
+  const std::string other = Corpus("b020.jpg");
+  for (const char* op : {"border_jpeg", "page_png"}) {
+    v1::ScanResponse r = ScanOk(std::string("other-") + op,
+                                hashwatch::testing::TransformImage(other, op));
+    EXPECT_EQ(r.verdict(), v1::NO_MATCH) << op << ": " << r.reason();
+  }
+}
+
 TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
   v1::ScanContext classifier;
   classifier.set_classifier_score(0.97);
@@ -314,7 +347,7 @@ TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {
   EXPECT_TRUE(a.novel());
   v1::ScanContext reported;
   reported.set_user_report(true);
-  v1::ScanResponse b = ScanOk("novel-2", Corpus("b005.jpg"), reported);
+  v1::ScanResponse b = ScanOk("novel-2", Corpus("b020.jpg"), reported);
   ASSERT_EQ(b.verdict(), v1::QUEUED_FOR_REVIEW);
   v1::ScanContext low;
   low.set_classifier_score(0.2);

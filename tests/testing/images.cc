@@ -88,6 +88,24 @@ std::string TransformImage(const std::string& encoded, const std::string& op) {
                     "extend", VIPS_EXTEND_BACKGROUND, "background", white,
                     nullptr);
     vips_area_unref(VIPS_AREA(white));
+  } else if (op == "page_png") {
+    // The picture on a light page under a dark title bar, with "text"
+    // lines below it.
+    const int w = in->Xsize, h = in->Ysize;
+    const int page_w = w * 9 / 5, page_h = h * 2, left = w / 2, top = h / 5;
+    VipsArrayDouble* paper = vips_array_double_newv(1, 238.0);
+    rc = vips_embed(in, &tmp, left, top, page_w, page_h, "extend",
+                    VIPS_EXTEND_BACKGROUND, "background", paper, nullptr);
+    vips_area_unref(VIPS_AREA(paper));
+    if (rc == 0) out = vips_image_copy_memory(tmp);
+    rc = rc != 0 || out == nullptr ||
+         vips_draw_rect1(out, 90.0, 0, 0, page_w, h / 8, "fill", TRUE,
+                         nullptr) != 0;
+    for (int line = 0; line < 5 && rc == 0; ++line) {
+      rc = vips_draw_rect1(out, 150.0, w / 10, top + h + h / 8 + line * h / 12,
+                           w / 2 + line * w / 7, std::max(2, h / 40), "fill",
+                           TRUE, nullptr);
+    }
   } else {
     std::abort();
   }

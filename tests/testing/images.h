@@ -18,7 +18,9 @@ std::string MakePattern(int width, int height, int bands,
 // lossless PNG output. "shrink_jpeg": resized to 60%, JPEG quality 40 (a
 // typical re-upload: a near copy, a few PDQ bits away). "border_jpeg": a
 // white border a tenth of the width wide on every side, JPEG quality 85 (a
-// copy plain PDQ misses; matcher/regions.h recovers it).
+// copy plain PDQ misses; matcher/regions.h recovers it). "page_png": the
+// picture on a light page, under a dark title bar and above lines of
+// "text" (a screenshot of a page; recovered as a region, not unbordered).
 std::string TransformImage(const std::string& image, const std::string& op);
 
 // `png` (8-bit) re-saved as 16-bit PNG with each value v stored as v*257.
