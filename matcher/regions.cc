@@ -431,7 +431,7 @@ bool CanvasBeside(const cv::Mat& g, const cv::Rect& r, Side side,
 // How much the outline search shrinks a width x height picture.
 int OutlineFactor(int width, int height, const RegionOptions& o) {
   if (o.outline_side <= 0) return 1;
-  return std::max(1, std::min(width, height) / o.outline_side);
+  return std::max(1, std::max(width, height) / o.outline_side);
 }
 
 bool Same(const cv::Mat& g, const cv::Rect& a, const cv::Rect& b) {

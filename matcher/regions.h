@@ -72,10 +72,10 @@ struct RegionOptions {
   // Borders inside borders: how many times to strip again.
   int max_border_passes = 3;
   // Outlines are looked for on a copy shrunk by the largest whole factor
-  // that leaves its short side at least this long (the hasher's 512 x 512
-  // buffer: 256 x 256), then each side is placed on the full picture; 0
-  // looks at full resolution. Borders are always stripped at full
-  // resolution.
+  // that leaves its long side at least this long (the hasher's 512 x 512
+  // buffer: 256 x 256; a 512 x 288 picture: 256 x 144), then each side is
+  // placed on the full picture; 0 looks at full resolution. Borders are
+  // always stripped at full resolution.
   int outline_side = 256;
 };
 
