@@ -305,12 +305,19 @@ TEST(RegionsTest, DegenerateInputsSayWhatHappened) {
   matted.Paste(Picture("b012.jpg", 160, 160), 70, 70);
   EXPECT_LE(BestError(FindRegions(matted.px, 300, 300), 70, 70, 160, 160), 2);
 
-  // Random noise: nothing crashes, every candidate within bounds.
-  Canvas noise(256, 256, 128.0f);
-  noise.Noise(127.0f, 3);
-  for (const Region& r : FindRegions(noise.px, 256, 256).regions) {
-    EXPECT_GE(r.width, RegionOptions().min_side);
-    EXPECT_LE(r.x + r.width, 256);
+  // Random noise, square and in a thin strip (shrunk for the outline
+  // search to 256 x 48): nothing crashes, every candidate within bounds.
+  for (const auto& [w, h] :
+       std::vector<std::pair<int, int>>{{256, 256}, {512, 97}}) {
+    Canvas noise(w, h, 128.0f);
+    noise.Noise(127.0f, 3);
+    noise.Fill(w / 3, 0, 2, h, 0.0f);  // a straight edge across the strip
+    for (const Region& r : FindRegions(noise.px, w, h).regions) {
+      EXPECT_GE(r.width, RegionOptions().min_side);
+      EXPECT_GE(r.height, RegionOptions().min_side);
+      EXPECT_LE(r.x + r.width, w);
+      EXPECT_LE(r.y + r.height, h);
+    }
   }
 }
 
