@@ -12,6 +12,10 @@ absl::Status ValidateDecodeOptions(const DecodeOptions& options) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "decode: max_pixels is %d, want > 0", options.max_pixels));
   }
+  if (options.min_fast_shrink < 1 || options.min_fast_shrink > 8) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "decode: min_fast_shrink is %d, want 1..8", options.min_fast_shrink));
+  }
   if (options.max_bytes <= 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "decode: max_bytes is %d, want > 0", options.max_bytes));

@@ -7,10 +7,12 @@
 //    JPEGs are decoded by libjpeg-turbo and sampled row by row, so no
 //    full-size buffer is held; other formats go through libvips.
 //  - kFast (default): large JPEGs shrink on load (libjpeg-turbo's M/8 IDCT
-//    scaling) to the smallest size that keeps each resampled side at 512 or
-//    more, so a 12 MP JPEG never decodes to full size; then the same
-//    nearest-neighbour 512x512 resize. Formats without shrink-on-load in
-//    their decoder, and images of 512 px or less, hash exactly as kCompat.
+//    scaling) to the smallest size that keeps each side at 512 or more, so
+//    a 12 MP JPEG never decodes to full size; then the same
+//    nearest-neighbour 512x512 resize. Only JPEGs that shrink to half size
+//    or less do (DecodeOptions::min_fast_shrink): mid-size JPEGs, those
+//    with a side of 512 or less, and formats without shrink-on-load in
+//    their decoder hash exactly as kCompat.
 //
 // JPEG, PNG, WebP, GIF (first frame), TIFF, and HEIF/AVIF where the installed
 // libvips has them. No EXIF auto-rotation. Alpha is dropped without
@@ -40,6 +42,13 @@ struct DecodeOptions {
   // Encoded inputs larger than this are refused with ResourceExhausted.
   // Default 64 MiB.
   int64_t max_bytes = 64LL << 20;
+  // kFast shrinks a JPEG on load only where that buys real speed: when it
+  // can decode every side at 1/min_fast_shrink of its size or less (M/8
+  // with M <= 8 / min_fast_shrink) and still keep the pixels the 512 x 512
+  // resize samples. Other JPEGs (mid-size ones, and any with a side of
+  // 512 or less) decode at full size and hash exactly as in kCompat.
+  // 1..8; 1 shrinks whenever any scale keeps those pixels.
+  int min_fast_shrink = 2;
 };
 
 // Luminance, row-major, width x height floats in 0..255.

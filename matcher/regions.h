@@ -11,11 +11,18 @@
 //    to options.max_border_passes deep, bars on two sides);
 //  - kRegion: a textured rectangle inside a flatter canvas whose outline is
 //    backed by edges (a picture in a viewer window, on a page, in a collage
-//    cell), found with OpenCV on the edge map and on a local-contrast mask.
+//    cell): long straight lines of OpenCV Sobel edges on a copy shrunk to
+//    about 256 px (options.outline_side), each side then placed on the
+//    strongest step of the full picture near it, and kept only with canvas
+//    (mostly one grey level) beside all its inner sides but one.
 // At most options.max_regions rectangles come back, largest first, none
 // smaller than options.min_side on a side or options.min_area of the
 // picture, none nearly the whole picture (that is hashed anyway) and no two
 // nearly the same.
+//
+// Cost (bench/regions_probe, CPU time): about the cost of one PDQ hash of
+// the 512 x 512 buffer per picture, and a plain photograph gets a region
+// (a hash and its searches) about once in two or three pictures.
 //
 // Thread-safety: FindRegions is thread-safe; it keeps per-thread scratch
 // buffers so a thread allocates nothing after warm-up for one picture size.
@@ -64,6 +71,12 @@ struct RegionOptions {
   double min_border = 0.02;
   // Borders inside borders: how many times to strip again.
   int max_border_passes = 3;
+  // Outlines are looked for on a copy shrunk by the largest whole factor
+  // that leaves its long side at least this long (the hasher's 512 x 512
+  // buffer: 256 x 256; a 512 x 288 picture: 256 x 144), then each side is
+  // placed on the full picture; 0 looks at full resolution. Borders are
+  // always stripped at full resolution.
+  int outline_side = 256;
 };
 
 struct RegionSearch {

@@ -95,23 +95,10 @@ Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
   cinfo->dct_method = JDCT_ISLOW;
   const bool resize =
       cinfo->image_width > kCompatSide || cinfo->image_height > kCompatSide;
-  if (options.mode == DecodeMode::kFast && resize) {
-    // Shrink on load by M/8, the smallest M that still leaves every side
-    // that the reference resamples at least 512 pixels long: the
-    // nearest-neighbour resize below then samples the same grid as the
-    // reference, from pixels that the scaled IDCT has averaged.
-    cinfo->scale_denom = 8;
-    for (unsigned m = 1; m <= 8; ++m) {
-      cinfo->scale_num = m;
-      jpeg_calc_output_dimensions(cinfo);
-      if ((cinfo->image_width <= kCompatSide ||
-           cinfo->output_width >= kCompatSide) &&
-          (cinfo->image_height <= kCompatSide ||
-           cinfo->output_height >= kCompatSide)) {
-        break;
-      }
-    }
-  }
+  cinfo->scale_num =
+      JpegScaleNumerator(static_cast<int>(cinfo->image_width),
+                         static_cast<int>(cinfo->image_height), options);
+  cinfo->scale_denom = 8;
   jpeg_calc_output_dimensions(cinfo);
   const int ow = static_cast<int>(cinfo->output_width);
   const int oh = static_cast<int>(cinfo->output_height);
@@ -153,6 +140,21 @@ Failure RunDecode(jpeg_decompress_struct* cinfo, JpegErrorState* state,
 }
 
 }  // namespace
+
+int JpegScaleNumerator(int width, int height, const DecodeOptions& options) {
+  if (options.mode != DecodeMode::kFast) return 8;
+  // libjpeg's scaled size: ceil(side * m / 8). The nearest-neighbour resize
+  // then samples the same grid as the reference, from pixels the scaled
+  // IDCT has averaged; a side of 512 or less is never shrunk (the resize
+  // stretches it, and would stretch fewer pixels).
+  auto keeps = [](int side, int m) {
+    return (static_cast<int64_t>(side) * m + 7) / 8 >=
+           std::min(side, kCompatSide);
+  };
+  int m = 1;
+  while (m < 8 && !(keeps(width, m) && keeps(height, m))) ++m;
+  return m * std::max(1, options.min_fast_shrink) <= 8 ? m : 8;
+}
 
 bool LooksLikeJpeg(absl::string_view bytes) {
   return bytes.size() >= 3 && static_cast<uint8_t>(bytes[0]) == 0xFF &&

@@ -17,6 +17,12 @@ namespace hashwatch::matcher::internal {
 // True when `bytes` starts with the JPEG SOI marker.
 bool LooksLikeJpeg(absl::string_view bytes);
 
+// The M of the M/8 scale at which a width x height JPEG is decoded: the
+// smallest that leaves every side at least min(side, 512) long, if that
+// shrinks each side to 1/options.min_fast_shrink or less, in kFast; 8
+// (full size) otherwise and always in kCompat.
+int JpegScaleNumerator(int width, int height, const DecodeOptions& options);
+
 // Decodes a JPEG (grey, YCbCr, RGB, CMYK or YCCK) into `out`; errors as
 // Decoder::DecodeLuma. `row` is scratch.
 absl::Status DecodeJpegLuma(absl::string_view bytes,

@@ -58,8 +58,9 @@ TEST(HashCliTest, PrintsOneTabSeparatedLinePerFileMatchingTheLibrary) {
   }
 }
 
-// README.md's `hashwatch hash` example is the default (fast) output: it
-// once showed the --compat hash, two bits away.
+// README.md's `hashwatch hash` example is the default (fast) output. For
+// this 1004x1600 JPEG that is also the --compat hash: fast mode shrinks
+// only JPEGs it can decode at half size or less.
 TEST(HashCliTest, ReadmeExampleIsWhatTheBinaryPrints) {
   const std::string image = PdqTestImage("dih-bridge-1-original.jpg");
   const std::string readme =

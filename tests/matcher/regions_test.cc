@@ -3,6 +3,7 @@
 #include <vips/vips.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <ostream>
 #include <random>
@@ -201,6 +202,46 @@ TEST(RegionsTest, FindsPictureInADarkViewerWindow) {
   EXPECT_LE(BestError(found, 106, 100, 300, 220), 3);
 }
 
+TEST(RegionsTest, ShrunkOutlineSearchPlacesSidesOnTheFullPicture) {
+  // A picture on a page with a title bar, sides at odd pixels: the outline
+  // search on the shrunk copy finds it, and each side lands on the full
+  // picture's boundary as the full-resolution search places it.
+  const LumaImage pic = Picture("b009.jpg", 241, 187);
+  Canvas c(512, 512, 230.0f);
+  c.Fill(0, 0, 512, 31, 60.0f);
+  c.Paste(pic, 133, 91);
+  c.Noise(3.0f, 5);
+  RegionOptions full;
+  full.outline_side = 0;
+  const RegionSearch at_full = FindRegions(c.px, c.width, c.height, full);
+  const RegionSearch shrunk = FindRegions(c.px, c.width, c.height);
+  EXPECT_LE(BestError(at_full, 133, 91, 241, 187), 1)
+      << ::testing::PrintToString(at_full.regions);
+  EXPECT_LE(BestError(shrunk, 133, 91, 241, 187), 1)
+      << ::testing::PrintToString(shrunk.regions);
+}
+
+TEST(RegionsTest, PictureWithoutBorderOrOutlineGetsNothing) {
+  // Soft texture without straight lines: neither detector proposes
+  // anything, and the same texture in a border is still found.
+  Canvas c(512, 512, 0.0f);
+  for (int y = 0; y < 512; ++y)
+    for (int x = 0; x < 512; ++x)
+      c.at(x, y) = 128.0f + 60.0f * std::sin(x / 23.0f + std::cos(y / 31.0f)) +
+                   40.0f * std::cos(y / 17.0f + x / 53.0f);
+  EXPECT_THAT(FindRegions(c.px, c.width, c.height).regions, IsEmpty());
+
+  Canvas bordered(512, 512, 255.0f);
+  for (int y = 40; y < 472; ++y)
+    for (int x = 40; x < 472; ++x)
+      bordered.at(x, y) = c.at(x * 512 / 432 - 47, y * 512 / 432 - 47);
+  const RegionSearch found = FindRegions(bordered.px, 512, 512);
+  ASSERT_FALSE(found.regions.empty());
+  EXPECT_EQ(found.regions[0].kind, RegionKind::kUnbordered);
+  EXPECT_LE(Error(found.regions[0], 40, 40, 432, 432), 2)
+      << ::testing::PrintToString(found.regions);
+}
+
 TEST(RegionsTest, PlainPictureGetsNoUnborderedRegion) {
   const LumaImage pic = Picture("b008.jpg", 400, 300);
   const RegionSearch found = FindRegions(pic.pixels, pic.width, pic.height);
@@ -264,12 +305,19 @@ TEST(RegionsTest, DegenerateInputsSayWhatHappened) {
   matted.Paste(Picture("b012.jpg", 160, 160), 70, 70);
   EXPECT_LE(BestError(FindRegions(matted.px, 300, 300), 70, 70, 160, 160), 2);
 
-  // Random noise: nothing crashes, every candidate within bounds.
-  Canvas noise(256, 256, 128.0f);
-  noise.Noise(127.0f, 3);
-  for (const Region& r : FindRegions(noise.px, 256, 256).regions) {
-    EXPECT_GE(r.width, RegionOptions().min_side);
-    EXPECT_LE(r.x + r.width, 256);
+  // Random noise, square and in a thin strip (shrunk for the outline
+  // search to 256 x 48): nothing crashes, every candidate within bounds.
+  for (const auto& [w, h] :
+       std::vector<std::pair<int, int>>{{256, 256}, {512, 97}}) {
+    Canvas noise(w, h, 128.0f);
+    noise.Noise(127.0f, 3);
+    noise.Fill(w / 3, 0, 2, h, 0.0f);  // a straight edge across the strip
+    for (const Region& r : FindRegions(noise.px, w, h).regions) {
+      EXPECT_GE(r.width, RegionOptions().min_side);
+      EXPECT_GE(r.height, RegionOptions().min_side);
+      EXPECT_LE(r.x + r.width, w);
+      EXPECT_LE(r.y + r.height, h);
+    }
   }
 }
 
