@@ -163,7 +163,7 @@ int RunSweep(const SweepFlags& f, const std::string& command_line) {
 }
 
 struct BenignFlags {
-  std::string out, wallpapers, chromium = "chromium";
+  std::string out, wallpapers, exclude, chromium = "chromium";
   int count = 20000, threads = 0;
   uint64_t seed = 1;
   bool no_chromium = false;
@@ -177,6 +177,7 @@ int RunBenign(const BenignFlags& f) {
   o.threads = f.threads;
   if (!f.wallpapers.empty()) o.wallpaper_dirs = hb::ParseList(f.wallpapers);
   o.chromium = f.no_chromium ? "" : f.chromium;
+  if (!f.exclude.empty()) o.exclude_dirs = hb::ParseList(f.exclude);
   if (absl::Status s = hb::ValidateBenignOptions(o); !s.ok()) {
     std::cerr << "hashwatch-bench: " << s.message() << " (see --help)\n";
     return 2;
@@ -190,7 +191,8 @@ int RunBenign(const BenignFlags& f) {
   for (const auto& [name, n] : s->families)
     families.push_back(absl::StrCat(name, " ", n));
   std::cout << "benign: " << o.out_dir << ": " << s->written
-            << " pictures from " << s->wallpapers << " wallpapers in "
+            << " pictures from " << s->wallpapers << " wallpapers ("
+            << s->excluded << " excluded) in "
             << absl::StrFormat("%.1f", s->seconds) << " s ("
             << absl::StrJoin(families, ", ") << "); manifest.csv\n";
   return 0;
@@ -209,6 +211,10 @@ void SetupBenign(CLI::App& command, BenignFlags& f) {
   command.add_option("--wallpapers", f.wallpapers,
                      "Comma-separated wallpaper folders (default: the Debian "
                      "packages' folders)");
+  command.add_option("--exclude", f.exclude,
+                     "Comma-separated folders of pictures (e.g. the "
+                     "evaluation corpus) whose near-copies among the "
+                     "wallpapers are left out");
   command.add_option("--chromium", f.chromium, "Chromium executable")
       ->default_val("chromium");
   command.add_flag("--no-chromium", f.no_chromium,

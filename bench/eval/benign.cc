@@ -21,6 +21,7 @@
 #include "bench/eval/transforms.h"
 #include "common/parallel_for.h"
 #include "common/status_macros.h"
+#include "matcher/hashes.h"
 
 namespace hashwatch::bench {
 namespace {
@@ -283,9 +284,7 @@ class Maker {
     return wallpapers_[Below(rng, static_cast<uint32_t>(wallpapers_.size()))];
   }
 
-  static std::string Name(const std::string& path) {
-    return fs::path(path).filename().string();
-  }
+  static std::string Name(const std::string& path) { return path; }
 
   absl::StatusOr<Made> Rescale(std::mt19937& rng) {
     const Wallpaper& w = PickWallpaper(rng);
@@ -385,6 +384,48 @@ class Maker {
   std::atomic<bool> chromium_broken_{false};
 };
 
+// The dihedral variants of every picture in `dirs` (not recursive).
+// Pictures that do not decode are skipped (they cannot be matched anyway).
+absl::StatusOr<std::vector<matcher::PdqHash>> ExcludedHashes(
+    const std::vector<std::string>& dirs, int threads) {
+  std::vector<matcher::PdqHash> out;
+  matcher::HashOptions h;
+  h.dihedral = true;
+  h.digests = false;
+  for (const std::string& dir : dirs) {
+    HW_ASSIGN_OR_RETURN(FolderListing listing, ListFolder(dir));
+    std::vector<std::vector<matcher::PdqHash>> found(listing.images.size());
+    ParallelFor(listing.images.size(), {.threads = threads}, [&](size_t i) {
+      absl::StatusOr<std::string> bytes =
+          ReadWholeFile(absl::StrCat(dir, "/", listing.images[i]));
+      if (!bytes.ok()) return;
+      absl::StatusOr<matcher::ImageHashes> hashes =
+          matcher::HashImage(*bytes, h);
+      if (!hashes.ok()) return;
+      found[i].assign(hashes->pdq.dihedral.begin(), hashes->pdq.dihedral.end());
+    });
+    for (const auto& f : found) out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
+}
+
+// True when `image` is within kExcludeDistance of one of `excluded`.
+bool IsExcluded(VipsImage* image,
+                const std::vector<matcher::PdqHash>& excluded) {
+  if (excluded.empty()) return false;
+  absl::StatusOr<std::string> bytes = internal::EncodeJpeg(image, 95);
+  if (!bytes.ok()) return false;
+  matcher::HashOptions h;
+  h.digests = false;
+  absl::StatusOr<matcher::ImageHashes> hashes = matcher::HashImage(*bytes, h);
+  if (!hashes.ok()) return false;
+  for (const matcher::PdqHash& e : excluded) {
+    if (matcher::HammingDistance(hashes->pdq.hash, e) <= kExcludeDistance)
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> DefaultWallpaperDirs() {
@@ -420,14 +461,21 @@ absl::StatusOr<BenignSummary> WriteBenignSet(const BenignOptions& options) {
   std::vector<std::string> found_dirs;
   const std::vector<std::string> files =
       FindWallpapers(options.wallpaper_dirs, &found_dirs);
+  HW_ASSIGN_OR_RETURN(std::vector<matcher::PdqHash> excluded,
+                      ExcludedHashes(options.exclude_dirs, options.threads));
   std::vector<absl::StatusOr<VipsRef>> loaded(files.size());
+  std::vector<char> is_excluded(files.size(), 0);
   const ParallelForOptions parallel{.threads = options.threads};
-  ParallelFor(files.size(), parallel,
-              [&](size_t i) { loaded[i] = LoadWallpaper(files[i]); });
+  ParallelFor(files.size(), parallel, [&](size_t i) {
+    loaded[i] = LoadWallpaper(files[i]);
+    if (loaded[i].ok()) is_excluded[i] = IsExcluded(loaded[i]->get(), excluded);
+  });
   std::vector<Wallpaper> wallpapers;
   int too_small = 0;
   for (size_t i = 0; i < files.size(); ++i) {
-    if (loaded[i].ok()) {
+    if (is_excluded[i]) {
+      ++summary.excluded;
+    } else if (loaded[i].ok()) {
       wallpapers.push_back({files[i], std::move(*loaded[i])});
     } else if (absl::IsOutOfRange(loaded[i].status())) {
       ++too_small;
@@ -437,6 +485,11 @@ absl::StatusOr<BenignSummary> WriteBenignSet(const BenignOptions& options) {
     }
   }
   summary.wallpapers = static_cast<int>(wallpapers.size());
+  if (summary.excluded > 0) {
+    summary.notes.push_back(absl::StrCat(
+        summary.excluded, " wallpaper(s) left out: within ", kExcludeDistance,
+        " bits of a picture in ", absl::StrJoin(options.exclude_dirs, ", ")));
+  }
   if (too_small > 0) {
     summary.notes.push_back(absl::StrCat(
         too_small, " picture file(s) in the wallpaper folders are under ",

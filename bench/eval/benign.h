@@ -58,7 +58,15 @@ struct BenignOptions {
   // The Chromium executable (a name looked up on PATH, or a path); empty
   // skips the screenshot family.
   std::string chromium = "chromium";
+  // Folders (not recursive) of pictures the set must not contain copies
+  // of, e.g. the evaluation corpus, which comes from the same wallpaper
+  // packages: a wallpaper whose PDQ hash is within kExcludeDistance bits
+  // of any dihedral variant of one of them is not used at all (neither
+  // rescaled nor tiled nor under an overlay).
+  std::vector<std::string> exclude_dirs;
 };
+
+inline constexpr int kExcludeDistance = 64;
 
 // InvalidArgument naming the bad field.
 absl::Status ValidateBenignOptions(const BenignOptions& options);
@@ -66,6 +74,7 @@ absl::Status ValidateBenignOptions(const BenignOptions& options);
 struct BenignSummary {
   int written = 0;
   int wallpapers = 0;  // wallpaper files used (after picking one per folder)
+  int excluded = 0;    // wallpapers left out as near-copies of exclude_dirs'
   std::map<std::string, int> families;  // pictures per family
   // What was left out and why ("no wallpapers found in ...", "chromium not
   // found: screenshot family skipped").

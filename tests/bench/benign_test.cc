@@ -150,6 +150,25 @@ TEST(BenignTest, ScreenshotsWithChromium) {
   EXPECT_GT(h.pdq.quality, 0);
 }
 
+// The evaluation corpus comes from the same packages: a wallpaper that is
+// a copy of an excluded picture (here rescaled and re-encoded) is not used.
+TEST(BenignTest, ExcludedPicturesNeverEnterTheSet) {
+  TempDir wallpapers, exclude, out;
+  FillWallpapers(wallpapers);
+  exclude.Write("corpus_a.png", MakePicture(11, 640, 400, ".png"));
+  BenignOptions o = Options(out.path(), wallpapers.path(), 40);
+  o.exclude_dirs = {exclude.path()};
+  ASSERT_OK_AND_ASSIGN(BenignSummary s, WriteBenignSet(o));
+  EXPECT_EQ(s.excluded, 1);
+  EXPECT_EQ(s.wallpapers, 2);
+  ASSERT_OK_AND_ASSIGN(std::string manifest,
+                       ReadWholeFile(out.Sub("manifest.csv")));
+  EXPECT_THAT(manifest, HasSubstr("b.png"));
+  EXPECT_THAT(manifest, ::testing::Not(HasSubstr("/a.jpg")));
+  o.exclude_dirs = {exclude.Sub("missing")};
+  EXPECT_THAT(WriteBenignSet(o), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST(BenignTest, BadOptionsAndFoldersAreRefused) {
   TempDir dir;
   BenignOptions o = Options(dir.Sub("out"), dir.Sub("none"), 0);
