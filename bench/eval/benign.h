@@ -24,8 +24,9 @@
 // (PNG).
 //
 // Reproducible: file i depends only on (seed, i, the wallpaper files found
-// and the installed fonts), never on the thread count or on timing, so the
-// same seed on the same machine gives byte-identical files. Chromium's
+// and the installed fonts), never on the count, the thread count or on
+// timing, so the same seed on the same machine gives byte-identical files
+// (a smaller count gives a prefix of a larger one). Chromium's
 // rendering depends on its version.
 //
 // Thread-safety: WriteBenignSet is thread-safe and uses options.threads
