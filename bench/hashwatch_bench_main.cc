@@ -12,7 +12,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "bench/eval/benign.h"
 #include "bench/eval/capacity.h"
 #include "bench/eval/evalset.h"
 #include "bench/eval/parse.h"
@@ -114,8 +116,8 @@ int RunEvalSet(const EvalFlags& f) {
 
 struct SweepFlags {
   EvalFlags eval;
-  std::string evalset;
-  bool dihedral = false, compat = false, no_plots = false;
+  std::string evalset, benign;
+  bool dihedral = false, robust = false, compat = false, no_plots = false;
   int auto_threshold = 10, review_threshold = 31, min_quality = 50;
 };
 
@@ -123,8 +125,10 @@ int RunSweep(const SweepFlags& f, const std::string& command_line) {
   hb::SweepOptions o;
   o.images_dir = f.eval.images;
   o.evalset_dir = f.evalset;
+  o.benign_dir = f.benign;
   o.out_dir = f.eval.out;
   o.dihedral = f.dihedral;
+  o.robust = f.robust;
   o.auto_threshold = f.auto_threshold;
   o.review_threshold = f.review_threshold;
   o.min_quality = f.min_quality;
@@ -152,9 +156,69 @@ int RunSweep(const SweepFlags& f, const std::string& command_line) {
   Warn(r->failures);
   if (absl::Status s = hb::WriteSweepOutputs(o, *r); !s.ok()) return Fail(s);
   std::cout << hb::SweepSummary(o, *r) << "outputs: " << o.out_dir
-            << "/{sweep.csv,split.csv,queries.csv" << (o.plots ? ",*.png" : "")
-            << ",report.html}\n";
+            << "/{sweep.csv,split.csv,queries.csv,distances.csv,paths.csv,"
+               "benign.csv"
+            << (o.plots ? ",*.png" : "") << ",report.html}\n";
   return 0;
+}
+
+struct BenignFlags {
+  std::string out, wallpapers, exclude, chromium = "chromium";
+  int count = 20000, threads = 0;
+  uint64_t seed = 1;
+  bool no_chromium = false;
+};
+
+int RunBenign(const BenignFlags& f) {
+  hb::BenignOptions o;
+  o.out_dir = f.out;
+  o.count = f.count;
+  o.seed = f.seed;
+  o.threads = f.threads;
+  if (!f.wallpapers.empty()) o.wallpaper_dirs = hb::ParseList(f.wallpapers);
+  o.chromium = f.no_chromium ? "" : f.chromium;
+  if (!f.exclude.empty()) o.exclude_dirs = hb::ParseList(f.exclude);
+  if (absl::Status s = hb::ValidateBenignOptions(o); !s.ok()) {
+    std::cerr << "hashwatch-bench: " << s.message() << " (see --help)\n";
+    return 2;
+  }
+  absl::StatusOr<hb::BenignSummary> s = hb::WriteBenignSet(o);
+  if (!s.ok()) return Fail(s.status());
+  Warn(s->failures);
+  for (const std::string& n : s->notes)
+    std::cerr << "hashwatch-bench: note: " << n << "\n";
+  std::vector<std::string> families;
+  for (const auto& [name, n] : s->families)
+    families.push_back(absl::StrCat(name, " ", n));
+  std::cout << "benign: " << o.out_dir << ": " << s->written
+            << " pictures from " << s->wallpapers << " wallpapers ("
+            << s->excluded << " excluded) in "
+            << absl::StrFormat("%.1f", s->seconds) << " s ("
+            << absl::StrJoin(families, ", ") << "); manifest.csv\n";
+  return 0;
+}
+
+void SetupBenign(CLI::App& command, BenignFlags& f) {
+  command.add_option("--out", f.out,
+                     "Output folder (outside the repository: a cache folder)");
+  command.add_option("--count", f.count, "Pictures to write")
+      ->default_val(20000);
+  command.add_option("--seed", f.seed, "Seed of every random choice")
+      ->default_val(1);
+  command
+      .add_option("--threads", f.threads, "Worker threads (0: one per core)")
+      ->default_val(0);
+  command.add_option("--wallpapers", f.wallpapers,
+                     "Comma-separated wallpaper folders (default: the Debian "
+                     "packages' folders)");
+  command.add_option("--exclude", f.exclude,
+                     "Comma-separated folders of pictures (e.g. the "
+                     "evaluation corpus) whose near-copies among the "
+                     "wallpapers are left out");
+  command.add_option("--chromium", f.chromium, "Chromium executable")
+      ->default_val("chromium");
+  command.add_flag("--no-chromium", f.no_chromium,
+                   "Skip the screenshot family");
 }
 
 struct CapacityFlags {
@@ -309,10 +373,17 @@ void SetupSweep(CLI::App& command, SweepFlags& sf) {
                     "Folder of benign pictures to build the set from");
   sweep->add_option("--evalset", sf.evalset,
                     "Or: an evaluation set folder (manifest.csv)");
+  sweep->add_option("--benign", sf.benign,
+                    "A benign set (hashwatch-bench benign): more distractors, "
+                    "false matches counted per mode and path");
   sweep->add_option("--out", sf.eval.out, "Output folder")->required();
   sweep->add_flag(
       "--dihedral", sf.dihedral,
-      "Headline, routing and plots for dihedral matching (both are computed)");
+      "Headline, routing and plots for dihedral matching (all modes are "
+      "computed)");
+  sweep->add_flag("--robust", sf.robust,
+                  "Headline, routing and plots for robust matching (dihedral "
+                  "variants and recovered regions)");
   sweep
       ->add_option("--auto-threshold", sf.auto_threshold,
                    "Auto-report distance")
@@ -478,6 +549,11 @@ int main(int argc, char** argv) {
           "Write a labelled evaluation set (known, distractors, transformed "
           "copies)",
           SetupEvalSet, RunEvalSet),
+      hashwatch::MakeCommand<BenignFlags>(
+          "benign",
+          "Write a reproducible benign set (wallpapers, hard negatives, "
+          "documents, screenshots) to show false matches",
+          SetupBenign, RunBenign),
       hashwatch::MakeCommand<SweepFlags>(
           "sweep",
           "Recall, false positives and routing at every PDQ threshold 0..64",

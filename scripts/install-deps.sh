@@ -4,7 +4,9 @@
 #
 #   scripts/install-deps.sh          what the build and the tests need
 #   scripts/install-deps.sh --bench  also the benchmark-only peers
-#                                    (FAISS, for bench/index_bench)
+#                                    (FAISS, for bench/index_bench) and the
+#                                    wallpapers `hashwatch-bench benign`
+#                                    builds its benign set from
 set -euo pipefail
 
 BENCH=0
@@ -31,8 +33,12 @@ PACKAGES=(
   gnuplot-nox libcairo2-dev fonts-dejavu-core chromium
 )
 
-# Benchmark-only: compared against, never linked into hashwatch itself.
-BENCH_PACKAGES=(libfaiss-dev)
+# Benchmark-only: compared against, never linked into hashwatch itself;
+# and the wallpapers `hashwatch-bench benign` tiles and rescales (about
+# 200 MB; it uses whichever of them are installed).
+BENCH_PACKAGES=(libfaiss-dev
+  gnome-backgrounds mate-backgrounds plasma-workspace-wallpapers
+  sway-backgrounds desktop-base)
 if [ "$BENCH" -eq 1 ]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
 
 missing=()

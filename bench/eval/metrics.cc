@@ -78,8 +78,11 @@ std::vector<ThresholdStats> SweepThresholds(
 Route RouteOf(const QueryOutcome& q, int auto_threshold, int review_threshold,
               int min_quality) {
   const int best = BestDistance(q);
-  if (best <= auto_threshold && q.quality >= min_quality)
+  const bool paths = q.auto_distance >= 0;
+  if ((paths ? q.auto_distance : best) <= auto_threshold &&
+      (paths ? q.auto_quality : q.quality) >= min_quality) {
     return Route::kAutoReport;
+  }
   if (best <= review_threshold) return Route::kReview;
   return Route::kNone;
 }

@@ -44,6 +44,13 @@ struct QueryOutcome {
   int true_distance = kBeyond;
   // Distances (<= kMaxThreshold) to every other entry matched.
   std::vector<int> wrong_distances;
+  // Modes with review-only paths (the sweep's robust mode): the least
+  // distance to any entry (true or wrong; kBeyond when none within
+  // kMaxThreshold) over the hashes allowed to auto-report whose quality
+  // passes the gate, and that hash's quality. -1: every hash may
+  // auto-report, and `quality` gates (plain and dihedral modes).
+  int auto_distance = -1;
+  int auto_quality = 0;
 };
 
 struct ThresholdStats {
@@ -73,7 +80,8 @@ enum class Route { kAutoReport, kReview, kNone };
 // Where a picture goes under the policy of matcher/bank.h: its closest
 // entry at distance d (true or wrong) routes it to auto-report when
 // d <= auto_threshold and quality >= min_quality, else to review when
-// d <= review_threshold, else nowhere. Requires auto <= review.
+// d <= review_threshold, else nowhere. With auto_distance >= 0, only
+// auto_distance (and auto_quality) can auto-report. Requires auto <= review.
 Route RouteOf(const QueryOutcome& q, int auto_threshold, int review_threshold,
               int min_quality);
 
@@ -86,7 +94,8 @@ struct RouteCounts {
   int64_t review_benign = 0;
   int64_t missed_material = 0;  // copies matched nowhere
   int64_t none_benign = 0;
-  // Copies within auto_threshold that the quality gate sent to review.
+  // Copies within auto_threshold that the quality gate (or, in robust
+  // mode, a review-only path) sent to review.
   int64_t gated_to_review = 0;
 };
 

@@ -34,13 +34,67 @@ std::string Join(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, dir.empty() || dir.back() == '/' ? "" : "/", name);
 }
 
+// One hash a picture is matched with, and the path it came from.
+struct PathHash {
+  MatchPath path = MatchPath::kWhole;
+  PdqHash hash;
+  int quality = 0;
+};
+
 // A hashed picture.
 struct Hashed {
   bool ok = false;
   PdqResult pdq;
   int width = 0;
   int height = 0;
+  // Every hash in path order (whole, its 7 other dihedral variants, then
+  // the unbordered picture's and the regions' variants), so that a mode's
+  // hashes are a prefix.
+  std::vector<PathHash> hashes;
+  int regions = 0;
 };
+
+Hashed MakeHashed(const matcher::ImageHashes& h, int width, int height) {
+  Hashed out;
+  out.ok = true;
+  out.pdq = h.pdq;
+  out.width = width;
+  out.height = height;
+  out.hashes.push_back({MatchPath::kWhole, h.pdq.hash, h.pdq.quality});
+  if (h.pdq.has_dihedral) {
+    for (size_t v = 1; v < h.pdq.dihedral.size(); ++v) {
+      out.hashes.push_back(
+          {MatchPath::kDihedral, h.pdq.dihedral[v], h.pdq.quality});
+    }
+  }
+  std::vector<PathHash> recovered;
+  for (const matcher::RegionHash& r : h.regions) {
+    const MatchPath path =
+        r.path == "unbordered" ? MatchPath::kUnbordered : MatchPath::kRegion;
+    if (r.pdq.has_dihedral) {
+      for (const PdqHash& v : r.pdq.dihedral)
+        recovered.push_back({path, v, r.pdq.quality});
+    } else {
+      recovered.push_back({path, r.pdq.hash, r.pdq.quality});
+    }
+  }
+  std::stable_sort(
+      recovered.begin(), recovered.end(),
+      [](const PathHash& a, const PathHash& b) { return a.path < b.path; });
+  out.hashes.insert(out.hashes.end(), recovered.begin(), recovered.end());
+  out.regions = static_cast<int>(h.regions.size());
+  return out;
+}
+
+// How many of `h.hashes` mode `mode` matches with.
+size_t HashesOfMode(const Hashed& h, MatchMode mode) {
+  size_t n = 0;
+  while (n < h.hashes.size() &&
+         static_cast<int>(h.hashes[n].path) < PathsOfMode(mode)) {
+    ++n;
+  }
+  return n;
+}
 
 // What both inputs (a folder, an evaluation set) boil down to.
 struct Hashes {
@@ -52,6 +106,7 @@ struct Hashes {
     int source = -1;  // index into known (copies)
     int group = -1;
     Hashed hashed;
+    bool benign = false;
   };
   std::vector<Query> queries;
   std::vector<SweepGroup> groups;
@@ -65,6 +120,7 @@ matcher::HashOptions HashOptionsFor(const SweepOptions& options) {
   h.decode.mode = options.decode_mode;
   h.dihedral = true;
   h.digests = false;
+  h.recover = true;  // the robust mode's regions
   return h;
 }
 
@@ -112,7 +168,7 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
     Hashed& slot = p.role == Role::kCopy
                        ? copies[p.input * t_count + p.transform]
                        : inputs[p.input];
-    slot = {true, h->pdq, p.width, p.height};
+    slot = MakeHashed(*h, p.width, p.height);
     if (p.role == Role::kCopy)
       copy_names[p.input * t_count + p.transform] = p.name;
     return absl::OkStatus();
@@ -187,7 +243,7 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
       failures.push_back({rows[i].file, std::string(h.status().message())});
       return;
     }
-    hashed[i] = {true, h->pdq, h->width, h->height};
+    hashed[i] = MakeHashed(*h, h->width, h->height);
   });
 
   Hashes out;
@@ -261,6 +317,43 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
   return out;
 }
 
+// Hashes the benign set's pictures and appends them to `out` as
+// distractors (sorted by file name), failures to out->failures.
+absl::Status HashBenign(const SweepOptions& options, Hashes* out) {
+  HW_ASSIGN_OR_RETURN(FolderListing listing, ListFolder(options.benign_dir));
+  const size_t n = listing.images.size();
+  std::vector<Hashed> hashed(n);
+  std::vector<Failure> failures;
+  absl::Mutex mu;
+  const matcher::HashOptions hash_options = HashOptionsFor(options);
+  ParallelFor(n, {.threads = options.evalset.threads}, [&](size_t i) {
+    absl::StatusOr<std::string> bytes =
+        ReadWholeFile(Join(options.benign_dir, listing.images[i]));
+    absl::StatusOr<matcher::ImageHashes> h =
+        bytes.ok() ? matcher::HashImage(*bytes, hash_options)
+                   : absl::StatusOr<matcher::ImageHashes>(bytes.status());
+    if (!h.ok()) {
+      absl::MutexLock lock(&mu);
+      failures.push_back({absl::StrCat("benign/", listing.images[i]),
+                          std::string(h.status().message())});
+      return;
+    }
+    hashed[i] = MakeHashed(*h, h->width, h->height);
+  });
+  for (size_t i = 0; i < n; ++i) {
+    ++out->pictures;
+    if (!hashed[i].ok) continue;
+    Hashes::Query q{listing.images[i], Role::kDistractor, -1, -1,
+                    std::move(hashed[i])};
+    q.benign = true;
+    out->queries.push_back(std::move(q));
+  }
+  std::sort(failures.begin(), failures.end(),
+            [](const Failure& a, const Failure& b) { return a.file < b.file; });
+  out->failures.insert(out->failures.end(), failures.begin(), failures.end());
+  return absl::OkStatus();
+}
+
 // A BankStore in a fresh scratch folder, removed on destruction.
 class TempBank {
  public:
@@ -288,7 +381,25 @@ class TempBank {
 }  // namespace
 
 absl::string_view MatchModeName(MatchMode mode) {
-  return mode == MatchMode::kPlain ? "plain" : "dihedral";
+  switch (mode) {
+    case MatchMode::kPlain:
+      return "plain";
+    case MatchMode::kDihedral:
+      return "dihedral";
+    case MatchMode::kRobust:
+      return "robust";
+  }
+  return "?";
+}
+
+absl::string_view MatchPathName(MatchPath path) {
+  static constexpr absl::string_view kNames[] = {"whole", "dihedral",
+                                                 "unbordered", "region"};
+  return kNames[static_cast<int>(path)];
+}
+
+int PathsOfMode(MatchMode mode) {
+  return mode == MatchMode::kPlain ? 1 : mode == MatchMode::kDihedral ? 2 : 4;
 }
 
 absl::Status ValidateSweepOptions(const SweepOptions& o) {
@@ -333,6 +444,7 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
   HW_ASSIGN_OR_RETURN(Hashes h, options.images_dir.empty()
                                     ? HashEvalSet(options)
                                     : HashFolder(options));
+  if (!options.benign_dir.empty()) HW_RETURN_IF_ERROR(HashBenign(options, &h));
   SweepResult r;
   r.input =
       options.images_dir.empty() ? options.evalset_dir : options.images_dir;
@@ -349,8 +461,10 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
     }
   }
   r.known = static_cast<int>(h.known.size());
-  for (const auto& q : h.queries)
+  for (const auto& q : h.queries) {
     (q.role == Role::kCopy ? r.copies : r.distractors)++;
+    r.benign += q.benign;
+  }
   if (r.known == 0 || r.distractors == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "sweep: ", r.input, " gave ", r.known, " hashable known and ",
@@ -376,7 +490,8 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
     same.push_back(k);
   }
   r.bank_entries = static_cast<int64_t>(entries.size());
-  HW_ASSIGN_OR_RETURN(auto bank, TempBank::Create(entries.size() + 1));
+  // A query matches with up to 255 hashes, each may hit every entry.
+  HW_ASSIGN_OR_RETURN(auto bank, TempBank::Create(entries.size() * 256 + 1));
   matcher::BankPolicy policy;
   policy.auto_report_distance = options.auto_threshold;
   policy.review_distance = options.review_threshold;
@@ -405,26 +520,52 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
     SweepQuery& sq = r.queries[i];
     sq.file = q.file;
     sq.role = q.role;
+    sq.benign = q.benign;
     sq.source = q.source >= 0 ? h.known_names[q.source] : "";
     sq.group = q.group;
     sq.quality = q.hashed.pdq.quality;
     sq.width = q.hashed.width;
     sq.height = q.hashed.height;
+    sq.regions = q.hashed.regions;
+    const std::vector<PathHash>& hashes = q.hashed.hashes;
+    // Brute force over the known pictures: the full distances per path
+    // (the oracle the bank's answer must agree with), and the least
+    // distance over the hashes allowed to auto-report that pass the gate.
+    std::vector<std::array<int, kMatchPaths>> by_path(r.known);
+    int auto_best = kBeyond, auto_quality = 0;
+    for (int k = 0; k < r.known; ++k) {
+      by_path[k].fill(257);
+      for (const PathHash& v : hashes) {
+        const int d = matcher::HammingDistance(v.hash, h.known[k].pdq.hash);
+        int& slot = by_path[k][static_cast<int>(v.path)];
+        slot = std::min(slot, d);
+        if (v.path != MatchPath::kRegion && v.quality >= options.min_quality &&
+            d <= kMaxThreshold &&
+            (d < auto_best || (d == auto_best && v.quality > auto_quality))) {
+          auto_best = d;
+          auto_quality = v.quality;
+        }
+      }
+      for (int p = 0; p < kMatchPaths; ++p) {
+        const int d = by_path[k][p];
+        if (d > 256) continue;  // no hash on this path
+        if (k == q.source) {
+          sq.path_source_distance[p] = d;
+          continue;
+        }
+        int& nearest = sq.path_nearest_other[p];
+        nearest = nearest < 0 ? d : std::min(nearest, d);
+        sq.path_review_pairs[p] += d <= options.review_threshold;
+      }
+    }
     for (int m = 0; m < kMatchModes; ++m) {
-      const bool dihedral = m == static_cast<int>(MatchMode::kDihedral);
-      absl::Span<const PdqHash> variants =
-          dihedral ? absl::Span<const PdqHash>(q.hashed.pdq.dihedral)
-                   : absl::Span<const PdqHash>(&q.hashed.pdq.hash, 1);
-      // Brute force over the known pictures: the full distances, and the
-      // oracle the bank's answer must agree with.
-      std::map<std::string, int>
-          expected;  // hex -> distance, within the radius
+      const MatchMode mode = static_cast<MatchMode>(m);
+      const int paths = PathsOfMode(mode);
+      std::map<std::string, int> expected;  // hex -> distance, within radius
       int source_d = -1, other_d = -1;
       for (int k = 0; k < r.known; ++k) {
         int d = 257;
-        for (const PdqHash& v : variants) {
-          d = std::min(d, matcher::HammingDistance(v, h.known[k].pdq.hash));
-        }
+        for (int p = 0; p < paths; ++p) d = std::min(d, by_path[k][p]);
         if (k == q.source) {
           source_d = d;
           ++local.same[m][d];
@@ -437,6 +578,9 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
       sq.source_distance[m] = source_d;
       sq.nearest_other[m] = other_d;
 
+      std::vector<PdqHash> variants;
+      for (size_t j = 0; j < HashesOfMode(q.hashed, mode); ++j)
+        variants.push_back(hashes[j].hash);
       absl::StatusOr<std::vector<matcher::Match>> matches =
           bank->store().MatchPdq(variants, kMaxThreshold);
       if (!matches.ok()) {
@@ -452,11 +596,10 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
       if (got != expected) {
         absl::MutexLock lock(&mu);
         if (error.ok()) {
-          error = absl::InternalError(
-              absl::StrCat("sweep: the bank index returned ", got.size(),
-                           " entries within ", kMaxThreshold, " of ", q.file,
-                           " (", MatchModeName(static_cast<MatchMode>(m)),
-                           "), brute force ", expected.size()));
+          error = absl::InternalError(absl::StrCat(
+              "sweep: the bank index returned ", got.size(), " entries within ",
+              kMaxThreshold, " of ", q.file, " (", MatchModeName(mode),
+              "), brute force ", expected.size()));
         }
         return;
       }
@@ -464,6 +607,10 @@ absl::StatusOr<SweepResult> RunSweep(const SweepOptions& options) {
       o.is_copy = q.role == Role::kCopy;
       o.group = q.group;
       o.quality = q.hashed.pdq.quality;
+      if (mode == MatchMode::kRobust) {
+        o.auto_distance = auto_best;
+        o.auto_quality = auto_quality;
+      }
       for (const auto& [hex, d] : got) {
         const std::vector<int>& owners = known_by_hex.at(hex);
         const bool own = o.is_copy && std::find(owners.begin(), owners.end(),

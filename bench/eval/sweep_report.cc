@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "bench/eval/csv.h"
 #include "bench/eval/html.h"
+#include "bench/eval/internal/sweep_paths.h"
 #include "bench/eval/io.h"
 #include "bench/eval/plot.h"
 #include "bench/eval/sweep.h"
@@ -18,7 +19,10 @@
 namespace hashwatch::bench {
 namespace {
 
-constexpr MatchMode kModes[] = {MatchMode::kPlain, MatchMode::kDihedral};
+using internal::BestPathName;
+
+constexpr MatchMode kModes[] = {MatchMode::kPlain, MatchMode::kDihedral,
+                                MatchMode::kRobust};
 
 std::string Join(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, dir.empty() || dir.back() == '/' ? "" : "/", name);
@@ -36,6 +40,8 @@ std::vector<const QueryOutcome*> Select(const SweepResult& r, MatchMode mode,
       take = true;
     } else if (level == "distractors") {
       take = !o.is_copy;
+    } else if (level == "benign") {
+      take = r.queries[i].benign;
     } else if (o.is_copy && o.group >= 0) {
       const SweepGroup& g = r.groups[o.group];
       take = level == "family" ? g.family == group : g.name == group;
@@ -46,10 +52,17 @@ std::vector<const QueryOutcome*> Select(const SweepResult& r, MatchMode mode,
 }
 
 MatchMode Primary(const SweepOptions& o) {
-  return o.dihedral ? MatchMode::kDihedral : MatchMode::kPlain;
+  return o.robust     ? MatchMode::kRobust
+         : o.dihedral ? MatchMode::kDihedral
+                      : MatchMode::kPlain;
 }
 MatchMode Secondary(const SweepOptions& o) {
-  return o.dihedral ? MatchMode::kPlain : MatchMode::kDihedral;
+  return Primary(o) == MatchMode::kPlain ? MatchMode::kDihedral
+                                         : MatchMode::kPlain;
+}
+
+std::string RecallPng(MatchMode mode) {
+  return absl::StrCat("recall_", MatchModeName(mode), ".png");
 }
 
 std::string Pct(double ratio, int decimals = 1) {
@@ -228,7 +241,9 @@ std::string PrecisionRecallPlot(const SweepOptions& o, const SweepResult& r) {
       "'#9467bd' "
       "title 'dihedral (8 variants)', \\\n",
       "     $dihedral using 1:2:3 with labels offset 0,-0.8 font ',8' tc rgb "
-      "'#9467bd' notitle\n");
+      "'#9467bd' notitle, \\\n",
+      "     $robust using 1:2 with linespoints pt 9 ps 0.6 lw 2 lc rgb "
+      "'#2ca02c' title 'robust (variants + recovered regions)'\n");
   return s;
 }
 
@@ -373,23 +388,26 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
 
   html.Heading(2, "Plots");
   struct Plot {
-    const char* file;
+    std::string file;
     std::string caption_html;
   };
   const std::string p_name(MatchModeName(primary)),
       s_name(MatchModeName(secondary));
-  const std::vector<Plot> plots = {
+  std::vector<Plot> plots = {
       {"distances.png", std::string(Template("sweep_distances_caption.html"))},
       {"tradeoff.png", std::string(Template("sweep_tradeoff_caption.html"))},
       {"precision_recall.png",
        std::string(Template("sweep_precision_recall_caption.html"))},
-      {p_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
-       RenderTemplate("sweep_recall_caption.html",
-                      {{"mode", HtmlEscape(p_name)}})},
-      {s_name == "plain" ? "recall_plain.png" : "recall_dihedral.png",
-       RenderTemplate("sweep_recall_other_caption.html",
-                      {{"mode", HtmlEscape(s_name)}})},
+      {RecallPng(primary), RenderTemplate("sweep_recall_caption.html",
+                                          {{"mode", HtmlEscape(p_name)}})},
   };
+  for (MatchMode mode : kModes) {
+    if (mode == primary) continue;
+    plots.push_back(
+        {RecallPng(mode),
+         RenderTemplate("sweep_recall_other_caption.html",
+                        {{"mode", HtmlEscape(MatchModeName(mode))}})});
+  }
   if (o.plots) {
     for (const Plot& p : plots) {
       HW_RETURN_IF_ERROR(
@@ -432,6 +450,8 @@ absl::StatusOr<std::string> SweepHtml(const SweepOptions& o,
     html.Table(header, rows);
   }
 
+  internal::AppendRobustHtml(o, r, html);
+
   html.Heading(2, "Files and reproduction");
   html.Paragraph(RenderTemplate(
       "sweep_files.html",
@@ -462,6 +482,7 @@ std::string SweepCsv(const SweepResult& r, int min_quality) {
   for (MatchMode mode : kModes) {
     std::vector<std::pair<std::string, std::string>> groups = {
         {"all", ""}, {"distractors", ""}};
+    if (r.benign > 0) groups.push_back({"benign", ""});
     for (const std::string& f : r.families) groups.push_back({"family", f});
     for (const SweepGroup& g : r.groups)
       groups.push_back({"transform", g.name});
@@ -491,6 +512,7 @@ std::string SplitCsv(const SweepResult& r, const SweepOptions& o) {
   for (MatchMode mode : kModes) {
     std::vector<std::pair<std::string, std::string>> groups = {
         {"all", "all"}, {"distractors", "distractors"}};
+    if (r.benign > 0) groups.push_back({"benign", "benign"});
     for (const SweepGroup& g : r.groups)
       groups.push_back({"transform", g.name});
     for (const auto& [level, name] : groups) {
@@ -513,15 +535,18 @@ std::string QueriesCsv(const SweepResult& r) {
   std::string out =
       "file,role,source,transform,family,quality,width,height,plain_source_"
       "distance,"
-      "plain_nearest_other,dihedral_source_distance,dihedral_nearest_other\n";
+      "plain_nearest_other,dihedral_source_distance,dihedral_nearest_other,"
+      "robust_source_distance,robust_nearest_other,regions,best_path\n";
   auto d = [](int v) { return v < 0 ? std::string() : absl::StrCat(v); };
   for (const SweepQuery& q : r.queries) {
     const SweepGroup* g = q.group >= 0 ? &r.groups[q.group] : nullptr;
     out += CsvLine(
-        {q.file, std::string(RoleName(q.role)), q.source, g ? g->name : "",
-         g ? g->family : "", absl::StrCat(q.quality), absl::StrCat(q.width),
-         absl::StrCat(q.height), d(q.source_distance[0]), d(q.nearest_other[0]),
-         d(q.source_distance[1]), d(q.nearest_other[1])});
+        {q.file, q.benign ? "benign" : std::string(RoleName(q.role)), q.source,
+         g ? g->name : "", g ? g->family : "", absl::StrCat(q.quality),
+         absl::StrCat(q.width), absl::StrCat(q.height), d(q.source_distance[0]),
+         d(q.nearest_other[0]), d(q.source_distance[1]), d(q.nearest_other[1]),
+         d(q.source_distance[2]), d(q.nearest_other[2]),
+         absl::StrCat(q.regions), BestPathName(q)});
   }
   return out;
 }
@@ -556,15 +581,18 @@ absl::Status WriteSweepOutputs(const SweepOptions& o, const SweepResult& r) {
       WriteWholeFile(Join(o.out_dir, "queries.csv"), QueriesCsv(r)));
   HW_RETURN_IF_ERROR(
       WriteWholeFile(Join(o.out_dir, "distances.csv"), DistancesCsv(r)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "paths.csv"), PathsCsv(r, o)));
+  HW_RETURN_IF_ERROR(
+      WriteWholeFile(Join(o.out_dir, "benign.csv"), BenignCsv(r, o)));
   if (o.plots) {
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, DistancePlot(o, r)));
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, TradeoffPlot(o, r)));
     HW_RETURN_IF_ERROR(RunGnuplot(o.out_dir, PrecisionRecallPlot(o, r)));
-    HW_RETURN_IF_ERROR(RunGnuplot(
-        o.out_dir, RecallPlot(o, r, MatchMode::kPlain, "recall_plain.png")));
-    HW_RETURN_IF_ERROR(RunGnuplot(
-        o.out_dir,
-        RecallPlot(o, r, MatchMode::kDihedral, "recall_dihedral.png")));
+    for (MatchMode mode : kModes) {
+      HW_RETURN_IF_ERROR(
+          RunGnuplot(o.out_dir, RecallPlot(o, r, mode, RecallPng(mode))));
+    }
   }
   HW_ASSIGN_OR_RETURN(std::string html, SweepHtml(o, r));
   return WriteWholeFile(Join(o.out_dir, "report.html"), html);
@@ -574,10 +602,10 @@ std::string SweepSummary(const SweepOptions& o, const SweepResult& r) {
   const MatchMode primary = Primary(o), secondary = Secondary(o);
   std::string s = absl::StrFormat(
       "sweep: %s: %d known (bank of %d PDQ hashes), %d copies (%d transforms), "
-      "%d distractors; "
+      "%d distractors (%d from the benign set); "
       "%d file(s) failed\n",
       r.input, r.known, r.bank_entries, r.copies, r.groups.size(),
-      r.distractors, r.failures.size());
+      r.distractors, r.benign, r.failures.size());
   absl::StrAppend(
       &s, absl::StrFormat(
               "hashed %d pictures in %.1f s: %.1f pictures/s on %d threads "
@@ -621,7 +649,7 @@ std::string SweepSummary(const SweepOptions& o, const SweepResult& r) {
         &s, absl::StrFormat("\nclosest different pictures (%s): %d bits (%s)",
                             MatchModeName(mode), d, file));
   }
-  absl::StrAppend(&s, "\n");
+  absl::StrAppend(&s, "\n", internal::RobustSummary(o, r));
   for (const Failure& f : r.failures) {
     absl::StrAppend(&s, "failed: ", f.file, ": ", f.reason, "\n");
   }

@@ -190,5 +190,43 @@ TEST(BenchCliTest, UnknownTransformIsAFailure) {
   EXPECT_THAT(r.err, HasSubstr("sepia"));
 }
 
+TEST(BenchCliTest, BenignArgumentsAndARun) {
+  TempDir dir;
+  ProcessResult no_out = Bench({"benign", "--count", "3"});
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_EQ(Lines(no_out.err), 1) << no_out.err;
+  EXPECT_THAT(no_out.err, HasSubstr("--out"));
+
+  ProcessResult zero = Bench({"benign", "--out", dir.Sub("b"), "--count", "0"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_EQ(Lines(zero.err), 1) << zero.err;
+  EXPECT_THAT(zero.err, HasSubstr("count is 0"));
+
+  std::ofstream(dir.Sub("a-file")) << "x";
+  ProcessResult blocked = Bench({"benign", "--out", dir.Sub("a-file/set"),
+                                 "--count", "3", "--no-chromium"});
+  EXPECT_EQ(blocked.exit_code, 1);
+  EXPECT_EQ(Lines(blocked.err), 1) << blocked.err;
+
+  const std::string images = PictureFolder(dir, 4, 400, 128, 96);
+  ProcessResult run =
+      Bench({"benign", "--out", dir.Sub("set"), "--count", "15", "--wallpapers",
+             images, "--no-chromium", "--threads", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(": 15 pictures from 0 wallpapers"));
+  EXPECT_THAT(run.err, HasSubstr("note: chromium not found (off)"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("set/manifest.csv")));
+
+  ProcessResult sweep =
+      Bench({"sweep", "--images", images, "--benign", dir.Sub("set"), "--out",
+             dir.Sub("sweep"), "--no-plots", "--robust", "--transforms",
+             "jpeg_q75,border_8"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_THAT(sweep.out, HasSubstr("(15 from the benign set)"));
+  EXPECT_THAT(sweep.out, HasSubstr("| benign | mode robust | 15 |"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("sweep/benign.csv")));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("sweep/paths.csv")));
+}
+
 }  // namespace
 }  // namespace hashwatch::bench

@@ -105,5 +105,28 @@ TEST(MetricsTest, RoutingWithQualityGate) {
   EXPECT_EQ(strict.none_benign, 2);
 }
 
+// Robust mode: only hashes allowed to auto-report (auto_distance, with
+// their own quality) can auto-report; a region match at distance 3 goes to
+// review.
+TEST(MetricsTest, ReviewOnlyPathsNeverAutoReport) {
+  QueryOutcome region_only{true, 0, 90, 3, {}};
+  region_only.auto_distance = kBeyond;  // no auto-eligible hash came close
+  EXPECT_EQ(RouteOf(region_only, 10, 31, 50), Route::kReview);
+  QueryOutcome unbordered = region_only;
+  unbordered.auto_distance = 8;  // the unbordered picture at 8
+  unbordered.auto_quality = 70;
+  EXPECT_EQ(RouteOf(unbordered, 10, 31, 50), Route::kAutoReport);
+  unbordered.auto_quality = 40;  // ... but its hash is below the gate
+  EXPECT_EQ(RouteOf(unbordered, 10, 31, 50), Route::kReview);
+  // The whole picture's quality does not gate an auto-eligible region.
+  QueryOutcome low_whole{false, -1, 10, kBeyond, {9}};
+  low_whole.auto_distance = 9;
+  low_whole.auto_quality = 80;
+  EXPECT_EQ(RouteOf(low_whole, 10, 31, 50), Route::kAutoReport);
+  const RouteCounts c = CountRoutes({&region_only, &low_whole}, 10, 31, 50);
+  EXPECT_EQ(c.gated_to_review, 1);  // the region match within 10
+  EXPECT_EQ(c.auto_benign, 1);
+}
+
 }  // namespace
 }  // namespace hashwatch::bench

@@ -137,7 +137,7 @@ TEST_F(ReportRenderTest, SweepAndCapacityReportsShowEveryPlot) {
   }
   ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(o));
   ASSERT_OK(WriteSweepOutputs(o, r));
-  ExpectRendered(out.Sub("report.html"), 5);
+  ExpectRendered(out.Sub("report.html"), 6);  // recall per mode: 3 plots
 
   ASSERT_OK_AND_ASSIGN(SweepRates rates,
                        ReadSweepRates(out.Sub("sweep.csv"), "plain"));

@@ -1,6 +1,7 @@
 #include "bench/eval/sweep.h"
 
 #include <filesystem>
+#include <set>
 
 #include "bench/eval/capacity.h"
 #include "bench/eval/io.h"
@@ -174,6 +175,117 @@ TEST(SweepTest, RealPicturesFromTheCorpus) {
   EXPECT_DOUBLE_EQ(tpr(MatchMode::kPlain, "mirror", 31), 0.0);
   EXPECT_DOUBLE_EQ(tpr(MatchMode::kDihedral, "mirror", 31), 1.0);
   EXPECT_EQ(SweepStats(r, MatchMode::kDihedral, "all", "", 50)[64].fp_pairs, 0);
+}
+
+// Robust matching uses a superset of the dihedral hashes, which use a
+// superset of the plain one: no copy is ever farther in a later mode. A
+// bordered copy is found by its unbordered picture.
+TEST(SweepTest, RobustModeFindsWhatTheOthersFindAndBorderedCopies) {
+  TempDir images, out;
+  FillFolder(images);
+  SweepOptions o = Options(images.path(), out.path());
+  o.evalset.transforms =
+      Transforms({"jpeg_q75", "mirror", "border_8", "letterbox"});
+  ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(o));
+  for (const SweepQuery& q : r.queries) {
+    if (q.role != Role::kCopy) continue;
+    EXPECT_LE(q.source_distance[1], q.source_distance[0]) << q.file;
+    EXPECT_LE(q.source_distance[2], q.source_distance[1]) << q.file;
+    // The mode's distance is the least over its paths.
+    int least = 257;
+    for (int p = 0; p < kMatchPaths; ++p) {
+      if (q.path_source_distance[p] >= 0)
+        least = std::min(least, q.path_source_distance[p]);
+    }
+    EXPECT_EQ(q.source_distance[2], least) << q.file;
+    EXPECT_EQ(q.source_distance[0], q.path_source_distance[0]) << q.file;
+  }
+  EXPECT_THAT(PathsCsv(r, o), HasSubstr("\ntransform,border_8,3,"));
+
+  // Photographs with a white border or black bars: the whole picture's
+  // hash is far, the recovered picture's close.
+  TempDir photos, photo_out;
+  for (const char* name : {"b005.jpg", "b023.jpg", "b030.jpg", "b044.jpg"}) {
+    ASSERT_OK_AND_ASSIGN(
+        std::string bytes,
+        ReadWholeFile(::hashwatch::testing::DemoPicture(name)));
+    photos.Write(name, bytes);
+  }
+  SweepOptions p = Options(photos.path(), photo_out.path());
+  p.evalset.transforms = Transforms({"border_8", "letterbox"});
+  ASSERT_OK_AND_ASSIGN(SweepResult pr, RunSweep(p));
+  ASSERT_EQ(pr.copies, 4);
+  for (const char* t : {"border_8", "letterbox"}) {
+    EXPECT_DOUBLE_EQ(
+        SweepStats(pr, MatchMode::kDihedral, "transform", t, 50)[31].tpr, 0.0)
+        << t;
+    EXPECT_DOUBLE_EQ(
+        SweepStats(pr, MatchMode::kRobust, "transform", t, 50)[31].tpr, 1.0)
+        << t;
+  }
+  EXPECT_THAT(QueriesCsv(pr), HasSubstr(",unbordered\n"));
+}
+
+// The benign set's pictures are distractors: one that is in fact a copy of
+// a known picture is a false match, in every mode and on the whole path;
+// one that is a copy of a distractor, or unrelated, is not.
+TEST(SweepTest, BenignSetCountsFalseMatchesPerModeAndPath) {
+  TempDir images, benign, out;
+  FillFolder(images);
+  SweepOptions o = Options(images.path(), out.path());
+  o.evalset.transforms = Transforms({"jpeg_q75"});
+  ASSERT_OK_AND_ASSIGN(SweepResult plain_run, RunSweep(o));
+  std::set<std::string> known;
+  for (const SweepQuery& q : plain_run.queries) {
+    if (q.role == Role::kCopy) known.insert(q.source);
+  }
+  ASSERT_EQ(known.size(), 3u);
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "pic" + std::to_string(i) + ".jpg";
+    benign.Write("copy_" + name, MakePicture(100 + i, 160, 120));
+  }
+  benign.Write("other_a.jpg", MakePicture(900, 200, 150));
+  benign.Write("other_b.png", MakePicture(901, 180, 180, ".png"));
+  benign.Write("manifest.csv", "file,family,how,width,height\n");  // ignored
+  o.benign_dir = benign.path();
+  ASSERT_OK_AND_ASSIGN(SweepResult r, RunSweep(o));
+  EXPECT_EQ(r.benign, 8);
+  EXPECT_EQ(r.distractors, 3 + 8);
+  for (const SweepQuery& q : r.queries) {
+    if (!q.benign) continue;
+    const bool is_known = known.count(q.file.substr(5)) > 0;
+    for (int m = 0; m < kMatchModes; ++m) {
+      if (is_known) {
+        EXPECT_EQ(q.nearest_other[m], 0) << q.file << " mode " << m;
+      } else {
+        EXPECT_GT(q.nearest_other[m], o.review_threshold) << q.file;
+      }
+    }
+  }
+  for (MatchMode m :
+       {MatchMode::kPlain, MatchMode::kDihedral, MatchMode::kRobust}) {
+    const FalseMatchStats s = DistractorFalseMatches(r, o, m, -1, true);
+    EXPECT_EQ(s.distractors, 8);
+    EXPECT_EQ(s.matched_review, 3) << MatchModeName(m);
+    EXPECT_EQ(s.matched_auto, 3) << MatchModeName(m);
+    EXPECT_EQ(s.pairs_review, 3);
+    EXPECT_EQ(s.closest, 0);
+    EXPECT_EQ(known.count(s.closest_file.substr(5)), 1u) << s.closest_file;
+  }
+  const FalseMatchStats whole = DistractorFalseMatches(
+      r, o, MatchMode::kRobust, static_cast<int>(MatchPath::kWhole), true);
+  EXPECT_EQ(whole.matched_review, 3);
+  EXPECT_EQ(whole.closest, 0);
+  // The folder's own distractors alone are no false match.
+  const FalseMatchStats all =
+      DistractorFalseMatches(r, o, MatchMode::kPlain, -1, false);
+  EXPECT_EQ(all.distractors, 11);
+  EXPECT_EQ(all.matched_review, 3);
+  EXPECT_THAT(BenignCsv(r, o),
+              HasSubstr("\nbenign,mode,plain,8,3,3,3,0,-31,-10,"));
+  EXPECT_THAT(QueriesCsv(r), HasSubstr("\nother_a.jpg,benign,"));
+  // Benign rows in the sweep's CSV.
+  EXPECT_THAT(SweepCsv(r, 50), HasSubstr("\nplain,benign,,31,8,"));
 }
 
 TEST(SweepTest, BadInputsGiveClearErrors) {
