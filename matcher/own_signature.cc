@@ -1,7 +1,5 @@
 #include "matcher/own_signature.h"
 
-#include <vips/vips.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,8 +8,6 @@
 
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
-#include "matcher/internal/vips_luma.h"
-#include "matcher/vips_init.h"
 #include "opencv2/calib3d.hpp"
 #include "opencv2/core.hpp"
 #include "opencv2/features2d.hpp"
@@ -24,29 +20,12 @@ constexpr char kMagic[4] = {'H', 'W', 'O', 'S'};
 constexpr uint8_t kVersion = 1;
 constexpr size_t kHeaderBytes = 11;
 constexpr size_t kFeatureBytes = 36;
-constexpr int kGrid = 4;           // keypoints are spread over kGrid^2 cells
-constexpr int kCheckByte = 24;     // index check: descriptor bytes 24..27
+constexpr int kGrid = 4;        // keypoints are spread over kGrid^2 cells
+constexpr int kCheckByte = 24;  // index check: descriptor bytes 24..27
 constexpr int kMaxTables = kCheckByte / 2;
 
 absl::Status Invalid(const std::string& what) {
   return absl::InvalidArgumentError("own signature: " + what);
-}
-
-// Owns one VipsImage reference.
-struct VipsHold {
-  VipsImage* image = nullptr;
-  ~VipsHold() {
-    if (image != nullptr) g_object_unref(image);
-  }
-};
-
-absl::Status VipsFailure(absl::string_view what) {
-  std::string detail = vips_error_buffer();
-  vips_error_clear();
-  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
-    detail.pop_back();
-  return Invalid(absl::StrFormat("%s: %s", what,
-                                 detail.empty() ? "libvips error" : detail));
 }
 
 // Keeps up to `max` keypoints: first the strongest max / kGrid^2 of each
@@ -63,10 +42,10 @@ std::vector<int> SpreadKeypoints(const std::vector<cv::KeyPoint>& kps,
   std::vector<int> per_cell(kGrid * kGrid, 0);
   std::vector<int> kept, rest;
   for (int i : order) {
-    const int cx = std::clamp(static_cast<int>(kps[i].pt.x * kGrid / width), 0,
+    const int cx =
+        std::clamp(static_cast<int>(kps[i].pt.x * kGrid / width), 0, kGrid - 1);
+    const int cy = std::clamp(static_cast<int>(kps[i].pt.y * kGrid / height), 0,
                               kGrid - 1);
-    const int cy = std::clamp(static_cast<int>(kps[i].pt.y * kGrid / height),
-                              0, kGrid - 1);
     int& n = per_cell[cy * kGrid + cx];
     if (n < quota && static_cast<int>(kept.size()) < max) {
       ++n;
@@ -85,9 +64,9 @@ std::vector<int> SpreadKeypoints(const std::vector<cv::KeyPoint>& kps,
 // The signature of an 8-bit grey picture already at the analysis scale.
 absl::StatusOr<OwnSignature> FromScaled(const cv::Mat& grey,
                                         const OwnSignatureOptions& options) {
-  cv::Ptr<cv::ORB> orb = cv::ORB::create(
-      options.max_features * 4, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31,
-      options.fast_threshold);
+  cv::Ptr<cv::ORB> orb =
+      cv::ORB::create(options.max_features * 4, 1.2f, 8, 31, 0, 2,
+                      cv::ORB::HARRIS_SCORE, 31, options.fast_threshold);
   std::vector<cv::KeyPoint> kps;
   cv::Mat desc;
   orb->detectAndCompute(grey, cv::noArray(), kps, desc);
@@ -116,6 +95,21 @@ cv::Size AnalysisSize(int width, int height, int side) {
   const double f = static_cast<double>(side) / std::max(width, height);
   return {std::max(1, static_cast<int>(std::lround(width * f))),
           std::max(1, static_cast<int>(std::lround(height * f)))};
+}
+
+// Scales a luminance buffer to `size` (area averaging down, linear up) and
+// computes the signature.
+absl::StatusOr<OwnSignature> FromLumaAt(absl::Span<const float> luma, int width,
+                                        int height, cv::Size size,
+                                        const OwnSignatureOptions& options) {
+  cv::Mat f(height, width, CV_32F, const_cast<float*>(luma.data()));
+  cv::Mat grey;
+  f.convertTo(grey, CV_8U);
+  cv::Mat scaled;
+  cv::resize(
+      grey, scaled, size, 0, 0,
+      size.area() < grey.size().area() ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return FromScaled(scaled, options);
 }
 
 absl::Status CheckSides(int width, int height) {
@@ -182,40 +176,14 @@ absl::Status ValidateOwnSignatureOptions(const OwnSignatureOptions& options) {
 absl::StatusOr<OwnSignature> ComputeOwnSignature(
     absl::string_view bytes, const OwnSignatureOptions& options) {
   HW_RETURN_IF_ERROR(ValidateOwnSignatureOptions(options));
-  // The allow-list of formats, the byte and pixel limits, from the header.
-  HW_RETURN_IF_ERROR(internal::CheckVipsInput(bytes, options.decode));
-  VipsHold header;
-  header.image =
-      vips_image_new_from_buffer(bytes.data(), bytes.size(), "", nullptr);
-  if (header.image == nullptr) return VipsFailure("cannot read the header");
-  HW_RETURN_IF_ERROR(CheckSides(vips_image_get_width(header.image),
-                                vips_image_get_height(header.image)));
-  // Shrink-on-load where the format has it: a 12 MP JPEG never decodes to
-  // full size.
-  VipsHold thumb;
-  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(),
-                            &thumb.image, options.analysis_side, "height",
-                            options.analysis_side, "no_rotate", TRUE,
-                            "option_string", "fail_on=truncated",
-                            nullptr) != 0) {
-    return VipsFailure("cannot decode the picture");
-  }
-  VipsHold grey, band, uchar;
-  if (vips_colourspace(thumb.image, &grey.image, VIPS_INTERPRETATION_B_W,
-                       nullptr) != 0 ||
-      vips_extract_band(grey.image, &band.image, 0, nullptr) != 0 ||
-      vips_cast_uchar(band.image, &uchar.image, nullptr) != 0) {
-    return VipsFailure("cannot convert the picture to grey");
-  }
-  size_t size = 0;
-  void* raw = vips_image_write_to_memory(uchar.image, &size);
-  if (raw == nullptr) return VipsFailure("cannot decode the picture");
-  const int w = vips_image_get_width(uchar.image);
-  const int h = vips_image_get_height(uchar.image);
-  cv::Mat mat(h, w, CV_8U);
-  std::memcpy(mat.data, raw, static_cast<size_t>(w) * h);
-  g_free(raw);
-  return FromScaled(mat, options);
+  // The scan's decoder: its format allow-list, limits and fast mode (a
+  // large JPEG shrinks on load), then back to the picture's aspect ratio.
+  thread_local Decoder decoder;
+  thread_local LumaImage luma;
+  DecodeOptions decode = options.decode;
+  decode.mode = DecodeMode::kFast;
+  HW_RETURN_IF_ERROR(decoder.DecodeLuma(bytes, decode, &luma));
+  return ComputeOwnSignatureFromLuma(luma, options);
 }
 
 absl::StatusOr<OwnSignature> ComputeOwnSignatureFromLuma(
@@ -228,14 +196,25 @@ absl::StatusOr<OwnSignature> ComputeOwnSignatureFromLuma(
                                    luma.size(), width, height));
   }
   HW_RETURN_IF_ERROR(CheckSides(width, height));
-  cv::Mat f(height, width, CV_32F, const_cast<float*>(luma.data()));
-  cv::Mat grey;
-  f.convertTo(grey, CV_8U);
-  const cv::Size size = AnalysisSize(width, height, options.analysis_side);
-  cv::Mat scaled;
-  cv::resize(grey, scaled, size, 0, 0,
-             size.width < width ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return FromScaled(scaled, options);
+  return FromLumaAt(luma, width, height,
+                    AnalysisSize(width, height, options.analysis_side),
+                    options);
+}
+
+absl::StatusOr<OwnSignature> ComputeOwnSignatureFromLuma(
+    const LumaImage& image, const OwnSignatureOptions& options) {
+  HW_RETURN_IF_ERROR(ValidateOwnSignatureOptions(options));
+  const int w = image.source_width > 0 ? image.source_width : image.width;
+  const int h = image.source_height > 0 ? image.source_height : image.height;
+  HW_RETURN_IF_ERROR(CheckSides(w, h));
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != static_cast<size_t>(image.width) * image.height) {
+    return Invalid(absl::StrFormat("luminance buffer of %d values is not %dx%d",
+                                   image.pixels.size(), image.width,
+                                   image.height));
+  }
+  return FromLumaAt(image.pixels, image.width, image.height,
+                    AnalysisSize(w, h, options.analysis_side), options);
 }
 
 std::string OwnSignature::Serialize() const {
@@ -271,8 +250,8 @@ absl::StatusOr<OwnSignature> OwnSignature::Parse(absl::string_view bytes) {
   }
   if (bytes.size() != kHeaderBytes + count * kFeatureBytes) {
     return absl::DataLossError(absl::StrFormat(
-        "own signature: %d bytes for %d features, want %d", bytes.size(),
-        count, kHeaderBytes + count * kFeatureBytes));
+        "own signature: %d bytes for %d features, want %d", bytes.size(), count,
+        kHeaderBytes + count * kFeatureBytes));
   }
   s.features.resize(count);
   for (size_t i = 0; i < count; ++i) {
@@ -281,9 +260,9 @@ absl::StatusOr<OwnSignature> OwnSignature::Parse(absl::string_view bytes) {
     f.x = GetU16(bytes, at) / 16.0f;
     f.y = GetU16(bytes, at + 2) / 16.0f;
     if (f.x >= s.width || f.y >= s.height) {
-      return absl::DataLossError(absl::StrFormat(
-          "own signature: feature %d at (%g, %g) outside %dx%d", i, f.x, f.y,
-          s.width, s.height));
+      return absl::DataLossError(
+          absl::StrFormat("own signature: feature %d at (%g, %g) outside %dx%d",
+                          i, f.x, f.y, s.width, s.height));
     }
     std::memcpy(f.descriptor.data(), bytes.data() + at + 4, 32);
   }
@@ -318,11 +297,14 @@ OwnVerification VerifyOwnSignatures(const OwnSignature& stored,
     to.emplace_back(query.features[best[i]].x, query.features[best[i]].y);
   }
   v.correspondences = static_cast<int>(from.size());
-  if (from.size() < 3) return v;
+  // Too few pairs to reach min_inliers: no need to fit.
+  if (from.size() < 3 || v.correspondences < std::min(options.min_inliers, 8)) {
+    return v;
+  }
   std::vector<uint8_t> inliers;
-  const cv::Mat m = cv::estimateAffinePartial2D(
-      from, to, inliers, cv::RANSAC, options.reprojection_error, 2000, 0.995,
-      10);
+  const cv::Mat m =
+      cv::estimateAffinePartial2D(from, to, inliers, cv::RANSAC,
+                                  options.reprojection_error, 1000, 0.99, 10);
   if (m.empty()) return v;
   const double a = m.at<double>(0, 0), b = m.at<double>(1, 0);
   v.scale = std::hypot(a, b);
@@ -333,6 +315,8 @@ OwnVerification VerifyOwnSignatures(const OwnSignature& stored,
   std::array<int, kGrid> rows{}, cols{};
   for (size_t i = 0; i < inliers.size(); ++i) {
     if (!inliers[i]) continue;
+    const float cx = from[i].x / stored.width, cy = from[i].y / stored.height;
+    v.central += cx >= 0.25f && cx <= 0.75f && cy >= 0.25f && cy <= 0.75f;
     ++cols[std::clamp(static_cast<int>(from[i].x * kGrid / stored.width), 0,
                       kGrid - 1)];
     ++rows[std::clamp(static_cast<int>(from[i].y * kGrid / stored.height), 0,
@@ -347,7 +331,8 @@ OwnVerification VerifyOwnSignatures(const OwnSignature& stored,
 }
 
 bool IsOwnMatch(const OwnVerification& v, const OwnMatchOptions& options) {
-  return v.inliers >= options.min_inliers && v.spread >= options.min_spread;
+  return v.inliers >= options.min_inliers && v.central >= options.min_central &&
+         v.spread >= options.min_spread;
 }
 
 OwnSignatureIndex::OwnSignatureIndex(const OwnIndexOptions& options)
@@ -369,7 +354,8 @@ void OwnSignatureIndex::FileLocked(uint32_t slot, bool add) {
   }
 }
 
-absl::Status OwnSignatureIndex::Add(uint64_t id, const OwnSignature& signature) {
+absl::Status OwnSignatureIndex::Add(uint64_t id,
+                                    const OwnSignature& signature) {
   if (signature.features.empty()) return Invalid("an empty signature");
   absl::MutexLock lock(&mu_);
   uint32_t slot;
@@ -435,8 +421,7 @@ std::vector<OwnMatch> OwnSignatureIndex::Search(
   for (const auto& [n, slot] : ranked) {
     OwnVerification v =
         VerifyOwnSignatures(slots_[slot].signature, query, options_.match);
-    if (IsOwnMatch(v, options_.match))
-      out.push_back({slots_[slot].id, n, v});
+    if (IsOwnMatch(v, options_.match)) out.push_back({slots_[slot].id, n, v});
   }
   std::sort(out.begin(), out.end(), [](const OwnMatch& a, const OwnMatch& b) {
     return a.verification.inliers != b.verification.inliers

@@ -60,8 +60,12 @@ struct OwnSignatureOptions {
   // Fewer keypoints than this (a flat, blank or tiny-detail picture) is an
   // error: such a signature would match anything or nothing. >= 8.
   int min_features = 24;
-  // FAST corner threshold (luminance levels).
-  int fast_threshold = 12;
+  // FAST corner threshold (luminance levels). Lower finds corners in
+  // smooth pictures (soft artwork, gradients) too; chosen on generated
+  // copies of such pictures (docs/own-material.md). Contrast equalisation
+  // (CLAHE) before detection was tried and found fewer copies: the corners
+  // it brings out of flat areas do not survive JPEG.
+  int fast_threshold = 6;
 };
 
 // One keypoint: its position in the scaled picture and its descriptor.
@@ -86,8 +90,9 @@ struct OwnSignature {
   static absl::StatusOr<OwnSignature> Parse(absl::string_view bytes);
 };
 
-// Decodes `bytes` (any format the matcher decodes, through libvips with
-// shrink-on-load; no EXIF rotation) and computes its signature.
+// Decodes `bytes` as a scan does (Decoder::DecodeLuma in fast mode: the
+// same formats, limits and shrink-on-load; no EXIF rotation) and computes
+// its signature from the luminance, in the picture's aspect ratio.
 // InvalidArgument: not a decodable picture, a side under
 // kMinOwnPictureSide, bad options, or fewer than min_features keypoints (the
 // message says which). ResourceExhausted: over the decode limits.
@@ -95,10 +100,16 @@ absl::StatusOr<OwnSignature> ComputeOwnSignature(
     absl::string_view bytes, const OwnSignatureOptions& options = {});
 
 // The same from a decoded luminance picture (row-major, width x height,
-// values 0..255), e.g. LumaImage::pixels.
+// values 0..255) in the picture's own aspect ratio.
 absl::StatusOr<OwnSignature> ComputeOwnSignatureFromLuma(
     absl::Span<const float> luma, int width, int height,
     const OwnSignatureOptions& options = {});
+
+// The same from the scan's decode (Decoder::DecodeLuma), which resizes large
+// pictures to 512 x 512 whatever their shape: the aspect ratio of
+// source_width x source_height is restored before detection.
+absl::StatusOr<OwnSignature> ComputeOwnSignatureFromLuma(
+    const LumaImage& image, const OwnSignatureOptions& options = {});
 
 // Checks an options struct; InvalidArgument names the bad field.
 absl::Status ValidateOwnSignatureOptions(const OwnSignatureOptions& options);
@@ -115,15 +126,18 @@ struct OwnMatchOptions {
   // Transforms scaling by less than 1/max_scale or more than max_scale are
   // rejected (a copy is not a 10x zoom of a detail).
   double max_scale = 4.0;
-  // A pair is a match when at least min_inliers matches fit the transform
-  // and they are spread over at least min_spread rows and min_spread columns
-  // of a 4 x 4 grid over the stored picture (two inliers or more in each):
-  // text that two different pictures share (the same caption at the top and
-  // the bottom, the same watermark in a corner) lines up as well as a copy
-  // does, but only in one or two bands. Chosen on benign distractors and
-  // captioned look-alikes: docs/own-material.md.
+  // A pair is a match when at least min_inliers matches fit the transform,
+  // at least min_central of them lie in the central quarter of the stored
+  // picture (the middle half of each side, which every crop up to 25% per
+  // side keeps), and they are spread over at least min_spread rows and
+  // min_spread columns of a 4 x 4 grid over the stored picture (two inliers
+  // or more in each). Text that two different pictures share (the same
+  // caption at the top and the bottom, the same watermark in a corner, the
+  // same page around them) lines up as well as a copy does, but away from
+  // the centre. Chosen on generated look-alikes: docs/own-material.md.
   int min_inliers = 16;
-  int min_spread = 3;
+  int min_central = 6;
+  int min_spread = 2;
 };
 
 // How well `query` matches `stored`.
@@ -132,6 +146,8 @@ struct OwnVerification {
   int inliers = 0;          // of those, explained by the fitted transform
   double scale = 0;         // query size / stored size, when fitted
   double rotation_degrees = 0;
+  // Inliers in the central quarter of the stored picture.
+  int central = 0;
   // Rows and columns of a 4 x 4 grid over the stored picture holding two
   // inliers or more: the smaller of the two counts, 0..4.
   int spread = 0;
@@ -159,7 +175,7 @@ struct OwnIndexOptions {
   // Pictures with fewer votes (distinct query keypoints) are not verified;
   // at most max_verify pictures, most votes first, are.
   int min_votes = 5;
-  int max_verify = 12;
+  int max_verify = 8;
 };
 
 struct OwnMatch {

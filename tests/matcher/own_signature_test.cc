@@ -2,6 +2,7 @@
 
 #include <vips/vips.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -26,8 +27,8 @@ cv::Mat Textured(int seed, int width = 640, int height = 480) {
   cv::Mat m(height, width, CV_8U);
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x)
-      m.at<uint8_t>(y, x) = static_cast<uint8_t>(60 + 80 * x / width +
-                                                 40 * y / height);
+      m.at<uint8_t>(y, x) =
+          static_cast<uint8_t>(60 + 80 * x / width + 40 * y / height);
   }
   for (int k = 0; k < 70; ++k) {
     const cv::Point c(rng.uniform(0, width), rng.uniform(0, height));
@@ -44,8 +45,8 @@ cv::Mat Textured(int seed, int width = 640, int height = 480) {
       default: {
         std::vector<cv::Point> poly;
         for (int v = 0; v < 4; ++v)
-          poly.push_back(
-              c + cv::Point(rng.uniform(-60, 60), rng.uniform(-60, 60)));
+          poly.push_back(c +
+                         cv::Point(rng.uniform(-60, 60), rng.uniform(-60, 60)));
         cv::fillPoly(m, std::vector<std::vector<cv::Point>>{poly}, grey,
                      cv::LINE_AA);
       }
@@ -135,9 +136,9 @@ TEST(OwnSignatureTest, EditedCopiesMatchTheirPicture) {
     EXPECT_TRUE(Matches(a, Watermark(a, "(c) 2026 photos"))) << "watermark";
     EXPECT_TRUE(Matches(a, Rotate(a, 5))) << "rotated 5 degrees";
     cv::Mat small;
-    cv::resize(Rotate(Caption(Crop(a, 0.2, 1, 0), "ME ON MONDAY", "ALSO ME"),
-                      -4),
-               small, {}, 0.6, 0.6, cv::INTER_AREA);
+    cv::resize(
+        Rotate(Caption(Crop(a, 0.2, 1, 0), "ME ON MONDAY", "ALSO ME"), -4),
+        small, {}, 0.6, 0.6, cv::INTER_AREA);
     EXPECT_TRUE(Matches(a, small)) << "crop, caption, rotation, downscale";
   }
 }
@@ -154,6 +155,11 @@ TEST(OwnSignatureTest, DifferentPicturesUnderTheSameOverlayDoNotMatch) {
                          Caption(b, "WHEN THE BUILD", "FINALLY PASSES")));
     EXPECT_FALSE(Matches(Watermark(a, "(c) 2026 photos"),
                          Watermark(b, "(c) 2026 photos")));
+    // What the shared caption lines up stays out of the centre.
+    const OwnVerification shared = VerifyOwnSignatures(
+        Sign(Caption(a, "WHEN THE BUILD", "FINALLY PASSES")),
+        Sign(Caption(b, "WHEN THE BUILD", "FINALLY PASSES")));
+    EXPECT_LT(shared.central, OwnMatchOptions{}.min_central);
   }
 }
 
@@ -236,6 +242,30 @@ TEST(OwnSignatureTest, LumaAndBytesGiveMatchingSignatures) {
   EXPECT_LE(from_luma->features.size(), 256u);
   EXPECT_TRUE(
       IsOwnMatch(VerifyOwnSignatures(Sign(a), *from_luma), OwnMatchOptions{}));
+}
+
+TEST(OwnSignatureTest, ScanLumaIsBroughtBackToThePicturesShape) {
+  // A scan's decode of an 800 x 400 picture: 512 x 512, squeezed.
+  const cv::Mat a = Textured(6, 800, 400);
+  cv::Mat squeezed;
+  cv::resize(a, squeezed, {512, 512}, 0, 0, cv::INTER_NEAREST);
+  LumaImage luma;
+  luma.width = luma.height = 512;
+  luma.source_width = 800;
+  luma.source_height = 400;
+  squeezed.convertTo(squeezed, CV_32F);
+  luma.pixels.assign(squeezed.ptr<float>(), squeezed.ptr<float>() + 512 * 512);
+  absl::StatusOr<OwnSignature> s = ComputeOwnSignatureFromLuma(luma);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->width, 512);
+  EXPECT_EQ(s->height, 256);
+  const OwnVerification v = VerifyOwnSignatures(Sign(a), *s);
+  EXPECT_TRUE(IsOwnMatch(v, OwnMatchOptions{}));
+  EXPECT_NEAR(v.scale, 1.0, 0.05);
+
+  luma.pixels.pop_back();
+  EXPECT_EQ(ComputeOwnSignatureFromLuma(luma).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(OwnSignatureTest, SerializeRoundTripsAndParseRefusesBadBytes) {
