@@ -11,7 +11,9 @@
 // matching descriptors (Hamming distance, ratio test) and fitting a
 // similarity transform (rotation, uniform scale, shift) to the matches with
 // RANSAC: the score is the number of matches the transform explains
-// (inliers). Copies score tens to hundreds; unrelated pictures a handful.
+// (inliers). Copies score tens to hundreds, unrelated pictures a handful;
+// different pictures under the same caption, watermark or page score many
+// too, but only away from the centre, which IsOwnMatch requires.
 //
 //   OwnSignatureOptions options;
 //   absl::StatusOr<OwnSignature> sig = ComputeOwnSignature(bytes, options);
