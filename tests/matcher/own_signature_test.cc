@@ -224,6 +224,11 @@ TEST(OwnSignatureTest, DegeneratePicturesGiveAClearError) {
       ComputeOwnSignatureFromLuma(flat_luma, 200, 100).status().message(),
       HasSubstr("too little detail"));
 
+  OwnSignatureOptions bounded;
+  bounded.decode.max_pixels = 100 * 100;  // the scan's decode limits apply
+  EXPECT_EQ(ComputeOwnSignature(jpeg, bounded).status().code(),
+            absl::StatusCode::kResourceExhausted);
+
   OwnSignatureOptions bad;
   bad.analysis_side = 50;
   EXPECT_THAT(ComputeOwnSignature(jpeg, bad).status().message(),
