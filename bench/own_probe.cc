@@ -298,6 +298,46 @@ void IndexCost(const std::vector<const Probed*>& known,
       queries.size(), wrong);
 }
 
+// Look-alikes: two different pictures under the same kind of overlay (the
+// evaluation set draws each caption from 6 texts and each watermark from 3,
+// so many pairs share the text and its place), one stored, one queried.
+void LookAlikes(const std::vector<Probed>& kept,
+                const std::vector<std::string>& kept_transform,
+                const std::vector<size_t>& kept_owner,
+                const OwnMatchOptions& match) {
+  for (const char* overlay :
+       {"caption", "combo_caption_q60", "watermark",
+        "combo_border_watermark_q75", "combo_screenshot"}) {
+    int pairs = 0, matched = 0, worst = 0, worst_spread = 0, worst_central = 0;
+    int most_central = 0, strong_matched = 0;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      if (kept_transform[i] != overlay) continue;
+      for (size_t j = 0; j < kept.size(); ++j) {
+        if (kept_transform[j] != overlay || kept_owner[j] == kept_owner[i])
+          continue;
+        const OwnVerification v =
+            VerifyOwnSignatures(kept[i].orb, kept[j].orb, match);
+        ++pairs;
+        matched += IsOwnMatch(v, match);
+        strong_matched += IsOwnMatch(v, strong_options);
+        most_central = std::max(most_central, v.central);
+        if (v.inliers > worst) {
+          worst = v.inliers;
+          worst_spread = v.spread;
+          worst_central = v.central;
+        }
+      }
+    }
+    if (pairs > 0) {
+      std::printf(
+          "look-alikes under %-26s %6d pairs, %d matched; most inliers %d "
+          "(spread %d, central %d); most central inliers %d; strong %d\n",
+          overlay, pairs, matched, worst, worst_spread, worst_central,
+          most_central, strong_matched);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -437,40 +477,7 @@ int main(int argc, char** argv) {
       1e3 * g_times.akaze / std::max(1, g_times.n),
       1e3 * g_times.crops / std::max(1, g_times.n),
       static_cast<double>(g_times.orb_bytes) / std::max(1, g_times.n));
-  // Look-alikes: two different pictures under the same kind of overlay (the
-  // evaluation set draws each caption from 6 texts and each watermark from
-  // 3, so many pairs share the text and its place), one stored, one queried.
-  for (const char* overlay :
-       {"caption", "combo_caption_q60", "watermark",
-        "combo_border_watermark_q75", "combo_screenshot"}) {
-    int pairs = 0, matched = 0, worst = 0, worst_spread = 0, worst_central = 0;
-    int most_central = 0, strong_matched = 0;
-    for (size_t i = 0; i < kept.size(); ++i) {
-      if (kept_transform[i] != overlay) continue;
-      for (size_t j = 0; j < kept.size(); ++j) {
-        if (kept_transform[j] != overlay || kept_owner[j] == kept_owner[i])
-          continue;
-        const OwnVerification v =
-            VerifyOwnSignatures(kept[i].orb, kept[j].orb, index_options.match);
-        ++pairs;
-        matched += IsOwnMatch(v, index_options.match);
-        strong_matched += IsOwnMatch(v, strong_options);
-        most_central = std::max(most_central, v.central);
-        if (v.inliers > worst) {
-          worst = v.inliers;
-          worst_spread = v.spread;
-          worst_central = v.central;
-        }
-      }
-    }
-    if (pairs > 0) {
-      std::printf(
-          "look-alikes under %-26s %6d pairs, %d matched; most inliers %d "
-          "(spread %d, central %d); most central inliers %d; strong %d\n",
-          overlay, pairs, matched, worst, worst_spread, worst_central,
-          most_central, strong_matched);
-    }
-  }
+  LookAlikes(kept, kept_transform, kept_owner, index_options.match);
   {
     auto t0 = Clock::now();
     int pairs = 0;
