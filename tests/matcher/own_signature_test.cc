@@ -2,9 +2,11 @@
 
 #include <vips/vips.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -193,6 +195,39 @@ TEST(OwnSignatureTest, IndexFindsCopiesWithoutComparingEverything) {
   absl::Status empty = index.Add(5, OwnSignature{});
   EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_GT(index.MemoryBytes(), 0u);
+}
+
+TEST(OwnSignatureTest, IndexServesSearchesWhileItChanges) {
+  OwnSignatureIndex index;
+  std::vector<OwnSignature> sigs;
+  for (int seed = 1; seed <= 6; ++seed) sigs.push_back(Sign(Textured(seed)));
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(index.Add(k, sigs[k]).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0}, found{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      do {  // at least one search each, however the threads are scheduled
+        for (const OwnMatch& m : index.Search(sigs[t])) {
+          if (m.id == static_cast<uint64_t>(t)) {
+            ++found;
+          } else {
+            ++wrong;
+          }
+        }
+      } while (!stop.load());
+    });
+  }
+  // Pictures 3..5 come and go while 0..2 are searched for.
+  for (int round = 0; round < 20; ++round) {
+    for (int k = 3; k < 6; ++k) ASSERT_TRUE(index.Add(k, sigs[k]).ok());
+    for (int k = 3; k < 6; ++k) EXPECT_TRUE(index.Remove(k));
+  }
+  stop = true;
+  for (std::thread& r : readers) r.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GE(found.load(), 3);
+  EXPECT_EQ(index.size(), 3u);
 }
 
 TEST(OwnSignatureTest, DegeneratePicturesGiveAClearError) {
