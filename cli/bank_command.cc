@@ -178,9 +178,8 @@ void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
                    "PDQ distance at or below which a match of a region of a "
                    "larger canvas is reported automatically (-1: never)")
       ->check(CLI::Range(-1, 64));
-  create->add_flag("--dihedral", o.policy.dihedral,
-                   "Also match rotated and mirrored copies (8 searches a "
-                   "picture instead of 1)");
+  create->add_flag("--no-dihedral", o.no_dihedral,
+                   "Match upright copies only, not rotated or mirrored ones");
 
   action(bank->add_subcommand("list", "List banks"), "list");
   CLI::App* stats = action(

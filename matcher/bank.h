@@ -68,10 +68,11 @@ struct BankPolicy {
   bool unbordered_auto_report = true;
   int region_auto_report_distance = -1;  // -1..auto_report_distance
   // Also match rotated and mirrored copies (the seven other dihedral
-  // variants of each query). Off by default: at 1M stored hashes the eight
-  // searches cost about as much as the rest of an image scan (README,
-  // "Benchmarks"); the server's scan.dihedral turns it on for every bank.
-  bool dihedral = false;
+  // variants of each query). On by default: at 1M stored hashes the eight
+  // searches cost image scans no measurable throughput (README,
+  // "Benchmarks", scan_bench's dihedral row). The server's scan.dihedral
+  // turns it on for every bank whatever their policy.
+  bool dihedral = true;
 };
 
 // Checks the policy's ranges; InvalidArgument names the bad field.

@@ -12,10 +12,8 @@ namespace {
 
 PathQueries QueriesOf(const PdqResult& pdq, PathKind kind, std::string path,
                       int quality) {
-  PathQueries out{.kind = kind,
-                  .path = std::move(path),
-                  .quality = quality,
-                  .queries = {}};
+  PathQueries out{
+      .kind = kind, .path = std::move(path), .quality = quality, .queries = {}};
   if (pdq.has_dihedral) {
     out.queries.assign(pdq.dihedral.begin(), pdq.dihedral.end());
   } else {
@@ -57,10 +55,11 @@ absl::StatusOr<std::vector<Match>> MatchPaths(
     for (Match& m : found) {
       m.path_kind = p.kind;
       m.path_quality = p.quality;
-      m.path = m.variant == 0
-                   ? p.path
-                   : absl::StrCat(p.path, "/",
-                                  DihedralName(static_cast<Dihedral>(m.variant)));
+      m.path =
+          m.variant == 0
+              ? p.path
+              : absl::StrCat(p.path, "/",
+                             DihedralName(static_cast<Dihedral>(m.variant)));
       out.push_back(std::move(m));
     }
   }
@@ -111,7 +110,8 @@ absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
   for (const Bank& b : banks) dihedral_banks += b.policy.dihedral ? 1 : 0;
   const bool all = options.dihedral_all_banks || dihedral_banks == banks.size();
   std::vector<PathQueries> plain(paths.begin(), paths.end());
-  for (PathQueries& p : plain) p.queries.resize(std::min<size_t>(1, p.queries.size()));
+  for (PathQueries& p : plain)
+    p.queries.resize(std::min<size_t>(1, p.queries.size()));
   HW_ASSIGN_OR_RETURN(
       std::vector<Match> matches,
       MatchPaths(store, all ? paths : absl::MakeConstSpan(plain), radius));

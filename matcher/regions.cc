@@ -270,7 +270,7 @@ void SplitEdges(const cv::Mat& g, Scratch* s) {
                  ? 255
                  : 0;
     }
-    v[0] = (ax[0] >= step) & (ax[0] > ay[0]) & (ax[0] > ax[1]) ? 255 : 0;
+    v[0] = ((ax[0] >= step) & (ax[0] > ay[0]) & (ax[0] > ax[1])) ? 255 : 0;
     v[w - 1] = 0;  // like the last row: no step beyond the picture
   }
   const int band = 2 * kEdgeBand + 1;

@@ -148,7 +148,7 @@ matcher::BankPolicy FromProto(const v1::BankPolicy& p) {
     policy.unbordered_auto_report = p.unbordered_auto_report();
   if (p.has_region_auto_report_distance())
     policy.region_auto_report_distance = p.region_auto_report_distance();
-  policy.dihedral = p.dihedral();
+  if (p.has_dihedral()) policy.dihedral = p.dihedral();
   return policy;
 }
 

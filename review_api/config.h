@@ -64,8 +64,8 @@ struct LimitsConfig {
 };
 
 struct ScanConfig {
-  // Match the 8 rotations/mirrors of each image (finds flipped copies;
-  // about 8x the index work per scan).
+  // Match the 8 rotations/mirrors of each image for every bank, whatever
+  // its policy (banks match them by default; BankPolicy::dihedral).
   bool dihedral = false;
   // Also hash and match the pictures recovered from inside each upload
   // (matcher/regions.h): the picture inside a border or letterbox bars,

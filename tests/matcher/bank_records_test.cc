@@ -110,18 +110,18 @@ TEST(BankRecordsTest, ThePolicyForRecoveredAndRotatedCopiesRoundTrips) {
   const std::string plain = EncodeBank(b);
   b.policy.unbordered_auto_report = false;
   b.policy.region_auto_report_distance = 4;
-  b.policy.dihedral = true;
+  b.policy.dihedral = false;
   const std::string set = EncodeBank(b);
   // Default policies are written as before the fields existed.
   EXPECT_LT(plain.size(), set.size());
   ASSERT_OK_AND_ASSIGN(Bank back, DecodeBank(set));
   EXPECT_FALSE(back.policy.unbordered_auto_report);
   EXPECT_EQ(back.policy.region_auto_report_distance, 4);
-  EXPECT_TRUE(back.policy.dihedral);
+  EXPECT_FALSE(back.policy.dihedral);
   ASSERT_OK_AND_ASSIGN(Bank old, DecodeBank(plain));
   EXPECT_TRUE(old.policy.unbordered_auto_report);
   EXPECT_EQ(old.policy.region_auto_report_distance, -1);
-  EXPECT_FALSE(old.policy.dihedral);
+  EXPECT_TRUE(old.policy.dihedral);
   // Cut inside the new fields: corrupt, not defaults.
   EXPECT_THAT(DecodeBank(set.substr(0, set.size() - 1)),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));

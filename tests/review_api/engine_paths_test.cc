@@ -133,10 +133,9 @@ TEST_F(EnginePathsTest, ThePolicyCanSendUnborderedMatchesToReview) {
 TEST_F(EnginePathsTest, APictureOnAPageGoesToReviewWithItsRegion) {
   Open();
   AddBank("hotline", DefaultPolicy(), {"b011.jpg"});
-  ASSERT_OK_AND_ASSIGN(
-      v1::ScanResponse r,
-      ScanImage("c-1",
-                testing::TransformImage(Picture("b011.jpg"), "page_png")));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse r,
+                       ScanImage("c-1", testing::TransformImage(
+                                            Picture("b011.jpg"), "page_png")));
   EXPECT_EQ(r.verdict(), v1::QUEUED_FOR_REVIEW) << r.reason();
   ASSERT_THAT(r.matches(), SizeIs(1));
   EXPECT_THAT(r.matches(0).path(), StartsWith("region "));
@@ -179,7 +178,9 @@ TEST_F(EnginePathsTest, RotatedCopiesMatchOnlyBanksWhosePolicySaysSo) {
   v1::BankPolicy turned = DefaultPolicy();
   turned.set_dihedral(true);
   AddBank("turned", turned, {"b011.jpg"});
-  AddBank("upright", DefaultPolicy(), {"b011.jpg"});
+  v1::BankPolicy upright = DefaultPolicy();
+  upright.set_dihedral(false);
+  AddBank("upright", upright, {"b011.jpg"});
   ASSERT_OK_AND_ASSIGN(
       v1::ScanResponse r,
       ScanImage("c-1", testing::TransformImage(Picture("b011.jpg"), "rot90")));
@@ -191,7 +192,8 @@ TEST_F(EnginePathsTest, RotatedCopiesMatchOnlyBanksWhosePolicySaysSo) {
   EXPECT_THAT(r.matches(0).path(), StartsWith("whole/"));
   EXPECT_NE(r.matches(0).dihedral_variant(), 0);
   // The upright copy matches both.
-  ASSERT_OK_AND_ASSIGN(v1::ScanResponse up, ScanImage("c-2", Picture("b011.jpg")));
+  ASSERT_OK_AND_ASSIGN(v1::ScanResponse up,
+                       ScanImage("c-2", Picture("b011.jpg")));
   EXPECT_THAT(up.matches(), SizeIs(2));
   for (const v1::Match& m : up.matches()) EXPECT_EQ(m.path(), "whole");
 }
@@ -208,7 +210,7 @@ TEST_F(EnginePathsTest, BankPoliciesForThePathsAreCheckedAndKept) {
                        HasSubstr("region_auto_report_distance")));
   policy.set_region_auto_report_distance(4);
   policy.set_unbordered_auto_report(false);
-  policy.set_dihedral(true);
+  policy.set_dihedral(false);
   create.set_name("good");
   *create.mutable_policy() = policy;
   ASSERT_OK(engine_->CreateBank("admin", create).status());
@@ -219,14 +221,14 @@ TEST_F(EnginePathsTest, BankPoliciesForThePathsAreCheckedAndKept) {
   ASSERT_OK_AND_ASSIGN(v1::Bank bank, engine_->GetBank(get));
   EXPECT_EQ(bank.policy().region_auto_report_distance(), 4);
   EXPECT_FALSE(bank.policy().unbordered_auto_report());
-  EXPECT_TRUE(bank.policy().dihedral());
+  EXPECT_FALSE(bank.policy().dihedral());
   // Unset fields take the defaults.
   create.set_name("plain");
   *create.mutable_policy() = DefaultPolicy();
   ASSERT_OK_AND_ASSIGN(v1::Bank plain, engine_->CreateBank("admin", create));
   EXPECT_EQ(plain.policy().region_auto_report_distance(), -1);
   EXPECT_TRUE(plain.policy().unbordered_auto_report());
-  EXPECT_FALSE(plain.policy().dihedral());
+  EXPECT_TRUE(plain.policy().dihedral());
 }
 
 }  // namespace
