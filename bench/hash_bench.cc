@@ -64,6 +64,18 @@ std::vector<std::string> LoadJpegs(const fs::path& dir) {
   return out;
 }
 
+// Appends `image` encoded as JPEG quality 90 to `out` (nothing on an
+// encoder error) and releases it.
+void AppendJpeg90(VipsImage* image, std::vector<std::string>* out) {
+  void* buf = nullptr;
+  size_t len = 0;
+  if (vips_jpegsave_buffer(image, &buf, &len, "Q", 90, nullptr) == 0) {
+    out->emplace_back(static_cast<char*>(buf), len);
+    g_free(buf);
+  }
+  g_object_unref(image);
+}
+
 // JPEG re-encodes (quality 90) of the given images at exactly `width` x
 // `height`.
 std::vector<std::string> Resized(const std::vector<std::string>& images,
@@ -76,13 +88,7 @@ std::vector<std::string> Resized(const std::vector<std::string>& images,
                               nullptr) != 0) {
       continue;
     }
-    void* buf = nullptr;
-    size_t len = 0;
-    if (vips_jpegsave_buffer(thumb, &buf, &len, "Q", 90, nullptr) == 0) {
-      out.emplace_back(static_cast<char*>(buf), len);
-      g_free(buf);
-    }
-    g_object_unref(thumb);
+    AppendJpeg90(thumb, &out);
   }
   return out;
 }
@@ -96,13 +102,7 @@ std::vector<std::string> MakeSmall(const std::vector<std::string>& images) {
                               512, "height", 512, nullptr) != 0) {
       continue;
     }
-    void* buf = nullptr;
-    size_t len = 0;
-    if (vips_jpegsave_buffer(thumb, &buf, &len, "Q", 90, nullptr) == 0) {
-      out.emplace_back(static_cast<char*>(buf), len);
-      g_free(buf);
-    }
-    g_object_unref(thumb);
+    AppendJpeg90(thumb, &out);
   }
   return out;
 }

@@ -84,6 +84,20 @@ void ReadLine(const cv::Mat& g, const cv::Rect& r, Side side, int i,
     out->push_back(g.at<uint8_t>(y, x));
 }
 
+// The median of `n` values counted in `hist` (into *median), and how many
+// of them lie within `tolerance` levels of it.
+int NearMedian(const std::array<int, 256>& hist, int n, float tolerance,
+               int* median) {
+  int m = 0;
+  for (int seen = hist[0]; seen * 2 <= n && m < 255;) seen += hist[++m];
+  const int tol = static_cast<int>(std::lround(tolerance));
+  int within = 0;
+  for (int v = std::max(0, m - tol); v <= std::min(255, m + tol); ++v)
+    within += hist[v];
+  *median = m;
+  return within;
+}
+
 // Whether `line` is a border line: most pixels near its median, and the
 // median near `outer` (the median of the line outside it; -1 for the
 // outermost line). Sets *median.
@@ -93,11 +107,7 @@ bool IsBorderLine(const std::vector<uint8_t>& line, int outer,
   for (uint8_t v : line) ++hist[v];
   const int n = static_cast<int>(line.size());
   int m = 0;
-  for (int seen = hist[0]; seen * 2 <= n && m < 255;) seen += hist[++m];
-  const int tol = static_cast<int>(std::lround(o.border_tolerance));
-  int within = 0;
-  for (int v = std::max(0, m - tol); v <= std::min(255, m + tol); ++v)
-    within += hist[v];
+  const int within = NearMedian(hist, n, o.border_tolerance, &m);
   *median = m;
   if (within < o.border_fill * n) return false;
   return outer < 0 || std::abs(m - outer) <= o.border_drift;
@@ -420,12 +430,7 @@ bool CanvasBeside(const cv::Mat& g, const cv::Rect& r, Side side,
   }
   const int n = band.area();
   int m = 0;
-  for (int seen = hist[0]; seen * 2 <= n && m < 255;) seen += hist[++m];
-  const int tol = static_cast<int>(std::lround(o.border_tolerance));
-  int within = 0;
-  for (int v = std::max(0, m - tol); v <= std::min(255, m + tol); ++v)
-    within += hist[v];
-  return within >= kCanvasFill * n;
+  return NearMedian(hist, n, o.border_tolerance, &m) >= kCanvasFill * n;
 }
 
 // How much the outline search shrinks a width x height picture.

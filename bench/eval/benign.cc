@@ -159,15 +159,7 @@ absl::StatusOr<VipsRef> LoadWallpaper(const std::string& path) {
     return VipsError("benign: wallpaper");
   }
   VipsRef image = std::move(thumb);
-  if (vips_image_hasalpha(image.get())) {
-    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
-    VipsRef flat;
-    const int rc =
-        vips_flatten(image.get(), flat.out(), "background", white, nullptr);
-    vips_area_unref(VIPS_AREA(white));
-    if (rc != 0) return VipsError("benign: wallpaper");
-    image = std::move(flat);
-  }
+  HW_RETURN_IF_ERROR(FlattenOnWhite(&image, "benign: wallpaper"));
   VipsRef srgb, rgb, three;
   if (vips_colourspace(image.get(), srgb.out(), VIPS_INTERPRETATION_sRGB,
                        nullptr) != 0 ||

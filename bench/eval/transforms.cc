@@ -651,15 +651,7 @@ absl::StatusOr<SourcePicture> SourcePicture::Decode(absl::string_view bytes) {
         absl::StrCat("evalset: picture is ", image.width(), "x", image.height(),
                      ", over ", kMaxSourcePixels, " pixels"));
   }
-  if (vips_image_hasalpha(image.get())) {
-    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
-    VipsRef flat;
-    const int rc =
-        vips_flatten(image.get(), flat.out(), "background", white, nullptr);
-    vips_area_unref(VIPS_AREA(white));
-    if (rc != 0) return VipsError("evalset: decode");
-    image = std::move(flat);
-  }
+  HW_RETURN_IF_ERROR(FlattenOnWhite(&image, "evalset: decode"));
   VipsRef srgb;
   if (vips_colourspace(image.get(), srgb.out(), VIPS_INTERPRETATION_sRGB,
                        nullptr) != 0) {

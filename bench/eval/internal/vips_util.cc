@@ -1,5 +1,7 @@
 #include "bench/eval/internal/vips_util.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "matcher/vips_init.h"
@@ -44,6 +46,18 @@ absl::StatusOr<std::string> EncodePng(VipsImage* image) {
   const int rc = vips_pngsave_buffer(image, &buf, &len, "compression", 6,
                                      "strip", TRUE, nullptr);
   return TakeBuffer(rc, buf, len, "evalset: png encode");
+}
+
+absl::Status FlattenOnWhite(VipsRef* image, absl::string_view what) {
+  if (!vips_image_hasalpha(image->get())) return absl::OkStatus();
+  VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
+  VipsRef flat;
+  const int rc =
+      vips_flatten(image->get(), flat.out(), "background", white, nullptr);
+  vips_area_unref(VIPS_AREA(white));
+  if (rc != 0) return VipsError(what);
+  *image = std::move(flat);
+  return absl::OkStatus();
 }
 
 }  // namespace hashwatch::bench::internal

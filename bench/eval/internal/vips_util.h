@@ -66,6 +66,10 @@ void InitVipsForEval();
 // buffer. For a failed libvips call on input data.
 absl::Status VipsError(absl::string_view what);
 
+// `*image` with any alpha band flattened onto white (unchanged without
+// one); on failure VipsError(what).
+absl::Status FlattenOnWhite(VipsRef* image, absl::string_view what);
+
 // JPEG at quality `quality` (metadata stripped) or lossless PNG.
 absl::StatusOr<std::string> EncodeJpeg(VipsImage* image, int quality);
 absl::StatusOr<std::string> EncodePng(VipsImage* image);
