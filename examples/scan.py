@@ -224,19 +224,26 @@ def main(argv=None):
     # the entry for a response is always there when the response arrives.
     pending = collections.deque()
 
+    def read_local(path):
+        """(data, None), or (None, (code, message)) for a file never to be sent."""
+        try:
+            size = os.path.getsize(path)
+            if size > args.max_bytes:
+                return None, (grpc.StatusCode.RESOURCE_EXHAUSTED,
+                              f"not sent: {size} bytes is over --max-bytes {args.max_bytes}")
+            with open(path, "rb") as f:
+                return f.read(), None
+        except OSError as e:
+            return None, (read_error_code(e), f"cannot read: {e.strerror}")
+
+    reached = set()  # files the request generator has looked at
+
     def requests():
         for path in files:
-            try:
-                size = os.path.getsize(path)
-                if size > args.max_bytes:
-                    pending.append(("local", path, grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                    f"not sent: {size} bytes is over --max-bytes "
-                                    f"{args.max_bytes}"))
-                    continue
-                with open(path, "rb") as f:
-                    data = f.read()
-            except OSError as e:
-                pending.append(("local", path, read_error_code(e), f"cannot read: {e.strerror}"))
+            reached.add(path)
+            data, refused = read_local(path)
+            if refused:
+                pending.append(("local", path) + refused)
                 continue
             pending.append(("sent", path))
             yield hw.scan_pb2.ScanRequest(content_id=content_id_for(path, data, args.content_id),
@@ -272,7 +279,12 @@ def main(argv=None):
     # (scans are idempotent by content id).
     unanswered = files[printer.lines:]
     for path in unanswered:
-        if stream_error:
+        # A file the request generator never reached (the stream failed
+        # first) keeps its own reason when it could not have been sent.
+        refused = read_local(path)[1] if path not in reached else None
+        if refused:
+            printer.local_error(path, *refused)
+        elif stream_error:
             code, details = stream_error
             printer.local_error(path, code, f"not scanned, the stream failed: {details}",
                                 stream=True)
