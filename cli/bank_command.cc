@@ -11,7 +11,9 @@
 #include "cli/common_flags.h"
 #include "cli/local_db.h"
 #include "common/database_in_use.h"
+#include "common/read_input.h"
 #include "matcher/bank_store.h"
+#include "matcher/own_pictures.h"
 
 namespace hashwatch::cli {
 namespace {
@@ -127,6 +129,44 @@ int Disable(BankStore& store, const BankCommandOptions& o, std::ostream& out,
 
 }  // namespace
 
+// Each file read, decoded and signed here, then all the good ones added in
+// one write; a file that fails writes nothing of itself.
+int AddImages(BankStore& store, const BankCommandOptions& o, std::ostream& out,
+              std::ostream& err) {
+  if (absl::Status s = store.GetBank(o.name).status(); !s.ok())
+    return Fail(err, s);
+  std::vector<AddedImage> results;
+  std::vector<matcher::OwnPicture> pictures;
+  std::vector<size_t> picture_result;  // results index of pictures[i]
+  const matcher::OwnSignatureOptions options;
+  for (const std::string& file : o.files) {
+    AddedImage& r = results.emplace_back();
+    r.file = file;
+    absl::StatusOr<matcher::OwnPicture> p = [&] {
+      absl::StatusOr<std::string> bytes =
+          ReadInput(file, options.decode.max_bytes);
+      if (!bytes.ok()) return absl::StatusOr<matcher::OwnPicture>(bytes.status());
+      return matcher::PrepareOwnPicture(*bytes, options);
+    }();
+    if (!p.ok()) {
+      r.error = std::string(p.status().message());
+      continue;
+    }
+    r.hashes = p->hashes;
+    pictures.push_back(*std::move(p));
+    picture_result.push_back(results.size() - 1);
+  }
+  absl::StatusOr<std::vector<matcher::OwnPictureResult>> added =
+      matcher::AddOwnPictures(store, o.name, pictures,
+                              {.category = o.category,
+                               .source = o.source,
+                               .note = o.note});
+  if (!added.ok()) return Fail(err, added.status());
+  for (size_t i = 0; i < added->size(); ++i)
+    results[picture_result[i]].added = (*added)[i].added;
+  return PrintAddedImages(o.name, results, o.json, out, err);
+}
+
 void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
   CLI::App* bank = &command;
   bank->require_subcommand(1);
@@ -201,6 +241,19 @@ void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
   import->add_flag("--skip-invalid", o.skip_invalid,
                    "Import the good lines, report the bad");
 
+  CLI::App* images = action(
+      bank->add_subcommand(
+          "add-images",
+          "Add pictures the platform holds (own material): their hashes and "
+          "a signature that matches cropped, captioned or rotated copies"),
+      "add-images");
+  images->add_option("name", o.name, "Bank name")->required();
+  images->add_option("files", o.files, "Picture files")->required();
+  images->add_option("--category", o.category, "Category of every entry");
+  images->add_option("--source", o.source,
+                     "Source of every entry (e.g. a case number)");
+  images->add_option("--note", o.note, "Note on every entry");
+
   CLI::App* exp =
       action(bank->add_subcommand("export", "Print a bank's entries as CSV"),
              "export");
@@ -259,6 +312,7 @@ int RunBankCommand(const BankCommandOptions& o, std::ostream& out,
   if (o.action == "stats") return Stats(s, o, out, err);
   if (o.action == "import") return Import(s, o, out, err);
   if (o.action == "export") return Export(s, o, out, err);
+  if (o.action == "add-images") return AddImages(s, o, out, err);
   if (o.action == "remove") return Remove(s, o, out, err);
   if (o.action == "disable") return Disable(s, o, out, err);
   if (o.action == "delete") {

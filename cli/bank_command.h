@@ -1,5 +1,5 @@
 // `hashwatch bank ...`: create, list, inspect, import, export, remove and
-// disable hash banks: directly in the local database (--db), or through a
+// disable hash banks, and add own-material pictures (add-images): directly in the local database (--db), or through a
 // running server's BankService (--server HOST:PORT; see cli/client.h). Both
 // paths print the same output (cli/bank_common.h).
 #ifndef HASHWATCH_CLI_BANK_COMMAND_H_
@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "cli/client.h"
@@ -29,6 +30,11 @@ struct BankCommandOptions {
   std::string signal;  // empty = infer
   bool skip_invalid = false;
   std::string until;     // empty = indefinitely
+  // add-images: the picture files and the labels of their entries.
+  std::vector<std::string> files;
+  std::string category;
+  std::string source;
+  std::string note;
   ClientOptions client;  // client.server empty: work on `db` directly
   // Which subcommand ran (set by AddBankCommand's callbacks).
   std::string action;

@@ -257,6 +257,42 @@ void PrintImported(const std::string& file, const std::string& bank,
       file, bank, format, r.added, r.updated, r.unchanged, bad_lines);
 }
 
+int PrintAddedImages(const std::string& bank,
+                     const std::vector<AddedImage>& images, bool json,
+                     std::ostream& out, std::ostream& err) {
+  int added = 0, held = 0, failed = 0;
+  for (const AddedImage& i : images) {
+    if (!i.error.empty()) {
+      ++failed;
+      err << "hashwatch: " << i.file << ": " << i.error
+          << "; nothing of it was added\n";
+      continue;
+    }
+    ++(i.added ? added : held);
+    if (json) {
+      nlohmann::ordered_json j;
+      j["bank"] = bank;
+      j["file"] = i.file;
+      j["added"] = i.added;
+      j["sha256"] = i.hashes.sha256;
+      j["pdq"] = i.hashes.pdq;
+      j["pdq_quality"] = i.hashes.pdq_quality;
+      out << JsonLine(j) << "\n";
+    } else if (i.added) {
+      out << absl::StrFormat("added %s to %s (sha256 %s, pdq quality %d)\n",
+                             i.file, bank, i.hashes.sha256,
+                             i.hashes.pdq_quality);
+    } else {
+      out << absl::StrFormat("%s: already in %s\n", i.file, bank);
+    }
+  }
+  if (!json) {
+    out << absl::StrFormat("%s: %d pictures added, %d already held, %d failed\n",
+                           bank, added, held, failed);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 void PrintRemoved(const std::string& file, const std::string& bank,
                   const std::string& format, const matcher::WriteResult& r,
                   size_t bad_lines, bool json, std::ostream& out) {

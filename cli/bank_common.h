@@ -16,6 +16,7 @@
 #include "cli/bank_command.h"
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
+#include "matcher/evidence.h"
 #include "matcher/list_import.h"
 
 namespace hashwatch::cli {
@@ -85,6 +86,21 @@ void PrintExportEntry(const matcher::BankEntry& entry, bool json,
 // or, with `json`, the entry as export prints it, after "bank".
 void PrintDisabled(const matcher::BankEntry& entry, bool json,
                    std::ostream& out);
+// add-images: one file's outcome.
+struct AddedImage {
+  std::string file;
+  std::string error;  // empty: banked
+  bool added = false;  // new to the bank (else it held the picture)
+  matcher::ContentHashes hashes;
+};
+// add-images: per file "added FILE to BANK (sha256 …, pdq quality Q)",
+// "FILE: already in BANK" or, with `json`, {"bank", "file", "added",
+// "sha256", "pdq", "pdq_quality"}; a failed file is one line on `err`
+// ("hashwatch: FILE: why; nothing of it was added"). Then (text) a summary
+// line. Returns the exit code: 1 when any file failed.
+int PrintAddedImages(const std::string& bank,
+                     const std::vector<AddedImage>& images, bool json,
+                     std::ostream& out, std::ostream& err);
 // delete: "deleted bank BANK" or {"bank", "deleted": true}.
 void PrintDeleted(const std::string& bank, bool json, std::ostream& out);
 

@@ -14,6 +14,8 @@
 #include "cli/client.h"
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
+#include "common/read_input.h"
+#include "matcher/decode.h"
 #include "hashwatch/v1/bank.grpc.pb.h"
 
 namespace hashwatch::cli {
@@ -24,6 +26,10 @@ using v1::BankService;
 
 // Approximate bytes per AddEntries / RemoveEntries message.
 constexpr size_t kChunkBytes = 1 << 20;
+// Picture bytes and pictures per AddImages request: well within the
+// server's default limits.max_message_bytes (64 MiB).
+constexpr size_t kImageBatchBytes = 32 << 20;
+constexpr int kImageBatchCount = 100;
 
 // Streams requests of about kChunkBytes, each naming `bank` (at least one
 // request, so the server learns the bank of an empty list).
@@ -83,6 +89,7 @@ class RemoteBank {
     if (a == "stats") return Stats();
     if (a == "import") return Import();
     if (a == "export") return Export();
+    if (a == "add-images") return AddImages();
     if (a == "remove") return Remove();
     if (a == "disable") return Disable();
     if (a == "delete") return Delete();
@@ -220,6 +227,62 @@ class RemoteBank {
                   std::string(matcher::ListFormatName(list->format)),
                   FromProto(result), list->bad_lines, o_.json, out_);
     return 0;
+  }
+
+  // The files in requests of at most kImageBatchBytes (a larger picture
+  // goes alone; the server's limits judge it), in file order.
+  int AddImages() {
+    if (int rc = CheckBankExists(); rc != 0) return rc;
+    std::vector<AddedImage> results;
+    v1::AddImagesRequest req;
+    size_t bytes = 0;
+    std::vector<size_t> sent;  // results index of each image in `req`
+    auto flush = [&]() -> int {
+      if (req.images().empty()) return 0;
+      req.set_bank(o_.name);
+      req.set_category(o_.category);
+      req.set_source(o_.source);
+      req.set_note(o_.note);
+      v1::AddImagesResponse resp;
+      grpc::Status s = stub_->AddImages(conn_.NewContext().get(), req, &resp);
+      if (!s.ok()) return RpcError(s);
+      for (int i = 0; i < resp.results_size() &&
+                      i < static_cast<int>(sent.size());
+           ++i) {
+        const v1::AddImagesResponse::Result& r = resp.results(i);
+        AddedImage& out = results[sent[i]];
+        out.error = r.error();
+        out.added = r.added();
+        out.hashes.sha256 = r.sha256();
+        out.hashes.pdq = r.pdq();
+        out.hashes.pdq_quality = r.pdq_quality();
+      }
+      req.Clear();
+      sent.clear();
+      bytes = 0;
+      return 0;
+    };
+    for (const std::string& file : o_.files) {
+      AddedImage& r = results.emplace_back();
+      r.file = file;
+      absl::StatusOr<std::string> content =
+          ReadInput(file, matcher::DecodeOptions().max_bytes);
+      if (!content.ok()) {
+        r.error = std::string(content.status().message());
+        continue;
+      }
+      if (bytes + content->size() > kImageBatchBytes ||
+          req.images_size() >= kImageBatchCount) {
+        if (int rc = flush(); rc != 0) return rc;
+      }
+      bytes += content->size();
+      v1::AddImagesRequest::Image* image = req.add_images();
+      image->set_name(file);
+      *image->mutable_content() = *std::move(content);
+      sent.push_back(results.size() - 1);
+    }
+    if (int rc = flush(); rc != 0) return rc;
+    return PrintAddedImages(o_.name, results, o_.json, out_, err_);
   }
 
   int Remove() {

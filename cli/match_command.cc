@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common_flags.h"
 #include "cli/local_db.h"
@@ -45,7 +46,9 @@ absl::StatusOr<std::vector<Match>> MatchHashes(const BankStore& store,
   HW_ASSIGN_OR_RETURN(
       std::vector<Match> all,
       matcher::LookUp(store, matcher::PathsOf(h), digests,
-                      {.radius = o.radius, .dihedral_all_banks = o.dihedral}));
+                      {.radius = o.radius,
+                       .dihedral_all_banks = o.dihedral,
+                       .own = h.own.has_value() ? &*h.own : nullptr}));
   return OnePerEntry(std::move(all));
 }
 
@@ -82,7 +85,11 @@ absl::StatusOr<std::vector<Match>> MatchHexMatches(const BankStore& store,
 
 // The path a match was found along ("whole" for exact hashes and hashes
 // given on the command line).
-std::string PathOf(const Match& m) { return m.path.empty() ? "whole" : m.path; }
+std::string PathOf(const Match& m) {
+  if (m.path_kind == matcher::PathKind::kLocalFeatures)
+    return absl::StrCat(m.path, " (", m.own_inliers, " inliers)");
+  return m.path.empty() ? "whole" : m.path;
+}
 
 void Print(const std::string& query, const std::vector<Match>& found, bool json,
            std::ostream& out) {
@@ -157,6 +164,10 @@ int RunMatchCommand(const MatchCommandOptions& o, std::ostream& out,
   hash_options.recover = o.max_regions > 0;
   hash_options.regions.max_regions = o.max_regions;
   if (o.compat) hash_options.decode.mode = matcher::DecodeMode::kCompat;
+  // As a scan: pictures are matched by local features too while the banks
+  // hold own-material signatures.
+  hash_options.own_signature = (*store)->OwnSignatureCount() > 0;
+  hash_options.own.decode = hash_options.decode;
   int failures = 0;
   for (const std::string& path : o.files) {
     absl::StatusOr<std::vector<Match>> matches =

@@ -47,8 +47,11 @@ struct MatchEvidence {
   // (the picture inside a border or bars); "region X,Y,W,H" (a rectangle
   // of a larger canvas, in the uploaded picture's pixels); each followed by
   // "/" and the variant's name when a rotation or mirror matched, e.g.
-  // "whole/rotate90". Empty for exact-hash matches and in records written
-  // before paths existed (read it as "whole").
+  // "whole/rotate90". "local features (N inliers)" for a picture found by
+  // its own-material signature (matcher/own_signature.h; signal "sha256",
+  // the banked picture's digest, at the bank's review distance: such a
+  // match is always reviewed). Empty for exact-hash matches and in records
+  // written before paths existed (read it as "whole").
   std::string path = {};
 };
 

@@ -45,6 +45,16 @@ absl::StatusOr<ImageHashes> HashImage(absl::string_view bytes,
   out.width = scratch.luma.source_width;
   out.height = scratch.luma.source_height;
   if (options.recover) out.regions = HashRegions(scratch, options);
+  if (options.own_signature) {
+    // Before the PDQ hash below overwrites the buffer.
+    absl::StatusOr<OwnSignature> own =
+        ComputeOwnSignatureFromLuma(scratch.luma, options.own);
+    if (own.ok()) {
+      out.own = *std::move(own);
+    } else {
+      out.own_status = own.status();
+    }
+  }
   out.pdq = scratch.hasher.Hash(absl::MakeSpan(scratch.luma.pixels),
                                 scratch.luma.width, scratch.luma.height,
                                 options.dihedral);

@@ -11,6 +11,7 @@
 #ifndef HASHWATCH_MATCHER_HASHES_H_
 #define HASHWATCH_MATCHER_HASHES_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "matcher/decode.h"
 #include "matcher/digests.h"  // Md5Hex, Sha1Hex, Sha256Hex
+#include "matcher/own_signature.h"
 #include "matcher/pdq.h"
 #include "matcher/regions.h"
 
@@ -35,6 +37,10 @@ struct HashOptions {
   // on. Costs a few milliseconds and one PDQ hash per candidate.
   bool recover = false;
   RegionOptions regions = {};
+  // Also compute the picture's own-material signature (own_signature.h)
+  // from the same decode. Costs about 10 ms per picture.
+  bool own_signature = false;
+  OwnSignatureOptions own = {};
 };
 
 // The PDQ hash of one recovered region.
@@ -55,6 +61,10 @@ struct ImageHashes {
   // reliable (quality >= kMinReliableQuality; a flat or blank region's hash
   // would match noise), largest first.
   std::vector<RegionHash> regions;
+  // With HashOptions::own_signature: the signature, or why the picture has
+  // none (too small, too few keypoints: own_status says).
+  std::optional<OwnSignature> own;
+  absl::Status own_status;
 };
 
 // Decodes and hashes. Errors as Decoder::DecodeLuma (InvalidArgument,

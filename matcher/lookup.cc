@@ -125,6 +125,11 @@ absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
   HW_ASSIGN_OR_RETURN(std::vector<Match> exact, MatchDigests(store, hashes));
   matches.insert(matches.end(), std::make_move_iterator(exact.begin()),
                  std::make_move_iterator(exact.end()));
+  if (options.own != nullptr && store.OwnSignatureCount() > 0) {
+    HW_ASSIGN_OR_RETURN(std::vector<Match> own, store.MatchOwn(*options.own));
+    matches.insert(matches.end(), std::make_move_iterator(own.begin()),
+                   std::make_move_iterator(own.end()));
+  }
   return matches;
 }
 

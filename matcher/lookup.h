@@ -60,6 +60,10 @@ struct LookUpOptions {
   // Rotated and mirrored copies count for every bank (the server's
   // scan.dihedral); otherwise only for banks whose policy says dihedral.
   bool dihedral_all_banks = false;
+  // The picture's own-material signature (HashOptions::own_signature), when
+  // it has one: it is matched against the signatures banks hold
+  // (BankStore::MatchOwn), path "local features".
+  const OwnSignature* own = nullptr;
 };
 
 // The widest review_distance of any bank (0 with no banks): the radius a
@@ -70,8 +74,8 @@ int WidestReviewDistance(const BankStore& store);
 // because some bank's policy matches rotated copies.
 bool WantsDihedral(const BankStore& store, bool dihedral_all_banks);
 
-// Everything a scan looks up: the PDQ matches of every path and the exact
-// matches of the digests. A variant match (Match::variant != 0) is kept only
+// Everything a scan looks up: the PDQ matches of every path, the exact
+// matches of the digests and the local-feature matches of its signature. A variant match (Match::variant != 0) is kept only
 // for banks that match rotated copies (options); the as-uploaded queries are
 // searched for every bank.
 absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,

@@ -38,12 +38,17 @@ bool PathMayAutoReport(const Match& m) {
       return m.policy.unbordered_auto_report;
     case PathKind::kRegion:
       return m.distance <= m.policy.region_auto_report_distance;
+    case PathKind::kLocalFeatures:
+      // A picture found by its local features alone is shown to a person:
+      // features shared by look-alikes (docs/own-material.md) never report.
+      return false;
   }
   return false;
 }
 
 bool WouldAutoReport(const Match& m, int quality) {
   if (!m.policy.auto_report_enabled) return false;
+  if (m.path_kind == PathKind::kLocalFeatures) return false;
   if (m.entry.signal != SignalType::kPdq) return true;  // exact byte match
   return m.distance <= m.policy.auto_report_distance &&
          QualityOf(m, quality) >= m.policy.min_quality && PathMayAutoReport(m);
@@ -77,6 +82,8 @@ std::vector<RoutedMatch> StrongestPerEntry(std::vector<RoutedMatch> in) {
 
 // " via unbordered" for a match not found by the whole picture as uploaded.
 std::string Via(const Match& m) {
+  if (m.path_kind == PathKind::kLocalFeatures)
+    return absl::StrFormat(" via %s (%d inliers)", m.path, m.own_inliers);
   if (m.path.empty() || m.path == "whole") return "";
   return " via " + m.path;
 }
@@ -234,12 +241,18 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
       why = " (entry over its flood limit)";
     } else if (QualityOf(m, quality) < m.policy.min_quality) {
       why = " (low quality)";
-    } else if (m.distance <= m.policy.auto_report_distance &&
-               m.policy.auto_report_enabled && !PathMayAutoReport(m)) {
+    } else if (m.policy.auto_report_enabled &&
+               (m.path_kind == PathKind::kLocalFeatures ||
+                m.distance <= m.policy.auto_report_distance) &&
+               !PathMayAutoReport(m)) {
       why = " (this path goes to review)";
     }
-    d.reason = absl::StrFormat("%s entry %d at distance %d%s%s", m.bank,
-                               m.entry.id, m.distance, Via(m), why);
+    d.reason =
+        m.path_kind == PathKind::kLocalFeatures
+            ? absl::StrFormat("%s entry %d%s%s", m.bank, m.entry.id, Via(m),
+                              why)
+            : absl::StrFormat("%s entry %d at distance %d%s%s", m.bank,
+                              m.entry.id, m.distance, Via(m), why);
     return d;
   }
   if (!d.matches.empty()) {
@@ -278,6 +291,18 @@ std::string MatchCategory(const Match& match) {
                                       : match.entry.category;
 }
 
+namespace {
+
+// The path as evidence records it (MatchEvidence::path).
+std::string EvidencePath(const Match& match) {
+  if (match.path_kind == PathKind::kLocalFeatures)
+    return absl::StrFormat("%s (%d inliers)", match.path, match.own_inliers);
+  if (match.entry.signal != SignalType::kPdq) return "";
+  return match.path.empty() ? "whole" : match.path;
+}
+
+}  // namespace
+
 MatchEvidence EvidenceOf(const Match& match) {
   return {.bank = match.bank,
           .entry_id = match.entry.id,
@@ -288,9 +313,7 @@ MatchEvidence EvidenceOf(const Match& match) {
           .source = match.entry.source,
           .auto_report_distance = match.policy.auto_report_distance,
           .review_distance = match.policy.review_distance,
-          .path = match.entry.signal == SignalType::kPdq
-                      ? (match.path.empty() ? "whole" : match.path)
-                      : ""};
+          .path = EvidencePath(match)};
 }
 
 std::vector<MatchEvidence> CountedEvidence(const RoutingDecision& decision) {

@@ -66,6 +66,7 @@ void VisitConfig(V& v, ServerConfig& c) {
   v.Object("scan", [&] {
     v.Bool("dihedral", c.scan.dihedral);
     v.Int("max_regions", c.scan.max_regions, 0, 16);
+    v.Bool("own_signatures", c.scan.own_signatures);
     v.Bool("compat_decode", c.scan.compat_decode);
     v.Seconds("no_match_record_ttl_seconds", c.scan.no_match_record_ttl);
     v.Bool("sync_no_match_records", c.scan.sync_no_match_records);

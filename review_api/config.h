@@ -73,6 +73,13 @@ struct ScanConfig {
   // a page, a collage cell). Each bank's policy says whether these paths
   // may auto-report. 0 turns recovery off.
   int max_regions = 6;
+  // Own material (matcher/own_signature.h): while any bank holds picture
+  // signatures (added with `bank add-images`, or by confirmed review
+  // items), each scanned image's signature is computed and matched; and
+  // each image queued for review gets one, kept until its decision, so that
+  // a confirm banks it in review.platform_bank. Such matches always go to
+  // review. Off: neither.
+  bool own_signatures = true;
   // Reference-compatible full decode instead of the fast shrink-on-load.
   bool compat_decode = false;
   // How long a NO_MATCH scan's idempotency record (content id -> verdict,

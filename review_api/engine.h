@@ -38,6 +38,8 @@
 #include "matcher/decode.h"
 #include "matcher/evidence.h"
 #include "matcher/lookup.h"
+#include "matcher/own_pictures.h"
+#include "matcher/own_signature.h"
 #include "matcher/pdq.h"
 #include "matcher/routing.h"
 #include "queue/review_queue.h"
@@ -144,6 +146,8 @@ class Engine final {
   // the whole list unless skip_invalid (at most 1,000 are reported).
   absl::StatusOr<v1::ImportListResponse> ImportList(
       absl::string_view who, const v1::ImportListRequest& request);
+  absl::StatusOr<v1::AddImagesResponse> AddImages(
+      absl::string_view who, const v1::AddImagesRequest& request);
   absl::Status ExportBank(const v1::ExportBankRequest& request,
                           StreamWriter<v1::Entry> write) const;
   absl::StatusOr<v1::BankStats> GetBankStats(
@@ -189,6 +193,9 @@ class Engine final {
     // then those of the pictures recovered from inside it.
     std::vector<matcher::PathQueries> paths;
     int quality = 100;  // exact-hash-only scans are fully trusted
+    // The image's own-material signature, computed while banks hold
+    // signatures (config scan.own_signatures).
+    std::optional<matcher::OwnSignature> own;
   };
 
   Engine(const ServerConfig& config, Clock* clock,
@@ -219,7 +226,11 @@ class Engine final {
       const matcher::ContentHashes& hashes, absl::string_view binding);
   absl::StatusOr<uint64_t> QueueForReview(
       const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-      const matcher::ContentHashes& hashes, absl::string_view binding);
+      const ScanHashes& computed, absl::string_view binding);
+  absl::Status KeepItemSignature(
+      const v1::ScanRequest& request, uint64_t item_id,
+      const std::optional<queue::ReviewItem>& existing,
+      const std::optional<matcher::OwnSignature>& computed);
   absl::Status KeepRevealPreview(
       const v1::ScanRequest& request, uint64_t item_id,
       const std::optional<queue::ReviewItem>& existing);
@@ -254,9 +265,16 @@ class Engine final {
   absl::StatusOr<int64_t> PurgeOldRevealPreviews();
   absl::StatusOr<std::string> FileConfirmedReport(const queue::ReviewItem& item,
                                                   const queue::Decision& d);
+  absl::StatusOr<matcher::OwnPicture> PrepareOwnPicture(
+      const v1::AddImagesRequest::Image& image,
+      const matcher::OwnSignatureOptions& options) const;
   absl::StatusOr<std::vector<std::string>> BankItemHashes(
       const queue::ReviewItem& item, const std::string& bank,
       const std::string& category, const std::string& note);
+  // Adds the item's kept own-material signature (if any) to `bank`, under
+  // the SHA-256 entry BankItemHashes added; "bank:signature" when it did.
+  absl::StatusOr<std::optional<std::string>> BankItemSignature(
+      const queue::ReviewItem& item, const std::string& bank);
 
   const ServerConfig config_;
   Clock* const clock_;

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "matcher/list_import.h"
+#include "matcher/own_pictures.h"
 #include "review_api/convert.h"
 #include "review_api/engine.h"
 
@@ -194,6 +195,57 @@ absl::StatusOr<v1::ImportListResponse> Engine::ImportList(
   }
   HW_LOG(kInfo, "bank %s: import by %s: %d added, %d skipped lines",
          request.bank(), who, result.added, parser.error_count());
+  return response;
+}
+
+// One picture of AddImages, checked and decoded within the limits a scan's
+// picture has.
+absl::StatusOr<matcher::OwnPicture> Engine::PrepareOwnPicture(
+    const v1::AddImagesRequest::Image& image,
+    const matcher::OwnSignatureOptions& options) const {
+  HW_RETURN_IF_ERROR(validator_.CheckImage(image.content()));
+  const DecodeBudget::Hold hold = HoldForDecode(image.content());
+  return matcher::PrepareOwnPicture(image.content(), options);
+}
+
+absl::StatusOr<v1::AddImagesResponse> Engine::AddImages(
+    absl::string_view who, const v1::AddImagesRequest& request) {
+  HW_RETURN_IF_ERROR(validator_.AddImages(request));
+  HW_RETURN_IF_ERROR(banks_->GetBank(request.bank()).status());
+  v1::AddImagesResponse response;
+  std::vector<matcher::OwnPicture> pictures;
+  std::vector<v1::AddImagesResponse::Result*> banked;
+  matcher::OwnSignatureOptions options;
+  options.decode = Decoding(config_.scan.compat_decode);
+  for (const v1::AddImagesRequest::Image& image : request.images()) {
+    v1::AddImagesResponse::Result* r = response.add_results();
+    r->set_name(image.name());
+    absl::StatusOr<matcher::OwnPicture> p = PrepareOwnPicture(image, options);
+    if (!p.ok()) {
+      r->set_error(std::string(p.status().message()));
+      response.set_failed(response.failed() + 1);
+      continue;
+    }
+    r->set_sha256(p->hashes.sha256);
+    r->set_pdq(p->hashes.pdq);
+    r->set_pdq_quality(p->hashes.pdq_quality);
+    pictures.push_back(*std::move(p));
+    banked.push_back(r);
+  }
+  HW_ASSIGN_OR_RETURN(
+      const std::vector<matcher::OwnPictureResult> results,
+      matcher::AddOwnPictures(*banks_, request.bank(), pictures,
+                              {.category = request.category(),
+                               .source = request.source(),
+                               .note = request.note()}));
+  for (size_t i = 0; i < results.size(); ++i) {
+    banked[i]->set_added(results[i].added);
+    response.set_added(response.added() + (results[i].added ? 1 : 0));
+  }
+  HW_LOG(kInfo, "bank %s: %d own picture(s) added by %s, %d known, %d failed",
+         request.bank(), response.added(), who,
+         static_cast<int>(pictures.size()) - response.added(),
+         response.failed());
   return response;
 }
 

@@ -11,6 +11,8 @@
 // So a lease that expires meanwhile changes nothing (the decision already
 // stands), and neither a decision without its report nor a report without
 // its decision survives a crash.
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -83,6 +85,24 @@ absl::StatusOr<std::vector<std::string>> Engine::BankItemHashes(
   return banked;
 }
 
+absl::StatusOr<std::optional<std::string>> Engine::BankItemSignature(
+    const queue::ReviewItem& item, const std::string& bank) {
+  absl::StatusOr<std::string> kept = records_->GetItemSignature(item.id);
+  if (absl::IsNotFound(kept.status()) || item.hashes.sha256.empty())
+    return std::nullopt;
+  HW_RETURN_IF_ERROR(kept.status());
+  absl::StatusOr<matcher::OwnSignature> signature =
+      matcher::OwnSignature::Parse(*kept);
+  if (!signature.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("the own-material signature kept for item ", item.id,
+                     " is corrupt: ", signature.status().message()));
+  }
+  HW_RETURN_IF_ERROR(
+      banks_->AddOwnSignature(bank, item.hashes.sha256, *signature));
+  return absl::StrCat(bank, ":signature");
+}
+
 absl::StatusOr<queue::ReviewItem> Engine::RecordDecision(
     const Reviewer& who, const v1::DecideRequest& request,
     const queue::DecisionRequest& decision, queue::Decision* decided) {
@@ -124,6 +144,10 @@ absl::Status Engine::CompleteDecision(const queue::ReviewItem& item,
     HW_ASSIGN_OR_RETURN(
         banked, BankItemHashes(item, config_.review.platform_bank, d.category,
                                absl::StrCat("confirmed by ", d.moderator)));
+    HW_ASSIGN_OR_RETURN(
+        std::optional<std::string> signature,
+        BankItemSignature(item, config_.review.platform_bank));
+    if (signature.has_value()) banked.push_back(*std::move(signature));
   } else if (d.add_to_allow_list) {
     HW_ASSIGN_OR_RETURN(
         banked, BankItemHashes(
@@ -132,8 +156,10 @@ absl::Status Engine::CompleteDecision(const queue::ReviewItem& item,
   }
   for (std::string& b : banked) response->add_banked(std::move(b));
   if (step_hook_) step_hook_("decide:banked");
-  // Decided: nobody may see the unblurred picture again.
+  // Decided: nobody may see the unblurred picture again, and its signature
+  // is in the bank (confirmed) or no longer needed.
   HW_RETURN_IF_ERROR(records_->DeleteRevealPreview(item.id));
+  HW_RETURN_IF_ERROR(records_->DeleteItemSignature(item.id));
   if (step_hook_) step_hook_("decide:purged");
   HW_RETURN_IF_ERROR(queue_->AcknowledgeDecision(item.id));
   if (step_hook_) step_hook_("decide:acknowledged");

@@ -82,8 +82,11 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
   matcher::HashOptions options{
       .decode = Decoding(config_.scan.compat_decode),
       .dihedral = matcher::WantsDihedral(*banks_, config_.scan.dihedral),
-      .recover = config_.scan.max_regions > 0};
+      .recover = config_.scan.max_regions > 0,
+      .own_signature =
+          config_.scan.own_signatures && banks_->OwnSignatureCount() > 0};
   options.regions.max_regions = config_.scan.max_regions;
+  options.own.decode = options.decode;
   auto computed = matcher::HashImage(request.image(), options);
   if (!computed.ok()) {
     return absl::Status(computed.status().code(),
@@ -96,6 +99,7 @@ absl::StatusOr<Engine::ScanHashes> Engine::ComputeHashes(
                 .sha256 = computed->sha256};
   out.quality = computed->pdq.quality;
   out.paths = matcher::PathsOf(*computed);
+  out.own = std::move(computed->own);
   return out;
 }
 
@@ -131,7 +135,7 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(
   } else if (decision.verdict == matcher::Verdict::kReview) {
     HW_ASSIGN_OR_RETURN(
         record.item_id,
-        QueueForReview(request, decision, computed.hashes, binding));
+        QueueForReview(request, decision, computed, binding));
   }
   v1::ScanResponse response = Answer(content_id, record, &computed.hashes);
   HW_RETURN_IF_ERROR(
@@ -157,8 +161,10 @@ absl::StatusOr<std::optional<ScanRecord>> Engine::FindRecord(
 // Every bank's entries along every path of the picture (matcher/lookup.h).
 absl::StatusOr<std::vector<matcher::Match>> Engine::LookUp(
     const ScanHashes& computed) const {
-  return matcher::LookUp(*banks_, computed.paths, computed.hashes,
-                         {.dihedral_all_banks = config_.scan.dihedral});
+  return matcher::LookUp(
+      *banks_, computed.paths, computed.hashes,
+      {.dihedral_all_banks = config_.scan.dihedral,
+       .own = computed.own.has_value() ? &*computed.own : nullptr});
 }
 
 matcher::RoutingDecision Engine::RouteMatches(
@@ -210,7 +216,8 @@ absl::StatusOr<std::string> Engine::FileAutomaticReport(
 // Queued once per content id, like reports (FileAutomaticReport).
 absl::StatusOr<uint64_t> Engine::QueueForReview(
     const v1::ScanRequest& request, const matcher::RoutingDecision& decision,
-    const matcher::ContentHashes& hashes, absl::string_view binding) {
+    const ScanHashes& computed, absl::string_view binding) {
+  const matcher::ContentHashes& hashes = computed.hashes;
   const v1::ScanContext& ctx = request.context();
   queue::EnqueueRequest item;
   item.content_id = request.content_id();
@@ -253,6 +260,10 @@ absl::StatusOr<uint64_t> Engine::QueueForReview(
     HW_RETURN_IF_ERROR(KeepRevealPreview(request, queued.item_id, existing));
     CrashPoint("scan.previewed");
   }
+  if (request.has_image() && config_.scan.own_signatures) {
+    HW_RETURN_IF_ERROR(
+        KeepItemSignature(request, queued.item_id, existing, computed.own));
+  }
   HW_LOG(kInfo, "scan %s: queued as item %d in %s (%s)", item.content_id,
          queued.item_id, item.lane, decision.reason);
   return queued.item_id;
@@ -273,6 +284,37 @@ absl::Status Engine::KeepRevealPreview(
       Preview(request, request.content_id(), /*reveal=*/true);
   if (jpeg.empty()) return absl::OkStatus();
   return records_->PutRevealPreview(item_id, jpeg);
+}
+
+// The own-material signature of a queued image, kept until the decision so
+// that a confirm banks it (BankItemSignature). As KeepRevealPreview: none
+// for a decided item; a picture with too little detail keeps none.
+absl::Status Engine::KeepItemSignature(
+    const v1::ScanRequest& request, uint64_t item_id,
+    const std::optional<queue::ReviewItem>& existing,
+    const std::optional<matcher::OwnSignature>& computed) {
+  if (existing) {
+    if (existing->state == queue::ItemState::kDecided) return absl::OkStatus();
+    absl::StatusOr<std::string> kept = records_->GetItemSignature(item_id);
+    if (kept.ok() || !absl::IsNotFound(kept.status())) return kept.status();
+  }
+  std::optional<matcher::OwnSignature> own = computed;
+  if (!own.has_value()) {
+    matcher::OwnSignatureOptions options;
+    options.decode = Decoding(config_.scan.compat_decode);
+    const DecodeBudget::Hold hold = HoldForDecode(request.image());
+    absl::StatusOr<matcher::OwnSignature> made =
+        matcher::ComputeOwnSignature(request.image(), options);
+    if (!made.ok()) {
+      HW_LOG(kInfo, "scan %s: item %d keeps no own-material signature: %s",
+             request.content_id(), item_id, made.status().message());
+      return absl::OkStatus();
+    }
+    own = *std::move(made);
+  }
+  HW_RETURN_IF_ERROR(records_->PutItemSignature(item_id, own->Serialize()));
+  CrashPoint("scan.signed");
+  return absl::OkStatus();
 }
 
 // The blurred greyscale preview moderators see, or (`reveal`) the colour

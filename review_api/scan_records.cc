@@ -33,7 +33,8 @@ namespace {
 //           an expiry: exactly one key per such record, none for kept ones
 //  meta     kExpiryIndexedKey -> "1" once the expiry family indexes every
 //           record (absent in databases written before it existed);
-//           kFloodPrefix + entry id -> end of the entry's flood quarantine
+//           kFloodPrefix + entry id -> end of the entry's flood quarantine;
+//           kSignaturePrefix + item id -> the item's own-material signature
 enum Family { kRecords = 0, kReveal = 1, kExpiry = 2, kMeta = 3 };
 
 constexpr char kComponent[] = "scan_records";
@@ -42,6 +43,9 @@ constexpr char kExpiryIndexedKey[] = "expiry_index_complete";
 // meta: kFloodPrefix + 8-byte big-endian bank entry id -> the ordered time
 // (common/ordered_key.h) at which its flood quarantine ends.
 constexpr absl::string_view kFloodPrefix = "flood/";
+// meta: kSignaturePrefix + 8-byte big-endian review item id -> the item's
+// own-material signature, until its decision.
+constexpr absl::string_view kSignaturePrefix = "own-signature/";
 // Expiry keys a purge reads before deleting their records (and records per
 // back-fill write): bounds its memory and write batches.
 constexpr size_t kBatchRecords = 10'000;
@@ -430,6 +434,40 @@ absl::StatusOr<std::vector<uint64_t>> ScanRecords::RevealPreviewIds(
   HW_RETURN_IF_ERROR(
       FromRocksDb(it->status(), kComponent, "list reveal previews"));
   return ids;
+}
+
+absl::Status ScanRecords::PutItemSignature(uint64_t item_id,
+                                           absl::string_view signature) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  const std::string key =
+      absl::StrCat(kSignaturePrefix, BigEndianKey(item_id));
+  return FromRocksDb(impl_->db->Put(write_options, impl_->handles[kMeta], key,
+                                    ToSlice(signature)),
+                     kComponent, "put item signature");
+}
+
+absl::StatusOr<std::string> ScanRecords::GetItemSignature(
+    uint64_t item_id) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(
+      rocksdb::ReadOptions(), impl_->handles[kMeta],
+      absl::StrCat(kSignaturePrefix, BigEndianKey(item_id)), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("no own-material signature is kept for item ", item_id));
+  }
+  HW_RETURN_IF_ERROR(FromRocksDb(s, kComponent, "get item signature"));
+  return value;
+}
+
+absl::Status ScanRecords::DeleteItemSignature(uint64_t item_id) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocksDb(
+      impl_->db->Delete(write_options, impl_->handles[kMeta],
+                        absl::StrCat(kSignaturePrefix, BigEndianKey(item_id))),
+      kComponent, "delete item signature");
 }
 
 absl::Status ScanRecords::PutFloodQuarantine(uint64_t entry_id,

@@ -83,6 +83,14 @@ class ScanRecords final {
   absl::StatusOr<std::vector<uint64_t>> RevealPreviewIds(uint64_t after,
                                                          int max_ids) const;
 
+  // The own-material signature (matcher::OwnSignature bytes) of a review
+  // item's picture, kept while the item waits so that a confirm can bank it
+  // (the picture itself is never kept). Put and Delete are synced; Delete of
+  // none is fine. Get: NotFound when none is kept.
+  absl::Status PutItemSignature(uint64_t item_id, absl::string_view signature);
+  absl::StatusOr<std::string> GetItemSignature(uint64_t item_id) const;
+  absl::Status DeleteItemSignature(uint64_t item_id);
+
   // The flood guard's quarantines (matcher::FloodGuard): bank entry id ->
   // the time its quarantine ends. Put is synced.
   absl::Status PutFloodQuarantine(uint64_t entry_id, absl::Time until);

@@ -99,6 +99,13 @@ class BankServiceImpl final : public v1::BankService::Service {
     return Answer(deps_.engine->ImportList(who.name, *request), response);
   }
 
+  grpc::Status AddImages(grpc::ServerContext* context,
+                         const v1::AddImagesRequest* request,
+                         v1::AddImagesResponse* response) override {
+    HW_GRPC_AUTHORIZE(who, Permission::kWriteBanks);
+    return Answer(deps_.engine->AddImages(who.name, *request), response);
+  }
+
   grpc::Status ExportBank(grpc::ServerContext* context,
                           const v1::ExportBankRequest* request,
                           grpc::ServerWriter<v1::Entry>* writer) override {

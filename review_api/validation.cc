@@ -387,6 +387,33 @@ absl::StatusOr<matcher::ListParseOptions> RequestValidator::Import(
   return options;
 }
 
+absl::Status RequestValidator::AddImages(
+    const v1::AddImagesRequest& request) const {
+  if (request.bank().empty())
+    return absl::InvalidArgumentError("bank is required");
+  HW_RETURN_IF_ERROR(CheckNoControl("bank", request.bank()));
+  if (request.images().empty())
+    return absl::InvalidArgumentError("images: at least one is required");
+  if (request.images_size() > kMaxAddImages) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("images: ", request.images_size(), " pictures, more than ",
+                     kMaxAddImages, " in one call"));
+  }
+  HW_RETURN_IF_ERROR(CheckNoControl("category", request.category()));
+  HW_RETURN_IF_ERROR(CheckNoControl("source", request.source()));
+  HW_RETURN_IF_ERROR(CheckNoControl("note", request.note()));
+  for (int i = 0; i < request.images_size(); ++i) {
+    const v1::AddImagesRequest::Image& image = request.images(i);
+    const std::string field = absl::StrCat("images[", i, "]");
+    HW_RETURN_IF_ERROR(CheckNoControl(field + ".name", image.name()));
+    if (image.name().size() > 1024) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name is longer than 1024 bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RequestValidator::CheckImportCount(size_t entries) const {
   const size_t limit = config_.limits.max_entries_per_import;
   if (entries <= limit) return absl::OkStatus();

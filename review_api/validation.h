@@ -33,6 +33,9 @@
 
 namespace hashwatch::review_api {
 
+// Pictures per AddImages call.
+inline constexpr int kMaxAddImages = 1000;
+
 class RequestValidator final {
  public:
   // `lanes`: the queue's lanes; `escalation_lane`: the one only leads
@@ -84,6 +87,10 @@ class RequestValidator final {
   // The parser options of an ImportList (bank named, signal if given).
   absl::StatusOr<matcher::ListParseOptions> Import(
       const v1::ImportListRequest& request) const;
+  // AddImages: a bank, 1..kMaxAddImages pictures, each named without
+  // control characters; labels without control characters. (Each picture's
+  // bytes are checked on their own: CheckImage.)
+  absl::Status AddImages(const v1::AddImagesRequest& request) const;
   // More than limits.max_entries_per_import (ResourceExhausted)?
   absl::Status CheckImportCount(size_t entries) const;
   // More than limits.max_entries_per_write (ResourceExhausted)?

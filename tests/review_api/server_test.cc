@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
@@ -337,6 +338,122 @@ TEST_F(ServerTest, RecoveredPicturesAreRoutedByTheBanksPolicy) {
                                 hashwatch::testing::TransformImage(other, op));
     EXPECT_EQ(r.verdict(), v1::NO_MATCH) << op << ": " << r.reason();
   }
+}
+
+// Own material over gRPC: an item a moderator confirms is banked with its
+// signature; a cropped and captioned copy of it then matches by local
+// features and goes to review (never an automatic report); a different
+// picture under the same caption matches nothing.
+TEST_F(ServerTest, ACroppedAndCaptionedCopyOfAConfirmedItemMatchesIt) {
+  const std::string picture = Corpus("b007.jpg");
+  v1::ScanContext reported;
+  reported.set_user_report(true);
+  v1::ScanResponse first = ScanOk("original", picture, reported);
+  ASSERT_EQ(first.verdict(), v1::QUEUED_FOR_REVIEW) << first.reason();
+  std::vector<v1::LeasedItem> leased = Lease(mod1_);
+  ASSERT_THAT(leased, SizeIs(1));
+  v1::DecideResponse decided;
+  ASSERT_TRUE(
+      Decide(mod1_, leased[0], v1::DECISION_KIND_CONFIRM, &decided, "A").ok());
+  EXPECT_THAT(decided.banked(),
+              ::testing::Contains("internal-confirmed:signature"));
+
+  const std::string copy =
+      hashwatch::testing::TransformImage(picture, "crop_caption_jpeg");
+  v1::ScanResponse found = ScanOk("copy", copy);
+  ASSERT_EQ(found.verdict(), v1::QUEUED_FOR_REVIEW) << found.reason();
+  bool by_features = false;
+  for (const v1::Match& m : found.matches()) {
+    if (absl::StartsWith(m.path(), "local features")) {
+      by_features = true;
+      EXPECT_EQ(m.bank(), "internal-confirmed");
+    }
+  }
+  EXPECT_TRUE(by_features) << found.reason();
+  EXPECT_THAT(found.reason(), HasSubstr("local features"));
+
+  const std::string other = hashwatch::testing::TransformImage(
+      Corpus("b020.jpg"), "crop_caption_jpeg");
+  v1::ScanResponse unrelated = ScanOk("other-captioned", other);
+  EXPECT_EQ(unrelated.verdict(), v1::NO_MATCH) << unrelated.reason();
+}
+
+// BankService.AddImages: pictures become own material, each on its own;
+// bad pictures get their error and write nothing; bad requests are refused.
+TEST_F(ServerTest, AddImagesBanksOwnMaterialPicturesOneByOne) {
+  v1::CreateBankRequest create;
+  create.set_name("own");
+  create.mutable_policy()->set_auto_report_distance(10);
+  create.mutable_policy()->set_review_distance(31);
+  create.mutable_policy()->set_auto_report_enabled(true);
+  v1::Bank bank;
+  ASSERT_TRUE(banks_->CreateBank(As(admin_).get(), create, &bank).ok());
+
+  const std::string picture = Corpus("b011.jpg");
+  v1::AddImagesRequest req;
+  req.set_bank("own");
+  req.set_category("A");
+  auto add = [&](const std::string& name, const std::string& content) {
+    v1::AddImagesRequest::Image* image = req.add_images();
+    image->set_name(name);
+    image->set_content(content);
+  };
+  add("good.jpg", picture);
+  add("text.txt", "not a picture at all");
+  add("tiny.png", hashwatch::testing::MakePattern(40, 40, 3, "png"));
+  add("empty.jpg", "");
+  v1::AddImagesResponse resp;
+  grpc::Status s = banks_->AddImages(As(admin_).get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_THAT(resp.results(), SizeIs(4));
+  EXPECT_EQ(resp.added(), 1);
+  EXPECT_EQ(resp.failed(), 3);
+  EXPECT_TRUE(resp.results(0).error().empty()) << resp.results(0).error();
+  EXPECT_TRUE(resp.results(0).added());
+  EXPECT_EQ(resp.results(0).sha256().size(), 64u);
+  EXPECT_THAT(resp.results(1).error(), ::testing::Not(IsEmpty()));
+  EXPECT_THAT(resp.results(2).error(), HasSubstr("64"));
+  EXPECT_THAT(resp.results(3).error(), HasSubstr("empty"));
+
+  // Only the good picture's four hashes were written.
+  v1::GetStatsRequest stats_req;
+  stats_req.set_name("own");
+  v1::BankStats stats;
+  ASSERT_TRUE(banks_->GetStats(As(admin_).get(), stats_req, &stats).ok());
+  EXPECT_EQ(stats.entries(), 4);
+
+  // Idempotent per picture.
+  v1::AddImagesRequest again;
+  again.set_bank("own");
+  *again.add_images() = req.images(0);
+  ASSERT_TRUE(banks_->AddImages(As(admin_).get(), again, &resp).ok());
+  EXPECT_EQ(resp.added(), 0);
+  EXPECT_FALSE(resp.results(0).added());
+  ASSERT_TRUE(banks_->GetStats(As(admin_).get(), stats_req, &stats).ok());
+  EXPECT_EQ(stats.entries(), 4);
+
+  // A cropped, captioned copy now goes to review by its local features.
+  v1::ScanResponse found = ScanOk(
+      "copy", hashwatch::testing::TransformImage(picture, "crop_caption_jpeg"));
+  EXPECT_EQ(found.verdict(), v1::QUEUED_FOR_REVIEW) << found.reason();
+
+  // Bad requests.
+  v1::AddImagesRequest bad = again;
+  bad.set_bank("missing");
+  EXPECT_EQ(banks_->AddImages(As(admin_).get(), bad, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  bad = again;
+  bad.clear_images();
+  s = banks_->AddImages(As(admin_).get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("images"));
+  bad = again;
+  bad.mutable_images(0)->set_name("a\nforged log line");
+  s = banks_->AddImages(As(admin_).get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("control character"));
+  EXPECT_EQ(banks_->AddImages(As(mod1_).get(), again, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ServerTest, NovelFlaggedItemsAreQueuedInTheirLanes) {

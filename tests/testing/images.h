@@ -21,6 +21,9 @@ std::string MakePattern(int width, int height, int bands,
 // copy plain PDQ misses; matcher/regions.h recovers it). "page_png": the
 // picture on a light page, under a dark title bar and above lines of
 // "text" (a screenshot of a page; recovered as a region, not unbordered).
+// "crop_caption_jpeg": cropped (12% off the left, 10% off the top, 6% off
+// the right) above a dark caption bar of light "text", JPEG quality 85 (a
+// copy PDQ misses; own-material signatures find it).
 std::string TransformImage(const std::string& image, const std::string& op);
 
 // `png` (8-bit) re-saved as 16-bit PNG with each value v stored as v*257.
