@@ -38,12 +38,17 @@ bool PathMayAutoReport(const Match& m) {
       return m.policy.unbordered_auto_report;
     case PathKind::kRegion:
       return m.distance <= m.policy.region_auto_report_distance;
+    case PathKind::kLocalFeatures:
+      // A picture found by its local features alone is shown to a person:
+      // features shared by look-alikes (docs/own-material.md) never report.
+      return false;
   }
   return false;
 }
 
 bool WouldAutoReport(const Match& m, int quality) {
   if (!m.policy.auto_report_enabled) return false;
+  if (m.path_kind == PathKind::kLocalFeatures) return false;
   if (m.entry.signal != SignalType::kPdq) return true;  // exact byte match
   return m.distance <= m.policy.auto_report_distance &&
          QualityOf(m, quality) >= m.policy.min_quality && PathMayAutoReport(m);
