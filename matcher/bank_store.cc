@@ -164,6 +164,7 @@ absl::Status BankStore::Impl::LoadAll() {
         FromRocksDb(it->status(), "bank_store", "load disabled entries"));
   }
   if (index == nullptr) return absl::OkStatus();
+  HW_RETURN_IF_ERROR(LoadOwnSignatures());
   // PDQ entries into the index, with a progress line every few seconds so
   // that an operator can tell loading from hanging, and a way out.
   uint64_t estimate = 0;
@@ -207,6 +208,41 @@ absl::Status BankStore::Impl::LoadAll() {
            "bank_store: indexed %d PDQ entries (read %.1f s, index %.1f s)",
            entries.size(), absl::ToDoubleSeconds(read_done - start),
            absl::ToDoubleSeconds(absl::Now() - read_done));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BankStore::Impl::LoadOwnSignatures() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, own_cf));
+  size_t loaded = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const absl::string_view key = ToView(it->key());
+    if (key.size() != 8) {
+      return absl::DataLossError(absl::StrFormat(
+          "bank_store: malformed own signature key (%d bytes, want 8)",
+          key.size()));
+    }
+    const uint64_t id = ReadBigEndian(key, 8);
+    absl::StatusOr<OwnSignature> sig = OwnSignature::Parse(ToView(it->value()));
+    absl::Status added = sig.ok() ? own_index->Add(id, *sig) : sig.status();
+    if (!added.ok()) {
+      return absl::DataLossError(absl::StrFormat(
+          "bank_store: malformed own signature record of entry %d (key "
+          "%016x): %s",
+          id, id, added.message()));
+    }
+    if ((++loaded & 0x3ff) == 0 && options.cancel_load &&
+        options.cancel_load()) {
+      return absl::CancelledError("bank_store: loading was cancelled");
+    }
+  }
+  HW_RETURN_IF_ERROR(
+      FromRocksDb(it->status(), "bank_store", "load own signatures"));
+  if (loaded >= 10'000) {
+    HW_LOG(kInfo, "bank_store: indexed %d own-material signatures", loaded);
   }
   return absl::OkStatus();
 }
@@ -387,7 +423,10 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   impl->options = options;
   impl->clock = clock;
   impl->write_options.sync = options.sync_writes;
-  if (options.load_index) impl->index = NewMihIndex(options.index);
+  if (options.load_index) {
+    impl->index = NewMihIndex(options.index);
+    impl->own_index = std::make_unique<OwnSignatureIndex>(options.own_index);
+  }
   impl->staging_root = options.path + "/import-staging";
 
   rocksdb::Options& db_options = impl->db_options;
@@ -408,7 +447,8 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
       {kValuesCf, cf_options},
       {kPdqCf, cf_options},
       {kStatsCf, cf_options},
-      {kDisabledCf, cf_options}};
+      {kDisabledCf, cf_options},
+      {kOwnCf, cf_options}};  // created in databases older than it
   rocksdb::DB* raw = nullptr;
   HW_RETURN_IF_ERROR(FromRocksDb(
       rocksdb::DB::Open(db_options, options.path, cfs, &impl->handles, &raw),
@@ -420,6 +460,7 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   impl->pdq_cf = impl->handles[4];
   impl->stats_cf = impl->handles[5];
   impl->disabled_cf = impl->handles[6];
+  impl->own_cf = impl->handles[7];
   // What an import staged before a crash (the database lock is ours now, so
   // no other process is using it).
   std::error_code ec;
@@ -499,11 +540,21 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
     }
     HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "delete bank"));
   }
+  std::vector<uint64_t> own_ids;
+  if (impl_->own_index != nullptr) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->own_cf));
+    for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next()) {
+      own_ids.push_back(ReadBigEndian(ToView(it->key()), 8));
+    }
+    HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "delete bank"));
+  }
   const std::string prefix = BankPrefix(b.id);
   const std::string prefix_end = BankPrefix(b.id + 1);
   batch.DeleteRange(impl_->entries_cf, lo, hi);
   batch.DeleteRange(impl_->pdq_cf, lo, hi);
   batch.DeleteRange(impl_->disabled_cf, lo, hi);
+  batch.DeleteRange(impl_->own_cf, lo, hi);
   batch.DeleteRange(impl_->values_cf, prefix, prefix_end);
   batch.DeleteRange(impl_->stats_cf, prefix, prefix_end);
   batch.Delete(impl_->banks_cf, b.name);
@@ -518,6 +569,9 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
   }
   if (impl_->index != nullptr) {
     for (uint64_t id : pdq_ids) impl_->index->Remove(id);
+  }
+  if (impl_->own_index != nullptr) {
+    for (uint64_t id : own_ids) impl_->own_index->Remove(id);
   }
   return absl::OkStatus();
 }
@@ -562,6 +616,7 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
   WriteResult result;
   std::map<std::string, int64_t> counters;
   std::vector<uint64_t> removed_ids;
+  std::vector<uint64_t> removed_own;  // SHA-256 entries with a signature
   absl::flat_hash_map<std::string, bool> seen;
   for (size_t i = 0; i < values.size(); ++i) {
     const std::string vkey = ValueKey(bank.id, values[i].first, canonical[i]);
@@ -584,6 +639,15 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
     batch.Delete(impl_->disabled_cf, BigEndianKey(id));
     if (values[i].first == SignalType::kPdq)
       batch.Delete(impl_->pdq_cf, BigEndianKey(id));
+    if (values[i].first == SignalType::kSha256) {
+      HW_ASSIGN_OR_RETURN(std::optional<std::string> own,
+                          impl_->Get(impl_->own_cf, BigEndianKey(id)));
+      if (own.has_value()) {
+        batch.Delete(impl_->own_cf, BigEndianKey(id));
+        --counters[OwnStatKey(bank.id)];
+        removed_own.push_back(id);
+      }
+    }
     removed_ids.push_back(id);
     --counters[SignalStatKey(bank.id, values[i].first)];
     --counters[CategoryStatKey(bank.id, category)];
@@ -602,6 +666,9 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
   if (impl_->index != nullptr) {
     for (uint64_t id : removed_ids)
       impl_->index->Remove(id);  // no-op for exact hashes
+  }
+  if (impl_->own_index != nullptr) {
+    for (uint64_t id : removed_own) impl_->own_index->Remove(id);
   }
   return result;
 }
@@ -694,6 +761,8 @@ absl::StatusOr<BankStats> BankStore::Stats(absl::string_view bank_name) const {
       stats.entries += count;
     } else if (key[0] == 'c') {
       stats.by_category[std::string(key.substr(1))] = count;
+    } else if (key == "o") {
+      stats.own_signatures = count;
     }
   }
   HW_RETURN_IF_ERROR(FromRocksDb(it->status(), "bank_store", "stats"));
@@ -736,6 +805,112 @@ absl::StatusOr<std::vector<Match>> BankStore::MatchExact(
     if (found.has_value()) hits.push_back({*found, 0, 0});
   }
   return impl_->ResolveHits(hits, snapshot.snapshot());
+}
+
+absl::Status BankStore::AddOwnSignature(absl::string_view bank_name,
+                                        absl::string_view sha256_hex,
+                                        const OwnSignature& signature) {
+  HW_ASSIGN_OR_RETURN(std::string canonical,
+                      CanonicalHashValue(SignalType::kSha256, sha256_hex));
+  if (signature.features.empty()) {
+    return absl::InvalidArgumentError(
+        "bank_store: an own signature with no features");
+  }
+  // What is stored must load again (Open fails on a record that does not
+  // parse), and the index holds what a reopened store would: the parsed
+  // bytes, positions rounded to 1/16 pixel.
+  const std::string bytes = signature.Serialize();
+  absl::StatusOr<OwnSignature> parsed = OwnSignature::Parse(bytes);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bank_store: own signature does not serialise: ",
+                     parsed.status().message()));
+  }
+  BankWriteLock lock;
+  HW_ASSIGN_OR_RETURN(Bank bank, impl_->LockBank(bank_name, &lock));
+  HW_ASSIGN_OR_RETURN(
+      std::optional<uint64_t> found,
+      impl_->GetId(ValueKey(bank.id, SignalType::kSha256, canonical)));
+  if (!found.has_value()) {
+    return absl::NotFoundError(absl::StrFormat(
+        "bank_store: bank \"%s\" has no sha256 %s", bank.name, canonical));
+  }
+  const std::string key = BigEndianKey(*found);
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> old,
+                      impl_->Get(impl_->own_cf, key));
+  if (old.has_value() && *old == bytes) {
+    // Stored already; the index holds it (loaded at open, or added below).
+    return absl::OkStatus();
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->own_cf, key, bytes);
+  if (!old.has_value()) {
+    HW_RETURN_IF_ERROR(
+        impl_->ApplyCounters({{OwnStatKey(bank.id), 1}}, &batch));
+  }
+  bank.last_change = impl_->clock->Now();
+  impl_->PutBankRecord(bank, &batch);
+  HW_RETURN_IF_ERROR(impl_->Write(&batch, "add own signature"));
+  impl_->CommitBank(bank);
+  if (impl_->own_index != nullptr) {
+    // Cannot fail: the signature has features (checked above).
+    HW_RETURN_IF_ERROR(impl_->own_index->Add(*found, *parsed));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> BankStore::HasOwnSignature(
+    absl::string_view bank_name, absl::string_view sha256_hex) const {
+  HW_ASSIGN_OR_RETURN(std::string canonical,
+                      CanonicalHashValue(SignalType::kSha256, sha256_hex));
+  HW_ASSIGN_OR_RETURN(Bank bank, impl_->FindBank(bank_name));
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  HW_ASSIGN_OR_RETURN(
+      std::optional<uint64_t> found,
+      impl_->GetId(ValueKey(bank.id, SignalType::kSha256, canonical), ro));
+  if (!found.has_value()) return false;
+  HW_ASSIGN_OR_RETURN(std::optional<std::string> own,
+                      impl_->Get(impl_->own_cf, BigEndianKey(*found), ro));
+  return own.has_value();
+}
+
+absl::StatusOr<std::vector<Match>> BankStore::MatchOwn(
+    const OwnSignature& query) const {
+  if (impl_->own_index == nullptr) {
+    return absl::FailedPreconditionError(
+        "bank_store: opened without its own-material index");
+  }
+  if (query.features.empty()) return std::vector<Match>();
+  std::vector<OwnMatch> found = impl_->own_index->Search(query);
+  // As MatchPdq: the snapshot after the search, so that an id whose entry
+  // was removed meanwhile resolves to nothing.
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  std::vector<IndexHit> hits;
+  absl::flat_hash_map<uint64_t, int> inliers;
+  for (const OwnMatch& m : found) {
+    if (!IsOwnMatch(m.verification, impl_->options.own_index.match)) continue;
+    hits.push_back({m.id, 0, 0});
+    inliers[m.id] = m.verification.inliers;
+  }
+  HW_ASSIGN_OR_RETURN(std::vector<Match> out,
+                      impl_->ResolveHits(hits, snapshot.snapshot()));
+  for (Match& m : out) {
+    m.distance = m.policy.review_distance;
+    m.variant = 0;
+    m.path_kind = PathKind::kLocalFeatures;
+    m.path = "local features";
+    m.own_inliers = inliers[m.entry.id];
+  }
+  return out;
+}
+
+size_t BankStore::OwnSignatureCount() const {
+  return impl_->own_index == nullptr ? 0 : impl_->own_index->size();
+}
+size_t BankStore::OwnIndexMemoryBytes() const {
+  return impl_->own_index == nullptr ? 0 : impl_->own_index->MemoryBytes();
 }
 
 size_t BankStore::IndexedPdqEntries() const {

@@ -1,6 +1,8 @@
 // The bank store: hash banks and their entries on RocksDB, with an exact,
 // live in-memory Hamming index over every PDQ entry and key lookups for the
-// exact hashes (md5, sha1, sha256).
+// exact hashes (md5, sha1, sha256), and own-material signatures
+// (matcher/own_signature.h) of pictures a bank holds by SHA-256, searched
+// through an in-memory OwnSignatureIndex.
 //
 //   BankStoreOptions options;
 //   options.path = "var/hashwatch/banks";
@@ -42,6 +44,7 @@
 #include "common/clock.h"
 #include "matcher/bank.h"
 #include "matcher/hamming_index.h"
+#include "matcher/own_signature.h"
 #include "matcher/pdq.h"
 
 namespace hashwatch::matcher {
@@ -74,6 +77,10 @@ struct BankStoreOptions {
   // means a bad list entry or a degenerate query. Default 1000.
   size_t max_matches = 1000;
   MihIndexOptions index;  // Layout of the in-memory PDQ index.
+  // Candidate retrieval and verification of MatchOwn. Its index is built at
+  // open with the PDQ index (load_index), about 6 MB empty plus about 20 KB
+  // per stored signature.
+  OwnIndexOptions own_index;
 };
 
 // The outcome of an add or remove.
@@ -91,13 +98,15 @@ struct BankStats {
   std::map<std::string, int64_t> by_signal;    // "pdq" -> count
   std::map<std::string, int64_t> by_category;  // "" for uncategorised
   int64_t disabled = 0;                        // disabled now
+  int64_t own_signatures = 0;  // own-material signatures (AddOwnSignature)
   absl::Time last_change;
 };
 
 // One bank entry that a query matched.
 // Which picture of the upload a PDQ query was made from (the store leaves
-// kWhole; the caller that made the queries says, see Match::path).
-enum class PathKind { kWhole, kUnbordered, kRegion };
+// kWhole; the caller that made the queries says, see Match::path), or
+// kLocalFeatures: an own-material signature match (MatchOwn sets it).
+enum class PathKind { kWhole, kUnbordered, kRegion, kLocalFeatures };
 
 struct Match {
   std::string bank;
@@ -112,6 +121,9 @@ struct Match {
   PathKind path_kind = PathKind::kWhole;
   int path_quality = -1;
   std::string path;
+  // Local-feature matches (MatchOwn): the verification's inliers; 0
+  // otherwise.
+  int own_inliers = 0;
 };
 
 class BankImport;
@@ -184,6 +196,38 @@ class BankStore final {
 
   size_t IndexedPdqEntries() const;
   size_t IndexMemoryBytes() const;
+
+  // Own material. A signature belongs to one SHA-256 entry and goes with it:
+  // RemoveEntries of that entry and DeleteBank of its bank delete it in the
+  // same write batch.
+  //
+  // Stores the own-material signature of a picture the bank holds: the
+  // bank must hold an entry (kSha256, sha256_hex) -- its SHA-256 entry --
+  // and the signature is kept under that entry's id, replacing any earlier
+  // one (idempotent per picture: the same signature again writes nothing).
+  // Durable (synced WAL) before it returns, visible to the next MatchOwn.
+  // Works without the index (load_index off): it only writes. NotFound:
+  // unknown bank or no such entry; InvalidArgument: bad hex, an empty
+  // signature, or one that does not survive OwnSignature::Serialize and
+  // Parse (values out of range).
+  absl::Status AddOwnSignature(absl::string_view bank,
+                               absl::string_view sha256_hex,
+                               const OwnSignature& signature);
+  // Whether the bank holds a signature for that picture. NotFound: unknown
+  // bank; InvalidArgument: bad hex. False when the bank has no such entry.
+  absl::StatusOr<bool> HasOwnSignature(absl::string_view bank,
+                                       absl::string_view sha256_hex) const;
+  // Every enabled entry whose stored signature matches `query`
+  // (OwnSignatureIndex::Search + IsOwnMatch), most inliers first, at most
+  // max_matches. Each Match: the SHA-256 entry, its bank/kind/policy,
+  // path_kind = kLocalFeatures, path = "local features",
+  // own_inliers = inliers, distance = the bank's policy.review_distance
+  // (a local-feature match counts as the weakest match the bank still sends
+  // to review; routing never auto-reports it), variant 0.
+  // FailedPrecondition when the store was opened without its index.
+  absl::StatusOr<std::vector<Match>> MatchOwn(const OwnSignature& query) const;
+  size_t OwnSignatureCount() const;  // signatures in the index (0 without)
+  size_t OwnIndexMemoryBytes() const;
 
  private:
   friend class BankImport;

@@ -38,6 +38,9 @@ std::string CategoryStatKey(uint32_t bank_id, absl::string_view category) {
 std::string SeqKey(uint32_t bank_id) {
   return absl::StrCat(BankPrefix(bank_id), "q");
 }
+std::string OwnStatKey(uint32_t bank_id) {
+  return absl::StrCat(BankPrefix(bank_id), "o");
+}
 
 std::string FirstEntryKey(uint32_t bank_id) {
   return BigEndianKey(uint64_t{bank_id} << kSeqBits);

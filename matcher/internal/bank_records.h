@@ -24,6 +24,10 @@
 //   stats:    bank id (u32) | 's' | signal name      -> count (i64)
 //             bank id (u32) | 'c' | category         -> count (i64)
 //             bank id (u32) | 'q'                    -> next sequence (u64)
+//             bank id (u32) | 'o'                    -> own signatures (i64)
+//   own:      entry id (u64) of a SHA-256 entry      -> OwnSignature::
+//             Serialize() bytes (matcher/own_signature.h); databases
+//             written before it have no such family (created at open)
 //   default:  "next_bank_id"                         -> u32
 //
 // The pdq and disabled families duplicate what matching needs in memory, so
@@ -53,6 +57,7 @@ inline constexpr char kValuesCf[] = "values";
 inline constexpr char kPdqCf[] = "pdq";
 inline constexpr char kStatsCf[] = "stats";
 inline constexpr char kDisabledCf[] = "disabled";
+inline constexpr char kOwnCf[] = "own";
 inline constexpr char kNextBankIdKey[] = "next_bank_id";
 inline constexpr int kSeqBits = 40;
 inline constexpr uint64_t kMaxSeq = (uint64_t{1} << kSeqBits) - 1;
@@ -66,6 +71,8 @@ std::string ValueKey(uint32_t bank_id, SignalType signal,
 std::string SignalStatKey(uint32_t bank_id, SignalType signal);
 std::string CategoryStatKey(uint32_t bank_id, absl::string_view category);
 std::string SeqKey(uint32_t bank_id);
+// The count of own-material signatures the bank holds.
+std::string OwnStatKey(uint32_t bank_id);
 
 std::string PdqValue(const PdqHash& h);
 std::optional<PdqHash> ParsePdqValue(absl::string_view v);

@@ -19,6 +19,7 @@
 #include "matcher/bank.h"
 #include "matcher/bank_store.h"
 #include "matcher/hamming_index.h"
+#include "matcher/own_signature.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -62,9 +63,12 @@ struct BankStore::Impl {
   rocksdb::ColumnFamilyHandle* pdq_cf = nullptr;
   rocksdb::ColumnFamilyHandle* stats_cf = nullptr;
   rocksdb::ColumnFamilyHandle* disabled_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* own_cf = nullptr;
   rocksdb::WriteOptions write_options;
   std::unique_ptr<HammingIndex> index;  // null when options.load_index is off
-  std::string staging_root;             // <path>/import-staging
+  // Own-material signatures by entry id; null when options.load_index is off.
+  std::unique_ptr<OwnSignatureIndex> own_index;
+  std::string staging_root;  // <path>/import-staging
 
   // Serialises bank creation (next_bank_id).
   absl::Mutex create_mu;
@@ -104,8 +108,10 @@ struct BankStore::Impl {
                              rocksdb::WriteBatch* batch);
   void PutBankRecord(const Bank& b, rocksdb::WriteBatch* batch);
   void CommitBank(const Bank& b);
-  // Start-up: banks, disabled entries and every PDQ entry into the index.
+  // Start-up: banks, disabled entries and every PDQ entry into the index,
+  // and every own-material signature into own_index.
   absl::Status LoadAll();
+  absl::Status LoadOwnSignatures();
   absl::StatusOr<std::vector<Match>> ResolveHits(
       const std::vector<IndexHit>& hits,
       const rocksdb::Snapshot* snapshot) const;
