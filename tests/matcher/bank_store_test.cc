@@ -1,15 +1,22 @@
 #include "matcher/bank_store.h"
 
+#include <vips/vips.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/ordered_key.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "matcher/digests.h"
+#include "matcher/own_signature.h"
+#include "matcher/vips_init.h"
 #include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -17,9 +24,11 @@
 namespace hashwatch::matcher {
 namespace {
 
+using ::hashwatch::testing::IsOkAndHolds;
 using ::hashwatch::testing::StatusIs;
 using ::hashwatch::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 PdqHash RandomHash(std::mt19937& rng) {
@@ -53,11 +62,154 @@ NewEntry Md5(std::string hex, std::string category = "") {
   return e;
 }
 
+NewEntry Sha256(std::string hex) {
+  NewEntry e;
+  e.signal = SignalType::kSha256;
+  e.value = std::move(hex);
+  return e;
+}
+
+// A benign generated grey picture full of corners: random rectangles and
+// discs of random greys on a gradient, different for every seed.
+struct Grey {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> pixels;  // row-major
+};
+
+Grey Textured(int seed, int width = 640, int height = 480) {
+  std::mt19937 rng(static_cast<uint32_t>(seed) * 7919 + 1);
+  auto uniform = [&](int lo, int hi) {  // [lo, hi)
+    return std::uniform_int_distribution<int>(lo, hi - 1)(rng);
+  };
+  Grey g{width, height, std::vector<uint8_t>(size_t(width) * height)};
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x)
+      g.pixels[size_t(y) * width + x] =
+          static_cast<uint8_t>(60 + 80 * x / width + 40 * y / height);
+  }
+  for (int k = 0; k < 70; ++k) {
+    const int cx = uniform(0, width), cy = uniform(0, height);
+    const uint8_t grey = static_cast<uint8_t>(uniform(0, 256));
+    if (uniform(0, 2) == 0) {
+      const int r = uniform(6, 50);
+      for (int y = std::max(0, cy - r); y < std::min(height, cy + r + 1); ++y) {
+        for (int x = std::max(0, cx - r); x < std::min(width, cx + r + 1);
+             ++x) {
+          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
+            g.pixels[size_t(y) * width + x] = grey;
+        }
+      }
+    } else {
+      const int w = uniform(10, 90), h = uniform(10, 90);
+      for (int y = cy; y < std::min(height, cy + h); ++y) {
+        for (int x = cx; x < std::min(width, cx + w); ++x)
+          g.pixels[size_t(y) * width + x] = grey;
+      }
+    }
+  }
+  return g;
+}
+
+// The picture less `cut` of each side, the kept window placed at (ox, oy)
+// (0..1) of the room left.
+Grey Crop(const Grey& g, double cut, double ox, double oy) {
+  const int w = static_cast<int>(g.width * (1 - cut));
+  const int h = static_cast<int>(g.height * (1 - cut));
+  const int x0 = static_cast<int>((g.width - w) * ox);
+  const int y0 = static_cast<int>((g.height - h) * oy);
+  Grey out{w, h, std::vector<uint8_t>(size_t(w) * h)};
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x)
+      out.pixels[size_t(y) * w + x] =
+          g.pixels[size_t(y + y0) * g.width + x + x0];
+  }
+  return out;
+}
+
+std::string Jpeg(const Grey& g, int quality = 90) {
+  InitVips();
+  VipsImage* img =
+      vips_image_new_from_memory_copy(g.pixels.data(), g.pixels.size(), g.width,
+                                      g.height, 1, VIPS_FORMAT_UCHAR);
+  if (img == nullptr) std::abort();
+  img->Type = VIPS_INTERPRETATION_B_W;
+  void* buf = nullptr;
+  size_t len = 0;
+  if (vips_jpegsave_buffer(img, &buf, &len, "Q", quality, nullptr) != 0)
+    std::abort();
+  std::string out(static_cast<char*>(buf), len);
+  g_free(buf);
+  g_object_unref(img);
+  return out;
+}
+
+OwnSignature Sign(const std::string& bytes) {
+  absl::StatusOr<OwnSignature> s = ComputeOwnSignature(bytes);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *std::move(s) : OwnSignature{};
+}
+
+// A picture as the platform holds it: its bytes, their SHA-256 (the bank
+// entry) and its own-material signature.
+struct Picture {
+  std::string bytes;
+  std::string sha256;
+  OwnSignature signature;
+};
+
+Picture MakePicture(const Grey& g) {
+  Picture p;
+  p.bytes = Jpeg(g);
+  p.sha256 = Sha256Hex(p.bytes);
+  p.signature = Sign(p.bytes);
+  return p;
+}
+
+// The database under `path` opened directly (every column family), for
+// tests that write what the store never would.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    EXPECT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names_)
+            .ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& n : names_)
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles_, &raw)
+            .ok());
+    db_.reset(raw);
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  }
+  rocksdb::DB* db() { return db_.get(); }
+  bool Has(const std::string& name) const {
+    return std::find(names_.begin(), names_.end(), name) != names_.end();
+  }
+  rocksdb::ColumnFamilyHandle* family(const std::string& name) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
+    }
+    ADD_FAILURE() << "no family " << name;
+    return handles_[0];
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
 class BankStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<BankStore> OpenStore() {
+  std::unique_ptr<BankStore> OpenStore(bool load_index = true) {
     BankStoreOptions options;
     options.path = dir_.Sub("banks");
+    options.load_index = load_index;
     options.sync_writes = false;  // durability is the queue's crash test's job
     absl::StatusOr<std::unique_ptr<BankStore>> s =
         BankStore::Open(options, &clock_);
@@ -495,6 +647,346 @@ TEST_F(BankStoreTest, WritesAreVisibleToConcurrentMatches) {
   }
   reader.join();
   EXPECT_FALSE(failed.load());
+}
+
+// Own-material signatures (AddOwnSignature, MatchOwn).
+
+TEST_F(BankStoreTest, OwnSignaturesMatchCroppedCopiesInEveryBank) {
+  auto store = OpenStore();
+  BankPolicy policy;
+  policy.review_distance = 28;
+  ASSERT_OK(store->CreateBank("internal-confirmed", BankKind::kMatch, policy)
+                .status());
+  ASSERT_OK(store->CreateBank("archive", BankKind::kMatch, {}).status());
+  const Grey two = Textured(2);
+  std::vector<Picture> pictures;
+  for (int seed : {1, 3}) pictures.push_back(MakePicture(Textured(seed)));
+  pictures.push_back(MakePicture(two));
+  for (const Picture& p : pictures) {
+    ASSERT_OK(
+        store->AddEntries("internal-confirmed", {Sha256(p.sha256)}).status());
+    ASSERT_OK(
+        store->AddOwnSignature("internal-confirmed", p.sha256, p.signature));
+  }
+  // The same picture in a second bank, and an entry with no signature.
+  const Picture& stored = pictures.back();
+  const std::string unsigned_sha = Sha256Hex("no signature");
+  ASSERT_OK(
+      store
+          ->AddEntries("archive", {Sha256(stored.sha256), Sha256(unsigned_sha)})
+          .status());
+  ASSERT_OK(store->AddOwnSignature("archive", stored.sha256, stored.signature));
+  EXPECT_EQ(store->OwnSignatureCount(), 4u);
+  EXPECT_GT(store->OwnIndexMemoryBytes(), 0u);
+  EXPECT_THAT(store->HasOwnSignature("archive", stored.sha256),
+              IsOkAndHolds(true));
+  EXPECT_THAT(store->HasOwnSignature("archive", unsigned_sha),
+              IsOkAndHolds(false));
+  EXPECT_THAT(store->HasOwnSignature("archive", pictures[0].sha256),
+              IsOkAndHolds(false));  // no such entry in that bank
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("internal-confirmed"));
+  EXPECT_EQ(stats.own_signatures, 3);
+  ASSERT_OK_AND_ASSIGN(stats, store->Stats("archive"));
+  EXPECT_EQ(stats.own_signatures, 1);
+  EXPECT_EQ(stats.entries, 2);
+
+  // A cropped, re-encoded copy: other bytes, another SHA-256.
+  const std::string copy = Jpeg(Crop(two, 0.2, 0.3, 0.8), 80);
+  ASSERT_NE(Sha256Hex(copy), stored.sha256);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(Sign(copy)));
+  ASSERT_THAT(m, SizeIs(2));
+  std::vector<std::string> banks;
+  for (const Match& match : m) {
+    banks.push_back(match.bank);
+    EXPECT_EQ(match.entry.signal, SignalType::kSha256);
+    EXPECT_EQ(match.entry.value, stored.sha256);
+    EXPECT_EQ(match.entry.bank, match.bank);
+    EXPECT_EQ(match.path_kind, PathKind::kLocalFeatures);
+    EXPECT_EQ(match.path, "local features");
+    EXPECT_GE(match.own_inliers, OwnMatchOptions{}.min_inliers);
+    EXPECT_EQ(match.variant, 0);
+    EXPECT_EQ(match.kind, BankKind::kMatch);
+    EXPECT_EQ(match.distance, match.policy.review_distance);
+  }
+  EXPECT_GE(m[0].own_inliers, m[1].own_inliers);
+  EXPECT_THAT(banks,
+              ::testing::UnorderedElementsAre("internal-confirmed", "archive"));
+  for (const Match& match : m) {
+    EXPECT_EQ(match.distance, match.bank == "archive" ? 31 : 28);
+  }
+  // An unrelated picture matches nothing.
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(Sign(Jpeg(Textured(77)))));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(OwnSignature{}));
+  EXPECT_THAT(m, IsEmpty());
+}
+
+TEST_F(BankStoreTest, AddingAnOwnSignatureAgainReplacesIt) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const Picture a = MakePicture(Textured(4));
+  const Picture b = MakePicture(Textured(5));
+  ASSERT_OK(store->AddEntries("b", {Sha256(a.sha256)}).status());
+  ASSERT_OK(store->AddOwnSignature("b", a.sha256, a.signature));
+  ASSERT_OK_AND_ASSIGN(Bank before, store->GetBank("b"));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK(store->AddOwnSignature("b", a.sha256, a.signature));
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("b"));
+  EXPECT_EQ(stats.own_signatures, 1);
+  // The same signature again writes nothing.
+  ASSERT_OK_AND_ASSIGN(Bank after, store->GetBank("b"));
+  EXPECT_EQ(after.last_change, before.last_change);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(a.signature));
+  ASSERT_THAT(m, SizeIs(1));
+  const uint64_t id = m[0].entry.id;
+
+  // Another signature under the same entry replaces the first, in the
+  // index as on disk.
+  ASSERT_OK(store->AddOwnSignature("b", a.sha256, b.signature));
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  ASSERT_OK_AND_ASSIGN(stats, store->Stats("b"));
+  EXPECT_EQ(stats.own_signatures, 1);
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(a.signature));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(b.signature));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.id, id);
+  store.reset();
+  store = OpenStore();
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(a.signature));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(b.signature));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.id, id);
+}
+
+TEST_F(BankStoreTest, OwnSignaturesNeedTheirBankAndSha256Entry) {
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  const Picture p = MakePicture(Textured(6));
+  EXPECT_THAT(store->AddOwnSignature("nope", p.sha256, p.signature),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(store->AddOwnSignature("b", p.sha256, p.signature),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(p.sha256)));
+  // Another signal's entry with the same digits is not the picture's
+  // SHA-256 entry.
+  NewEntry pdq;
+  pdq.signal = SignalType::kPdq;
+  pdq.value = p.sha256;
+  ASSERT_OK(store->AddEntries("b", {pdq}).status());
+  EXPECT_THAT(store->AddOwnSignature("b", p.sha256, p.signature),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256)}).status());
+  EXPECT_THAT(store->AddOwnSignature("b", "xyz", p.signature),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->AddOwnSignature("b", p.sha256, OwnSignature{}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  OwnSignature too_wide = p.signature;
+  too_wide.width = 1 << 20;  // cannot be serialised
+  EXPECT_THAT(store->AddOwnSignature("b", p.sha256, too_wide),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->HasOwnSignature("nope", p.sha256),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->HasOwnSignature("b", "xyz"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(store->OwnSignatureCount(), 0u);
+  EXPECT_THAT(store->HasOwnSignature("b", p.sha256), IsOkAndHolds(false));
+  // Upper-case hex names the same entry.
+  ASSERT_OK(store->AddOwnSignature("b", absl::AsciiStrToUpper(p.sha256),
+                                   p.signature));
+  EXPECT_THAT(store->HasOwnSignature("b", p.sha256), IsOkAndHolds(true));
+}
+
+TEST_F(BankStoreTest, OwnSignaturesSurviveARestart) {
+  const Picture p = MakePicture(Textured(8));
+  {
+    auto store = OpenStore();
+    ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+    ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256)}).status());
+    ASSERT_OK(store->AddOwnSignature("b", p.sha256, p.signature));
+  }
+  auto store = OpenStore();
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  EXPECT_THAT(store->HasOwnSignature("b", p.sha256), IsOkAndHolds(true));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Match> m,
+      store->MatchOwn(Sign(Jpeg(Crop(Textured(8), 0.15, 0.9, 0.1)))));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.value, p.sha256);
+  EXPECT_EQ(m[0].path_kind, PathKind::kLocalFeatures);
+}
+
+TEST_F(BankStoreTest, WithoutTheIndexOwnSignaturesAreStoredNotMatched) {
+  const Picture p = MakePicture(Textured(9));
+  {
+    auto store = OpenStore(/*load_index=*/false);
+    ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+    ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256)}).status());
+    ASSERT_OK(store->AddOwnSignature("b", p.sha256, p.signature));
+    EXPECT_THAT(store->HasOwnSignature("b", p.sha256), IsOkAndHolds(true));
+    EXPECT_THAT(store->MatchOwn(p.signature),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+    EXPECT_EQ(store->OwnSignatureCount(), 0u);
+  }
+  auto store = OpenStore();
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(p.signature));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.value, p.sha256);
+}
+
+TEST_F(BankStoreTest, RemovingTheEntryOrTheBankDropsItsOwnSignature) {
+  const Picture one = MakePicture(Textured(11));
+  const Picture two = MakePicture(Textured(12));
+  const Picture three = MakePicture(Textured(13));
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("a", BankKind::kMatch, {}).status());
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  ASSERT_OK(store->AddEntries("a", {Sha256(one.sha256), Sha256(two.sha256)})
+                .status());
+  ASSERT_OK(store->AddEntries("b", {Sha256(three.sha256)}).status());
+  ASSERT_OK(store->AddOwnSignature("a", one.sha256, one.signature));
+  ASSERT_OK(store->AddOwnSignature("a", two.sha256, two.signature));
+  ASSERT_OK(store->AddOwnSignature("b", three.sha256, three.signature));
+  ASSERT_EQ(store->OwnSignatureCount(), 3u);
+
+  ASSERT_OK_AND_ASSIGN(
+      WriteResult r,
+      store->RemoveEntries("a", {{SignalType::kSha256, one.sha256}}));
+  EXPECT_EQ(r.removed, 1u);
+  EXPECT_EQ(store->OwnSignatureCount(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(one.signature));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(two.signature));
+  EXPECT_THAT(m, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(BankStats stats, store->Stats("a"));
+  EXPECT_EQ(stats.own_signatures, 1);
+
+  ASSERT_OK(store->DeleteBank("b"));
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(three.signature));
+  EXPECT_THAT(m, IsEmpty());
+
+  // Gone from disk too: after a restart, and for the entry added again (a
+  // new id) or the bank created again.
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);
+  ASSERT_OK(store->AddEntries("a", {Sha256(one.sha256)}).status());
+  EXPECT_THAT(store->HasOwnSignature("a", one.sha256), IsOkAndHolds(false));
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  ASSERT_OK(store->AddEntries("b", {Sha256(three.sha256)}).status());
+  EXPECT_THAT(store->HasOwnSignature("b", three.sha256), IsOkAndHolds(false));
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(one.signature));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(two.signature));
+  ASSERT_THAT(m, SizeIs(1));
+  EXPECT_EQ(m[0].entry.value, two.sha256);
+}
+
+TEST_F(BankStoreTest, DisabledEntriesDoNotMatchOwnSignatures) {
+  const Picture p = MakePicture(Textured(14));
+  auto store = OpenStore();
+  ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+  ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256)}).status());
+  ASSERT_OK(store->AddOwnSignature("b", p.sha256, p.signature));
+  ASSERT_OK(store
+                ->DisableEntry("b", SignalType::kSha256, p.sha256,
+                               clock_.Now() + absl::Hours(2))
+                .status());
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(p.signature));
+  EXPECT_THAT(m, IsEmpty());
+  EXPECT_EQ(store->OwnSignatureCount(), 1u);  // kept, just not matched
+  clock_.Advance(absl::Hours(3));
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(p.signature));
+  EXPECT_THAT(m, SizeIs(1));
+  ASSERT_OK(store
+                ->DisableEntry("b", SignalType::kSha256, p.sha256,
+                               absl::InfiniteFuture())
+                .status());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(p.signature));
+  EXPECT_THAT(m, IsEmpty());
+  ASSERT_OK(store
+                ->DisableEntry("b", SignalType::kSha256, p.sha256,
+                               absl::InfinitePast())
+                .status());
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(p.signature));
+  EXPECT_THAT(m, SizeIs(1));
+}
+
+TEST_F(BankStoreTest, ACorruptOwnSignatureRecordIsDataLossAtOpen) {
+  const Picture p = MakePicture(Textured(15));
+  uint64_t id = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+    ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256)}).status());
+    ASSERT_OK(store->AddOwnSignature("b", p.sha256, p.signature));
+    ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchOwn(p.signature));
+    ASSERT_THAT(m, SizeIs(1));
+    id = m[0].entry.id;
+  }
+  {
+    RawDb raw(dir_.Sub("banks"));
+    std::string bytes = p.signature.Serialize();
+    bytes.resize(bytes.size() - 5);  // truncated
+    ASSERT_TRUE(raw.db()
+                    ->Put(rocksdb::WriteOptions(), raw.family("own"),
+                          BigEndianKey(id), bytes)
+                    .ok());
+  }
+  BankStoreOptions options;
+  options.path = dir_.Sub("banks");
+  EXPECT_THAT(BankStore::Open(options, &clock_),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(absl::StrCat("entry ", id))));
+  {
+    RawDb raw(dir_.Sub("banks"));
+    ASSERT_TRUE(raw.db()
+                    ->Put(rocksdb::WriteOptions(), raw.family("own"),
+                          BigEndianKey(id), "garbage")
+                    .ok());
+  }
+  EXPECT_THAT(BankStore::Open(options, &clock_),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(absl::StrCat("entry ", id))));
+  // Tools that do not load the index still open it (and can delete the
+  // bank).
+  auto store = OpenStore(/*load_index=*/false);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK(store->DeleteBank("b"));
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->OwnSignatureCount(), 0u);
+}
+
+TEST_F(BankStoreTest, DatabasesFromBeforeOwnSignaturesOpen) {
+  const Picture p = MakePicture(Textured(16));
+  const PdqHash h = RandomHash(rng_);
+  {
+    auto store = OpenStore();
+    ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());
+    ASSERT_OK(store->AddEntries("b", {Sha256(p.sha256), Pdq(h)}).status());
+  }
+  {
+    RawDb raw(dir_.Sub("banks"));
+    ASSERT_TRUE(raw.Has("own"));
+    ASSERT_TRUE(raw.db()->DropColumnFamily(raw.family("own")).ok());
+  }
+  {
+    RawDb raw(dir_.Sub("banks"));
+    ASSERT_FALSE(raw.Has("own"));  // as an older build left it
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m, store->MatchPdq({h}, 0));
+  EXPECT_THAT(m, SizeIs(1));
+  EXPECT_EQ(store->OwnSignatureCount(), 0u);
+  ASSERT_OK(store->AddOwnSignature("b", p.sha256, p.signature));
+  ASSERT_OK_AND_ASSIGN(m, store->MatchOwn(p.signature));
+  EXPECT_THAT(m, SizeIs(1));
 }
 
 }  // namespace
