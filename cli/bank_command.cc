@@ -145,7 +145,8 @@ int AddImages(BankStore& store, const BankCommandOptions& o, std::ostream& out,
     absl::StatusOr<matcher::OwnPicture> p = [&] {
       absl::StatusOr<std::string> bytes =
           ReadInput(file, options.decode.max_bytes);
-      if (!bytes.ok()) return absl::StatusOr<matcher::OwnPicture>(bytes.status());
+      if (!bytes.ok())
+        return absl::StatusOr<matcher::OwnPicture>(bytes.status());
       return matcher::PrepareOwnPicture(*bytes, options);
     }();
     if (!p.ok()) {
@@ -157,10 +158,9 @@ int AddImages(BankStore& store, const BankCommandOptions& o, std::ostream& out,
     picture_result.push_back(results.size() - 1);
   }
   absl::StatusOr<std::vector<matcher::OwnPictureResult>> added =
-      matcher::AddOwnPictures(store, o.name, pictures,
-                              {.category = o.category,
-                               .source = o.source,
-                               .note = o.note});
+      matcher::AddOwnPictures(
+          store, o.name, pictures,
+          {.category = o.category, .source = o.source, .note = o.note});
   if (!added.ok()) return Fail(err, added.status());
   for (size_t i = 0; i < added->size(); ++i)
     results[picture_result[i]].added = (*added)[i].added;

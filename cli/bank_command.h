@@ -1,7 +1,8 @@
 // `hashwatch bank ...`: create, list, inspect, import, export, remove and
-// disable hash banks, and add own-material pictures (add-images): directly in the local database (--db), or through a
-// running server's BankService (--server HOST:PORT; see cli/client.h). Both
-// paths print the same output (cli/bank_common.h).
+// disable hash banks, and add own-material pictures (add-images): directly in
+// the local database (--db), or through a running server's BankService
+// (--server HOST:PORT; see cli/client.h). Both paths print the same output
+// (cli/bank_common.h).
 #ifndef HASHWATCH_CLI_BANK_COMMAND_H_
 #define HASHWATCH_CLI_BANK_COMMAND_H_
 
@@ -29,7 +30,7 @@ struct BankCommandOptions {
   bool no_dihedral = false;
   std::string signal;  // empty = infer
   bool skip_invalid = false;
-  std::string until;     // empty = indefinitely
+  std::string until;  // empty = indefinitely
   // add-images: the picture files and the labels of their entries.
   std::vector<std::string> files;
   std::string category;

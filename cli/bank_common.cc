@@ -287,8 +287,9 @@ int PrintAddedImages(const std::string& bank,
     }
   }
   if (!json) {
-    out << absl::StrFormat("%s: %d pictures added, %d already held, %d failed\n",
-                           bank, added, held, failed);
+    out << absl::StrFormat(
+        "%s: %d pictures added, %d already held, %d failed\n", bank, added,
+        held, failed);
   }
   return failed > 0 ? 1 : 0;
 }

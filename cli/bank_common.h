@@ -89,7 +89,7 @@ void PrintDisabled(const matcher::BankEntry& entry, bool json,
 // add-images: one file's outcome.
 struct AddedImage {
   std::string file;
-  std::string error;  // empty: banked
+  std::string error;   // empty: banked
   bool added = false;  // new to the bank (else it held the picture)
   matcher::ContentHashes hashes;
 };

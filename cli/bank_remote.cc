@@ -15,8 +15,8 @@
 #include "cli/common_flags.h"
 #include "cli/proto_convert.h"
 #include "common/read_input.h"
-#include "matcher/decode.h"
 #include "hashwatch/v1/bank.grpc.pb.h"
+#include "matcher/decode.h"
 
 namespace hashwatch::cli {
 namespace {
@@ -246,9 +246,8 @@ class RemoteBank {
       v1::AddImagesResponse resp;
       grpc::Status s = stub_->AddImages(conn_.NewContext().get(), req, &resp);
       if (!s.ok()) return RpcError(s);
-      for (int i = 0; i < resp.results_size() &&
-                      i < static_cast<int>(sent.size());
-           ++i) {
+      for (int i = 0;
+           i < resp.results_size() && i < static_cast<int>(sent.size()); ++i) {
         const v1::AddImagesResponse::Result& r = resp.results(i);
         AddedImage& out = results[sent[i]];
         out.error = r.error();

@@ -75,9 +75,9 @@ int WidestReviewDistance(const BankStore& store);
 bool WantsDihedral(const BankStore& store, bool dihedral_all_banks);
 
 // Everything a scan looks up: the PDQ matches of every path, the exact
-// matches of the digests and the local-feature matches of its signature. A variant match (Match::variant != 0) is kept only
-// for banks that match rotated copies (options); the as-uploaded queries are
-// searched for every bank.
+// matches of the digests and the local-feature matches of its signature. A
+// variant match (Match::variant != 0) is kept only for banks that match rotated
+// copies (options); the as-uploaded queries are searched for every bank.
 absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
                                           absl::Span<const PathQueries> paths,
                                           const ContentHashes& hashes,

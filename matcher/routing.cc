@@ -247,12 +247,11 @@ RoutingDecision Route(const std::vector<Match>& matches, int quality,
                !PathMayAutoReport(m)) {
       why = " (this path goes to review)";
     }
-    d.reason =
-        m.path_kind == PathKind::kLocalFeatures
-            ? absl::StrFormat("%s entry %d%s%s", m.bank, m.entry.id, Via(m),
-                              why)
-            : absl::StrFormat("%s entry %d at distance %d%s%s", m.bank,
-                              m.entry.id, m.distance, Via(m), why);
+    d.reason = m.path_kind == PathKind::kLocalFeatures
+                   ? absl::StrFormat("%s entry %d%s%s", m.bank, m.entry.id,
+                                     Via(m), why)
+                   : absl::StrFormat("%s entry %d at distance %d%s%s", m.bank,
+                                     m.entry.id, m.distance, Via(m), why);
     return d;
   }
   if (!d.matches.empty()) {

@@ -232,12 +232,11 @@ absl::StatusOr<v1::AddImagesResponse> Engine::AddImages(
     pictures.push_back(*std::move(p));
     banked.push_back(r);
   }
-  HW_ASSIGN_OR_RETURN(
-      const std::vector<matcher::OwnPictureResult> results,
-      matcher::AddOwnPictures(*banks_, request.bank(), pictures,
-                              {.category = request.category(),
-                               .source = request.source(),
-                               .note = request.note()}));
+  HW_ASSIGN_OR_RETURN(const std::vector<matcher::OwnPictureResult> results,
+                      matcher::AddOwnPictures(*banks_, request.bank(), pictures,
+                                              {.category = request.category(),
+                                               .source = request.source(),
+                                               .note = request.note()}));
   for (size_t i = 0; i < results.size(); ++i) {
     banked[i]->set_added(results[i].added);
     response.set_added(response.added() + (results[i].added ? 1 : 0));

@@ -74,6 +74,7 @@ absl::StatusOr<std::vector<std::string>> Engine::BankItemHashes(
   };
   add(matcher::SignalType::kPdq, item.hashes.pdq);
   add(matcher::SignalType::kMd5, item.hashes.md5);
+  add(matcher::SignalType::kSha1, item.hashes.sha1);
   add(matcher::SignalType::kSha256, item.hashes.sha256);
   std::vector<std::string> banked;
   if (entries.empty()) return banked;
@@ -144,9 +145,8 @@ absl::Status Engine::CompleteDecision(const queue::ReviewItem& item,
     HW_ASSIGN_OR_RETURN(
         banked, BankItemHashes(item, config_.review.platform_bank, d.category,
                                absl::StrCat("confirmed by ", d.moderator)));
-    HW_ASSIGN_OR_RETURN(
-        std::optional<std::string> signature,
-        BankItemSignature(item, config_.review.platform_bank));
+    HW_ASSIGN_OR_RETURN(std::optional<std::string> signature,
+                        BankItemSignature(item, config_.review.platform_bank));
     if (signature.has_value()) banked.push_back(*std::move(signature));
   } else if (d.add_to_allow_list) {
     HW_ASSIGN_OR_RETURN(

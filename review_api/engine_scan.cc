@@ -133,9 +133,8 @@ absl::StatusOr<v1::ScanResponse> Engine::ScanLocked(
         FileAutomaticReport(request, decision, computed.hashes, binding));
     CrashPoint("scan.reported");
   } else if (decision.verdict == matcher::Verdict::kReview) {
-    HW_ASSIGN_OR_RETURN(
-        record.item_id,
-        QueueForReview(request, decision, computed, binding));
+    HW_ASSIGN_OR_RETURN(record.item_id,
+                        QueueForReview(request, decision, computed, binding));
   }
   v1::ScanResponse response = Answer(content_id, record, &computed.hashes);
   HW_RETURN_IF_ERROR(

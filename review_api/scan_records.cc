@@ -440,8 +440,7 @@ absl::Status ScanRecords::PutItemSignature(uint64_t item_id,
                                            absl::string_view signature) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
-  const std::string key =
-      absl::StrCat(kSignaturePrefix, BigEndianKey(item_id));
+  const std::string key = absl::StrCat(kSignaturePrefix, BigEndianKey(item_id));
   return FromRocksDb(impl_->db->Put(write_options, impl_->handles[kMeta], key,
                                     ToSlice(signature)),
                      kComponent, "put item signature");

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/bench/pictures.h"
+#include "tests/testing/images.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -410,6 +411,64 @@ TEST_F(BankCliTest, RemoveAndDisableStopMatches) {
   EXPECT_THAT(rm.out, HasSubstr("removed 1 from a; 1 not in the bank"));
   EXPECT_EQ(Run({"match", "--hash", md5}).out, "");
   EXPECT_EQ(Run({"bank", "disable", "a", std::string(32, 'f')}).exit_code, 1);
+}
+
+// `bank add-images`: each good file banked with its signature, each bad
+// one named on stderr with nothing of it written, exit 1; adding again
+// changes nothing; `hashwatch match` then finds a cropped, captioned copy by
+// its local features, and nothing for another picture under the caption.
+TEST_F(BankCliTest, AddImagesBanksGoodFilesAndNamesTheBadOnes) {
+  ASSERT_EQ(Run({"bank", "create", "own"}).exit_code, 0);
+  const std::string picture =
+      testing::ReadFileOrDie(testing::DemoPicture("b011.jpg"));
+  const std::string good = dir_.Write("good.jpg", picture);
+  const std::string text = dir_.Write("notes.txt", "not a picture\n");
+  const std::string tiny =
+      dir_.Write("tiny.png", testing::MakePattern(32, 32, 3, ".png"));
+  const std::string missing = dir_.Sub("missing.jpg");
+
+  ProcessResult r = Run({"bank", "add-images", "own", good, text, tiny, missing,
+                         "--category", "A", "--source", "case-7"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("added " + good + " to own"));
+  EXPECT_THAT(r.out, HasSubstr("1 pictures added, 0 already held, 3 failed"));
+  const std::vector<std::string> errors = Lines(r.err);
+  ASSERT_THAT(errors, SizeIs(3)) << r.err;
+  EXPECT_THAT(errors[0], HasSubstr(text));
+  EXPECT_THAT(errors[1], HasSubstr(tiny));
+  EXPECT_THAT(errors[1], HasSubstr("64"));
+  EXPECT_THAT(errors[2], HasSubstr(missing));
+  for (const std::string& e : errors)
+    EXPECT_THAT(e, HasSubstr("nothing of it was added"));
+
+  ProcessResult stats = Run({"bank", "stats", "own", "--json"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  nlohmann::json j = nlohmann::json::parse(stats.out);
+  EXPECT_EQ(j["entries"], 4) << stats.out;  // pdq, md5, sha1, sha256
+
+  ProcessResult again = Run({"bank", "add-images", "own", good, "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  nlohmann::json a = nlohmann::json::parse(again.out);
+  EXPECT_EQ(a["added"], false);
+  EXPECT_EQ(a["sha256"].get<std::string>().size(), 64u);
+  stats = Run({"bank", "stats", "own", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(stats.out)["entries"], 4);
+
+  const std::string copy = dir_.Write(
+      "copy.jpg", testing::TransformImage(picture, "crop_caption_jpeg"));
+  const std::string other = dir_.Write(
+      "other.jpg", testing::TransformImage(
+                       testing::ReadFileOrDie(testing::DemoPicture("b020.jpg")),
+                       "crop_caption_jpeg"));
+  ProcessResult m = Run({"match", copy, other, "--json"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  const std::vector<std::string> found = Lines(m.out);
+  ASSERT_THAT(found, SizeIs(2)) << m.out;
+  nlohmann::json c = nlohmann::json::parse(found[0]);
+  ASSERT_FALSE(c["matches"].empty()) << found[0];
+  EXPECT_THAT(c["matches"][0]["path"].get<std::string>(),
+              HasSubstr("local features"));
+  EXPECT_TRUE(nlohmann::json::parse(found[1])["matches"].empty()) << found[1];
 }
 
 TEST_F(BankCliTest, ErrorsAndExitCodes) {

@@ -177,9 +177,11 @@ TEST_F(EngineTest, NearHashIsQueuedAndAConfirmFilesAReportWithSha1) {
   decide.set_category("A");
   ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
                        engine_->Decide(Mod("mod-1"), decide));
-  EXPECT_THAT(decided.banked(),
-              ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
-                          "internal-confirmed:sha256"));
+  // A hash-only scan has no picture, so no own-material signature.
+  EXPECT_THAT(
+      decided.banked(),
+      ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
+                  "internal-confirmed:sha1", "internal-confirmed:sha256"));
   const v1::Report report = Report(decided.report_id());
   EXPECT_EQ(report.origin(), v1::REPORT_ORIGIN_MODERATOR_CONFIRM);
   EXPECT_EQ(report.hashes().sha1(), kSha1);
@@ -306,7 +308,7 @@ TEST_F(EngineTest, RejectWithAllowListAllowsTheNextCopy) {
   ASSERT_OK_AND_ASSIGN(v1::DecideResponse decided,
                        engine_->Decide(Mod("mod-1"), decide));
   EXPECT_TRUE(decided.report_id().empty());
-  EXPECT_THAT(decided.banked(), SizeIs(3));
+  EXPECT_THAT(decided.banked(), SizeIs(4));
   ASSERT_OK_AND_ASSIGN(v1::ScanResponse copy,
                        engine_->Scan(HashScan("c-7-copy", PdqAtDistance(20))));
   EXPECT_EQ(copy.verdict(), v1::ALLOWED);

@@ -345,7 +345,7 @@ TEST_F(ServerTest, RecoveredPicturesAreRoutedByTheBanksPolicy) {
 // features and goes to review (never an automatic report); a different
 // picture under the same caption matches nothing.
 TEST_F(ServerTest, ACroppedAndCaptionedCopyOfAConfirmedItemMatchesIt) {
-  const std::string picture = Corpus("b007.jpg");
+  const std::string picture = Corpus("b011.jpg");
   v1::ScanContext reported;
   reported.set_user_report(true);
   v1::ScanResponse first = ScanOk("original", picture, reported);
@@ -400,7 +400,7 @@ TEST_F(ServerTest, AddImagesBanksOwnMaterialPicturesOneByOne) {
   };
   add("good.jpg", picture);
   add("text.txt", "not a picture at all");
-  add("tiny.png", hashwatch::testing::MakePattern(40, 40, 3, "png"));
+  add("tiny.png", hashwatch::testing::MakePattern(40, 40, 3, ".png"));
   add("empty.jpg", "");
   v1::AddImagesResponse resp;
   grpc::Status s = banks_->AddImages(As(admin_).get(), req, &resp);
@@ -533,9 +533,11 @@ TEST_F(ServerTest, ConfirmFilesAReportSeenOnWatchAndBanksTheHashes) {
   ASSERT_TRUE(
       Decide(mod1_, leased[0], v1::DECISION_KIND_CONFIRM, &decided, "A").ok());
   EXPECT_FALSE(decided.report_id().empty());
-  EXPECT_THAT(decided.banked(),
-              ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
-                          "internal-confirmed:sha256"));
+  EXPECT_THAT(
+      decided.banked(),
+      ElementsAre("internal-confirmed:pdq", "internal-confirmed:md5",
+                  "internal-confirmed:sha1", "internal-confirmed:sha256",
+                  "internal-confirmed:signature"));
 
   v1::Report seen;
   ASSERT_TRUE(watch->Read(&seen));
@@ -572,7 +574,7 @@ TEST_F(ServerTest, RejectWithAllowStopsTheMatch) {
   ASSERT_TRUE(Decide(mod1_, leased[0], v1::DECISION_KIND_REJECT, &decided, "",
                      /*allow=*/true)
                   .ok());
-  EXPECT_THAT(decided.banked(), SizeIs(3));
+  EXPECT_THAT(decided.banked(), SizeIs(4));
   v1::ScanResponse again = ScanOk("fp-2", copy);
   EXPECT_EQ(again.verdict(), v1::ALLOWED) << again.reason();
   ASSERT_THAT(again.matches(), SizeIs(1));

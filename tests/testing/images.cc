@@ -134,10 +134,10 @@ std::string TransformImage(const std::string& encoded, const std::string& op) {
     std::abort();
   }
   if (rc != 0) std::abort();
-  std::string result = Save(out, op == "shrink_jpeg"   ? ".jpg[Q=40]"
-                                 : op == "border_jpeg" ? ".jpg[Q=85]"
+  std::string result = Save(out, op == "shrink_jpeg"         ? ".jpg[Q=40]"
+                                 : op == "border_jpeg"       ? ".jpg[Q=85]"
                                  : op == "crop_caption_jpeg" ? ".jpg[Q=85]"
-                                                       : ".png");
+                                                             : ".png");
   g_object_unref(in);
   g_object_unref(out);
   if (tmp != nullptr) g_object_unref(tmp);
