@@ -14,7 +14,10 @@
 //     per server configuration in --configs (the server restarted on the
 //     same database): plain (whole picture only), recover (the server's
 //     default: pictures recovered from borders and canvases, scan.
-//     max_regions 6), dihedral (rotated copies for every bank), all (both).
+//     max_regions 6), dihedral (rotated copies for every bank), all (both),
+//     own (all, with --own-pictures generated pictures added as own
+//     material to a second bank first, so that every scan also computes
+//     and searches an own-material signature; the bank is deleted after).
 //  5. Hash-only scans: precomputed PDQ hashes over one connection and one
 //     ScanStream, pipelined (up to --window requests in flight), for
 //     --seconds; scans/s and p50/p99.
@@ -49,6 +52,7 @@
 #include "matcher/pdq.h"
 #include "review_api/auth.h"
 #include "review_api/server.h"
+#include "tests/bench/pictures.h"
 
 namespace hashwatch {
 namespace {
@@ -257,6 +261,36 @@ Figures CliBaseline(const std::string& hashwatch, const std::string& dir,
   return {.per_second = n / elapsed, .count = n};
 }
 
+// Banks `count` generated pictures (unrelated to the scanned ones) as own
+// material in "bench-own", 50 per AddImages call.
+bool AddOwnPictures(review_api::Engine& engine, int count) {
+  const auto t0 = Clock::now();
+  v1::CreateBankRequest create;
+  create.set_name("bench-own");
+  if (!engine.CreateBank("bench", create).ok()) return false;
+  int added = 0;
+  for (int first = 0; first < count; first += 50) {
+    v1::AddImagesRequest req;
+    req.set_bank("bench-own");
+    for (int i = first; i < count && i < first + 50; ++i) {
+      v1::AddImagesRequest::Image* image = req.add_images();
+      image->set_name(absl::StrCat("own-", i));
+      image->set_content(
+          hashwatch::testing::MakePicture(1'000'000 + i, 640, 480));
+    }
+    absl::StatusOr<v1::AddImagesResponse> r = engine.AddImages("bench", req);
+    if (!r.ok()) {
+      std::fprintf(stderr, "scan_bench: %s\n", r.status().ToString().c_str());
+      return false;
+    }
+    added += r->added();
+  }
+  std::fprintf(
+      stderr, "scan_bench: %d own-material pictures (of %d) in %.1f s\n", added,
+      count, std::chrono::duration<double>(Clock::now() - t0).count());
+  return true;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"scan_bench: scans per second through the gRPC service"};
   std::string corpus = "../shared/corpus/base";
@@ -266,6 +300,7 @@ int Main(int argc, char** argv) {
   double seconds = 10;
   int window = 512;
   std::vector<std::string> configs = {"plain", "recover", "all"};
+  int own_pictures = 1000;
   app.add_option("--corpus", corpus,
                  "Folder of JPEGs to make the 512 px images from");
   app.add_option("--entries", entries, "Random PDQ hashes stored in the bank")
@@ -282,7 +317,10 @@ int Main(int argc, char** argv) {
                  "Server configurations for image scans: plain, recover, "
                  "dihedral, all")
       ->delimiter(',')
-      ->check(CLI::IsMember({"plain", "recover", "dihedral", "all"}));
+      ->check(CLI::IsMember({"plain", "recover", "dihedral", "all", "own"}));
+  app.add_option("--own-pictures", own_pictures,
+                 "Generated pictures banked as own material for config own")
+      ->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
   if (VIPS_INIT(argv[0]) != 0) {
     std::fprintf(stderr, "scan_bench: cannot start libvips\n");
@@ -337,8 +375,9 @@ int Main(int argc, char** argv) {
   auto start = [&](const std::string& name)
       -> absl::StatusOr<std::unique_ptr<review_api::Server>> {
     review_api::ServerConfig c = config;
-    c.scan.max_regions = name == "recover" || name == "all" ? 6 : 0;
-    c.scan.dihedral = name == "dihedral" || name == "all";
+    const bool all = name == "all" || name == "own";
+    c.scan.max_regions = name == "recover" || all ? 6 : 0;
+    c.scan.dihedral = name == "dihedral" || all;
     return review_api::Server::Start(c, hashwatch::Clock::Real());
   };
   auto server = start("plain");
@@ -405,10 +444,17 @@ int Main(int argc, char** argv) {
                    server.status().ToString().c_str());
       return 1;
     }
+    if (name == "own" && !AddOwnPictures((*server)->engine(), own_pictures))
+      return 1;
     std::fprintf(stderr, "scan_bench: image scans (%s), %d streams\n",
                  name.c_str(), streams);
     scans.emplace_back(name, ImageScans(channel_to(**server), token, images,
                                         streams, seconds));
+    if (name == "own") {
+      v1::DeleteBankRequest drop;
+      drop.set_name("bench-own");
+      if (!(*server)->engine().DeleteBank("bench", drop).ok()) return 1;
+    }
   }
   (*server)->Shutdown();
   std::filesystem::remove_all(dir, ec);
