@@ -152,7 +152,7 @@ void Review(uint8_t which, absl::string_view body) {
 void Banks(uint8_t which, absl::string_view body) {
   const RequestValidator& v = Validator();
   const std::string bytes(body);
-  switch (which % 6) {
+  switch (which % 7) {
     case 0: {
       v1::CreateBankRequest r;
       if (!r.ParseFromString(bytes)) return;
@@ -202,6 +202,19 @@ void Banks(uint8_t which, absl::string_view body) {
       v1::ImportListRequest r;
       if (!r.ParseFromString(bytes)) return;
       CheckRefusal(v.Import(r).status());
+      return;
+    }
+    case 5: {
+      v1::AddImagesRequest r;
+      if (!r.ParseFromString(bytes)) return;
+      const absl::Status s = v.AddImages(r);
+      CheckRefusal(s);
+      if (s.ok()) {
+        HW_CHECK(!r.images().empty() && r.images_size() <= kMaxAddImages,
+                 "an accepted AddImages has no or too many pictures");
+        for (const auto& image : r.images())
+          HW_CHECK(!HasControl(image.name()), "picture name control byte");
+      }
       return;
     }
     default: {

@@ -437,6 +437,22 @@ TEST_F(ServerTest, AddImagesBanksOwnMaterialPicturesOneByOne) {
       "copy", hashwatch::testing::TransformImage(picture, "crop_caption_jpeg"));
   EXPECT_EQ(found.verdict(), v1::QUEUED_FOR_REVIEW) << found.reason();
 
+  // A banked picture under a caption, and a different picture of the same
+  // size under the very same caption bar: the shared text lines up, but
+  // is no match.
+  v1::AddImagesRequest captioned;
+  captioned.set_bank("own");
+  v1::AddImagesRequest::Image* banked = captioned.add_images();
+  banked->set_name("captioned.jpg");
+  banked->set_content(
+      hashwatch::testing::TransformImage(Picture(11), "crop_caption_jpeg"));
+  ASSERT_TRUE(banks_->AddImages(As(admin_).get(), captioned, &resp).ok());
+  ASSERT_EQ(resp.added(), 1) << resp.results(0).error();
+  v1::ScanResponse lookalike = ScanOk(
+      "same-caption",
+      hashwatch::testing::TransformImage(Picture(12), "crop_caption_jpeg"));
+  EXPECT_EQ(lookalike.verdict(), v1::NO_MATCH) << lookalike.reason();
+
   // Bad requests.
   v1::AddImagesRequest bad = again;
   bad.set_bank("missing");
