@@ -20,11 +20,14 @@
 #ifndef HASHWATCH_MATCHER_INTERNAL_ISA_H_
 #define HASHWATCH_MATCHER_INTERNAL_ISA_H_
 
-#if defined(__x86_64__) && !defined(__clang__)
+#if defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define HW_TARGET_CLONES \
   __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
-// Other CPUs, and clang (the fuzz build), compile one version.
+// Other CPUs, clang (the fuzz build) and ThreadSanitizer builds (GCC
+// instruments the ifunc resolver, which the dynamic loader runs before the
+// sanitizer's runtime exists: the program crashes before main) compile one
+// version.
 #define HW_TARGET_CLONES
 #endif
 
