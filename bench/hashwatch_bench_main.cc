@@ -241,12 +241,16 @@ int RunOwn(const OwnFlags& f) {
     if (absl::Status s = hb::MakeDirs(f.out); !s.ok()) return Fail(s);
     for (const auto& [name, text] :
          {std::pair<std::string, std::string>{"own.csv", hb::OwnEvalCsv(*r)},
-          {"own_negatives.csv", hb::OwnEvalNegativesCsv(*r)}}) {
+          {"own_copies.csv", hb::OwnEvalCopiesCsv(*r)},
+          {"own_negatives.csv", hb::OwnEvalNegativesCsv(*r)},
+          {"own_negative_matches.csv", hb::OwnEvalNegativeMatchesCsv(*r)}}) {
       if (absl::Status s = hb::WriteWholeFile(f.out + "/" + name, text);
           !s.ok())
         return Fail(s);
     }
-    std::cout << "outputs: " << f.out << "/{own.csv,own_negatives.csv}\n";
+    std::cout << "outputs: " << f.out
+              << "/{own.csv,own_copies.csv,own_negatives.csv,own_negative_"
+                 "matches.csv}\n";
   }
   return 0;
 }
@@ -259,7 +263,9 @@ void SetupOwn(CLI::App& command, OwnFlags& f) {
       ->required();
   command.add_option("--benign", f.benign,
                      "A benign set (hashwatch-bench benign): more negatives");
-  command.add_option("--out", f.out, "Folder for own.csv, own_negatives.csv");
+  command.add_option("--out", f.out,
+                     "Folder for the CSVs (own.csv, own_copies.csv, "
+                     "own_negatives.csv, own_negative_matches.csv)");
   command
       .add_option("--threads", f.threads, "Worker threads (0: one per core)")
       ->default_val(0)

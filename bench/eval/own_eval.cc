@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/eval/csv.h"
 #include "bench/eval/io.h"
@@ -284,17 +285,24 @@ absl::StatusOr<OwnEvalResult> RunOwnEval(const OwnEvalOptions& options) {
 
     OwnEvalNegative& n = result.negatives[q.negative];
     n.has_signature = own != nullptr;
-    std::set<std::string> found_paths;
+    std::set<std::string> found_paths, matched;
     for (const m::RoutedMatch& r : decision.matches) {
       if (r.covered_by_allow) continue;
       found_paths.insert(PathName(r.match));
+      auto owner =
+          owners.find(OwnerKey(r.match.entry.signal, r.match.entry.value));
+      if (owner != owners.end()) matched.insert(owner->second);
       n.auto_report |= r.auto_report;
     }
     n.paths.assign(found_paths.begin(), found_paths.end());
+    n.matched.assign(matched.begin(), matched.end());
     if (own != nullptr) {
       for (const m::OwnMatch& om : margin_index.Search(*own)) {
         const m::OwnVerification& v = om.verification;
-        n.max_inliers = std::max(n.max_inliers, v.inliers);
+        if (v.inliers > n.max_inliers) {
+          n.max_inliers = v.inliers;
+          n.max_inliers_known = known[om.id]->source;
+        }
         if (v.central >= shipped.min_central && v.spread >= shipped.min_spread)
           n.max_shaped_inliers = std::max(n.max_shaped_inliers, v.inliers);
       }
@@ -388,6 +396,12 @@ OwnEvalFalse OwnEvalFalseFigures(const OwnEvalResult& r) {
       f.max_shaped_inliers = n.max_shaped_inliers;
       f.max_shaped_inliers_file = n.file;
     }
+    if (n.paths.empty() &&
+        (f.max_unmatched_shaped_inliers_file.empty() ||
+         n.max_shaped_inliers > f.max_unmatched_shaped_inliers)) {
+      f.max_unmatched_shaped_inliers = n.max_shaped_inliers;
+      f.max_unmatched_shaped_inliers_file = n.file;
+    }
     if (n.closest_pdq < f.closest_pdq) {
       f.closest_pdq = n.closest_pdq;
       f.closest_pdq_file = n.file;
@@ -425,6 +439,34 @@ std::string OwnEvalCsv(const OwnEvalResult& r) {
   return out;
 }
 
+std::string OwnEvalCopiesCsv(const OwnEvalResult& r) {
+  std::string out = CsvLine({"file", "source", "transform", "family", "found",
+                             "path", "by_local_features", "local_only",
+                             "auto_report", "has_signature"});
+  auto flag = [](bool b) { return std::string(b ? "1" : "0"); };
+  for (const OwnEvalCopy& c : r.copies) {
+    out += CsvLine({c.file, c.source, c.transform, c.family, flag(c.found),
+                    c.path, flag(c.by_local_features), flag(c.local_only),
+                    flag(c.auto_report), flag(c.has_signature)});
+  }
+  return out;
+}
+
+std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r) {
+  std::string out =
+      CsvLine({"file", "paths", "matched", "auto_report", "max_inliers",
+               "max_inliers_known", "max_shaped_inliers", "closest_pdq"});
+  for (const OwnEvalNegative& n : r.negatives) {
+    if (n.paths.empty()) continue;
+    out += CsvLine({n.file, absl::StrJoin(n.paths, ";"),
+                    absl::StrJoin(n.matched, ";"), n.auto_report ? "1" : "0",
+                    absl::StrCat(n.max_inliers), n.max_inliers_known,
+                    absl::StrCat(n.max_shaped_inliers),
+                    absl::StrCat(n.closest_pdq)});
+  }
+  return out;
+}
+
 std::string OwnEvalNegativesCsv(const OwnEvalResult& r) {
   const OwnEvalFalse f = OwnEvalFalseFigures(r);
   std::string out = CsvLine({"metric", "value", "file"});
@@ -441,6 +483,8 @@ std::string OwnEvalNegativesCsv(const OwnEvalResult& r) {
   row("false_auto_reports", f.false_auto_reports);
   row("max_inliers", f.max_inliers, f.max_inliers_file);
   row("max_shaped_inliers", f.max_shaped_inliers, f.max_shaped_inliers_file);
+  row("max_unmatched_shaped_inliers", f.max_unmatched_shaped_inliers,
+      f.max_unmatched_shaped_inliers_file);
   row("min_inliers", r.min_inliers);
   row("closest_pdq", f.closest_pdq,
       absl::StrCat(f.closest_pdq_file, " ", f.closest_pdq_path));
@@ -492,6 +536,11 @@ std::string OwnEvalText(const OwnEvalResult& r) {
       "spread (>= %d) rules %d (%s); a match needs %d\n",
       f.max_inliers, f.max_inliers_file, r.min_central, r.min_spread,
       f.max_shaped_inliers, f.max_shaped_inliers_file, r.min_inliers);
+  absl::StrAppendFormat(
+      &out,
+      "  of a negative without a routed match: %d (%s); the rule's margin "
+      "over pictures it did not match\n",
+      f.max_unmatched_shaped_inliers, f.max_unmatched_shaped_inliers_file);
   absl::StrAppendFormat(&out,
                         "margin, PDQ: closest distance of a negative to a "
                         "known picture %d (%s, %s); review at <= %d, "

@@ -71,6 +71,9 @@ struct OwnEvalNegative {
   // Paths of its routed matches (as OwnEvalCopy::path), sorted, unique;
   // empty when it matched nothing.
   std::vector<std::string> paths;
+  // The known pictures (source names) of its routed matches, sorted,
+  // unique: which picture to look at when judging a false match.
+  std::vector<std::string> matched;
   bool auto_report = false;
   bool has_signature = false;
   // Verification against its best candidate known pictures: the most
@@ -78,6 +81,7 @@ struct OwnEvalNegative {
   // a match (central inliers and spread).
   int max_inliers = 0;
   int max_shaped_inliers = 0;
+  std::string max_inliers_known;  // the known picture of max_inliers
   // The closest PDQ distance of any of its paths and variants to any known
   // picture's hash (256 when it has no hash).
   int closest_pdq = 256;
@@ -135,6 +139,10 @@ struct OwnEvalFalse {
   std::string max_inliers_file;
   int max_shaped_inliers = 0;
   std::string max_shaped_inliers_file;
+  // The same over the negatives without a routed match: how close the rule
+  // came to a false match it did not make.
+  int max_unmatched_shaped_inliers = 0;
+  std::string max_unmatched_shaped_inliers_file;
   int closest_pdq = 256;
   std::string closest_pdq_file;
   std::string closest_pdq_path;
@@ -145,6 +153,11 @@ OwnEvalFalse OwnEvalFalseFigures(const OwnEvalResult& r);
 // "all"): copies, found, recall, found by local features only,
 // auto-reported.
 std::string OwnEvalCsv(const OwnEvalResult& r);
+// own_copies.csv: one line per copy (OwnEvalCopy).
+std::string OwnEvalCopiesCsv(const OwnEvalResult& r);
+// own_negative_matches.csv: one line per negative with a routed match
+// (file, paths, known pictures matched, auto-report, inliers).
+std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r);
 // own_negatives.csv: the negatives' figures (OwnEvalFalse), metric,value,
 // file.
 std::string OwnEvalNegativesCsv(const OwnEvalResult& r);

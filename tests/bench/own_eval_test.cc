@@ -21,6 +21,7 @@ using ::hashwatch::testing::MakePattern;
 using ::hashwatch::testing::MakePicture;
 using ::hashwatch::testing::TempDir;
 using ::hashwatch::testing::TransformImage;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -108,6 +109,7 @@ TEST_F(OwnEvalTest, FindsTheCropByLocalFeaturesAndNothingUnrelated) {
   ASSERT_EQ(r.negatives.size(), 2u);
   for (const OwnEvalNegative& n : r.negatives) {
     EXPECT_THAT(n.paths, IsEmpty()) << n.file;
+    EXPECT_THAT(n.matched, IsEmpty()) << n.file;
     EXPECT_FALSE(n.auto_report) << n.file;
     EXPECT_TRUE(n.has_signature) << n.file;
     EXPECT_LT(n.max_shaped_inliers, r.min_inliers) << n.file;
@@ -132,8 +134,45 @@ TEST_F(OwnEvalTest, FindsTheCropByLocalFeaturesAndNothingUnrelated) {
   EXPECT_EQ(by_family["all"].auto_reported, 1);
 
   EXPECT_THAT(OwnEvalCsv(r), HasSubstr("family,crop,1,1,100.0,1,0\n"));
+  EXPECT_THAT(OwnEvalCopiesCsv(r),
+              HasSubstr("copies/k0__crop.jpg,k0.jpg,crop_caption,crop,1,"
+                        "local features,1,1,0,1\n"));
+  EXPECT_EQ(OwnEvalNegativeMatchesCsv(r),
+            "file,paths,matched,auto_report,max_inliers,max_inliers_known,"
+            "max_shaped_inliers,closest_pdq\n");
   EXPECT_THAT(OwnEvalNegativesCsv(r), HasSubstr("false_auto_reports,0,\n"));
   EXPECT_THAT(OwnEvalText(r), HasSubstr("false automatic reports: 0"));
+}
+
+TEST_F(OwnEvalTest, ABenignCopyOfAKnownPictureIsAFalseMatchNamingIt) {
+  // A benign set that holds, by accident, a cropped copy of a known picture
+  // (as wallpapers of other sizes do): it is counted as a false match by
+  // local features, goes to review, and says which picture it matched.
+  Write(benign_.path(), "b1.jpg",
+        TransformImage(known_[2], "crop_caption_jpeg"));
+  OwnEvalOptions o;
+  o.evalset_dir = set_.path();
+  o.benign_dir = benign_.path();
+  o.threads = 2;
+  ASSERT_OK_AND_ASSIGN(OwnEvalResult r, RunOwnEval(o));
+  ASSERT_EQ(r.negatives.size(), 3u);
+  const OwnEvalNegative& b1 = r.negatives[2];
+  EXPECT_EQ(b1.file, "benign/b1.jpg");
+  EXPECT_THAT(b1.paths, ElementsAre("local features"));
+  EXPECT_THAT(b1.matched, ElementsAre("k2.jpg"));
+  EXPECT_FALSE(b1.auto_report);
+  EXPECT_EQ(b1.max_inliers_known, "k2.jpg");
+  EXPECT_GE(b1.max_shaped_inliers, r.min_inliers);
+
+  const OwnEvalFalse f = OwnEvalFalseFigures(r);
+  EXPECT_EQ(f.false_matches, 1);
+  EXPECT_EQ(f.by_path.at("local features"), 1);
+  EXPECT_EQ(f.false_auto_reports, 0);
+  EXPECT_EQ(f.max_shaped_inliers_file, "benign/b1.jpg");
+  EXPECT_NE(f.max_unmatched_shaped_inliers_file, "benign/b1.jpg");
+  EXPECT_LT(f.max_unmatched_shaped_inliers, r.min_inliers);
+  EXPECT_THAT(OwnEvalNegativeMatchesCsv(r),
+              HasSubstr("benign/b1.jpg,local features,k2.jpg,0,"));
 }
 
 TEST_F(OwnEvalTest, AKnownPictureAddImagesRefusesIsReportedAndItsCopyMissed) {
