@@ -243,7 +243,8 @@ int RunOwn(const OwnFlags& f) {
          {std::pair<std::string, std::string>{"own.csv", hb::OwnEvalCsv(*r)},
           {"own_copies.csv", hb::OwnEvalCopiesCsv(*r)},
           {"own_negatives.csv", hb::OwnEvalNegativesCsv(*r)},
-          {"own_negative_matches.csv", hb::OwnEvalNegativeMatchesCsv(*r)}}) {
+          {"own_negative_matches.csv", hb::OwnEvalNegativeMatchesCsv(*r)},
+          {"own_negative_pictures.csv", hb::OwnEvalNegativePicturesCsv(*r)}}) {
       if (absl::Status s = hb::WriteWholeFile(f.out + "/" + name, text);
           !s.ok())
         return Fail(s);
@@ -265,7 +266,8 @@ void SetupOwn(CLI::App& command, OwnFlags& f) {
                      "A benign set (hashwatch-bench benign): more negatives");
   command.add_option("--out", f.out,
                      "Folder for the CSVs (own.csv, own_copies.csv, "
-                     "own_negatives.csv, own_negative_matches.csv)");
+                     "own_negatives.csv, own_negative_matches.csv, "
+                     "own_negative_pictures.csv)");
   command
       .add_option("--threads", f.threads, "Worker threads (0: one per core)")
       ->default_val(0)

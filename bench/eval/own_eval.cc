@@ -452,12 +452,14 @@ std::string OwnEvalCopiesCsv(const OwnEvalResult& r) {
   return out;
 }
 
-std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r) {
+namespace {
+
+std::string NegativePicturesCsv(const OwnEvalResult& r, bool matched_only) {
   std::string out =
       CsvLine({"file", "paths", "matched", "auto_report", "max_inliers",
                "max_inliers_known", "max_shaped_inliers", "closest_pdq"});
   for (const OwnEvalNegative& n : r.negatives) {
-    if (n.paths.empty()) continue;
+    if (matched_only && n.paths.empty()) continue;
     out += CsvLine({n.file, absl::StrJoin(n.paths, ";"),
                     absl::StrJoin(n.matched, ";"), n.auto_report ? "1" : "0",
                     absl::StrCat(n.max_inliers), n.max_inliers_known,
@@ -465,6 +467,16 @@ std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r) {
                     absl::StrCat(n.closest_pdq)});
   }
   return out;
+}
+
+}  // namespace
+
+std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r) {
+  return NegativePicturesCsv(r, /*matched_only=*/true);
+}
+
+std::string OwnEvalNegativePicturesCsv(const OwnEvalResult& r) {
+  return NegativePicturesCsv(r, /*matched_only=*/false);
 }
 
 std::string OwnEvalNegativesCsv(const OwnEvalResult& r) {

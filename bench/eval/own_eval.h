@@ -158,6 +158,10 @@ std::string OwnEvalCopiesCsv(const OwnEvalResult& r);
 // own_negative_matches.csv: one line per negative with a routed match
 // (file, paths, known pictures matched, auto-report, inliers).
 std::string OwnEvalNegativeMatchesCsv(const OwnEvalResult& r);
+// own_negative_pictures.csv: the same for every negative, matched or not
+// (to recompute the margins over a subset, e.g. leaving out benign
+// pictures found to be copies of known ones).
+std::string OwnEvalNegativePicturesCsv(const OwnEvalResult& r);
 // own_negatives.csv: the negatives' figures (OwnEvalFalse), metric,value,
 // file.
 std::string OwnEvalNegativesCsv(const OwnEvalResult& r);

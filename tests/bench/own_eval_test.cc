@@ -24,6 +24,7 @@ using ::hashwatch::testing::TransformImage;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 void Write(const std::string& dir, const std::string& name,
            const std::string& bytes) {
@@ -173,6 +174,8 @@ TEST_F(OwnEvalTest, ABenignCopyOfAKnownPictureIsAFalseMatchNamingIt) {
   EXPECT_LT(f.max_unmatched_shaped_inliers, r.min_inliers);
   EXPECT_THAT(OwnEvalNegativeMatchesCsv(r),
               HasSubstr("benign/b1.jpg,local features,k2.jpg,0,"));
+  EXPECT_THAT(OwnEvalNegativeMatchesCsv(r), Not(HasSubstr("benign/b0.jpg")));
+  EXPECT_THAT(OwnEvalNegativePicturesCsv(r), HasSubstr("\nbenign/b0.jpg,,,0,"));
 }
 
 TEST_F(OwnEvalTest, AKnownPictureAddImagesRefusesIsReportedAndItsCopyMissed) {
