@@ -250,8 +250,8 @@ int RunOwn(const OwnFlags& f) {
         return Fail(s);
     }
     std::cout << "outputs: " << f.out
-              << "/{own.csv,own_copies.csv,own_negatives.csv,own_negative_"
-                 "matches.csv}\n";
+              << "/{own.csv,own_copies.csv,own_negatives.csv,"
+                 "own_negative_matches.csv,own_negative_pictures.csv}\n";
   }
   return 0;
 }
