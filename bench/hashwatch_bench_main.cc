@@ -17,6 +17,8 @@
 #include "bench/eval/benign.h"
 #include "bench/eval/capacity.h"
 #include "bench/eval/evalset.h"
+#include "bench/eval/io.h"
+#include "bench/eval/own_eval.h"
 #include "bench/eval/parse.h"
 #include "bench/eval/plot.h"
 #include "bench/eval/sweep.h"
@@ -219,6 +221,57 @@ void SetupBenign(CLI::App& command, BenignFlags& f) {
       ->default_val("chromium");
   command.add_flag("--no-chromium", f.no_chromium,
                    "Skip the screenshot family");
+}
+
+struct OwnFlags {
+  std::string evalset, benign, out;
+  int threads = 0;
+};
+
+int RunOwn(const OwnFlags& f) {
+  hb::OwnEvalOptions o;
+  o.evalset_dir = f.evalset;
+  o.benign_dir = f.benign;
+  o.threads = f.threads;
+  absl::StatusOr<hb::OwnEvalResult> r = hb::RunOwnEval(o);
+  if (!r.ok()) return Fail(r.status());
+  Warn(r->failures);
+  std::cout << hb::OwnEvalText(*r);
+  if (!f.out.empty()) {
+    if (absl::Status s = hb::MakeDirs(f.out); !s.ok()) return Fail(s);
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"own.csv", hb::OwnEvalCsv(*r)},
+          {"own_copies.csv", hb::OwnEvalCopiesCsv(*r)},
+          {"own_negatives.csv", hb::OwnEvalNegativesCsv(*r)},
+          {"own_negative_matches.csv", hb::OwnEvalNegativeMatchesCsv(*r)},
+          {"own_negative_pictures.csv", hb::OwnEvalNegativePicturesCsv(*r)}}) {
+      if (absl::Status s = hb::WriteWholeFile(f.out + "/" + name, text);
+          !s.ok())
+        return Fail(s);
+    }
+    std::cout << "outputs: " << f.out
+              << "/{own.csv,own_copies.csv,own_negatives.csv,"
+                 "own_negative_matches.csv,own_negative_pictures.csv}\n";
+  }
+  return 0;
+}
+
+void SetupOwn(CLI::App& command, OwnFlags& f) {
+  command
+      .add_option("--evalset", f.evalset,
+                  "An evaluation set folder (manifest.csv): its known "
+                  "pictures become an own-material bank")
+      ->required();
+  command.add_option("--benign", f.benign,
+                     "A benign set (hashwatch-bench benign): more negatives");
+  command.add_option("--out", f.out,
+                     "Folder for the CSVs (own.csv, own_copies.csv, "
+                     "own_negatives.csv, own_negative_matches.csv, "
+                     "own_negative_pictures.csv)");
+  command
+      .add_option("--threads", f.threads, "Worker threads (0: one per core)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber);
 }
 
 struct CapacityFlags {
@@ -558,6 +611,11 @@ int main(int argc, char** argv) {
           "sweep",
           "Recall, false positives and routing at every PDQ threshold 0..64",
           SetupSweep, [&](SweepFlags& f) { return RunSweep(f, command_line); }),
+      hashwatch::MakeCommand<OwnFlags>(
+          "own",
+          "Own-material matching end to end: known pictures through "
+          "add-images, copies and benign pictures scanned as the server does",
+          SetupOwn, RunOwn),
       hashwatch::MakeCommand<CapacityFlags>(
           "capacity",
           "Simulate the review queue for a team and thresholds; search "
