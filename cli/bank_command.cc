@@ -154,6 +154,7 @@ int AddImages(BankStore& store, const BankCommandOptions& o, std::ostream& out,
       continue;
     }
     r.hashes = p->hashes;
+    r.no_signature = p->no_signature;
     pictures.push_back(*std::move(p));
     picture_result.push_back(results.size() - 1);
   }

@@ -211,6 +211,7 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
     j["by_signal"] = s.by_signal;
     j["by_category"] = s.by_category;
     j["disabled"] = s.disabled;
+    j["own_signatures"] = s.own_signatures;
     j["last_change"] = FormatTimestamp(s.last_change);
     out << JsonLine(j) << "\n";
     return;
@@ -222,8 +223,8 @@ void PrintBankStats(const matcher::BankStats& s, bool json, std::ostream& out) {
     out << "category." << (category.empty() ? "(none)" : category) << "\t" << n
         << "\n";
   }
-  out << "disabled\t" << s.disabled << "\nlast_change\t"
-      << FormatTimestamp(s.last_change) << "\n";
+  out << "disabled\t" << s.disabled << "\nown_signatures\t" << s.own_signatures
+      << "\nlast_change\t" << FormatTimestamp(s.last_change) << "\n";
 }
 
 namespace {
@@ -277,11 +278,16 @@ int PrintAddedImages(const std::string& bank,
       j["sha256"] = i.hashes.sha256;
       j["pdq"] = i.hashes.pdq;
       j["pdq_quality"] = i.hashes.pdq_quality;
+      j["signature"] = i.no_signature.empty();
+      if (!i.no_signature.empty()) j["no_signature"] = i.no_signature;
       out << JsonLine(j) << "\n";
     } else if (i.added) {
-      out << absl::StrFormat("added %s to %s (sha256 %s, pdq quality %d)\n",
-                             i.file, bank, i.hashes.sha256,
-                             i.hashes.pdq_quality);
+      out << absl::StrFormat(
+          "added %s to %s (sha256 %s, pdq quality %d%s)\n", i.file, bank,
+          i.hashes.sha256, i.hashes.pdq_quality,
+          i.no_signature.empty() ? ""
+                                 : "; no signature: " + i.no_signature +
+                                       "; copies match by PDQ only");
     } else {
       out << absl::StrFormat("%s: already in %s\n", i.file, bank);
     }

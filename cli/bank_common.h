@@ -92,10 +92,13 @@ struct AddedImage {
   std::string error;   // empty: banked
   bool added = false;  // new to the bank (else it held the picture)
   matcher::ContentHashes hashes;
+  std::string no_signature;  // why it has none (hashes only); empty: it has
 };
-// add-images: per file "added FILE to BANK (sha256 …, pdq quality Q)",
+// add-images: per file "added FILE to BANK (sha256 …, pdq quality Q)"
+// (with "; no signature: why" for a picture banked by its hashes only),
 // "FILE: already in BANK" or, with `json`, {"bank", "file", "added",
-// "sha256", "pdq", "pdq_quality"}; a failed file is one line on `err`
+// "sha256", "pdq", "pdq_quality", "signature", and "no_signature" when
+// false}; a failed file is one line on `err`
 // ("hashwatch: FILE: why; nothing of it was added"). Then (text) a summary
 // line. Returns the exit code: 1 when any file failed.
 int PrintAddedImages(const std::string& bank,

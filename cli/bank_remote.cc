@@ -255,6 +255,7 @@ class RemoteBank {
         out.hashes.sha256 = r.sha256();
         out.hashes.pdq = r.pdq();
         out.hashes.pdq_quality = r.pdq_quality();
+        out.no_signature = r.no_signature();
       }
       req.Clear();
       sent.clear();

@@ -7,6 +7,22 @@
 #include "matcher/hashes.h"
 
 namespace hashwatch::matcher {
+namespace {
+
+// Whether `bank` holds an enabled SHA-256 entry of `sha256`. NotFound for
+// an unknown bank.
+absl::StatusOr<bool> HoldsSha256(const BankStore& store, absl::string_view bank,
+                                 const std::string& sha256) {
+  HW_RETURN_IF_ERROR(store.GetBank(bank).status());
+  HW_ASSIGN_OR_RETURN(const std::vector<Match> found,
+                      store.MatchExact(SignalType::kSha256, sha256));
+  for (const Match& m : found) {
+    if (m.bank == bank) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 absl::StatusOr<OwnPicture> PrepareOwnPicture(
     absl::string_view bytes, const OwnSignatureOptions& options) {
@@ -15,14 +31,21 @@ absl::StatusOr<OwnPicture> PrepareOwnPicture(
   hash_options.own_signature = true;
   hash_options.own = options;
   HW_ASSIGN_OR_RETURN(ImageHashes h, HashImage(bytes, hash_options));
-  if (!h.own.has_value()) return h.own_status;
+  if (h.width < kMinOwnPictureSide || h.height < kMinOwnPictureSide) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the picture is ", h.width, "x", h.height,
+                     "; own material needs at least ", kMinOwnPictureSide,
+                     " pixels on each side"));
+  }
   OwnPicture out;
+  if (!h.own.has_value())
+    out.no_signature = std::string(h.own_status.message());
   out.hashes = {.pdq = h.pdq.hash.ToHex(),
                 .pdq_quality = h.pdq.quality,
                 .md5 = std::move(h.md5),
                 .sha1 = std::move(h.sha1),
                 .sha256 = std::move(h.sha256)};
-  out.signature = *std::move(h.own);
+  out.signature = std::move(h.own);
   return out;
 }
 
@@ -33,7 +56,12 @@ absl::StatusOr<std::vector<OwnPictureResult>> AddOwnPictures(
   std::vector<OwnPictureResult> results(pictures.size());
   for (size_t i = 0; i < pictures.size(); ++i) {
     const ContentHashes& h = pictures[i].hashes;
-    HW_ASSIGN_OR_RETURN(const bool held, store.HasOwnSignature(bank, h.sha256));
+    bool held = false;
+    if (pictures[i].signature.has_value()) {
+      HW_ASSIGN_OR_RETURN(held, store.HasOwnSignature(bank, h.sha256));
+    } else {
+      HW_ASSIGN_OR_RETURN(held, HoldsSha256(store, bank, h.sha256));
+    }
     results[i].added = !held;
     auto add = [&](SignalType signal, const std::string& value) {
       if (value.empty()) return;
@@ -53,8 +81,9 @@ absl::StatusOr<std::vector<OwnPictureResult>> AddOwnPictures(
   if (entries.empty()) return results;
   HW_RETURN_IF_ERROR(store.AddEntries(bank, entries).status());
   for (const OwnPicture& p : pictures) {
+    if (!p.signature.has_value()) continue;
     HW_RETURN_IF_ERROR(
-        store.AddOwnSignature(bank, p.hashes.sha256, p.signature));
+        store.AddOwnSignature(bank, p.hashes.sha256, *p.signature));
   }
   return results;
 }

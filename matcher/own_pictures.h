@@ -17,6 +17,7 @@
 #ifndef HASHWATCH_MATCHER_OWN_PICTURES_H_
 #define HASHWATCH_MATCHER_OWN_PICTURES_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,14 +32,17 @@ namespace hashwatch::matcher {
 
 struct OwnPicture {
   ContentHashes hashes;  // PDQ with its quality, MD5, SHA-1, SHA-256
-  OwnSignature signature;
+  // None for a picture with too little detail (flat, blank, smooth):
+  // its hashes are still banked; no_signature says why it has none.
+  std::optional<OwnSignature> signature;
+  std::string no_signature;
 };
 
 // Decodes `bytes` (options.decode: formats and limits as a scan's), hashes
 // it and computes its signature. InvalidArgument: not a decodable picture,
-// a side below kMinOwnPictureSide pixels, or too little detail for a
-// signature (the message says which); ResourceExhausted: over the decode
-// limits.
+// or a side below kMinOwnPictureSide pixels (the message says which);
+// ResourceExhausted: over the decode limits. A picture with too little
+// detail for a signature is no error: it comes back without one.
 absl::StatusOr<OwnPicture> PrepareOwnPicture(
     absl::string_view bytes, const OwnSignatureOptions& options);
 
@@ -50,9 +54,9 @@ struct OwnPictureLabels {
 };
 
 struct OwnPictureResult {
-  // The picture was new to the bank (its signature was not stored yet);
-  // false: the bank held it already (adding again changes nothing but the
-  // labels, as re-importing a list does).
+  // The picture was new to the bank (its SHA-256 entry, or its signature,
+  // was not stored yet); false: the bank held it already (adding again
+  // changes nothing but the labels, as re-importing a list does).
   bool added = false;
 };
 

@@ -106,6 +106,7 @@ matcher::BankStats FromProto(const v1::BankStats& s) {
   out.by_signal.insert(s.by_signal().begin(), s.by_signal().end());
   out.by_category.insert(s.by_category().begin(), s.by_category().end());
   out.disabled = s.disabled();
+  out.own_signatures = s.own_signatures();
   out.last_change = FromProto(s.last_change());
   return out;
 }
@@ -182,6 +183,7 @@ void ToProto(const matcher::BankStats& s, v1::BankStats* out) {
   for (const auto& [k, v] : s.by_signal) (*out->mutable_by_signal())[k] = v;
   for (const auto& [k, v] : s.by_category) (*out->mutable_by_category())[k] = v;
   out->set_disabled(s.disabled);
+  out->set_own_signatures(s.own_signatures);
   ToProto(s.last_change, out->mutable_last_change());
 }
 

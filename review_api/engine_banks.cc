@@ -229,6 +229,7 @@ absl::StatusOr<v1::AddImagesResponse> Engine::AddImages(
     r->set_sha256(p->hashes.sha256);
     r->set_pdq(p->hashes.pdq);
     r->set_pdq_quality(p->hashes.pdq_quality);
+    r->set_no_signature(p->no_signature);
     pictures.push_back(*std::move(p));
     banked.push_back(r);
   }

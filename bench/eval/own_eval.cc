@@ -162,7 +162,11 @@ absl::StatusOr<OwnEvalResult> RunOwnEval(const OwnEvalOptions& options) {
     owners[OwnerKey(m::SignalType::kSha256, p.hashes.sha256)] = name;
     HW_ASSIGN_OR_RETURN(m::PdqHash pdq, m::PdqHash::FromHex(p.hashes.pdq));
     known_pdq.push_back(pdq);
-    HW_RETURN_IF_ERROR(margin_index.Add(i, p.signature));
+    if (p.signature.has_value()) {
+      HW_RETURN_IF_ERROR(margin_index.Add(i, *p.signature));
+    } else {
+      result.unsigned_known.push_back({known[i]->file, p.no_signature});
+    }
   }
 
   // 2. The queries: copies, distractors, benign pictures.
@@ -511,6 +515,9 @@ std::string OwnEvalText(const OwnEvalResult& r) {
       r.not_added.size());
   for (const Failure& f : r.not_added)
     absl::StrAppend(&out, "  not added: ", f.file, ": ", f.reason, "\n");
+  for (const Failure& f : r.unsigned_known)
+    absl::StrAppend(&out, "  no signature (hashes only): ", f.file, ": ",
+                    f.reason, "\n");
   for (absl::string_view by : {"family", "transform"}) {
     absl::StrAppendFormat(&out, "\n%-28s %6s %6s %7s %8s %6s\n", by, "copies",
                           "found", "recall", "local-only", "auto");

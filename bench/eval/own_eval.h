@@ -90,9 +90,12 @@ struct OwnEvalNegative {
 
 struct OwnEvalResult {
   int known = 0;  // known pictures in the manifest
-  // Known pictures that could not be added (no signature, not decodable):
+  // Known pictures that could not be added (not decodable, too small):
   // add-images refuses them, so their copies cannot be found.
   std::vector<Failure> not_added;
+  // Known pictures added with their hashes only (too little detail for a
+  // signature): their copies are found by PDQ paths alone.
+  std::vector<Failure> unsigned_known;
   std::vector<OwnEvalCopy> copies;
   std::vector<OwnEvalNegative> negatives;
   // Copies and negatives that could not be scanned.

@@ -427,11 +427,17 @@ TEST_F(BankCliTest, AddImagesBanksGoodFilesAndNamesTheBadOnes) {
       dir_.Write("tiny.png", testing::MakePattern(32, 32, 3, ".png"));
   const std::string missing = dir_.Sub("missing.jpg");
 
+  const std::string flat =
+      dir_.Write("flat.png", testing::MakeFlat(300, 200, 128, ".png"));
+
   ProcessResult r = Run({"bank", "add-images", "own", good, text, tiny, missing,
-                         "--category", "A", "--source", "case-7"});
+                         flat, "--category", "A", "--source", "case-7"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("added " + good + " to own"));
-  EXPECT_THAT(r.out, HasSubstr("1 pictures added, 0 already held, 3 failed"));
+  // A picture with no detail is banked by its hashes alone, and says so.
+  EXPECT_THAT(r.out, HasSubstr("added " + flat + " to own"));
+  EXPECT_THAT(r.out, HasSubstr("no signature: "));
+  EXPECT_THAT(r.out, HasSubstr("2 pictures added, 0 already held, 3 failed"));
   const std::vector<std::string> errors = Lines(r.err);
   ASSERT_THAT(errors, SizeIs(3)) << r.err;
   EXPECT_THAT(errors[0], HasSubstr(text));
@@ -444,15 +450,20 @@ TEST_F(BankCliTest, AddImagesBanksGoodFilesAndNamesTheBadOnes) {
   ProcessResult stats = Run({"bank", "stats", "own", "--json"});
   ASSERT_EQ(stats.exit_code, 0) << stats.err;
   nlohmann::json j = nlohmann::json::parse(stats.out);
-  EXPECT_EQ(j["entries"], 4) << stats.out;  // pdq, md5, sha1, sha256
+  EXPECT_EQ(j["entries"], 8) << stats.out;  // pdq, md5, sha1, sha256 each
+  EXPECT_EQ(j["own_signatures"], 1) << stats.out;
 
   ProcessResult again = Run({"bank", "add-images", "own", good, "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   nlohmann::json a = nlohmann::json::parse(again.out);
   EXPECT_EQ(a["added"], false);
+  EXPECT_EQ(a["signature"], true);
   EXPECT_EQ(a["sha256"].get<std::string>().size(), 64u);
+  ProcessResult flat_again = Run({"bank", "add-images", "own", flat});
+  ASSERT_EQ(flat_again.exit_code, 0) << flat_again.err;
+  EXPECT_THAT(flat_again.out, HasSubstr("already in own"));
   stats = Run({"bank", "stats", "own", "--json"});
-  EXPECT_EQ(nlohmann::json::parse(stats.out)["entries"], 4);
+  EXPECT_EQ(nlohmann::json::parse(stats.out)["entries"], 8);
 
   const std::string copy = dir_.Write(
       "copy.jpg", testing::TransformImage(picture, "crop_caption_jpeg"));

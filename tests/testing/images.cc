@@ -55,6 +55,20 @@ std::string MakePattern(int width, int height, int bands,
   return out;
 }
 
+std::string MakeFlat(int width, int height, int value,
+                     const std::string& suffix) {
+  Init();
+  std::vector<unsigned char> px(static_cast<size_t>(width) * height,
+                                static_cast<unsigned char>(value));
+  VipsImage* image = vips_image_new_from_memory_copy(
+      px.data(), px.size(), width, height, 1, VIPS_FORMAT_UCHAR);
+  if (image == nullptr) std::abort();
+  image->Type = VIPS_INTERPRETATION_B_W;
+  std::string out = Save(image, suffix);
+  g_object_unref(image);
+  return out;
+}
+
 std::string TransformImage(const std::string& encoded, const std::string& op) {
   Init();
   VipsImage* in =

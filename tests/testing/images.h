@@ -13,6 +13,11 @@ namespace hashwatch::testing {
 std::string MakePattern(int width, int height, int bands,
                         const std::string& suffix);
 
+// A width x height grey picture of one value (0..255), encoded as
+// `suffix` (".png", ".jpg"): no detail at all.
+std::string MakeFlat(int width, int height, int value,
+                     const std::string& suffix);
+
 // Re-encodes `image` after a libvips transform given by name: "rot90",
 // "rot180", "rot270", "fliph", "flipv", "transpose", "antitranspose";
 // lossless PNG output. "shrink_jpeg": resized to 60%, JPEG quality 40 (a
