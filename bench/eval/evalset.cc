@@ -183,6 +183,18 @@ std::string ManifestCsv(absl::Span<const ManifestRow> rows) {
   return out;
 }
 
+absl::StatusOr<std::vector<ManifestRow>> ReadManifest(
+    const std::string& evalset_dir) {
+  const std::string path = Join(evalset_dir, "manifest.csv");
+  HW_ASSIGN_OR_RETURN(std::string manifest, ReadWholeFile(path));
+  absl::StatusOr<std::vector<ManifestRow>> parsed = ParseManifest(manifest);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", parsed.status().message()));
+  }
+  return parsed;
+}
+
 absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv) {
   HW_ASSIGN_OR_RETURN(auto records, ParseCsv(csv));
   if (records.empty() ||

@@ -84,6 +84,9 @@ std::string ManifestCsv(absl::Span<const ManifestRow> rows);
 // InvalidArgument naming the line of the first problem: wrong header, wrong
 // field count, unknown role, bad number, a copy without source or transform.
 absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view csv);
+// Reads and parses `evalset_dir`/manifest.csv; a parse error names the file.
+absl::StatusOr<std::vector<ManifestRow>> ReadManifest(
+    const std::string& evalset_dir);
 
 // A picture that could not be used, and why.
 struct Failure {

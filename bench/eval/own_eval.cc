@@ -100,14 +100,8 @@ absl::StatusOr<OwnEvalResult> RunOwnEval(const OwnEvalOptions& options) {
     return absl::InvalidArgumentError(
         "own: threads and max_regions must be >= 0, timing_every >= 1");
   }
-  const std::string manifest_path = Join(options.evalset_dir, "manifest.csv");
-  HW_ASSIGN_OR_RETURN(std::string manifest, ReadWholeFile(manifest_path));
-  absl::StatusOr<std::vector<ManifestRow>> parsed = ParseManifest(manifest);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(manifest_path, ": ", parsed.status().message()));
-  }
-  const std::vector<ManifestRow>& rows = *parsed;
+  HW_ASSIGN_OR_RETURN(const std::vector<ManifestRow> rows,
+                      ReadManifest(options.evalset_dir));
   const ParallelForOptions parallel{.threads = options.threads};
 
   OwnEvalResult result;

@@ -220,14 +220,8 @@ absl::StatusOr<Hashes> HashFolder(const SweepOptions& options) {
 }
 
 absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
-  const std::string manifest_path = Join(options.evalset_dir, "manifest.csv");
-  HW_ASSIGN_OR_RETURN(std::string manifest, ReadWholeFile(manifest_path));
-  absl::StatusOr<std::vector<ManifestRow>> parsed = ParseManifest(manifest);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(manifest_path, ": ", parsed.status().message()));
-  }
-  std::vector<ManifestRow> rows = std::move(*parsed);
+  HW_ASSIGN_OR_RETURN(std::vector<ManifestRow> rows,
+                      ReadManifest(options.evalset_dir));
   std::vector<Hashed> hashed(rows.size());
   std::vector<Failure> failures;
   absl::Mutex mu;
@@ -257,8 +251,8 @@ absl::StatusOr<Hashes> HashEvalSet(const SweepOptions& options) {
              .emplace(rows[i].source, static_cast<int>(out.known.size()))
              .second) {
       return absl::InvalidArgumentError(absl::StrCat(
-          manifest_path, ": two known pictures have the source name '",
-          rows[i].source, "'"));
+          Join(options.evalset_dir, "manifest.csv"),
+          ": two known pictures have the source name '", rows[i].source, "'"));
     }
     out.known_names.push_back(rows[i].source);
     out.known.push_back(hashed[i]);

@@ -1,7 +1,5 @@
 #include "matcher/bank_store.h"
 
-#include <vips/vips.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -16,8 +14,8 @@
 #include "gtest/gtest.h"
 #include "matcher/digests.h"
 #include "matcher/own_signature.h"
-#include "matcher/vips_init.h"
 #include "rocksdb/db.h"
+#include "tests/testing/images.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -128,20 +126,8 @@ Grey Crop(const Grey& g, double cut, double ox, double oy) {
 }
 
 std::string Jpeg(const Grey& g, int quality = 90) {
-  InitVips();
-  VipsImage* img =
-      vips_image_new_from_memory_copy(g.pixels.data(), g.pixels.size(), g.width,
-                                      g.height, 1, VIPS_FORMAT_UCHAR);
-  if (img == nullptr) std::abort();
-  img->Type = VIPS_INTERPRETATION_B_W;
-  void* buf = nullptr;
-  size_t len = 0;
-  if (vips_jpegsave_buffer(img, &buf, &len, "Q", quality, nullptr) != 0)
-    std::abort();
-  std::string out(static_cast<char*>(buf), len);
-  g_free(buf);
-  g_object_unref(img);
-  return out;
+  return hashwatch::testing::GreyJpeg(g.pixels.data(), g.width, g.height,
+                                      quality);
 }
 
 OwnSignature Sign(const std::string& bytes) {

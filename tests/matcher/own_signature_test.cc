@@ -1,7 +1,5 @@
 #include "matcher/own_signature.h"
 
-#include <vips/vips.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -11,9 +9,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "matcher/vips_init.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgproc.hpp"
+#include "tests/testing/images.h"
 
 namespace hashwatch::matcher {
 namespace {
@@ -58,19 +56,9 @@ cv::Mat Textured(int seed, int width = 640, int height = 480) {
 }
 
 std::string Jpeg(const cv::Mat& grey, int quality = 90) {
-  InitVips();
-  VipsImage* img = vips_image_new_from_memory_copy(
-      grey.data, grey.total(), grey.cols, grey.rows, 1, VIPS_FORMAT_UCHAR);
-  if (img == nullptr) std::abort();
-  img->Type = VIPS_INTERPRETATION_B_W;
-  void* buf = nullptr;
-  size_t len = 0;
-  if (vips_jpegsave_buffer(img, &buf, &len, "Q", quality, nullptr) != 0)
-    std::abort();
-  std::string out(static_cast<char*>(buf), len);
-  g_free(buf);
-  g_object_unref(img);
-  return out;
+  const cv::Mat packed = grey.isContinuous() ? grey : grey.clone();
+  return hashwatch::testing::GreyJpeg(packed.data, packed.cols, packed.rows,
+                                      quality);
 }
 
 cv::Mat Crop(const cv::Mat& m, double cut, double ox, double oy) {

@@ -55,6 +55,20 @@ std::string MakePattern(int width, int height, int bands,
   return out;
 }
 
+std::string GreyJpeg(const uint8_t* pixels, int width, int height,
+                     int quality) {
+  Init();
+  VipsImage* image = vips_image_new_from_memory_copy(
+      pixels, static_cast<size_t>(width) * height, width, height, 1,
+      VIPS_FORMAT_UCHAR);
+  if (image == nullptr) std::abort();
+  image->Type = VIPS_INTERPRETATION_B_W;
+  std::string out = Save(image, ".jpg[Q=" + std::to_string(quality) + "]");
+  g_object_unref(image);
+  if (out.empty()) std::abort();
+  return out;
+}
+
 std::string MakeFlat(int width, int height, int value,
                      const std::string& suffix) {
   Init();

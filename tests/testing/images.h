@@ -2,6 +2,7 @@
 #ifndef HASHWATCH_TESTS_TESTING_IMAGES_H_
 #define HASHWATCH_TESTS_TESTING_IMAGES_H_
 
+#include <cstdint>
 #include <string>
 
 namespace hashwatch::testing {
@@ -12,6 +13,10 @@ namespace hashwatch::testing {
 // "[Q=90]". Returns an empty string when the saver is not available.
 std::string MakePattern(int width, int height, int bands,
                         const std::string& suffix);
+
+// A width x height 8-bit grey picture (row-major `pixels`) encoded as JPEG
+// at `quality`.
+std::string GreyJpeg(const uint8_t* pixels, int width, int height, int quality);
 
 // A width x height grey picture of one value (0..255), encoded as
 // `suffix` (".png", ".jpg"): no detail at all.
