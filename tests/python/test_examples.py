@@ -69,6 +69,17 @@ class RefusingScan(hw.scan_pb2_grpc.ScanServiceServicer):
         context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown token")
 
 
+class SilentScan(hw.scan_pb2_grpc.ScanServiceServicer):
+    """Reads the whole stream and answers nothing: the stream ends cleanly
+    once the client closes it (the default servicer would fail it with
+    UNIMPLEMENTED at once, racing the client's own per-file errors)."""
+
+    def ScanStream(self, request_iterator, context):
+        for _ in request_iterator:
+            pass
+        return iter(())
+
+
 class FakeReview(hw.review_pb2_grpc.ReviewServiceServicer):
     """Leases item 7 (with a preview) once, then nothing. Decide calls
     `on_decide` (while review.py waits for the answer) and answers OK or
@@ -195,7 +206,7 @@ class ExamplesTest(unittest.TestCase):
         big = self.files("big.jpg")[0]
         missing = os.path.join(self.dir, "missing.jpg")
         server = FakeServer((hw.scan_pb2_grpc.add_ScanServiceServicer_to_server,
-                             hw.scan_pb2_grpc.ScanServiceServicer()))
+                             SilentScan()))
         self.addCleanup(server.stop)
         r = self.run_example("scan.py", server.address, "--max-bytes", "4", big, missing)
         self.assertEqual(r.returncode, 1, r.stderr)
