@@ -219,8 +219,10 @@ void SetupBankCommand(CLI::App& command, BankCommandOptions& o) {
                    "PDQ distance at or below which a match of a region of a "
                    "larger canvas is reported automatically (-1: never)")
       ->check(CLI::Range(-1, 64));
-  create->add_flag("--no-dihedral", o.no_dihedral,
-                   "Match upright copies only, not rotated or mirrored ones");
+  create->add_flag("--dihedral,!--no-dihedral", o.dihedral,
+                   "Also match rotated and mirrored copies (a second index "
+                   "search per picture over this bank's hashes; off by "
+                   "default)");
 
   action(bank->add_subcommand("list", "List banks"), "list");
   CLI::App* stats = action(

@@ -27,7 +27,7 @@ struct BankCommandOptions {
   matcher::BankPolicy policy;
   bool no_auto_report = false;
   bool no_unbordered_auto_report = false;
-  bool no_dihedral = false;
+  bool dihedral = false;
   std::string signal;  // empty = infer
   bool skip_invalid = false;
   std::string until;  // empty = indefinitely

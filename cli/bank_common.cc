@@ -165,7 +165,7 @@ matcher::BankPolicy CreatePolicy(const BankCommandOptions& o) {
   matcher::BankPolicy policy = o.policy;
   policy.auto_report_enabled = !o.no_auto_report;
   policy.unbordered_auto_report = !o.no_unbordered_auto_report;
-  policy.dihedral = !o.no_dihedral;
+  policy.dihedral = o.dihedral;
   return policy;
 }
 

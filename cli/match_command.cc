@@ -135,9 +135,11 @@ void SetupMatchCommand(CLI::App& command, MatchCommandOptions& o) {
                   "PDQ Hamming radius, 0..64 (default: the widest "
                   "review_distance of any bank, as a scan)")
       ->check(CLI::Range(-1, 64));
-  cmd->add_flag("--dihedral", o.dihedral,
-                "Match rotated and mirrored copies for every bank, as "
-                "scan.dihedral (default: the banks whose policy says so)");
+  cmd->add_flag(
+      "--dihedral", o.dihedral,
+      "Match rotated and mirrored copies for every bank, as "
+      "scan.dihedral (default: the banks whose policy says so, by default only "
+      "the bank of confirmed material)");
   cmd->add_option("--max-regions", o.max_regions,
                   "Pictures recovered from borders, bars and larger canvases "
                   "(files only), as scan.max_regions; 0: whole picture only")

@@ -68,11 +68,14 @@ struct BankPolicy {
   bool unbordered_auto_report = true;
   int region_auto_report_distance = -1;  // -1..auto_report_distance
   // Also match rotated and mirrored copies (the seven other dihedral
-  // variants of each query). On by default: at 1M stored hashes the eight
-  // searches cost image scans no measurable throughput (README,
-  // "Benchmarks", scan_bench's dihedral row). The server's scan.dihedral
-  // turns it on for every bank whatever their policy.
-  bool dihedral = true;
+  // variants of each query). The entries of such banks are indexed a second
+  // time, apart, and only they are searched with the turned variants, so the
+  // cost grows with the size of these banks: nothing measurable for a bank
+  // of own material, 28-40% of image-scan throughput for a list of 1M hashes
+  // (README, "Benchmarks", scan_bench's dihedral row). Hence off by default;
+  // the server turns it on for the bank of confirmed material it feeds, and
+  // its scan.dihedral turns it on for every bank whatever their policy.
+  bool dihedral = false;
 };
 
 // Checks the policy's ranges; InvalidArgument names the bad field.

@@ -546,13 +546,14 @@ absl::StatusOr<WriteResult> BankImport::CommitStaged(Bank bank) {
                            result.added, result.updated));
   // Indexed first: until the ingestion below, searches that find these ids
   // resolve them to nothing (their entries are not there yet).
-  db.IndexAdd(index_adds);
+  db.IndexAdd(bank, index_adds);
   absl::Status ingested = FromRocksDb(db.db->IngestExternalFiles(args),
                                       "bank_store", "ingest the import");
   if (!ingested.ok()) {
-    if (db.index != nullptr) {
-      for (const auto& [id, h] : index_adds) db.index->Remove(id);
-    }
+    std::vector<uint64_t> ids;
+    ids.reserve(index_adds.size());
+    for (const auto& [id, h] : index_adds) ids.push_back(id);
+    db.IndexRemove(ids);
     return ingested;
   }
   CrashPoint("import.ingested");

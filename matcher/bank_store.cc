@@ -9,6 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -203,6 +204,21 @@ absl::Status BankStore::Impl::LoadAll() {
   }
   const absl::Time read_done = absl::Now();
   index->BulkLoad(entries);
+  {
+    absl::flat_hash_set<uint32_t> dihedral;
+    {
+      absl::MutexLock lock(&mu);
+      for (const auto& [name, b] : banks) {
+        if (b.policy.dihedral) dihedral.insert(b.id);
+      }
+    }
+    std::vector<std::pair<uint64_t, PdqHash>> turned_entries;
+    for (const auto& e : entries) {
+      if (dihedral.contains(BankIdOfEntry(e.first)))
+        turned_entries.push_back(e);
+    }
+    turned->BulkLoad(turned_entries);
+  }
   if (entries.size() >= 100'000) {
     HW_LOG(kInfo,
            "bank_store: indexed %d PDQ entries (read %.1f s, index %.1f s)",
@@ -286,13 +302,46 @@ absl::StatusOr<std::vector<Match>> BankStore::Impl::ResolveHits(
 }
 
 void BankStore::Impl::IndexAdd(
-    absl::Span<const std::pair<uint64_t, PdqHash>> adds) {
+    const Bank& bank, absl::Span<const std::pair<uint64_t, PdqHash>> adds) {
   if (index == nullptr) return;
-  if (adds.size() >= kBulkIndexAdds) {
-    index->BulkLoad(adds);
-  } else {
-    for (const auto& [id, h] : adds) index->Upsert(id, h);
+  for (HammingIndex* to : {index.get(), turned.get()}) {
+    if (to == turned.get() && !bank.policy.dihedral) continue;
+    if (adds.size() >= kBulkIndexAdds) {
+      to->BulkLoad(adds);
+    } else {
+      for (const auto& [id, h] : adds) to->Upsert(id, h);
+    }
   }
+}
+
+void BankStore::Impl::IndexRemove(absl::Span<const uint64_t> ids) {
+  if (index == nullptr) return;
+  for (uint64_t id : ids) {
+    index->Remove(id);
+    turned->Remove(id);
+  }
+}
+
+absl::Status BankStore::Impl::SetTurned(const Bank& bank, bool on) {
+  if (turned == nullptr) return absl::OkStatus();
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, pdq_cf));
+  const std::string hi = EndEntryKey(bank.id);
+  for (it->Seek(FirstEntryKey(bank.id));
+       it->Valid() && it->key().compare(hi) < 0; it->Next()) {
+    const uint64_t id = ReadBigEndian(ToView(it->key()), 8);
+    std::optional<PdqHash> h = ParsePdqValue(ToView(it->value()));
+    if (!h.has_value()) {
+      return absl::DataLossError("bank_store: malformed pdq index record");
+    }
+    if (on) {
+      turned->Upsert(id, *h);
+    } else {
+      turned->Remove(id);
+    }
+  }
+  return FromRocksDb(it->status(), "bank_store", "index turned copies");
 }
 
 void BankStore::Impl::SetDisabled(
@@ -400,7 +449,7 @@ absl::StatusOr<WriteResult> BankStore::Impl::AddBatch(
   HW_RETURN_IF_ERROR(Write(&batch, "add entries"));
   CommitBank(bank);
   SetDisabled(disabled_states);
-  IndexAdd(index_adds);
+  IndexAdd(bank, index_adds);
   return result;
 }
 
@@ -425,6 +474,7 @@ absl::StatusOr<std::unique_ptr<BankStore>> BankStore::Open(
   impl->write_options.sync = options.sync_writes;
   if (options.load_index) {
     impl->index = NewMihIndex(options.index);
+    impl->turned = NewMihIndex(options.index);
     impl->own_index = std::make_unique<OwnSignatureIndex>(options.own_index);
   }
   impl->staging_root = options.path + "/import-staging";
@@ -516,12 +566,24 @@ absl::StatusOr<Bank> BankStore::UpdatePolicy(absl::string_view name,
   HW_RETURN_IF_ERROR(ValidatePolicy(policy));
   BankWriteLock lock;
   HW_ASSIGN_OR_RETURN(Bank b, impl_->LockBank(name, &lock));
+  const bool was_dihedral = b.policy.dihedral;
   b.policy = policy;
   b.last_change = impl_->clock->Now();
   rocksdb::WriteBatch batch;
   impl_->PutBankRecord(b, &batch);
-  HW_RETURN_IF_ERROR(impl_->Write(&batch, "update policy"));
+  // Turned copies start matching once the entries are indexed for them; a
+  // failure to index leaves the policy as it was.
+  if (policy.dihedral && !was_dihedral)
+    HW_RETURN_IF_ERROR(impl_->SetTurned(b, true));
+  absl::Status written = impl_->Write(&batch, "update policy");
+  if (!written.ok()) {
+    if (policy.dihedral && !was_dihedral)
+      impl_->SetTurned(b, false).IgnoreError();
+    return written;
+  }
   impl_->CommitBank(b);
+  if (was_dihedral && !policy.dihedral)
+    HW_RETURN_IF_ERROR(impl_->SetTurned(b, false));
   return b;
 }
 
@@ -567,9 +629,7 @@ absl::Status BankStore::DeleteBank(absl::string_view name) {
       return BankIdOfEntry(kv.first) == b.id;
     });
   }
-  if (impl_->index != nullptr) {
-    for (uint64_t id : pdq_ids) impl_->index->Remove(id);
-  }
+  impl_->IndexRemove(pdq_ids);
   if (impl_->own_index != nullptr) {
     for (uint64_t id : own_ids) impl_->own_index->Remove(id);
   }
@@ -663,10 +723,7 @@ absl::StatusOr<WriteResult> BankStore::RemoveEntries(
     absl::MutexLock lock(&impl_->mu);
     for (uint64_t id : removed_ids) impl_->disabled.erase(id);
   }
-  if (impl_->index != nullptr) {
-    for (uint64_t id : removed_ids)
-      impl_->index->Remove(id);  // no-op for exact hashes
-  }
+  impl_->IndexRemove(removed_ids);  // no-op for exact hashes
   if (impl_->own_index != nullptr) {
     for (uint64_t id : removed_own) impl_->own_index->Remove(id);
   }
@@ -790,6 +847,30 @@ absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(
   std::vector<IndexHit> hits = impl_->index->SearchMany(queries, radius);
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   return impl_->ResolveHits(hits, snapshot.snapshot());
+}
+
+absl::StatusOr<std::vector<Match>> BankStore::MatchTurnedPdq(
+    absl::Span<const PdqHash> queries, int radius) const {
+  if (radius < 0 || radius > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bank_store: radius is %d, want 0..64", radius));
+  }
+  if (impl_->turned == nullptr) {
+    return absl::FailedPreconditionError(
+        "bank_store: opened without its PDQ index");
+  }
+  if (queries.empty()) return std::vector<Match>();
+  std::vector<IndexHit> hits = impl_->turned->SearchMany(queries, radius);
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  HW_ASSIGN_OR_RETURN(std::vector<Match> found,
+                      impl_->ResolveHits(hits, snapshot.snapshot()));
+  // A bank whose policy was turned off while this search ran.
+  std::erase_if(found, [](const Match& m) { return !m.policy.dihedral; });
+  return found;
+}
+
+size_t BankStore::TurnedPdqEntries() const {
+  return impl_->turned == nullptr ? 0 : impl_->turned->size();
 }
 
 absl::StatusOr<std::vector<Match>> BankStore::MatchExact(

@@ -190,6 +190,15 @@ class BankStore final {
   // the store was opened without its index.
   absl::StatusOr<std::vector<Match>> MatchPdq(absl::Span<const PdqHash> queries,
                                               int radius) const;
+  // The same over the PDQ entries of banks whose policy matches rotated and
+  // mirrored copies (BankPolicy.dihedral) only. They are indexed a second
+  // time, apart, so that the seven turned variants of a query cost one
+  // search of those banks, not of every bank: a hash list of millions that
+  // does not ask for them pays nothing for a small bank that does.
+  absl::StatusOr<std::vector<Match>> MatchTurnedPdq(
+      absl::Span<const PdqHash> queries, int radius) const;
+  // PDQ entries of dihedral banks (those MatchTurnedPdq searches).
+  size_t TurnedPdqEntries() const;
   // Every enabled entry of every bank whose exact hash equals `value`.
   absl::StatusOr<std::vector<Match>> MatchExact(SignalType signal,
                                                 absl::string_view value) const;

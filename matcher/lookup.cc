@@ -47,11 +47,13 @@ std::vector<PathQueries> PathsOf(const PdqHash& given) {
 }
 
 absl::StatusOr<std::vector<Match>> MatchPaths(
-    const BankStore& store, absl::Span<const PathQueries> paths, int radius) {
+    const BankStore& store, absl::Span<const PathQueries> paths, int radius,
+    bool turned_only) {
   std::vector<Match> out;
   for (const PathQueries& p : paths) {
     HW_ASSIGN_OR_RETURN(std::vector<Match> found,
-                        store.MatchPdq(p.queries, radius));
+                        turned_only ? store.MatchTurnedPdq(p.queries, radius)
+                                    : store.MatchPdq(p.queries, radius));
     for (Match& m : found) {
       m.path_kind = p.kind;
       m.path_quality = p.quality;
@@ -92,11 +94,7 @@ int WidestReviewDistance(const BankStore& store) {
 }
 
 bool WantsDihedral(const BankStore& store, bool dihedral_all_banks) {
-  if (dihedral_all_banks) return true;
-  for (const Bank& b : store.ListBanks()) {
-    if (b.policy.dihedral) return true;
-  }
-  return false;
+  return dihedral_all_banks || store.TurnedPdqEntries() > 0;
 }
 
 absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
@@ -115,9 +113,14 @@ absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
   HW_ASSIGN_OR_RETURN(
       std::vector<Match> matches,
       MatchPaths(store, all ? paths : absl::MakeConstSpan(plain), radius));
-  if (!all && dihedral_banks > 0) {
+  const bool turned_queries =
+      std::any_of(paths.begin(), paths.end(),
+                  [](const PathQueries& p) { return p.queries.size() > 1; });
+  if (!all && dihedral_banks > 0 && turned_queries &&
+      store.TurnedPdqEntries() > 0) {
+    // The turned variants against the dihedral banks' own index only.
     HW_ASSIGN_OR_RETURN(std::vector<Match> turned,
-                        MatchPaths(store, paths, radius));
+                        MatchPaths(store, paths, radius, /*turned_only=*/true));
     for (Match& m : turned) {
       if (m.variant != 0 && m.policy.dihedral) matches.push_back(std::move(m));
     }

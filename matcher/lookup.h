@@ -46,8 +46,10 @@ std::vector<PathQueries> PathsOf(const PdqHash& given);
 // Match::path is the path, followed by "/" and the variant's name when a
 // rotation or mirror matched (MatchEvidence::path). An entry found along
 // several paths appears once per path. Errors as BankStore::MatchPdq.
+// `turned_only`: search the dihedral banks alone (BankStore::MatchTurnedPdq).
 absl::StatusOr<std::vector<Match>> MatchPaths(
-    const BankStore& store, absl::Span<const PathQueries> paths, int radius);
+    const BankStore& store, absl::Span<const PathQueries> paths, int radius,
+    bool turned_only = false);
 
 // The exact-hash matches of the content's MD5, SHA-1 and SHA-256 (those
 // not empty).
@@ -71,7 +73,7 @@ struct LookUpOptions {
 int WidestReviewDistance(const BankStore& store);
 
 // Whether a picture's dihedral variants are needed: for every bank, or
-// because some bank's policy matches rotated copies.
+// because some bank whose policy matches rotated copies holds PDQ entries.
 bool WantsDihedral(const BankStore& store, bool dihedral_all_banks);
 
 // Everything a scan looks up: the PDQ matches of every path, the exact

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "matcher/hamming_index.h"
+#include "matcher/internal/hamming_kernels.h"
 #include "opencv2/calib3d.hpp"
 #include "opencv2/core.hpp"
 #include "opencv2/features2d.hpp"
@@ -129,14 +131,6 @@ void PutU16(std::string& out, int v) {
 
 int GetU16(absl::string_view b, size_t at) {
   return static_cast<uint8_t>(b[at]) | (static_cast<uint8_t>(b[at + 1]) << 8);
-}
-
-cv::Mat Descriptors(const OwnSignature& s) {
-  cv::Mat m(static_cast<int>(s.features.size()), 32, CV_8U);
-  for (size_t i = 0; i < s.features.size(); ++i)
-    std::memcpy(m.ptr<uint8_t>(static_cast<int>(i)),
-                s.features[i].descriptor.data(), 32);
-  return m;
 }
 
 uint16_t Key(const OwnFeature& f, int table) {
@@ -274,20 +268,49 @@ OwnVerification VerifyOwnSignatures(const OwnSignature& stored,
                                     const OwnMatchOptions& options) {
   OwnVerification v;
   if (stored.features.size() < 2 || query.features.size() < 2) return v;
-  const cv::Mat train = Descriptors(stored), q = Descriptors(query);
-  std::vector<std::vector<cv::DMatch>> knn;
-  cv::BFMatcher(cv::NORM_HAMMING).knnMatch(q, train, knn, 2);
+  // Each query descriptor's nearest and second-nearest stored descriptor
+  // (Hamming), by the index's popcount kernels: 256-bit descriptors are PDQ
+  // hashes as far as bits go. Only distances up to max / ratio can reject a
+  // nearest one within max, so the scan stops there; a second-nearest
+  // further away is as good as none.
+  static const internal::HammingKernels& kernels =
+      internal::KernelsFor(PopcountKernel::kAuto);
+  const size_t n = stored.features.size();
+  std::vector<PdqHash> train(n);
+  for (size_t i = 0; i < n; ++i)
+    std::memcpy(train[i].words.data(), stored.features[i].descriptor.data(),
+                32);
+  const int max_distance = options.max_descriptor_distance;
+  const int reach = std::min(
+      256,
+      std::max(max_distance,
+               static_cast<int>(std::ceil(max_distance / options.ratio)) + 1));
+  std::vector<uint32_t> idx(n);
+  std::vector<uint16_t> dist(n);
   // Best query match per stored keypoint: the same corner found at several
   // pyramid levels must not count several times.
-  std::vector<int> best(stored.features.size(), -1);
-  std::vector<float> best_distance(stored.features.size(), 1e9f);
-  for (const std::vector<cv::DMatch>& m : knn) {
-    if (m.empty() || m[0].distance > options.max_descriptor_distance) continue;
-    if (m.size() > 1 && m[0].distance >= options.ratio * m[1].distance)
-      continue;
-    if (m[0].distance < best_distance[m[0].trainIdx]) {
-      best_distance[m[0].trainIdx] = m[0].distance;
-      best[m[0].trainIdx] = m[0].queryIdx;
+  std::vector<int> best(n, -1);
+  std::vector<int> best_distance(n, 1 << 30);
+  for (size_t qi = 0; qi < query.features.size(); ++qi) {
+    PdqHash q;
+    std::memcpy(q.words.data(), query.features[qi].descriptor.data(), 32);
+    const size_t found =
+        kernels.scan(train.data(), n, q, reach, idx.data(), dist.data());
+    int d0 = 1 << 30, d1 = 1 << 30, nearest = -1;
+    for (size_t k = 0; k < found; ++k) {
+      if (dist[k] < d0) {
+        d1 = d0;
+        d0 = dist[k];
+        nearest = static_cast<int>(idx[k]);
+      } else if (dist[k] < d1) {
+        d1 = dist[k];
+      }
+    }
+    if (nearest < 0 || d0 > max_distance) continue;
+    if (d1 <= reach && d0 >= options.ratio * d1) continue;
+    if (d0 < best_distance[nearest]) {
+      best_distance[nearest] = d0;
+      best[nearest] = static_cast<int>(qi);
     }
   }
   std::vector<cv::Point2f> from, to;

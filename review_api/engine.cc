@@ -128,15 +128,19 @@ absl::Status Engine::Recover() {
   return absl::OkStatus();
 }
 
-// The banks that moderators' decisions feed exist, of the right kind.
+// The banks that moderators' decisions feed exist, of the right kind. The
+// bank of confirmed material also matches rotated and mirrored copies: it
+// holds the platform's own finds, few enough that searching it with the
+// turned variants costs nothing measurable (BankPolicy::dihedral).
 absl::Status Engine::EnsureDecisionBanks() {
   for (const auto& [name, kind] :
        {std::pair{config_.review.platform_bank, matcher::BankKind::kMatch},
         std::pair{config_.review.allow_bank, matcher::BankKind::kAllow}}) {
     auto bank = banks_->GetBank(name);
     if (absl::IsNotFound(bank.status())) {
-      HW_RETURN_IF_ERROR(
-          banks_->CreateBank(name, kind, matcher::BankPolicy()).status());
+      matcher::BankPolicy policy;
+      policy.dihedral = kind == matcher::BankKind::kMatch;
+      HW_RETURN_IF_ERROR(banks_->CreateBank(name, kind, policy).status());
       HW_LOG(kInfo, "created bank %s (%s)", name, matcher::BankKindName(kind));
     } else if (!bank.ok()) {
       return bank.status();

@@ -119,9 +119,14 @@ absl::StatusOr<OwnEvalResult> RunOwnEval(const OwnEvalOptions& options) {
   store_options.sync_writes = false;
   HW_ASSIGN_OR_RETURN(std::unique_ptr<m::BankStore> store,
                       m::BankStore::Open(store_options, Clock::Real()));
+  // The shipped policy of an own-material bank: that of the bank of
+  // confirmed material (the default, plus rotated and mirrored copies, as
+  // `bank create NAME --dihedral` and the server's own bank have it).
   const std::string bank = "own";
+  m::BankPolicy policy;
+  policy.dihedral = true;
   HW_RETURN_IF_ERROR(
-      store->CreateBank(bank, m::BankKind::kMatch, m::BankPolicy{}).status());
+      store->CreateBank(bank, m::BankKind::kMatch, policy).status());
 
   std::vector<const ManifestRow*> known;
   for (const ManifestRow& r : rows) {

@@ -106,10 +106,24 @@ absl::StatusOr<SignalType> CheckSignal(uint64_t id, int64_t signal) {
 }
 
 // Added after version 1 shipped: the policy for recovered pictures and
-// rotated copies, written
-// only when it differs from the defaults, so older records decode unchanged.
+// rotated copies, written only when it differs from what a record without
+// it means (kLegacyRecovery: the defaults when it was added, dihedral then
+// on), so older records decode unchanged whatever today's defaults are.
+struct LegacyRecovery {
+  bool unbordered_auto_report = true;
+  int region_auto_report_distance = -1;
+  bool dihedral = true;
+};
+constexpr LegacyRecovery kLegacyRecovery;
+
 bool DecodeRecoveryPolicy(RecordDecoder& d, BankPolicy* policy) {
-  if (d.done()) return true;
+  if (d.done()) {
+    policy->unbordered_auto_report = kLegacyRecovery.unbordered_auto_report;
+    policy->region_auto_report_distance =
+        kLegacyRecovery.region_auto_report_distance;
+    policy->dihedral = kLegacyRecovery.dihedral;
+    return true;
+  }
   return d.Bool(&policy->unbordered_auto_report) &&
          d.Int(&policy->region_auto_report_distance) &&
          d.Bool(&policy->dihedral);
@@ -145,6 +159,9 @@ absl::StatusOr<Bank> DecodeBankJson(absl::string_view data) {
   b.policy.auto_report_distance = 0;
   b.policy.auto_report_enabled = false;
   b.policy.priority_boost = 0;
+  // Written before rotated copies were a policy; they have matched them
+  // since it became one (on by default then).
+  b.policy.dihedral = kLegacyRecovery.dihedral;
   std::string kind = "match";
   int64_t created_us = 0, last_change_us = 0;
   JsonFieldReader r(j);
@@ -223,11 +240,11 @@ std::string EncodeBank(const Bank& b) {
   e.Signed(b.policy.priority_boost);
   e.Time(b.created);
   e.Time(b.last_change);
-  const BankPolicy defaults;
-  if (b.policy.unbordered_auto_report != defaults.unbordered_auto_report ||
+  if (b.policy.unbordered_auto_report !=
+          kLegacyRecovery.unbordered_auto_report ||
       b.policy.region_auto_report_distance !=
-          defaults.region_auto_report_distance ||
-      b.policy.dihedral != defaults.dihedral) {
+          kLegacyRecovery.region_auto_report_distance ||
+      b.policy.dihedral != kLegacyRecovery.dihedral) {
     e.Bool(b.policy.unbordered_auto_report);
     e.Signed(b.policy.region_auto_report_distance);
     e.Bool(b.policy.dihedral);

@@ -66,6 +66,9 @@ struct BankStore::Impl {
   rocksdb::ColumnFamilyHandle* own_cf = nullptr;
   rocksdb::WriteOptions write_options;
   std::unique_ptr<HammingIndex> index;  // null when options.load_index is off
+  // The PDQ entries of banks with policy.dihedral, a second time (entries
+  // stay in `index` too); null with `index`.
+  std::unique_ptr<HammingIndex> turned;
   // Own-material signatures by entry id; null when options.load_index is off.
   std::unique_ptr<OwnSignatureIndex> own_index;
   std::string staging_root;  // <path>/import-staging
@@ -120,8 +123,14 @@ struct BankStore::Impl {
   // canonical). Caller holds the bank's write lock.
   absl::StatusOr<WriteResult> AddBatch(Bank bank,
                                        absl::Span<const NewEntry> entries);
-  // Makes index adds visible (Upsert, or one BulkLoad for many).
-  void IndexAdd(absl::Span<const std::pair<uint64_t, PdqHash>> adds);
+  // Makes index adds of `bank`'s entries visible (Upsert, or one BulkLoad
+  // for many), in `turned` too when the bank matches turned copies.
+  void IndexAdd(const Bank& bank,
+                absl::Span<const std::pair<uint64_t, PdqHash>> adds);
+  // Takes entries out of both indexes (ids that are not there: no-op).
+  void IndexRemove(absl::Span<const uint64_t> ids);
+  // The bank's PDQ entries into `turned` (on) or out of it (off).
+  absl::Status SetTurned(const Bank& bank, bool on);
   // Brings the in-memory view of disabled entries up to date with written
   // states (entry id, disabled_until; InfinitePast: enabled).
   void SetDisabled(absl::Span<const std::pair<uint64_t, absl::Time>> states);

@@ -107,12 +107,21 @@ TEST(BankRecordsTest, ThePolicyForRecoveredAndRotatedCopiesRoundTrips) {
   Bank b;
   b.id = 4;
   b.name = "own";
+  // Today's default (rotated copies off) is written out: a record without
+  // the fields means what it meant when they were added (rotated copies on).
+  const std::string today = EncodeBank(b);
+  ASSERT_OK_AND_ASSIGN(Bank today_back, DecodeBank(today));
+  EXPECT_FALSE(today_back.policy.dihedral);
+  EXPECT_TRUE(today_back.policy.unbordered_auto_report);
+  EXPECT_EQ(today_back.policy.region_auto_report_distance, -1);
+  b.policy.dihedral = true;
   const std::string plain = EncodeBank(b);
+  EXPECT_LT(plain.size(), today.size());
   b.policy.unbordered_auto_report = false;
   b.policy.region_auto_report_distance = 4;
   b.policy.dihedral = false;
   const std::string set = EncodeBank(b);
-  // Default policies are written as before the fields existed.
+  // The policy of when the fields were added is written as before them.
   EXPECT_LT(plain.size(), set.size());
   ASSERT_OK_AND_ASSIGN(Bank back, DecodeBank(set));
   EXPECT_FALSE(back.policy.unbordered_auto_report);

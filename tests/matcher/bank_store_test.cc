@@ -288,6 +288,59 @@ TEST_F(BankStoreTest, DihedralQueriesReportTheVariant) {
   EXPECT_EQ(m[0].distance, 3);
 }
 
+// Rotated copies are searched in the banks whose policy asks for them only:
+// their entries are indexed a second time, apart, and follow policy changes,
+// removals and restarts.
+TEST_F(BankStoreTest, TurnedVariantsSearchOnlyTheDihedralBanks) {
+  const PdqHash listed = RandomHash(rng_), own = RandomHash(rng_);
+  BankPolicy turned;
+  turned.dihedral = true;
+  {
+    auto store = OpenStore();
+    ASSERT_OK(store->CreateBank("list", BankKind::kMatch, {}).status());
+    ASSERT_OK(store->CreateBank("own", BankKind::kMatch, turned).status());
+    ASSERT_OK(store->AddEntries("list", {Pdq(listed)}).status());
+    ASSERT_OK(store->AddEntries("own", {Pdq(own), Md5(std::string(32, 'a'))})
+                  .status());
+    EXPECT_EQ(store->TurnedPdqEntries(), 1u);
+    ASSERT_OK_AND_ASSIGN(
+        std::vector<Match> m,
+        store->MatchTurnedPdq(
+            {FlipBits(listed, 2, rng_), FlipBits(own, 2, rng_)}, 31));
+    ASSERT_THAT(m, SizeIs(1));
+    EXPECT_EQ(m[0].bank, "own");
+    EXPECT_EQ(m[0].variant, 1);
+    // Every bank is still in the index of upright queries.
+    ASSERT_OK_AND_ASSIGN(std::vector<Match> all,
+                         store->MatchPdq({listed, own}, 31));
+    EXPECT_THAT(all, SizeIs(2));
+
+    // Turning the policy on indexes the bank's entries; off takes them out.
+    ASSERT_OK(store->UpdatePolicy("list", turned).status());
+    ASSERT_OK(store->UpdatePolicy("own", BankPolicy{}).status());
+    EXPECT_EQ(store->TurnedPdqEntries(), 1u);
+    ASSERT_OK_AND_ASSIGN(m, store->MatchTurnedPdq({listed, own}, 0));
+    ASSERT_THAT(m, SizeIs(1));
+    EXPECT_EQ(m[0].bank, "list");
+    ASSERT_OK(store->UpdatePolicy("own", turned).status());
+    EXPECT_EQ(store->TurnedPdqEntries(), 2u);
+  }
+  // A restart indexes the dihedral banks' entries again.
+  auto store = OpenStore();
+  EXPECT_EQ(store->TurnedPdqEntries(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Match> m,
+                       store->MatchTurnedPdq({listed, own}, 0));
+  EXPECT_THAT(m, SizeIs(2));
+  // Removed entries and deleted banks leave it.
+  ASSERT_OK(store->RemoveEntries("list", {{SignalType::kPdq, listed.ToHex()}})
+                .status());
+  EXPECT_EQ(store->TurnedPdqEntries(), 1u);
+  ASSERT_OK(store->DeleteBank("own"));
+  EXPECT_EQ(store->TurnedPdqEntries(), 0u);
+  ASSERT_OK_AND_ASSIGN(m, store->MatchTurnedPdq({listed, own}, 31));
+  EXPECT_THAT(m, IsEmpty());
+}
+
 TEST_F(BankStoreTest, ReimportIsIdempotentAndUpdatesFields) {
   auto store = OpenStore();
   ASSERT_OK(store->CreateBank("b", BankKind::kMatch, {}).status());

@@ -228,7 +228,15 @@ TEST_F(EnginePathsTest, BankPoliciesForThePathsAreCheckedAndKept) {
   ASSERT_OK_AND_ASSIGN(v1::Bank plain, engine_->CreateBank("admin", create));
   EXPECT_EQ(plain.policy().region_auto_report_distance(), -1);
   EXPECT_TRUE(plain.policy().unbordered_auto_report());
-  EXPECT_TRUE(plain.policy().dihedral());
+  EXPECT_FALSE(plain.policy().dihedral());
+  // The bank of confirmed material matches rotated copies; the allow bank
+  // does not.
+  get.set_name("internal-confirmed");
+  ASSERT_OK_AND_ASSIGN(v1::Bank confirmed, engine_->GetBank(get));
+  EXPECT_TRUE(confirmed.policy().dihedral());
+  get.set_name("internal-allow");
+  ASSERT_OK_AND_ASSIGN(v1::Bank allow, engine_->GetBank(get));
+  EXPECT_FALSE(allow.policy().dihedral());
 }
 
 }  // namespace
