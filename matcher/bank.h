@@ -71,7 +71,7 @@ struct BankPolicy {
   // variants of each query). The entries of such banks are indexed a second
   // time, apart, and only they are searched with the turned variants, so the
   // cost grows with the size of these banks: nothing measurable for a bank
-  // of own material, 28-40% of image-scan throughput for a list of 1M hashes
+  // of own material, about 30% of image-scan throughput for a list of 1M hashes
   // (README, "Benchmarks", scan_bench's dihedral row). Hence off by default;
   // the server turns it on for the bank of confirmed material it feeds, and
   // its scan.dihedral turns it on for every bank whatever their policy.

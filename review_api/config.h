@@ -66,7 +66,7 @@ struct LimitsConfig {
 struct ScanConfig {
   // Match the 8 rotations/mirrors of each image for every bank, whatever
   // its policy (BankPolicy::dihedral: off by default, on for the bank of
-  // confirmed material). Costs 28-40% of image-scan throughput at 1M hashes.
+  // confirmed material). Costs about 30% of image-scan throughput at 1M hashes.
   bool dihedral = false;
   // Also hash and match the pictures recovered from inside each upload
   // (matcher/regions.h): the picture inside a border or letterbox bars,
