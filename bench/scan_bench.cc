@@ -56,6 +56,7 @@
 #include "matcher/hashes.h"
 #include "matcher/pdq.h"
 #include "review_api/auth.h"
+#include "review_api/bank_convert.h"
 #include "review_api/server.h"
 #include "tests/bench/pictures.h"
 
@@ -277,12 +278,9 @@ Figures CliBaseline(const std::string& hashwatch, const std::string& dir,
 bool AddConfirmed(review_api::Engine& engine, int count) {
   v1::CreateBankRequest create;
   create.set_name("bench-confirmed");
-  v1::BankPolicy* policy = create.mutable_policy();
-  policy->set_auto_report_distance(10);
-  policy->set_review_distance(31);
-  policy->set_min_quality(50);
-  policy->set_auto_report_enabled(true);
-  policy->set_dihedral(true);
+  matcher::BankPolicy policy;
+  policy.dihedral = true;
+  review_api::ToProto(policy, create.mutable_policy());
   if (!engine.CreateBank("bench", create).ok()) return false;
   bench::Rng rng{7};
   bool sent = false;
@@ -445,15 +443,9 @@ int Main(int argc, char** argv) {
     review_api::Engine& engine = (*server)->engine();
     v1::CreateBankRequest create;
     create.set_name("bench-list");
-    // The default policy, less rotations and mirrors: those are what the
-    // dihedral configurations (the server's scan.dihedral) add, so that
-    // plain is one index search per picture.
-    v1::BankPolicy* policy = create.mutable_policy();
-    policy->set_auto_report_distance(10);
-    policy->set_review_distance(31);
-    policy->set_min_quality(50);
-    policy->set_auto_report_enabled(true);
-    policy->set_dihedral(false);
+    // The default policy: no rotated copies, which the dihedral
+    // configuration (the server's scan.dihedral) adds, so that plain is one
+    // index search per picture.
     if (!engine.CreateBank("bench", create).ok()) return 1;
     bench::Rng rng{42};
     int64_t added = 0;

@@ -566,24 +566,22 @@ absl::StatusOr<Bank> BankStore::UpdatePolicy(absl::string_view name,
   HW_RETURN_IF_ERROR(ValidatePolicy(policy));
   BankWriteLock lock;
   HW_ASSIGN_OR_RETURN(Bank b, impl_->LockBank(name, &lock));
-  const bool was_dihedral = b.policy.dihedral;
+  const bool turning_on = policy.dihedral && !b.policy.dihedral;
+  const bool turning_off = !policy.dihedral && b.policy.dihedral;
   b.policy = policy;
   b.last_change = impl_->clock->Now();
   rocksdb::WriteBatch batch;
   impl_->PutBankRecord(b, &batch);
   // Turned copies start matching once the entries are indexed for them; a
   // failure to index leaves the policy as it was.
-  if (policy.dihedral && !was_dihedral)
-    HW_RETURN_IF_ERROR(impl_->SetTurned(b, true));
+  if (turning_on) HW_RETURN_IF_ERROR(impl_->SetTurned(b, true));
   absl::Status written = impl_->Write(&batch, "update policy");
   if (!written.ok()) {
-    if (policy.dihedral && !was_dihedral)
-      impl_->SetTurned(b, false).IgnoreError();
+    if (turning_on) impl_->SetTurned(b, false).IgnoreError();
     return written;
   }
   impl_->CommitBank(b);
-  if (was_dihedral && !policy.dihedral)
-    HW_RETURN_IF_ERROR(impl_->SetTurned(b, false));
+  if (turning_off) HW_RETURN_IF_ERROR(impl_->SetTurned(b, false));
   return b;
 }
 
@@ -831,39 +829,34 @@ absl::StatusOr<BankStats> BankStore::Stats(absl::string_view bank_name) const {
   return stats;
 }
 
-absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(
-    absl::Span<const PdqHash> queries, int radius) const {
+absl::StatusOr<std::vector<Match>> BankStore::Impl::MatchIndex(
+    const HammingIndex* searched, absl::Span<const PdqHash> queries,
+    int radius) const {
   if (radius < 0 || radius > 64) {
     return absl::InvalidArgumentError(
         absl::StrFormat("bank_store: radius is %d, want 0..64", radius));
   }
-  if (impl_->index == nullptr) {
+  if (searched == nullptr) {
     return absl::FailedPreconditionError(
         "bank_store: opened without its PDQ index");
   }
   if (queries.empty()) return std::vector<Match>();
   // The snapshot is taken after the search: ids that an import indexed
   // before making them visible resolve to nothing until it commits.
-  std::vector<IndexHit> hits = impl_->index->SearchMany(queries, radius);
-  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
-  return impl_->ResolveHits(hits, snapshot.snapshot());
+  std::vector<IndexHit> hits = searched->SearchMany(queries, radius);
+  rocksdb::ManagedSnapshot snapshot(db.get());
+  return ResolveHits(hits, snapshot.snapshot());
+}
+
+absl::StatusOr<std::vector<Match>> BankStore::MatchPdq(
+    absl::Span<const PdqHash> queries, int radius) const {
+  return impl_->MatchIndex(impl_->index.get(), queries, radius);
 }
 
 absl::StatusOr<std::vector<Match>> BankStore::MatchTurnedPdq(
     absl::Span<const PdqHash> queries, int radius) const {
-  if (radius < 0 || radius > 64) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("bank_store: radius is %d, want 0..64", radius));
-  }
-  if (impl_->turned == nullptr) {
-    return absl::FailedPreconditionError(
-        "bank_store: opened without its PDQ index");
-  }
-  if (queries.empty()) return std::vector<Match>();
-  std::vector<IndexHit> hits = impl_->turned->SearchMany(queries, radius);
-  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   HW_ASSIGN_OR_RETURN(std::vector<Match> found,
-                      impl_->ResolveHits(hits, snapshot.snapshot()));
+                      impl_->MatchIndex(impl_->turned.get(), queries, radius));
   // A bank whose policy was turned off while this search ran.
   std::erase_if(found, [](const Match& m) { return !m.policy.dihedral; });
   return found;

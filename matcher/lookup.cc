@@ -116,13 +116,13 @@ absl::StatusOr<std::vector<Match>> LookUp(const BankStore& store,
   const bool turned_queries =
       std::any_of(paths.begin(), paths.end(),
                   [](const PathQueries& p) { return p.queries.size() > 1; });
-  if (!all && dihedral_banks > 0 && turned_queries &&
-      store.TurnedPdqEntries() > 0) {
-    // The turned variants against the dihedral banks' own index only.
+  if (!all && turned_queries && store.TurnedPdqEntries() > 0) {
+    // The turned variants against the dihedral banks' own index only (the
+    // upright ones were found above).
     HW_ASSIGN_OR_RETURN(std::vector<Match> turned,
                         MatchPaths(store, paths, radius, /*turned_only=*/true));
     for (Match& m : turned) {
-      if (m.variant != 0 && m.policy.dihedral) matches.push_back(std::move(m));
+      if (m.variant != 0) matches.push_back(std::move(m));
     }
   }
   HW_ASSIGN_OR_RETURN(std::vector<Match> exact, MatchDigests(store, hashes));

@@ -118,6 +118,10 @@ struct BankStore::Impl {
   absl::StatusOr<std::vector<Match>> ResolveHits(
       const std::vector<IndexHit>& hits,
       const rocksdb::Snapshot* snapshot) const;
+  // MatchPdq over `searched` (`index` or `turned`; null: FailedPrecondition).
+  absl::StatusOr<std::vector<Match>> MatchIndex(
+      const HammingIndex* searched, absl::Span<const PdqHash> queries,
+      int radius) const;
 
   // AddEntries of a batch small enough for one write batch (values already
   // canonical). Caller holds the bank's write lock.
